@@ -1,0 +1,19 @@
+//! vecscape's core: everything that is pure computation and must run the same natively and in
+//! the browser (wasm32). No wgpu, no web-sys here; the GPU crate and the app build on top.
+//!
+//! - [`npy`] and [`meta`] load vectors and their metadata from bytes.
+//! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
+//! - [`pca`] projects vectors to 2-D (or up to 50-D).
+//! - [`camera`] maps between world (projected) coordinates and screen pixels.
+//! - [`raster`] is the CPU fallback renderer (WASM simd128 with a scalar twin).
+//! - [`spatial`] answers "which point is under the cursor".
+//! - [`palette`] gives category colours.
+
+pub mod camera;
+pub mod dataset;
+pub mod meta;
+pub mod npy;
+pub mod palette;
+pub mod pca;
+pub mod raster;
+pub mod spatial;

@@ -1,0 +1,75 @@
+//! Category colours: twenty hand-picked distinct hues, then golden-angle hues for the rest.
+
+/// RGBA colour, one byte per channel.
+pub type Rgba = [u8; 4];
+
+const BASE: [Rgba; 20] = [
+    [31, 119, 180, 255],
+    [255, 127, 14, 255],
+    [44, 160, 44, 255],
+    [214, 39, 40, 255],
+    [148, 103, 189, 255],
+    [140, 86, 75, 255],
+    [227, 119, 194, 255],
+    [127, 127, 127, 255],
+    [188, 189, 34, 255],
+    [23, 190, 207, 255],
+    [174, 199, 232, 255],
+    [255, 187, 120, 255],
+    [152, 223, 138, 255],
+    [255, 152, 150, 255],
+    [197, 176, 213, 255],
+    [196, 156, 148, 255],
+    [247, 182, 210, 255],
+    [199, 199, 199, 255],
+    [219, 219, 141, 255],
+    [158, 218, 229, 255],
+];
+
+/// Colour of the category with code `code`.
+pub fn category_color(code: u32) -> Rgba {
+    if let Some(c) = BASE.get(code as usize) {
+        return *c;
+    }
+    let hue = (code as f32 * 137.507_77).rem_euclid(360.0);
+    hsl_to_rgba(hue, 0.55, 0.55)
+}
+
+/// Colour used when a dataset has no categories.
+pub const UNCATEGORISED: Rgba = [70, 130, 200, 255];
+
+fn hsl_to_rgba(hue_deg: f32, s: f32, l: f32) -> Rgba {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let h = hue_deg / 60.0;
+    let x = c * (1.0 - (h.rem_euclid(2.0) - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    let to_byte = |v: f32| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    [to_byte(r), to_byte(g), to_byte(b), 255]
+}
+
+/// Pack as a little-endian `u32` (bytes r, g, b, a), the layout the GPU and the canvas share.
+pub fn pack(c: Rgba) -> u32 {
+    u32::from_le_bytes(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_distinct_for_many_categories() {
+        let colours: std::collections::HashSet<Rgba> = (0..200).map(category_color).collect();
+        assert!(colours.len() > 190);
+        assert_eq!(hsl_to_rgba(0.0, 1.0, 0.5), [255, 0, 0, 255]);
+        assert_eq!(hsl_to_rgba(240.0, 1.0, 0.5), [0, 0, 255, 255]);
+        assert_eq!(pack([1, 2, 3, 4]), 0x0403_0201);
+    }
+}

@@ -1,0 +1,357 @@
+//! The CPU fallback renderer: draws points as alpha-blended discs into an RGBA8 frame.
+//!
+//! On `wasm32` with `simd128` the hot loops (clearing, world→screen transform, blending runs of
+//! four pixels) use `core::arch::wasm32`; elsewhere a scalar twin computes the same bytes. The two
+//! use the same f32 operations and the same integer rounding, so their output is identical.
+
+use crate::camera::{Camera, Viewport};
+use crate::palette::Rgba;
+
+/// An RGBA8 image, row-major, top row first (the layout of the canvas `ImageData`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+}
+
+impl Frame {
+    pub fn new(width: u32, height: u32) -> Self {
+        Self {
+            width,
+            height,
+            pixels: vec![0; width as usize * height as usize * 4],
+        }
+    }
+
+    pub fn viewport(&self) -> Viewport {
+        Viewport {
+            width_px: self.width,
+            height_px: self.height,
+        }
+    }
+
+    /// The pixel at `(x, y)`.
+    pub fn pixel(&self, x: u32, y: u32) -> Option<Rgba> {
+        if x >= self.width || y >= self.height {
+            return None;
+        }
+        let i = (y as usize * self.width as usize + x as usize) * 4;
+        let p = self.pixels.get(i..i + 4)?;
+        Some([p[0], p[1], p[2], p[3]])
+    }
+
+    /// Resize, keeping the allocation when it is big enough.
+    pub fn resize(&mut self, width: u32, height: u32) {
+        self.width = width;
+        self.height = height;
+        self.pixels.resize(width as usize * height as usize * 4, 0);
+    }
+}
+
+/// How points look.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointStyle {
+    /// Disc radius in pixels; a pixel is covered when its centre is within it.
+    pub radius_px: f32,
+    /// Opacity of each point, 0–255.
+    pub alpha: u8,
+}
+
+impl Default for PointStyle {
+    fn default() -> Self {
+        Self {
+            radius_px: 2.5,
+            alpha: 200,
+        }
+    }
+}
+
+/// Pixel offsets `(dx, first_dy..)` covered by a disc of `radius_px` around a pixel: one row
+/// span `[dx0, dx1]` per `dy`.
+fn disc_spans(radius_px: f32) -> Vec<(i32, i32, i32)> {
+    let r = radius_px.max(0.5);
+    let reach = r.ceil() as i32;
+    let mut spans = Vec::new();
+    for dy in -reach..=reach {
+        let mut first = None;
+        let mut last = 0;
+        for dx in -reach..=reach {
+            if (dx * dx + dy * dy) as f32 <= r * r {
+                first.get_or_insert(dx);
+                last = dx;
+            }
+        }
+        if let Some(first) = first {
+            spans.push((dy, first, last));
+        }
+    }
+    spans
+}
+
+/// Draw `(xs[i], ys[i])` with `colors[i]` over a frame cleared to `background`.
+/// Later points are drawn over earlier ones.
+pub fn render_points(
+    frame: &mut Frame,
+    camera: &Camera,
+    xs: &[f32],
+    ys: &[f32],
+    colors: &[Rgba],
+    style: PointStyle,
+    background: Rgba,
+) {
+    kernels::clear(&mut frame.pixels, background);
+    let n = xs.len().min(ys.len()).min(colors.len());
+    if n == 0 || frame.width == 0 || frame.height == 0 {
+        return;
+    }
+    let viewport = frame.viewport();
+    let half = [
+        0.5 * viewport.width_px as f32,
+        0.5 * viewport.height_px as f32,
+    ];
+    let mut px = vec![0i32; n];
+    let mut py = vec![0i32; n];
+    // Pixel whose centre is nearest the point: floor of the screen coordinate.
+    kernels::to_pixels(&xs[..n], camera.center_world[0], camera.px_per_world, half[0], &mut px);
+    kernels::to_pixels(&ys[..n], camera.center_world[1], -camera.px_per_world, half[1], &mut py);
+    let spans = disc_spans(style.radius_px);
+    let (w, h) = (frame.width as i32, frame.height as i32);
+    let reach = style.radius_px.max(0.5).ceil() as i32;
+    for i in 0..n {
+        let (cx, cy) = (px[i], py[i]);
+        // Also keeps `cx + dx` below from overflowing for far-away (saturated) points.
+        if cx < -reach || cy < -reach || cx > w + reach || cy > h + reach {
+            continue;
+        }
+        let c = colors[i];
+        let src = [c[0], c[1], c[2], 255];
+        for &(dy, dx0, dx1) in &spans {
+            let y = cy + dy;
+            if y < 0 || y >= h {
+                continue;
+            }
+            let x0 = (cx + dx0).max(0);
+            let x1 = (cx + dx1).min(w - 1);
+            if x0 > x1 {
+                continue;
+            }
+            let start = (y as usize * w as usize + x0 as usize) * 4;
+            let end = (y as usize * w as usize + x1 as usize + 1) * 4;
+            kernels::blend_span(&mut frame.pixels[start..end], src, style.alpha);
+        }
+    }
+}
+
+/// `round(v / 255)` for `v` in `0..=65025`, exactly, without a division.
+#[inline]
+fn div255(v: u32) -> u32 {
+    let t = v + 128;
+    (t + (t >> 8)) >> 8
+}
+
+#[inline]
+fn blend_channel(dst: u8, src: u8, alpha: u8) -> u8 {
+    let a = u32::from(alpha);
+    div255(u32::from(src) * a + u32::from(dst) * (255 - a)) as u8
+}
+
+/// The scalar kernels; always compiled so tests can compare them with the SIMD ones.
+pub mod scalar {
+    use super::{blend_channel, Rgba};
+
+    pub fn clear(pixels: &mut [u8], color: Rgba) {
+        for p in pixels.chunks_exact_mut(4) {
+            p.copy_from_slice(&color);
+        }
+    }
+
+    /// `out[i] = floor((v[i] - center) * scale + half)`, saturating to `i32`.
+    pub fn to_pixels(values: &[f32], center: f32, scale: f32, half: f32, out: &mut [i32]) {
+        for (o, &v) in out.iter_mut().zip(values) {
+            *o = ((v - center) * scale + half).floor() as i32;
+        }
+    }
+
+    pub fn blend_span(pixels: &mut [u8], src: Rgba, alpha: u8) {
+        for p in pixels.chunks_exact_mut(4) {
+            for ch in 0..4 {
+                p[ch] = blend_channel(p[ch], src[ch], alpha);
+            }
+        }
+    }
+}
+
+/// The simd128 kernels (wasm32 only).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd {
+    use super::Rgba;
+    use core::arch::wasm32::*;
+
+    pub fn clear(pixels: &mut [u8], color: Rgba) {
+        let v = u32x4_splat(u32::from_le_bytes(color));
+        let mut chunks = pixels.chunks_exact_mut(16);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is exactly 16 bytes; v128_store has no alignment requirement.
+            unsafe { v128_store(chunk.as_mut_ptr().cast::<v128>(), v) };
+        }
+        super::scalar::clear(chunks.into_remainder(), color);
+    }
+
+    pub fn to_pixels(values: &[f32], center: f32, scale: f32, half: f32, out: &mut [i32]) {
+        let (c, s, h) = (f32x4_splat(center), f32x4_splat(scale), f32x4_splat(half));
+        let n = values.len().min(out.len());
+        let whole = n / 4 * 4;
+        for i in (0..whole).step_by(4) {
+            // SAFETY: i + 4 <= n for both slices; unaligned loads/stores are allowed.
+            unsafe {
+                let v = v128_load(values.as_ptr().add(i).cast::<v128>());
+                let screen = f32x4_add(f32x4_mul(f32x4_sub(v, c), s), h);
+                let pixel = i32x4_trunc_sat_f32x4(f32x4_floor(screen));
+                v128_store(out.as_mut_ptr().add(i).cast::<v128>(), pixel);
+            }
+        }
+        super::scalar::to_pixels(&values[whole..n], center, scale, half, &mut out[whole..n]);
+    }
+
+    pub fn blend_span(pixels: &mut [u8], src: Rgba, alpha: u8) {
+        let a = u16x8_splat(u16::from(alpha));
+        let inv = u16x8_splat(255 - u16::from(alpha));
+        let src_px = u32x4_splat(u32::from_le_bytes(src));
+        let src_lo = u16x8_extend_low_u8x16(src_px);
+        let src_hi = u16x8_extend_high_u8x16(src_px);
+        let bias = u16x8_splat(128);
+        let div255 = |v: v128| {
+            let t = u16x8_add(v, bias);
+            u16x8_shr(u16x8_add(t, u16x8_shr(t, 8)), 8)
+        };
+        let mut chunks = pixels.chunks_exact_mut(16);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is exactly 16 bytes; unaligned loads/stores are allowed.
+            unsafe {
+                let dst = v128_load(chunk.as_ptr().cast::<v128>());
+                let lo = u16x8_add(
+                    u16x8_mul(u16x8_extend_low_u8x16(dst), inv),
+                    u16x8_mul(src_lo, a),
+                );
+                let hi = u16x8_add(
+                    u16x8_mul(u16x8_extend_high_u8x16(dst), inv),
+                    u16x8_mul(src_hi, a),
+                );
+                let out = u8x16_narrow_i16x8(div255(lo), div255(hi));
+                v128_store(chunk.as_mut_ptr().cast::<v128>(), out);
+            }
+        }
+        super::scalar::blend_span(chunks.into_remainder(), src, alpha);
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use simd as kernels;
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use scalar as kernels;
+
+/// Which kernels this build uses, for the status line.
+pub const KERNELS: &str = if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+    "wasm simd128"
+} else {
+    "scalar"
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BG: Rgba = [0, 0, 0, 255];
+
+    #[test]
+    fn disc_of_radius_one_is_a_plus() {
+        assert_eq!(disc_spans(1.0), vec![(-1, 0, 0), (0, -1, 1), (1, 0, 0)]);
+    }
+
+    #[test]
+    fn draws_a_tiny_known_scene_exactly() {
+        // 8×6 frame, 1 px per world unit, world origin at the frame centre (4, 3).
+        let mut frame = Frame::new(8, 6);
+        let camera = Camera {
+            center_world: [0.0, 0.0],
+            px_per_world: 1.0,
+        };
+        let style = PointStyle {
+            radius_px: 1.0,
+            alpha: 255,
+        };
+        // World (-2.5, 1.5) → screen (1.5, 1.5) → pixel (1, 1). World (2, -2) → pixel (6, 5).
+        render_points(
+            &mut frame,
+            &camera,
+            &[-2.5, 2.0],
+            &[1.5, -2.0],
+            &[[255, 0, 0, 255], [0, 255, 0, 255]],
+            style,
+            BG,
+        );
+        let red = [255, 0, 0, 255];
+        let green = [0, 255, 0, 255];
+        let mut expected = [[BG; 8]; 6];
+        for (x, y) in [(1, 0), (0, 1), (1, 1), (2, 1), (1, 2)] {
+            expected[y][x] = red;
+        }
+        // Clipped at the bottom edge: the pixel below (6, 5) is outside the frame.
+        for (x, y) in [(6, 4), (5, 5), (6, 5), (7, 5)] {
+            expected[y][x] = green;
+        }
+        for y in 0..6 {
+            for x in 0..8 {
+                assert_eq!(frame.pixel(x, y).unwrap(), expected[y as usize][x as usize], "({x},{y})");
+            }
+        }
+    }
+
+    #[test]
+    fn blending_is_source_over_with_exact_rounding() {
+        let mut frame = Frame::new(1, 1);
+        let camera = Camera {
+            center_world: [0.0, 0.0],
+            px_per_world: 1.0,
+        };
+        let style = PointStyle {
+            radius_px: 0.5,
+            alpha: 128,
+        };
+        render_points(
+            &mut frame,
+            &camera,
+            &[0.0],
+            &[0.0],
+            &[[200, 100, 0, 255]],
+            style,
+            [0, 50, 255, 255],
+        );
+        // round(200·128/255) = 100; round((100·128 + 50·127)/255) = 75; round(255·127/255) = 127.
+        assert_eq!(frame.pixel(0, 0).unwrap(), [100, 75, 127, 255]);
+        for v in 0..=65025u32 {
+            assert_eq!(div255(v), (f64::from(v) / 255.0).round() as u32, "{v}");
+        }
+    }
+
+    #[test]
+    fn points_far_outside_are_skipped_without_overflow() {
+        let mut frame = Frame::new(4, 4);
+        let camera = Camera {
+            center_world: [0.0, 0.0],
+            px_per_world: 1e30,
+        };
+        render_points(
+            &mut frame,
+            &camera,
+            &[1e10, -1e10],
+            &[0.0, 0.0],
+            &[[255; 4]; 2],
+            PointStyle::default(),
+            BG,
+        );
+        assert!(frame.pixels.chunks(4).all(|p| p == BG));
+    }
+}
