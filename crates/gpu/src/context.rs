@@ -1,0 +1,63 @@
+//! Device set-up: one adapter, one device, with the largest limits the adapter offers.
+
+/// Why no GPU device could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    /// No adapter matches (no WebGPU in this browser, no Vulkan driver natively).
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(#[from] wgpu::RequestAdapterError),
+    /// The adapter refused to create a device.
+    #[error("the GPU adapter refused a device: {0}")]
+    RequestDevice(#[from] wgpu::RequestDeviceError),
+    /// Reading results back from the GPU failed.
+    #[error("reading back from the GPU failed: {0}")]
+    Readback(String),
+}
+
+/// A ready device and its queue.
+#[derive(Debug, Clone)]
+pub struct GpuContext {
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+}
+
+impl GpuContext {
+    /// Pick an adapter (able to present to `surface` when given) and open a device on it.
+    pub async fn new(
+        instance: &wgpu::Instance,
+        surface: Option<&wgpu::Surface<'_>>,
+    ) -> Result<Self, GpuError> {
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: surface,
+                apply_limit_buckets: false,
+            })
+            .await?;
+        // Ask for everything the adapter offers: large storage bindings matter for big matrices.
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("vecscape"),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            })
+            .await?;
+        Ok(Self {
+            adapter,
+            device,
+            queue,
+        })
+    }
+
+    /// A short human description, e.g. "llvmpipe (Vulkan)".
+    pub fn describe(&self) -> String {
+        let info = self.adapter.get_info();
+        if info.name.is_empty() {
+            format!("{:?}", info.backend)
+        } else {
+            format!("{} ({:?})", info.name, info.backend)
+        }
+    }
+}

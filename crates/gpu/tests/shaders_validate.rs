@@ -1,0 +1,45 @@
+//! Every WGSL file under src/shaders parses and validates with naga, and is registered in SHADERS.
+
+#[test]
+fn every_shader_validates_with_naga() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/shaders");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".wgsl"))
+        .collect();
+    on_disk.sort();
+    let mut registered: Vec<String> = vecscape_gpu::SHADERS
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    registered.sort();
+    assert_eq!(on_disk, registered, "a shader file is not listed in SHADERS");
+    for (name, source) in vecscape_gpu::SHADERS {
+        let module = naga::front::wgsl::parse_str(source)
+            .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+    }
+}
+
+#[test]
+fn a_broken_shader_is_caught() {
+    // The check above must be able to fail.
+    let broken = vecscape_gpu::points::SHADER.replace("vec4<f32>(in.color.rgb", "vec3<f32>(in.color.rgb");
+    let parsed = naga::front::wgsl::parse_str(&broken);
+    let invalid = match parsed {
+        Err(_) => true,
+        Ok(module) => naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        )
+        .validate(&module)
+        .is_err(),
+    };
+    assert!(invalid);
+}
