@@ -1,7 +1,10 @@
 //! Drawing into an offscreen texture and reading the pixels back (tests, the CLI, screenshots).
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::{GpuContext, GpuError, PointRenderer};
+#[cfg(not(target_arch = "wasm32"))]
 use vecscape_core::camera::{Camera, Viewport};
+#[cfg(not(target_arch = "wasm32"))]
 use vecscape_core::raster::{Frame, PointStyle};
 
 /// Format of offscreen targets: bytes in the same order as [`Frame`]'s pixels.

@@ -1,0 +1,221 @@
+//! The two ways a frame reaches the screen, chosen once at start-up:
+//! WebGPU (a `wgpu` surface on one canvas) or the CPU rasteriser (RGBA pixels put into a second
+//! canvas's 2D context). A canvas that has had a WebGPU context cannot take a 2D one, hence two.
+
+use vecscape_core::camera::{Camera, Viewport};
+use vecscape_core::palette::Rgba;
+use vecscape_core::raster::{self, Frame, PointStyle};
+use vecscape_gpu::{GpuContext, PointRenderer};
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::HtmlCanvasElement;
+
+pub const BACKGROUND: Rgba = [250, 250, 247, 255];
+
+/// What one frame shows.
+pub struct FrameInput<'a> {
+    pub camera: &'a Camera,
+    pub xs: &'a [f32],
+    pub ys: &'a [f32],
+    pub colors: &'a [Rgba],
+    pub style: PointStyle,
+}
+
+pub struct GpuBackend {
+    canvas: HtmlCanvasElement,
+    surface: wgpu::Surface<'static>,
+    ctx: GpuContext,
+    config: wgpu::SurfaceConfiguration,
+    points: PointRenderer,
+}
+
+pub struct CpuBackend {
+    canvas: HtmlCanvasElement,
+    ctx2d: web_sys::CanvasRenderingContext2d,
+    frame: Frame,
+}
+
+pub enum Backend {
+    Gpu(GpuBackend),
+    Cpu(CpuBackend),
+}
+
+fn canvas_viewport(canvas: &HtmlCanvasElement) -> Viewport {
+    Viewport {
+        width_px: canvas.width().max(1),
+        height_px: canvas.height().max(1),
+    }
+}
+
+impl GpuBackend {
+    /// Try WebGPU on `canvas`; `Err` says why it is not available.
+    pub async fn new(canvas: HtmlCanvasElement) -> Result<Self, String> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        desc.backends = wgpu::Backends::BROWSER_WEBGPU;
+        let instance = wgpu::util::new_instance_with_webgpu_detection(desc).await;
+        let surface = instance
+            .create_surface(wgpu::SurfaceTarget::Canvas(canvas.clone()))
+            .map_err(|e| format!("WebGPU surface: {e}"))?;
+        let ctx = GpuContext::new(&instance, Some(&surface))
+            .await
+            .map_err(|e| e.to_string())?;
+        let viewport = canvas_viewport(&canvas);
+        let mut config = surface
+            .get_default_config(&ctx.adapter, viewport.width_px, viewport.height_px)
+            .ok_or("the WebGPU adapter cannot present to this canvas")?;
+        // Our colours are sRGB bytes; a non-sRGB target stores them unchanged, like the 2D canvas.
+        config.format = config.format.remove_srgb_suffix();
+        config.view_formats = vec![];
+        surface.configure(&ctx.device, &config);
+        let points = PointRenderer::new(&ctx.device, config.format);
+        Ok(Self {
+            canvas,
+            surface,
+            ctx,
+            config,
+            points,
+        })
+    }
+}
+
+impl CpuBackend {
+    pub fn new(canvas: HtmlCanvasElement) -> Result<Self, String> {
+        let ctx2d = canvas
+            .get_context("2d")
+            .map_err(|e| format!("2D canvas: {e:?}"))?
+            .ok_or("2D canvas: no context")?
+            .dyn_into::<web_sys::CanvasRenderingContext2d>()
+            .map_err(|_| "2D canvas: wrong context type")?;
+        let viewport = canvas_viewport(&canvas);
+        Ok(Self {
+            canvas,
+            ctx2d,
+            frame: Frame::new(viewport.width_px, viewport.height_px),
+        })
+    }
+}
+
+impl Backend {
+    /// Status-line name, e.g. "WebGPU (…)" or "CPU (wasm simd128)".
+    pub fn label(&self) -> String {
+        match self {
+            Backend::Gpu(g) => {
+                let info = g.ctx.adapter.get_info();
+                let what = [info.name.as_str(), info.driver.as_str()]
+                    .into_iter()
+                    .find(|s| !s.is_empty())
+                    .unwrap_or("browser adapter")
+                    .to_owned();
+                format!("WebGPU ({what})")
+            }
+            Backend::Cpu(_) => format!("CPU ({})", raster::KERNELS),
+        }
+    }
+
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, Backend::Gpu(_))
+    }
+
+    pub fn canvas(&self) -> &HtmlCanvasElement {
+        match self {
+            Backend::Gpu(g) => &g.canvas,
+            Backend::Cpu(c) => &c.canvas,
+        }
+    }
+
+    pub fn viewport(&self) -> Viewport {
+        canvas_viewport(self.canvas())
+    }
+
+    /// Match the canvas's backing store to its size on screen (device pixels).
+    /// Returns true when the size changed.
+    pub fn fit_to_css_size(&mut self) -> bool {
+        let canvas = self.canvas().clone();
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let width = ((f64::from(canvas.client_width()) * dpr).round() as u32).max(1);
+        let height = ((f64::from(canvas.client_height()) * dpr).round() as u32).max(1);
+        if canvas.width() == width && canvas.height() == height {
+            return false;
+        }
+        canvas.set_width(width);
+        canvas.set_height(height);
+        match self {
+            Backend::Gpu(g) => {
+                g.config.width = width;
+                g.config.height = height;
+                g.surface.configure(&g.ctx.device, &g.config);
+            }
+            Backend::Cpu(c) => c.frame.resize(width, height),
+        }
+        true
+    }
+
+    /// New point set (positions and colours).
+    pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba]) {
+        if let Backend::Gpu(g) = self {
+            let packed: Vec<u32> = colors.iter().map(|c| vecscape_core::palette::pack(*c)).collect();
+            g.points.set_points(&g.ctx.device, xs, ys, &packed);
+        }
+    }
+
+    /// Draw one frame.
+    pub fn draw(&mut self, input: &FrameInput<'_>) -> Result<(), String> {
+        let viewport = self.viewport();
+        match self {
+            Backend::Gpu(g) => {
+                let texture = match g.surface.get_current_texture() {
+                    wgpu::CurrentSurfaceTexture::Success(t)
+                    | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
+                    other => {
+                        g.surface.configure(&g.ctx.device, &g.config);
+                        return Err(format!("WebGPU frame skipped: {other:?}"));
+                    }
+                };
+                let view = texture
+                    .texture
+                    .create_view(&wgpu::TextureViewDescriptor::default());
+                let mut encoder = g
+                    .ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+                let bg = BACKGROUND.map(|c| f64::from(c) / 255.0);
+                g.points.draw(
+                    &g.ctx.queue,
+                    &mut encoder,
+                    &view,
+                    input.camera,
+                    viewport,
+                    input.style,
+                    wgpu::Color {
+                        r: bg[0],
+                        g: bg[1],
+                        b: bg[2],
+                        a: 1.0,
+                    },
+                );
+                g.ctx.queue.submit([encoder.finish()]);
+                g.ctx.queue.present(texture);
+                Ok(())
+            }
+            Backend::Cpu(c) => {
+                raster::render_points(
+                    &mut c.frame,
+                    input.camera,
+                    input.xs,
+                    input.ys,
+                    input.colors,
+                    input.style,
+                    BACKGROUND,
+                );
+                let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+                    Clamped(&c.frame.pixels),
+                    c.frame.width,
+                    c.frame.height,
+                )
+                .map_err(|e| format!("ImageData: {e:?}"))?;
+                c.ctx2d
+                    .put_image_data(&image, 0.0, 0.0)
+                    .map_err(|e| format!("putImageData: {e:?}"))
+            }
+        }
+    }
+}

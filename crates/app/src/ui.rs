@@ -1,0 +1,475 @@
+//! The page: map canvases, status line, progress, error banner, tooltip and file picker.
+//! All text from data is inserted as text nodes (Leptos escapes it), never as HTML.
+
+use crate::backend::{Backend, CpuBackend, GpuBackend};
+use crate::engine::{self, Scene};
+use crate::fetch;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use vecscape_core::dataset::Dataset;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const DEMO_VECTORS: &str = "demo/vectors.f16.npy";
+const DEMO_META: &str = "demo/meta.jsonl";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Loading,
+    Ready,
+    Failed,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::Loading => "loading",
+            Phase::Ready => "ready",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Hover {
+    row: usize,
+    text: String,
+    category: Option<String>,
+    at: [f32; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Progress {
+    what: String,
+    loaded: u64,
+    total: Option<u64>,
+}
+
+/// The view state the async tasks update; all fields are cheap copies of signals.
+#[derive(Clone, Copy)]
+struct Ui {
+    phase: RwSignal<Phase>,
+    progress: RwSignal<Option<Progress>>,
+    backend: RwSignal<String>,
+    use_gpu: RwSignal<bool>,
+    summary: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    hover: RwSignal<Option<Hover>>,
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Let the browser paint (progress) before the next long step.
+async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// Parse, project and show a dataset; on any error keep the current scene and show the message.
+async fn show_dataset(
+    ui: Ui,
+    vectors: (&str, Vec<u8>),
+    meta: Option<(&str, Vec<u8>)>,
+) -> Result<(), String> {
+    ui.progress.set(Some(Progress {
+        what: format!("Parsing {}", vectors.0),
+        ..Default::default()
+    }));
+    yield_to_browser().await;
+    let dataset = Dataset::from_files(
+        vectors.0,
+        &vectors.1,
+        meta.as_ref().map(|(name, bytes)| (*name, bytes.as_slice())),
+    )
+    .map_err(|e| e.to_string())?;
+    ui.progress.set(Some(Progress {
+        what: format!("Projecting {} vectors (PCA)", thousands(dataset.len())),
+        ..Default::default()
+    }));
+    yield_to_browser().await;
+    let started = now_ms();
+    let (rows, dims) = dataset.vectors.dim();
+    let scene = Scene::build(dataset)?;
+    let pca_ms = now_ms() - started;
+    let variance: f64 = scene.explained_variance_ratio.iter().sum();
+    let name = scene.dataset.name.clone();
+    engine::with(|e| e.install(scene));
+    engine::request_redraw();
+    ui.hover.set(None);
+    ui.summary.set(format!(
+        "{} · {} points × {dims} dims · PCA 2-D ({:.1} % of variance) in {pca_ms:.0} ms",
+        name,
+        thousands(rows),
+        variance * 100.0
+    ));
+    Ok(())
+}
+
+async fn start(ui: Ui, gpu_canvas: web_sys::HtmlCanvasElement, cpu_canvas: web_sys::HtmlCanvasElement) {
+    let forced_cpu = fetch::query_param("backend").as_deref() == Some("cpu");
+    let mut note = String::new();
+    let backend = if forced_cpu {
+        note = " · forced by ?backend=cpu".to_owned();
+        None
+    } else {
+        match GpuBackend::new(gpu_canvas).await {
+            Ok(gpu) => Some(Backend::Gpu(gpu)),
+            Err(reason) => {
+                note = format!(" · WebGPU unavailable: {reason}");
+                None
+            }
+        }
+    };
+    let backend = match backend {
+        Some(b) => b,
+        None => match CpuBackend::new(cpu_canvas) {
+            Ok(cpu) => Backend::Cpu(cpu),
+            Err(e) => {
+                ui.error.set(Some(format!("No way to draw: {e}")));
+                ui.phase.set(Phase::Failed);
+                return;
+            }
+        },
+    };
+    ui.use_gpu.set(backend.is_gpu());
+    ui.backend.set(format!("{}{note}", backend.label()));
+    engine::with(|e| {
+        e.backend = Some(backend);
+        e.on_resize();
+    });
+    install_test_hooks();
+
+    ui.phase.set(Phase::Loading);
+    let mut fetched = Vec::new();
+    for url in [DEMO_VECTORS, DEMO_META] {
+        let what = format!("Loading {url}");
+        let result = fetch::fetch_bytes(url, |loaded, total| {
+            ui.progress.set(Some(Progress {
+                what: what.clone(),
+                loaded,
+                total,
+            }));
+        })
+        .await;
+        match result {
+            Ok(bytes) => fetched.push(bytes),
+            Err(e) => {
+                ui.error.set(Some(e));
+                ui.progress.set(None);
+                ui.phase.set(Phase::Failed);
+                return;
+            }
+        }
+    }
+    let meta = fetched.pop().unwrap_or_default();
+    let vectors = fetched.pop().unwrap_or_default();
+    let result = show_dataset(ui, ("vectors.f16.npy", vectors), Some(("meta.jsonl", meta))).await;
+    ui.progress.set(None);
+    match result {
+        Ok(()) => ui.phase.set(Phase::Ready),
+        Err(e) => {
+            ui.error.set(Some(e));
+            ui.phase.set(Phase::Failed);
+        }
+    }
+}
+
+/// Load files the user picked or dropped: one `.npy` and optionally its `.jsonl` metadata.
+async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
+    let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+    let is_meta = |n: &str| n.ends_with(".jsonl") || n.ends_with(".ndjson");
+    let Some(vectors_file) = files.iter().find(|f| f.name().ends_with(".npy")) else {
+        ui.error.set(Some(format!(
+            "None of the chosen files is a .npy vectors file (chosen: {}). Pick a .npy file, optionally with its .jsonl metadata.",
+            names.join(", ")
+        )));
+        return;
+    };
+    let meta_file = files.iter().find(|f| is_meta(&f.name()));
+    let previous_phase = ui.phase.get_untracked();
+    ui.phase.set(Phase::Loading);
+    ui.progress.set(Some(Progress {
+        what: format!("Reading {}", vectors_file.name()),
+        ..Default::default()
+    }));
+    let result = async {
+        let vector_name = vectors_file.name();
+        let vector_bytes = fetch::read_file(vectors_file).await?;
+        let meta = match meta_file {
+            Some(f) => Some((f.name(), fetch::read_file(f).await?)),
+            None => None,
+        };
+        show_dataset(
+            ui,
+            (&vector_name, vector_bytes),
+            meta.as_ref().map(|(n, b)| (n.as_str(), b.clone())),
+        )
+        .await
+    }
+    .await;
+    ui.progress.set(None);
+    match result {
+        Ok(()) => {
+            ui.error.set(None);
+            ui.phase.set(Phase::Ready);
+        }
+        Err(e) => {
+            ui.error.set(Some(e));
+            // The map already shown stays, and so does its state.
+            ui.phase.set(if previous_phase == Phase::Ready {
+                Phase::Ready
+            } else {
+                Phase::Failed
+            });
+        }
+    }
+}
+
+/// `window.vecscapeTest`: read-only hooks the end-to-end tests use to find points on screen.
+fn install_test_hooks() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let hooks = js_sys::Object::new();
+    let positions = Closure::<dyn Fn() -> js_sys::Float32Array>::new(|| {
+        let positions = engine::with(|e| e.screen_positions_css());
+        js_sys::Float32Array::from(positions.as_slice())
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"screenPositions".into(), positions.as_ref());
+    positions.forget();
+    let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
+}
+
+fn local_point(ev: &web_sys::MouseEvent) -> [f32; 2] {
+    let rect = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.get_bounding_client_rect());
+    let (left, top) = rect.map_or((0.0, 0.0), |r| (r.left(), r.top()));
+    [
+        (f64::from(ev.client_x()) - left) as f32,
+        (f64::from(ev.client_y()) - top) as f32,
+    ]
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui {
+        phase: RwSignal::new(Phase::Starting),
+        progress: RwSignal::new(None),
+        backend: RwSignal::new(String::new()),
+        use_gpu: RwSignal::new(false),
+        summary: RwSignal::new(String::new()),
+        error: RwSignal::new(None),
+        hover: RwSignal::new(None),
+    };
+    let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let started = StoredValue::new(false);
+    // Active pointers: (id, last position) for drag and pinch.
+    let pointers = StoredValue::new(Vec::<(i32, [f32; 2])>::new());
+
+    Effect::new(move |_| {
+        let (Some(gpu), Some(cpu)) = (gpu_canvas.get(), cpu_canvas.get()) else {
+            return;
+        };
+        if started.get_value() {
+            return;
+        }
+        started.set_value(true);
+        spawn_local(start(ui, gpu, cpu));
+    });
+
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
+        engine::with(|e| e.on_resize());
+        engine::request_redraw();
+    });
+    on_cleanup(move || on_resize.remove());
+
+    let on_pointer_down = move |ev: web_sys::PointerEvent| {
+        let p = local_point(&ev);
+        if let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+            let _ = target.set_pointer_capture(ev.pointer_id());
+        }
+        pointers.update_value(|ps| {
+            ps.retain(|(id, _)| *id != ev.pointer_id());
+            ps.push((ev.pointer_id(), p));
+        });
+        ui.hover.set(None);
+    };
+    let on_pointer_move = move |ev: web_sys::PointerEvent| {
+        let p = local_point(&ev);
+        let id = ev.pointer_id();
+        let before = pointers.with_value(|ps| ps.clone());
+        match before.as_slice() {
+            [] => {
+                let hit = engine::with(|e| {
+                    let row = e.pick_css(p)?;
+                    let meta = &e.scene.as_ref()?.dataset.meta;
+                    Some(Hover {
+                        row,
+                        text: meta.text.get(row).cloned().unwrap_or_default(),
+                        category: meta.category_of(row).map(str::to_owned),
+                        at: p,
+                    })
+                });
+                if ui.hover.get_untracked() != hit {
+                    ui.hover.set(hit);
+                }
+            }
+            [(only, last)] if *only == id => {
+                engine::with(|e| e.pan_css(p[0] - last[0], p[1] - last[1]));
+                pointers.update_value(|ps| ps[0].1 = p);
+                engine::request_redraw();
+            }
+            [(a, pa), (b, pb)] if *a == id || *b == id => {
+                let (other, moved_old) = if *a == id { (*pb, *pa) } else { (*pa, *pb) };
+                let dist = |u: [f32; 2], v: [f32; 2]| ((u[0] - v[0]).hypot(u[1] - v[1])).max(1.0);
+                let factor = dist(p, other) / dist(moved_old, other);
+                let mid = [(p[0] + other[0]) / 2.0, (p[1] + other[1]) / 2.0];
+                let old_mid = [(moved_old[0] + other[0]) / 2.0, (moved_old[1] + other[1]) / 2.0];
+                engine::with(|e| {
+                    e.pan_css(mid[0] - old_mid[0], mid[1] - old_mid[1]);
+                    e.zoom_css(mid, factor);
+                });
+                pointers.update_value(|ps| {
+                    if let Some(entry) = ps.iter_mut().find(|(pid, _)| *pid == id) {
+                        entry.1 = p;
+                    }
+                });
+                engine::request_redraw();
+            }
+            _ => {}
+        }
+    };
+    let on_pointer_up = move |ev: web_sys::PointerEvent| {
+        pointers.update_value(|ps| ps.retain(|(id, _)| *id != ev.pointer_id()));
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let lines = if ev.delta_mode() == 1 { 16.0 } else { 1.0 };
+        let factor = (-(ev.delta_y() * lines) as f32 * 0.0015).exp();
+        let p = local_point(&ev);
+        engine::with(|e| e.zoom_css(p, factor));
+        engine::request_redraw();
+        ui.hover.set(None);
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        if !files.is_empty() {
+            spawn_local(open_files(ui, files));
+        }
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        let files: Vec<web_sys::File> = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            spawn_local(open_files(ui, files));
+        }
+    };
+    let reset_view = move |_| {
+        engine::with(|e| e.reset_view());
+        engine::request_redraw();
+    };
+
+    view! {
+        <main id="app" data-state=move || ui.phase.get().as_str()>
+            <header class="toolbar">
+                <h1>"vecscape"</h1>
+                <label class="button">
+                    "Open files…"
+                    <input id="file-input" type="file" multiple accept=".npy,.jsonl,.ndjson" on:change=on_pick />
+                </label>
+                <button on:click=reset_view>"Reset view"</button>
+                <span class="hint">"Drop a .npy (+ .jsonl) anywhere · drag to pan · wheel or pinch to zoom"</span>
+            </header>
+            <Show when=move || ui.error.get().is_some()>
+                <div id="error" class="error" role="alert">
+                    <span class="error-text">{move || ui.error.get().unwrap_or_default()}</span>
+                    <button class="dismiss" on:click=move |_| ui.error.set(None)>"×"</button>
+                </div>
+            </Show>
+            <div
+                id="map"
+                class="map"
+                on:pointerdown=on_pointer_down
+                on:pointermove=on_pointer_move
+                on:pointerup=on_pointer_up
+                on:pointercancel=on_pointer_up
+                on:pointerleave=move |_| ui.hover.set(None)
+                on:wheel=on_wheel
+                on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
+                on:drop=on_drop
+            >
+                <canvas id="map-gpu" node_ref=gpu_canvas class:inactive=move || !ui.use_gpu.get()></canvas>
+                <canvas id="map-cpu" node_ref=cpu_canvas class:inactive=move || ui.use_gpu.get()></canvas>
+                <Show when=move || ui.progress.get().is_some()>
+                    <div id="progress" class="progress">
+                        <div>{move || ui.progress.get().map(|p| p.what).unwrap_or_default()}</div>
+                        <progress
+                            max="1"
+                            value=move || {
+                                ui.progress
+                                    .get()
+                                    .and_then(|p| p.total.map(|t| (p.loaded as f64 / t.max(1) as f64).to_string()))
+                            }
+                        ></progress>
+                    </div>
+                </Show>
+                {move || {
+                    ui.hover
+                        .get()
+                        .map(|h| {
+                            view! {
+                                <div
+                                    id="tooltip"
+                                    class="tooltip"
+                                    data-row=h.row.to_string()
+                                    style:left=format!("{}px", h.at[0] + 14.0)
+                                    style:top=format!("{}px", h.at[1] + 14.0)
+                                >
+                                    <div class="tooltip-category">{h.category.clone().unwrap_or_default()}</div>
+                                    <div class="tooltip-text">{h.text.clone()}</div>
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+            <footer id="status" data-backend=move || if ui.use_gpu.get() { "webgpu" } else { "cpu" }>
+                <span class="backend">{move || ui.backend.get()}</span>
+                <span class="summary">{move || ui.summary.get()}</span>
+            </footer>
+        </main>
+    }
+}

@@ -1,0 +1,53 @@
+//! The `vecscape` binary against scikit-learn's reference values (tests/fixtures).
+
+use std::process::Command;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+
+fn vecscape(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vecscape"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn project_pca_matches_scikit_learn() {
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("xy.npy");
+    let input = format!("{FIXTURES}/pca_input.npy");
+    let run = vecscape(&["project", &input, "--method", "pca", "--dims", "2", "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let projected = vecscape_core::npy::read_npy("xy.npy", &std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(projected.dim(), (400, 2));
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/pca_expected.json")).unwrap())
+            .unwrap();
+    for (r, row) in expected["projected_head"].as_array().unwrap().iter().enumerate() {
+        for c in 0..2 {
+            let want = row[c].as_f64().unwrap();
+            let got = f64::from(projected[[r, c]]);
+            assert!((got - want).abs() < 1e-3 * (1.0 + want.abs()), "row {r} col {c}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn inspect_reports_shape_and_errors_name_the_file() {
+    let input = format!("{FIXTURES}/pca_input.npy");
+    let run = vecscape(&["inspect", &input]);
+    assert!(run.status.success());
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("400 rows × 24 dims, dtype <f4"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("cut.npy");
+    let bytes = std::fs::read(&input).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() - 10]).unwrap();
+    let run = vecscape(&["inspect", bad.to_str().unwrap()]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("cut.npy: byte 128: data truncated"), "{err}");
+}

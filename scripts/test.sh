@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every check CI runs, in order of cost. Called by `make test` after the bootstrap.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n=== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32-unknown-unknown)"
+cargo clippy --workspace --exclude vecscape-cli --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test (native; wgpu tests need an adapter: Mesa lavapipe)"
+VECSCAPE_REQUIRE_GPU=1 cargo test --workspace
+
+step "trunk build --release"
+trunk build --release --offline
+wasm=$(ls dist/*_bg.wasm)
+printf 'wasm size: %s bytes (%s)\n' "$(stat -c %s "$wasm")" "$wasm"
+
+step "end-to-end tests in headless Chromium (both backends)"
+node --test --test-concurrency=1 web/e2e/

@@ -1,0 +1,149 @@
+// End-to-end: the built app in headless Chromium, on each backend.
+//   webgpu  — WebGPU on SwiftShader
+//   cpu     — the CPU rasteriser forced with ?backend=cpu (WebGPU present but unused)
+//   nogpu   — a browser with no GPU at all: the app must fall back by itself
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
+} from '../../web/e2e/harness.mjs';
+
+const meta = demoMeta();
+let server;
+before(async () => { server = await serve(); });
+after(async () => { await server?.close(); });
+
+const CONFIGS = [
+  { name: 'webgpu', webgpu: true, query: '', backend: 'webgpu', label: /^WebGPU/ },
+  { name: 'cpu', webgpu: true, query: '?backend=cpu', backend: 'cpu', label: /^CPU \(wasm simd128\)/ },
+  { name: 'nogpu', webgpu: false, query: '', backend: 'cpu', label: /^CPU \(wasm simd128\).*WebGPU unavailable/ },
+];
+
+/** A point at least `gap` CSS px from every other point and from the map's edges. */
+function isolatedPoint(positions, width, height, gap = 12) {
+  const margin = 60;
+  const order = positions.map((_, i) => i).sort((a, b) => (a * 7919) % 10007 - (b * 7919) % 10007);
+  for (const i of order) {
+    const [x, y] = positions[i];
+    if (x < margin || y < margin || x > width - margin - 300 || y > height - margin - 120) continue;
+    let ok = true;
+    for (let j = 0; j < positions.length && ok; j++) {
+      if (j !== i && Math.hypot(positions[j][0] - x, positions[j][1] - y) < gap) ok = false;
+    }
+    if (ok) return i;
+  }
+  return -1;
+}
+
+function assertPointsVisible(pixels, positions) {
+  const inside = positions.filter(([x, y]) => x >= 2 && y >= 2 && x < pixels.width - 2 && y < pixels.height - 2);
+  assert.ok(inside.length > 1000, `only ${inside.length} points on screen`);
+  const sample = inside.filter((_, i) => i % Math.ceil(inside.length / 400) === 0);
+  const lit = sample.filter(([x, y]) => differsFromBackground(pixels.at(x, y))).length;
+  assert.ok(lit / sample.length > 0.95, `only ${lit}/${sample.length} sampled points drawn`);
+  // Somewhere far from all points the background shows.
+  const corner = pixels.at(3, 3);
+  assert.ok(!differsFromBackground(corner, 6), `corner is not background: ${corner}`);
+}
+
+for (const cfg of CONFIGS) {
+  describe(`backend ${cfg.name}`, () => {
+    let browser;
+    let page;
+    before(async () => {
+      browser = await launch({ webgpu: cfg.webgpu });
+      page = await openApp(browser, server.url + cfg.query);
+    });
+    after(async () => { await browser?.close(); });
+
+    test('reaches ready with the demo and says which backend is live', async () => {
+      const status = page.locator('#status');
+      assert.equal(await status.getAttribute('data-backend'), cfg.backend);
+      const text = await status.innerText();
+      assert.match(text.trim(), cfg.label);
+      assert.match(text, /15,000 points × 384 dims/);
+      assert.equal(await page.locator('#progress').count(), 0, 'progress still shown');
+    });
+
+    test('draws the points where the data is', async () => {
+      const positions = await screenPositions(page);
+      assert.equal(positions.length, meta.length);
+      const pixels = await mapPixels(page, `map-${cfg.name}.png`);
+      assertPointsVisible(pixels, positions);
+    });
+
+    test('hovering a known point shows its text and category', async () => {
+      const positions = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const row = isolatedPoint(positions, box.width, box.height);
+      assert.ok(row >= 0, 'no isolated point found');
+      await page.mouse.move(box.x + positions[row][0], box.y + positions[row][1]);
+      const tooltip = page.locator('#tooltip');
+      await tooltip.waitFor({ timeout: 10_000 });
+      assert.equal(await tooltip.getAttribute('data-row'), String(row));
+      assert.equal(await tooltip.locator('.tooltip-text').innerText(), meta[row].text);
+      assert.equal(await tooltip.locator('.tooltip-category').innerText(), meta[row].label);
+    });
+
+    test('a truncated .npy shows an error naming the file and keeps the map', async () => {
+      const good = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
+      const truncated = good.subarray(0, good.length - 7);
+      await page.setInputFiles('#file-input', [
+        { name: 'broken.npy', mimeType: 'application/octet-stream', buffer: truncated },
+      ]);
+      const error = page.locator('#error');
+      await error.waitFor({ timeout: 10_000 });
+      const message = await error.innerText();
+      assert.match(message, /broken\.npy: byte 128: data truncated/);
+      assert.equal(await page.locator('#app').getAttribute('data-state'), 'ready');
+      assert.match(await page.locator('#status').innerText(), /15,000 points/);
+      assertPointsVisible(await mapPixels(page), await screenPositions(page));
+      await page.locator('#error .dismiss').click();
+    });
+
+    test('a JSONL line that is not JSON names the file, line and column', async () => {
+      const vectors = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
+      const jsonl = Buffer.from('{"text":"fine"}\n{"text": nope}\n');
+      await page.setInputFiles('#file-input', [
+        { name: 'v.npy', mimeType: 'application/octet-stream', buffer: vectors },
+        { name: 'bad.jsonl', mimeType: 'application/x-ndjson', buffer: jsonl },
+      ]);
+      const error = page.locator('#error');
+      await error.waitFor({ timeout: 10_000 });
+      assert.match(await error.innerText(), /bad\.jsonl: line 2, column 10/);
+      assert.match(await page.locator('#status').innerText(), /15,000 points/);
+      await page.locator('#error .dismiss').click();
+    });
+  });
+}
+
+describe('text from data is shown as text, never as HTML', () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch({ webgpu: false });
+    page = await openApp(browser, server.url + '?backend=cpu');
+  });
+  after(async () => { await browser?.close(); });
+
+  test('a label with markup appears literally', async () => {
+    const markup = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+    const vectors = npyF32(3, 4, [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.5]);
+    const jsonl = Buffer.from(
+      [markup, 'second', 'third'].map((t) => JSON.stringify({ text: t, label: `<i>${t}</i>` })).join('\n'),
+    );
+    await page.setInputFiles('#file-input', [
+      { name: 'x.npy', mimeType: 'application/octet-stream', buffer: vectors },
+      { name: 'x.jsonl', mimeType: 'application/x-ndjson', buffer: jsonl },
+    ]);
+    await page.waitForFunction(() => document.querySelector('#status')?.innerText.includes('3 points'));
+    const positions = await screenPositions(page);
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.move(box.x + positions[0][0], box.y + positions[0][1]);
+    const tooltip = page.locator('#tooltip');
+    await tooltip.waitFor({ timeout: 10_000 });
+    assert.equal(await tooltip.locator('.tooltip-text').innerText(), markup);
+    assert.equal(await tooltip.locator('img, b, i').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  });
+});
