@@ -3,6 +3,7 @@
 //!
 //! - [`npy`] and [`meta`] load vectors and their metadata from bytes.
 //! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
+//! - [`knn`] finds exact nearest neighbours (cosine, dot, L2).
 //! - [`pca`] projects vectors to 2-D (or up to 50-D).
 //! - [`camera`] maps between world (projected) coordinates and screen pixels.
 //! - [`raster`] is the CPU fallback renderer (WASM simd128 with a scalar twin).
@@ -11,6 +12,7 @@
 
 pub mod camera;
 pub mod dataset;
+pub mod knn;
 pub mod meta;
 pub mod npy;
 pub mod palette;
