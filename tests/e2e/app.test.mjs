@@ -6,9 +6,11 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
+  demoVectors, cosineTopK,
 } from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
+const vectors = demoVectors();
 let server;
 before(async () => { server = await serve(); });
 after(async () => { await server?.close(); });
@@ -85,6 +87,25 @@ for (const cfg of CONFIGS) {
       assert.equal(await tooltip.locator('.tooltip-category').innerText(), meta[row].label);
     });
 
+    test('clicking a point lists its 10 exact nearest neighbours (cosine)', async () => {
+      const positions = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const row = isolatedPoint(positions, box.width, box.height);
+      assert.ok(row >= 0, 'no isolated point found');
+      await page.mouse.click(box.x + positions[row][0], box.y + positions[row][1]);
+      const panel = page.locator('#neighbors');
+      await panel.waitFor({ timeout: 10_000 });
+      assert.equal(await panel.getAttribute('data-row'), String(row));
+      const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
+      const expected = cosineTopK(vectors, row, 10);
+      assert.deepEqual(ids, expected.map(([, r]) => r));
+      const scores = await panel.locator('li .score').allInnerTexts();
+      scores.forEach((s, i) => assert.ok(Math.abs(Number(s) - expected[i][0]) < 5e-4, `${s} vs ${expected[i][0]}`));
+      assert.equal(await panel.locator('li .text').first().innerText(), meta[expected[0][1]].text);
+      await panel.locator('.dismiss').click();
+      assert.equal(await page.locator('#neighbors').count(), 0);
+    });
+
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {
       const good = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
       const truncated = good.subarray(0, good.length - 7);
@@ -110,7 +131,7 @@ for (const cfg of CONFIGS) {
       ]);
       const error = page.locator('#error');
       await error.waitFor({ timeout: 10_000 });
-      assert.match(await error.innerText(), /bad\.jsonl: line 2, column 10/);
+      assert.match(await error.innerText(), /bad\.jsonl: line 2, column 11: not valid JSON: expected ident/);
       assert.match(await page.locator('#status').innerText(), /15,000 points/);
       await page.locator('#error .dismiss').click();
     });

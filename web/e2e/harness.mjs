@@ -144,3 +144,39 @@ export const BACKGROUND = [250, 250, 247];
 export function differsFromBackground(px, threshold = 24) {
   return Math.abs(px[0] - BACKGROUND[0]) + Math.abs(px[1] - BACKGROUND[1]) + Math.abs(px[2] - BACKGROUND[2]) > threshold;
 }
+
+function halfToFloat(h) {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/** The demo's vectors decoded here from the .npy bytes (little-endian f16, C order). */
+export function demoVectors() {
+  const bytes = fs.readFileSync(path.join(ROOT, 'web', 'demo', 'vectors.f16.npy'));
+  const headerLen = bytes.readUInt16LE(8);
+  const header = bytes.toString('latin1', 10, 10 + headerLen);
+  if (!header.includes("'<f2'") || !header.includes("'fortran_order': False")) throw new Error(header);
+  const [rows, cols] = header.match(/\((\d+), (\d+)\)/).slice(1).map(Number);
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows * cols; i++) data[i] = halfToFloat(bytes.readUInt16LE(10 + headerLen + 2 * i));
+  return { rows, cols, data };
+}
+
+/** Exact cosine top-k of row `q` by brute force, leaving `q` out; lower id wins ties. */
+export function cosineTopK({ rows, cols, data }, q, k) {
+  const norm = (r) => Math.sqrt(data.subarray(r * cols, (r + 1) * cols).reduce((s, v) => s + v * v, 0));
+  const qn = norm(q);
+  const scored = [];
+  for (let r = 0; r < rows; r++) {
+    if (r === q) continue;
+    let dot = 0;
+    for (let c = 0; c < cols; c++) dot += data[r * cols + c] * data[q * cols + c];
+    scored.push([dot / (norm(r) * qn), r]);
+  }
+  scored.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  return scored.slice(0, k);
+}

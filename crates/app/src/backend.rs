@@ -35,7 +35,7 @@ pub struct CpuBackend {
 }
 
 pub enum Backend {
-    Gpu(GpuBackend),
+    Gpu(Box<GpuBackend>),
     Cpu(CpuBackend),
 }
 
@@ -152,7 +152,10 @@ impl Backend {
     /// New point set (positions and colours).
     pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba]) {
         if let Backend::Gpu(g) = self {
-            let packed: Vec<u32> = colors.iter().map(|c| vecscape_core::palette::pack(*c)).collect();
+            let packed: Vec<u32> = colors
+                .iter()
+                .map(|c| vecscape_core::palette::pack(*c))
+                .collect();
             g.points.set_points(&g.ctx.device, xs, ys, &packed);
         }
     }

@@ -5,6 +5,7 @@ use crate::backend::{Backend, FrameInput};
 use std::cell::RefCell;
 use vecscape_core::camera::{Bounds, Camera, Viewport};
 use vecscape_core::dataset::Dataset;
+use vecscape_core::knn::{FlatIndex, Metric};
 use vecscape_core::palette::{category_color, Rgba, UNCATEGORISED};
 use vecscape_core::pca::{Pca, PcaSolver};
 use vecscape_core::raster::PointStyle;
@@ -95,7 +96,11 @@ impl Engine {
         let (Some(scene), Some(viewport)) = (&self.scene, self.viewport()) else {
             return;
         };
-        let camera = Camera::fit(scene.bounds, viewport, FIT_MARGIN_CSS_PX * device_pixel_ratio());
+        let camera = Camera::fit(
+            scene.bounds,
+            viewport,
+            FIT_MARGIN_CSS_PX * device_pixel_ratio(),
+        );
         self.fitted_px_per_world = camera.px_per_world;
         self.camera = Some(camera);
     }
@@ -136,6 +141,19 @@ impl Engine {
             .map(|i| i as usize)
     }
 
+    /// The `k` exact nearest rows to `row` in the original vector space (cosine), nearest first.
+    pub fn neighbors(&self, row: usize, k: usize) -> Result<Vec<(usize, f32)>, String> {
+        let scene = self.scene.as_ref().ok_or("no data loaded")?;
+        let index = FlatIndex::new(&scene.dataset.vectors, Metric::Cosine);
+        let found = index.search_row(row, k).map_err(|e| e.to_string())?;
+        Ok(found
+            .ids
+            .iter()
+            .zip(&found.scores)
+            .map(|(id, score)| (*id as usize, *score))
+            .collect())
+    }
+
     /// Every point's position in CSS pixels relative to the canvas (x0, y0, x1, y1, …).
     pub fn screen_positions_css(&self) -> Vec<f32> {
         let dpr = device_pixel_ratio();
@@ -156,9 +174,11 @@ impl Engine {
     }
 
     fn draw(&mut self) -> Result<(), String> {
-        let (Some(backend), Some(scene), Some(camera)) =
-            (self.backend.as_mut(), self.scene.as_ref(), self.camera.as_ref())
-        else {
+        let (Some(backend), Some(scene), Some(camera)) = (
+            self.backend.as_mut(),
+            self.scene.as_ref(),
+            self.camera.as_ref(),
+        ) else {
             return Ok(());
         };
         backend.draw(&FrameInput {

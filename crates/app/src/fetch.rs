@@ -27,7 +27,11 @@ pub async fn fetch_bytes(
         .dyn_into()
         .map_err(|e| js_error(url, e))?;
     if !response.ok() {
-        return Err(format!("{url}: HTTP {} {}", response.status(), response.status_text()));
+        return Err(format!(
+            "{url}: HTTP {} {}",
+            response.status(),
+            response.status_text()
+        ));
     }
     let total = response
         .headers()

@@ -40,6 +40,22 @@ struct Hover {
     at: [f32; 2],
 }
 
+#[derive(Debug, Clone, PartialEq)]
+struct Neighbor {
+    row: usize,
+    score: f32,
+    text: String,
+    category: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Selection {
+    row: usize,
+    text: String,
+    neighbors: Vec<Neighbor>,
+    elapsed_ms: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Progress {
     what: String,
@@ -57,13 +73,51 @@ struct Ui {
     summary: RwSignal<String>,
     error: RwSignal<Option<String>>,
     hover: RwSignal<Option<Hover>>,
+    selection: RwSignal<Option<Selection>>,
+}
+
+/// Number of neighbours listed for a clicked point.
+const NEIGHBORS_SHOWN: usize = 10;
+
+/// Select the point under `at` (CSS px) and list its exact nearest neighbours.
+fn select_at(ui: Ui, at: [f32; 2]) {
+    let started = now_ms();
+    let result = engine::with(|e| {
+        let row = e.pick_css(at)?;
+        let found = e.neighbors(row, NEIGHBORS_SHOWN);
+        let meta = &e.scene.as_ref()?.dataset.meta;
+        Some(found.map(|list| {
+            Selection {
+                row,
+                text: meta.text.get(row).cloned().unwrap_or_default(),
+                neighbors: list
+                    .into_iter()
+                    .map(|(r, score)| Neighbor {
+                        row: r,
+                        score,
+                        text: meta.text.get(r).cloned().unwrap_or_default(),
+                        category: meta.category_of(r).map(str::to_owned),
+                    })
+                    .collect(),
+                elapsed_ms: 0.0,
+            }
+        }))
+    });
+    match result {
+        None => ui.selection.set(None),
+        Some(Ok(mut selection)) => {
+            selection.elapsed_ms = now_ms() - started;
+            ui.selection.set(Some(selection));
+        }
+        Some(Err(e)) => ui.error.set(Some(e)),
+    }
 }
 
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -113,6 +167,7 @@ async fn show_dataset(
     engine::with(|e| e.install(scene));
     engine::request_redraw();
     ui.hover.set(None);
+    ui.selection.set(None);
     ui.summary.set(format!(
         "{} · {} points × {dims} dims · PCA 2-D ({:.1} % of variance) in {pca_ms:.0} ms",
         name,
@@ -122,7 +177,11 @@ async fn show_dataset(
     Ok(())
 }
 
-async fn start(ui: Ui, gpu_canvas: web_sys::HtmlCanvasElement, cpu_canvas: web_sys::HtmlCanvasElement) {
+async fn start(
+    ui: Ui,
+    gpu_canvas: web_sys::HtmlCanvasElement,
+    cpu_canvas: web_sys::HtmlCanvasElement,
+) {
     let forced_cpu = fetch::query_param("backend").as_deref() == Some("cpu");
     let mut note = String::new();
     let backend = if forced_cpu {
@@ -130,7 +189,7 @@ async fn start(ui: Ui, gpu_canvas: web_sys::HtmlCanvasElement, cpu_canvas: web_s
         None
     } else {
         match GpuBackend::new(gpu_canvas).await {
-            Ok(gpu) => Some(Backend::Gpu(gpu)),
+            Ok(gpu) => Some(Backend::Gpu(Box::new(gpu))),
             Err(reason) => {
                 note = format!(" · WebGPU unavailable: {reason}");
                 None
@@ -257,6 +316,21 @@ fn install_test_hooks() {
     let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
 }
 
+/// Resize the backing store whenever the map's box changes (window resize, banner shown, …).
+fn watch_size(element: &web_sys::Element) {
+    let on_change = Closure::<dyn FnMut(js_sys::Array)>::new(|_entries: js_sys::Array| {
+        engine::with(|e| e.on_resize());
+        engine::request_redraw();
+    });
+    match web_sys::ResizeObserver::new(on_change.as_ref().unchecked_ref()) {
+        Ok(observer) => {
+            observer.observe(element);
+            on_change.forget();
+        }
+        Err(e) => log::warn!("ResizeObserver unavailable: {e:?}"),
+    }
+}
+
 fn local_point(ev: &web_sys::MouseEvent) -> [f32; 2] {
     let rect = ev
         .current_target()
@@ -279,7 +353,10 @@ pub fn App() -> impl IntoView {
         summary: RwSignal::new(String::new()),
         error: RwSignal::new(None),
         hover: RwSignal::new(None),
+        selection: RwSignal::new(None),
     };
+    // Where the primary pointer went down, to tell a click from a drag.
+    let press = StoredValue::new(None::<[f32; 2]>);
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let started = StoredValue::new(false);
@@ -294,23 +371,26 @@ pub fn App() -> impl IntoView {
             return;
         }
         started.set_value(true);
+        watch_size(&gpu);
         spawn_local(start(ui, gpu, cpu));
     });
 
-    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
-        engine::with(|e| e.on_resize());
-        engine::request_redraw();
-    });
-    on_cleanup(move || on_resize.remove());
-
     let on_pointer_down = move |ev: web_sys::PointerEvent| {
         let p = local_point(&ev);
-        if let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(target) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
             let _ = target.set_pointer_capture(ev.pointer_id());
         }
         pointers.update_value(|ps| {
             ps.retain(|(id, _)| *id != ev.pointer_id());
             ps.push((ev.pointer_id(), p));
+        });
+        press.set_value(if pointers.with_value(Vec::len) == 1 {
+            Some(p)
+        } else {
+            None
         });
         ui.hover.set(None);
     };
@@ -344,7 +424,10 @@ pub fn App() -> impl IntoView {
                 let dist = |u: [f32; 2], v: [f32; 2]| ((u[0] - v[0]).hypot(u[1] - v[1])).max(1.0);
                 let factor = dist(p, other) / dist(moved_old, other);
                 let mid = [(p[0] + other[0]) / 2.0, (p[1] + other[1]) / 2.0];
-                let old_mid = [(moved_old[0] + other[0]) / 2.0, (moved_old[1] + other[1]) / 2.0];
+                let old_mid = [
+                    (moved_old[0] + other[0]) / 2.0,
+                    (moved_old[1] + other[1]) / 2.0,
+                ];
                 engine::with(|e| {
                     e.pan_css(mid[0] - old_mid[0], mid[1] - old_mid[1]);
                     e.zoom_css(mid, factor);
@@ -361,6 +444,13 @@ pub fn App() -> impl IntoView {
     };
     let on_pointer_up = move |ev: web_sys::PointerEvent| {
         pointers.update_value(|ps| ps.retain(|(id, _)| *id != ev.pointer_id()));
+        let p = local_point(&ev);
+        if let Some(down) = press.get_value() {
+            press.set_value(None);
+            if (p[0] - down[0]).hypot(p[1] - down[1]) < 4.0 && ev.type_() == "pointerup" {
+                select_at(ui, p);
+            }
+        }
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
         ev.prevent_default();
@@ -412,7 +502,7 @@ pub fn App() -> impl IntoView {
                     <input id="file-input" type="file" multiple accept=".npy,.jsonl,.ndjson" on:change=on_pick />
                 </label>
                 <button on:click=reset_view>"Reset view"</button>
-                <span class="hint">"Drop a .npy (+ .jsonl) anywhere · drag to pan · wheel or pinch to zoom"</span>
+                <span class="hint">"Drop a .npy (+ .jsonl) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
             </header>
             <Show when=move || ui.error.get().is_some()>
                 <div id="error" class="error" role="alert">
@@ -447,6 +537,44 @@ pub fn App() -> impl IntoView {
                         ></progress>
                     </div>
                 </Show>
+                {move || {
+                    ui.selection
+                        .get()
+                        .map(|s| {
+                            view! {
+                                <aside
+                                    id="neighbors"
+                                    class="neighbors"
+                                    data-row=s.row.to_string()
+                                    on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                                    on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                                    on:pointermove=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                                    on:wheel=|ev: web_sys::WheelEvent| ev.stop_propagation()
+                                >
+                                    <button class="dismiss" on:click=move |_| ui.selection.set(None)>"×"</button>
+                                    <div class="neighbors-title">
+                                        {format!("{NEIGHBORS_SHOWN} nearest · cosine, exact · {:.1} ms", s.elapsed_ms)}
+                                    </div>
+                                    <div class="neighbors-query">{s.text.clone()}</div>
+                                    <ol>
+                                        {s
+                                            .neighbors
+                                            .into_iter()
+                                            .map(|n| {
+                                                view! {
+                                                    <li data-row=n.row.to_string()>
+                                                        <span class="score">{format!("{:.3}", n.score)}</span>
+                                                        <span class="text">{n.text}</span>
+                                                        <span class="category">{n.category.unwrap_or_default()}</span>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect::<Vec<_>>()}
+                                    </ol>
+                                </aside>
+                            }
+                        })
+                }}
                 {move || {
                     ui.hover
                         .get()

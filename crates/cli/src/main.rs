@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use vecscape_core::pca::{Pca, PcaSolver};
 
 #[derive(Parser)]
-#[command(name = "vecscape", version, about = "Explore embeddings: inspect and project vector files")]
+#[command(
+    name = "vecscape",
+    version,
+    about = "Explore embeddings: inspect and project vector files"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +60,10 @@ fn inspect(path: &Path) -> Result<()> {
                 cat.field,
                 cat.names.len()
             ),
-            None => println!("  no category field ({})", vecscape_core::meta::CATEGORY_FIELDS.join(", ")),
+            None => println!(
+                "  no category field ({})",
+                vecscape_core::meta::CATEGORY_FIELDS.join(", ")
+            ),
         }
         return Ok(());
     }
@@ -89,7 +96,8 @@ fn main() -> Result<()> {
             seed,
             out,
         } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let x = vecscape_core::npy::read_npy(&name_of(&file), &bytes)?;
             if dims == 0 {
                 bail!("--dims must be at least 1");

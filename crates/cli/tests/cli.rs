@@ -1,4 +1,5 @@
 //! The `vecscape` binary against scikit-learn's reference values (tests/fixtures).
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use std::process::Command;
 
@@ -17,18 +18,39 @@ fn project_pca_matches_scikit_learn() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("xy.npy");
     let input = format!("{FIXTURES}/pca_input.npy");
-    let run = vecscape(&["project", &input, "--method", "pca", "--dims", "2", "--out", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = vecscape(&[
+        "project",
+        &input,
+        "--method",
+        "pca",
+        "--dims",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let projected = vecscape_core::npy::read_npy("xy.npy", &std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(projected.dim(), (400, 2));
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/pca_expected.json")).unwrap())
             .unwrap();
-    for (r, row) in expected["projected_head"].as_array().unwrap().iter().enumerate() {
+    for (r, row) in expected["projected_head"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         for c in 0..2 {
             let want = row[c].as_f64().unwrap();
             let got = f64::from(projected[[r, c]]);
-            assert!((got - want).abs() < 1e-3 * (1.0 + want.abs()), "row {r} col {c}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-3 * (1.0 + want.abs()),
+                "row {r} col {c}: {got} vs {want}"
+            );
         }
     }
 }

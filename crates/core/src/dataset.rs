@@ -89,8 +89,8 @@ mod tests {
     fn row_count_mismatch_is_reported() {
         let m = Array2::from_shape_vec((2, 2), vec![1f32, 2., 3., 4.]).unwrap();
         let npy = crate::npy::write_npy_f32(&m);
-        let err = Dataset::from_files("v.npy", &npy, Some(("m.jsonl", b"{\"text\":\"a\"}")))
-            .unwrap_err();
+        let err =
+            Dataset::from_files("v.npy", &npy, Some(("m.jsonl", b"{\"text\":\"a\"}"))).unwrap_err();
         assert!(matches!(
             err,
             DatasetError::RowCountMismatch {

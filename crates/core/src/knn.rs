@@ -182,7 +182,11 @@ impl<'a> FlatIndex<'a> {
             top.push(key, i as u32);
         }
         let sorted = top.into_sorted();
-        let sign = if self.metric.higher_is_nearer() { 1.0 } else { -1.0 };
+        let sign = if self.metric.higher_is_nearer() {
+            1.0
+        } else {
+            -1.0
+        };
         Ok(Neighbors {
             ids: sorted.iter().map(|(_, id)| *id).collect(),
             scores: sorted.iter().map(|(key, _)| key * sign).collect(),
@@ -279,8 +283,12 @@ pub mod simd {
     pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
         let whole = n / 16 * 16;
-        let (mut s0, mut s1, mut s2, mut s3) =
-            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+        let (mut s0, mut s1, mut s2, mut s3) = (
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+        );
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         let mut i = 0;
         while i < whole {
@@ -294,7 +302,11 @@ pub mod simd {
             }
             i += 16;
         }
-        let tail: f32 = a[whole..n].iter().zip(&b[whole..n]).map(|(x, y)| x * y).sum();
+        let tail: f32 = a[whole..n]
+            .iter()
+            .zip(&b[whole..n])
+            .map(|(x, y)| x * y)
+            .sum();
         sum4(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail
     }
 
@@ -302,8 +314,12 @@ pub mod simd {
     pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
         let whole = n / 16 * 16;
-        let (mut s0, mut s1, mut s2, mut s3) =
-            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+        let (mut s0, mut s1, mut s2, mut s3) = (
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+        );
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         let mut i = 0;
         while i < whole {
@@ -391,7 +407,9 @@ mod tests {
         let got = index.search(&[1.0, 0.0], 10, None).unwrap();
         assert_eq!(got.ids, vec![0, 1, 3, 2]);
         assert_eq!(got.scores, vec![1.0, 1.0, 1.0, 0.0]);
-        let got = FlatIndex::new(&data, Metric::L2).search(&[0.0, 1.0], 2, None).unwrap();
+        let got = FlatIndex::new(&data, Metric::L2)
+            .search(&[0.0, 1.0], 2, None)
+            .unwrap();
         assert_eq!(got.ids, vec![2, 0]);
         assert_eq!(got.scores, vec![0.0, 2.0]);
     }
@@ -401,8 +419,16 @@ mod tests {
         for n in 0..40 {
             let a: Vec<f32> = (0..n).map(|i| i as f32 * 0.5 - 3.0).collect();
             let b: Vec<f32> = (0..n).map(|i| 1.0 - i as f32 * 0.25).collect();
-            let dot_ref: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
-            let l2_ref: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
+            let dot_ref: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum();
+            let l2_ref: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(x - y).powi(2))
+                .sum();
             assert!((f64::from(kernels::dot(&a, &b)) - dot_ref).abs() < 1e-3);
             assert!((f64::from(kernels::l2_squared(&a, &b)) - l2_ref).abs() < 1e-3);
         }
@@ -414,7 +440,10 @@ mod tests {
         let index = FlatIndex::new(&data, Metric::Cosine);
         assert_eq!(
             index.search(&[1.0], 1, None).unwrap_err(),
-            KnnError::DimensionMismatch { expected: 2, found: 1 }
+            KnnError::DimensionMismatch {
+                expected: 2,
+                found: 1
+            }
         );
         assert_eq!(
             index.search_row(3, 1).unwrap_err(),

@@ -76,6 +76,15 @@ fn kind_of(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// serde_json's message without its own " at line L column C" (which counts within one line).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 fn value_as_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
@@ -110,7 +119,7 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Result<Metadata, MetaError> {
                 file: file.to_owned(),
                 line: line_no,
                 column: e.column(),
-                message: e.to_string(),
+                message: without_position(&e),
             })?;
         let serde_json::Value::Object(object) = value else {
             return Err(MetaError::NotAnObject {
@@ -122,11 +131,7 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Result<Metadata, MetaError> {
         let row_text = object
             .get("text")
             .map(value_as_text)
-            .or_else(|| {
-                object
-                    .values()
-                    .find_map(|v| v.as_str().map(str::to_owned))
-            })
+            .or_else(|| object.values().find_map(|v| v.as_str().map(str::to_owned)))
             .unwrap_or_default();
         text.push(row_text);
         if category_field.is_none() && codes.is_empty() {
@@ -184,10 +189,20 @@ mod tests {
         let src = b"{\"text\":\"ok\"}\n{\"text\": oops}\n";
         let err = read_jsonl("bad.jsonl", src).unwrap_err();
         assert!(
-            matches!(err, MetaError::BadJson { line: 2, column: 10, .. }),
+            matches!(
+                err,
+                MetaError::BadJson {
+                    line: 2,
+                    column: 10,
+                    ..
+                }
+            ),
             "{err:?}"
         );
-        assert!(err.to_string().starts_with("bad.jsonl: line 2, column 10"));
+        assert_eq!(
+            err.to_string(),
+            "bad.jsonl: line 2, column 10: not valid JSON: expected value"
+        );
     }
 
     #[test]

@@ -199,9 +199,8 @@ fn data_offset(file: &str, bytes: &[u8]) -> Result<u64, NpyError> {
 /// Serialise a row-major `f32` matrix as a version-1 `.npy` file (little-endian, C order).
 pub fn write_npy_f32(matrix: &Array2<f32>) -> Vec<u8> {
     let (rows, cols) = matrix.dim();
-    let mut header = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}"
-    );
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // Pad so that magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
@@ -264,9 +263,15 @@ mod tests {
             .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
             .collect();
         let m = read_npy("h.npy", &npy_bytes("<f2", false, "(2, 2)", &halves)).unwrap();
-        assert_eq!(m.iter().copied().collect::<Vec<_>>(), vec![1.5, -2.0, 0.25, 1024.0]);
+        assert_eq!(
+            m.iter().copied().collect::<Vec<_>>(),
+            vec![1.5, -2.0, 0.25, 1024.0]
+        );
 
-        let big: Vec<u8> = [1.0f32, -3.5].iter().flat_map(|v| v.to_be_bytes()).collect();
+        let big: Vec<u8> = [1.0f32, -3.5]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
         let m = read_npy("b.npy", &npy_bytes(">f4", false, "(1, 2)", &big)).unwrap();
         assert_eq!(m.row(0).to_vec(), vec![1.0, -3.5]);
 
@@ -278,7 +283,10 @@ mod tests {
     #[test]
     fn reads_shared_real_data_header() {
         // The committed demo is f16, as produced by numpy.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/demo/vectors.f16.npy");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../web/demo/vectors.f16.npy"
+        );
         let bytes = std::fs::read(path).unwrap();
         let m = read_npy("vectors.f16.npy", &bytes).unwrap();
         assert_eq!(m.ncols(), 384);
@@ -301,7 +309,9 @@ mod tests {
                 found_bytes: 19
             }
         );
-        assert!(err.to_string().starts_with("cut.npy: byte 128: data truncated"));
+        assert!(err
+            .to_string()
+            .starts_with("cut.npy: byte 128: data truncated"));
         // Cut inside the header too.
         let err = read_npy("cut.npy", &full[..30]).unwrap_err();
         assert!(matches!(err, NpyError::BadHeader { .. }), "{err:?}");
@@ -323,11 +333,17 @@ mod tests {
             read_npy("x.npy", b"hello world").unwrap_err(),
             NpyError::NotNpy { .. }
         ));
-        let err = read_npy("v.npy", &npy_bytes("<f4", false, "(3,)", &le_f32(&[1., 2., 3.])))
-            .unwrap_err();
+        let err = read_npy(
+            "v.npy",
+            &npy_bytes("<f4", false, "(3,)", &le_f32(&[1., 2., 3.])),
+        )
+        .unwrap_err();
         assert!(matches!(err, NpyError::BadShape { .. }), "{err:?}");
-        let err = read_npy("huge.npy", &npy_bytes("<f4", false, "(1000000, 1000000)", &[]))
-            .unwrap_err();
+        let err = read_npy(
+            "huge.npy",
+            &npy_bytes("<f4", false, "(1000000, 1000000)", &[]),
+        )
+        .unwrap_err();
         assert!(matches!(err, NpyError::TooLarge { .. }), "{err:?}");
     }
 
@@ -336,7 +352,14 @@ mod tests {
         let bytes = npy_bytes("<f4", false, "(2, 2)", &le_f32(&[1., 2., 3., f32::NAN]));
         let err = read_npy("n.npy", &bytes).unwrap_err();
         assert!(
-            matches!(err, NpyError::NonFinite { row: 1, column: 1, .. }),
+            matches!(
+                err,
+                NpyError::NonFinite {
+                    row: 1,
+                    column: 1,
+                    ..
+                }
+            ),
             "{err:?}"
         );
     }

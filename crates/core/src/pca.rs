@@ -38,7 +38,9 @@ pub enum PcaSolver {
     /// Exact for `d <= EXACT_MAX_DIMS`, randomized otherwise.
     Auto,
     Exact,
-    Randomized { seed: u64 },
+    Randomized {
+        seed: u64,
+    },
 }
 
 /// A fitted PCA.
@@ -83,11 +85,16 @@ impl Pca {
             _ => exact(&centred, k),
         };
         flip_signs(&mut components);
-        let explained_variance: Vec<f64> =
-            eigenvalues.iter().map(|l| l / (n - 1) as f64).collect();
+        let explained_variance: Vec<f64> = eigenvalues.iter().map(|l| l / (n - 1) as f64).collect();
         let explained_variance_ratio = explained_variance
             .iter()
-            .map(|v| if total_variance > 0.0 { v / total_variance } else { 0.0 })
+            .map(|v| {
+                if total_variance > 0.0 {
+                    v / total_variance
+                } else {
+                    0.0
+                }
+            })
             .collect();
         Ok(Self {
             mean,
@@ -136,8 +143,8 @@ fn randomized(centred: &Array2<f32>, k: usize, seed: u64) -> (Array2<f64>, Vec<f
     let b = q.t().dot(centred).mapv(f64::from); // l × d
     let (values, u) = symmetric_eigen(b.dot(&b.t()));
     let mut components = Array2::zeros((k, d));
-    for i in 0..k {
-        let s = values[i].max(0.0).sqrt();
+    for (i, value) in values.iter().take(k).enumerate() {
+        let s = value.max(0.0).sqrt();
         if s > 0.0 {
             let v = u.column(i).dot(&b) / s;
             components.row_mut(i).assign(&v);
@@ -222,10 +229,10 @@ pub fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
 /// scikit-learn's `svd_flip` with `u_based_decision=False`: largest-magnitude entry positive.
 fn flip_signs(components: &mut Array2<f64>) {
     for mut row in components.rows_mut() {
-        let pivot = row
-            .iter()
-            .copied()
-            .fold(0.0f64, |best, v| if v.abs() > best.abs() { v } else { best });
+        let pivot = row.iter().copied().fold(
+            0.0f64,
+            |best, v| if v.abs() > best.abs() { v } else { best },
+        );
         if pivot < 0.0 {
             row.mapv_inplace(|v| -v);
         }

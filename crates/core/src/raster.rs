@@ -113,8 +113,20 @@ pub fn render_points(
     let mut px = vec![0i32; n];
     let mut py = vec![0i32; n];
     // Pixel whose centre is nearest the point: floor of the screen coordinate.
-    kernels::to_pixels(&xs[..n], camera.center_world[0], camera.px_per_world, half[0], &mut px);
-    kernels::to_pixels(&ys[..n], camera.center_world[1], -camera.px_per_world, half[1], &mut py);
+    kernels::to_pixels(
+        &xs[..n],
+        camera.center_world[0],
+        camera.px_per_world,
+        half[0],
+        &mut px,
+    );
+    kernels::to_pixels(
+        &ys[..n],
+        camera.center_world[1],
+        -camera.px_per_world,
+        half[1],
+        &mut py,
+    );
     let spans = disc_spans(style.radius_px);
     let (w, h) = (frame.width as i32, frame.height as i32);
     let reach = style.radius_px.max(0.5).ceil() as i32;
@@ -304,7 +316,11 @@ mod tests {
         }
         for y in 0..6 {
             for x in 0..8 {
-                assert_eq!(frame.pixel(x, y).unwrap(), expected[y as usize][x as usize], "({x},{y})");
+                assert_eq!(
+                    frame.pixel(x, y).unwrap(),
+                    expected[y as usize][x as usize],
+                    "({x},{y})"
+                );
             }
         }
     }

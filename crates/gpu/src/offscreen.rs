@@ -48,7 +48,15 @@ pub fn render_points_to_frame(
     let mut encoder = ctx
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    renderer.draw(&ctx.queue, &mut encoder, &view, camera, viewport, style, background);
+    renderer.draw(
+        &ctx.queue,
+        &mut encoder,
+        &view,
+        camera,
+        viewport,
+        style,
+        background,
+    );
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {

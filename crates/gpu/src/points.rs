@@ -112,22 +112,26 @@ impl PointRenderer {
     pub fn set_points(&mut self, device: &wgpu::Device, xs: &[f32], ys: &[f32], colors: &[u32]) {
         let n = xs.len().min(ys.len()).min(colors.len());
         let interleaved: Vec<[f32; 2]> = (0..n).map(|i| [xs[i], ys[i]]).collect();
-        self.positions = Some(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("point positions"),
-            contents: bytemuck::cast_slice(&interleaved),
-            usage: wgpu::BufferUsages::VERTEX,
-        }));
+        self.positions = Some(
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("point positions"),
+                contents: bytemuck::cast_slice(&interleaved),
+                usage: wgpu::BufferUsages::VERTEX,
+            }),
+        );
         self.set_colors(device, &colors[..n]);
         self.count = n as u32;
     }
 
     /// Replace the colours (same number of points).
     pub fn set_colors(&mut self, device: &wgpu::Device, colors: &[u32]) {
-        self.colors = Some(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("point colours"),
-            contents: bytemuck::cast_slice(colors),
-            usage: wgpu::BufferUsages::VERTEX,
-        }));
+        self.colors = Some(
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("point colours"),
+                contents: bytemuck::cast_slice(colors),
+                usage: wgpu::BufferUsages::VERTEX,
+            }),
+        );
     }
 
     pub fn point_count(&self) -> u32 {

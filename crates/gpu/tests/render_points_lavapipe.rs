@@ -3,6 +3,7 @@
 //!
 //! With `VECSCAPE_REQUIRE_GPU=1` (set by `make test`) a missing adapter fails the test; otherwise
 //! the test reports the skip, so `cargo test` works on a machine without Vulkan.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::palette::pack;

@@ -1,4 +1,5 @@
 //! Every WGSL file under src/shaders parses and validates with naga, and is registered in SHADERS.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 #[test]
 fn every_shader_validates_with_naga() {
@@ -14,7 +15,10 @@ fn every_shader_validates_with_naga() {
         .map(|(n, _)| (*n).to_owned())
         .collect();
     registered.sort();
-    assert_eq!(on_disk, registered, "a shader file is not listed in SHADERS");
+    assert_eq!(
+        on_disk, registered,
+        "a shader file is not listed in SHADERS"
+    );
     for (name, source) in vecscape_gpu::SHADERS {
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
@@ -30,7 +34,8 @@ fn every_shader_validates_with_naga() {
 #[test]
 fn a_broken_shader_is_caught() {
     // The check above must be able to fail.
-    let broken = vecscape_gpu::points::SHADER.replace("vec4<f32>(in.color.rgb", "vec3<f32>(in.color.rgb");
+    let broken =
+        vecscape_gpu::points::SHADER.replace("vec4<f32>(in.color.rgb", "vec3<f32>(in.color.rgb");
     let parsed = naga::front::wgsl::parse_str(&broken);
     let invalid = match parsed {
         Err(_) => true,
