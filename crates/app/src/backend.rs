@@ -107,7 +107,7 @@ impl Backend {
                     .to_owned();
                 format!("WebGPU ({what})")
             }
-            Backend::Cpu(_) => format!("CPU ({})", raster::KERNELS),
+            Backend::Cpu(_) => format!("CPU ({})", raster::ACTIVE.name),
         }
     }
 

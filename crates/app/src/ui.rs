@@ -313,6 +313,9 @@ fn install_test_hooks() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"screenPositions".into(), positions.as_ref());
     positions.forget();
+    let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
+    let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
+    twins.forget();
     let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
 }
 

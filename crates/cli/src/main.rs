@@ -1,12 +1,17 @@
 //! `vecscape`: the native command-line front end over vecscape-core.
 //!
 //! - `vecscape inspect FILE` — shape, dtype and memory of a `.npy`; rows and fields of a `.jsonl`.
-//! - `vecscape project FILE --method pca --dims 2 --out OUT.npy` — an f32 `.npy` of shape N×dims.
+//! - `vecscape project FILE --method pca|gaussian-rp|sparse-rp --dims 2 --out OUT.npy` — an f32
+//!   `.npy` of shape N×dims.
+//! - `vecscape knn FILE --query-rows 0,5,9 --k 10 --metric cosine|dot|l2 --format json` — exact
+//!   nearest neighbours of existing rows.
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
+use vecscape_core::knn::{FlatIndex, KnnError, Metric};
 use vecscape_core::pca::{Pca, PcaSolver};
+use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
 
 #[derive(Parser)]
 #[command(
@@ -36,16 +41,57 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Exact k nearest neighbours of existing rows (brute force over all rows).
+    Knn {
+        file: PathBuf,
+        /// Comma-separated row numbers to use as queries.
+        #[arg(long, value_delimiter = ',', required = true)]
+        query_rows: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
+        metric: MetricArg,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Leave each query row out of its own results.
+        #[arg(long)]
+        exclude_self: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Method {
     /// Principal component analysis (centred; sign convention as scikit-learn).
     Pca,
+    /// Gaussian random projection, entries N(0, 1/dims).
+    GaussianRp,
+    /// Very sparse random projection (Li, Hastie & Church 2006), density 1/√d.
+    SparseRp,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MetricArg {
+    /// Cosine similarity.
+    Cosine,
+    /// Dot product.
+    Dot,
+    /// Squared Euclidean distance.
+    L2,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Tsv,
 }
 
 fn name_of(path: &Path) -> String {
     path.display().to_string()
+}
+
+fn read_vectors(path: &Path) -> Result<ndarray::Array2<f32>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(vecscape_core::npy::read_npy(&name_of(path), &bytes)?)
 }
 
 fn inspect(path: &Path) -> Result<()> {
@@ -91,37 +137,97 @@ fn main() -> Result<()> {
         Command::Inspect { file } => inspect(&file),
         Command::Project {
             file,
-            method: Method::Pca,
+            method,
             dims,
             seed,
             out,
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let x = vecscape_core::npy::read_npy(&name_of(&file), &bytes)?;
+            let x = read_vectors(&file)?;
             if dims == 0 {
                 bail!("--dims must be at least 1");
             }
-            let solver = if x.ncols() > vecscape_core::pca::EXACT_MAX_DIMS {
-                PcaSolver::Randomized { seed }
-            } else {
-                PcaSolver::Exact
+            let (projected, note) = match method {
+                Method::Pca => {
+                    let solver = if x.ncols() > vecscape_core::pca::EXACT_MAX_DIMS {
+                        PcaSolver::Randomized { seed }
+                    } else {
+                        PcaSolver::Exact
+                    };
+                    let pca = Pca::fit(x.view(), dims, solver)?;
+                    let ratio: Vec<String> = pca
+                        .explained_variance_ratio
+                        .iter()
+                        .map(|r| format!("{r:.4}"))
+                        .collect();
+                    (
+                        pca.transform(x.view()),
+                        format!("explained variance ratio [{}]", ratio.join(", ")),
+                    )
+                }
+                Method::GaussianRp | Method::SparseRp => {
+                    let kind = if matches!(method, Method::GaussianRp) {
+                        RandomProjectionKind::Gaussian
+                    } else {
+                        RandomProjectionKind::VerySparse
+                    };
+                    let rp = RandomProjection::new(kind, x.ncols(), dims, seed)?;
+                    (rp.apply(x.view()), format!("seed {seed}"))
+                }
             };
-            let pca = Pca::fit(x.view(), dims, solver)?;
-            let projected = pca.transform(x.view());
             std::fs::write(&out, vecscape_core::npy::write_npy_f32(&projected))
                 .with_context(|| format!("writing {}", out.display()))?;
-            let ratio: Vec<String> = pca
-                .explained_variance_ratio
-                .iter()
-                .map(|r| format!("{r:.4}"))
-                .collect();
-            eprintln!(
-                "wrote {} ({} × {dims}); explained variance ratio [{}]",
-                out.display(),
-                x.nrows(),
-                ratio.join(", ")
-            );
+            eprintln!("wrote {} ({} × {dims}); {note}", out.display(), x.nrows());
+            Ok(())
+        }
+        Command::Knn {
+            file,
+            query_rows,
+            k,
+            metric,
+            format,
+            exclude_self,
+        } => {
+            let x = read_vectors(&file)?;
+            let metric = match metric {
+                MetricArg::Cosine => Metric::Cosine,
+                MetricArg::Dot => Metric::Dot,
+                MetricArg::L2 => Metric::L2,
+            };
+            let index = FlatIndex::new(&x, metric);
+            let mut results = Vec::with_capacity(query_rows.len());
+            for &row in &query_rows {
+                let found = if exclude_self {
+                    index.search_row(row, k)
+                } else if row < x.nrows() {
+                    index.search(&x.row(row).to_vec(), k, None)
+                } else {
+                    Err(KnnError::NoSuchRow {
+                        row,
+                        rows: x.nrows(),
+                    })
+                }
+                .with_context(|| file.display().to_string())?;
+                results.push((row, found));
+            }
+            match format {
+                Format::Json => {
+                    let results: Vec<serde_json::Value> = results
+                        .iter()
+                        .map(|(row, found)| {
+                            serde_json::json!({"query": row, "ids": found.ids, "scores": found.scores})
+                        })
+                        .collect();
+                    println!("{}", serde_json::json!({ "results": results }));
+                }
+                Format::Tsv => {
+                    println!("query\trank\tid\tscore");
+                    for (row, found) in &results {
+                        for (rank, (id, score)) in found.ids.iter().zip(&found.scores).enumerate() {
+                            println!("{row}\t{}\t{id}\t{score}", rank + 1);
+                        }
+                    }
+                }
+            }
             Ok(())
         }
     }

@@ -5,6 +5,7 @@
 //! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
 //! - [`knn`] finds exact nearest neighbours (cosine, dot, L2).
 //! - [`pca`] projects vectors to 2-D (or up to 50-D).
+//! - [`random_projection`] projects with seeded Gaussian or very sparse matrices.
 //! - [`camera`] maps between world (projected) coordinates and screen pixels.
 //! - [`raster`] is the CPU fallback renderer (WASM simd128 with a scalar twin).
 //! - [`spatial`] answers "which point is under the cursor".
@@ -17,5 +18,7 @@ pub mod meta;
 pub mod npy;
 pub mod palette;
 pub mod pca;
+pub mod random_projection;
 pub mod raster;
+pub mod rng;
 pub mod spatial;

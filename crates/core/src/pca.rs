@@ -131,7 +131,7 @@ fn exact(centred: &Array2<f32>, k: usize) -> (Array2<f64>, Vec<f64>) {
 fn randomized(centred: &Array2<f32>, k: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
     let (n, d) = centred.dim();
     let l = (k + OVERSAMPLES).min(n).min(d);
-    let mut rng = SplitMix64(seed);
+    let mut rng = crate::rng::SplitMix64::new(seed);
     let omega = Array2::from_shape_fn((d, l), |_| rng.normal() as f32);
     let mut y = centred.dot(&omega);
     for _ in 0..POWER_ITERATIONS {
@@ -236,29 +236,6 @@ fn flip_signs(components: &mut Array2<f64>) {
         if pivot < 0.0 {
             row.mapv_inplace(|v| -v);
         }
-    }
-}
-
-/// Small deterministic generator (SplitMix64) with Box–Muller normals; enough for sketches.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 }
 

@@ -89,6 +89,34 @@ fn disc_spans(radius_px: f32) -> Vec<(i32, i32, i32)> {
     spans
 }
 
+/// One set of raster kernels: the simd128 ones or their scalar twins.
+#[derive(Debug, Clone, Copy)]
+pub struct Kernels {
+    pub name: &'static str,
+    pub clear: fn(&mut [u8], Rgba),
+    pub to_pixels: fn(&[f32], f32, f32, f32, &mut [i32]),
+    pub blend_span: fn(&mut [u8], Rgba, u8),
+}
+
+/// The scalar kernels, available on every target.
+pub const SCALAR: Kernels = Kernels {
+    name: "scalar",
+    clear: scalar::clear,
+    to_pixels: scalar::to_pixels,
+    blend_span: scalar::blend_span,
+};
+
+/// The kernels this build uses: simd128 on wasm32 with the feature on, scalar elsewhere.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub const ACTIVE: Kernels = Kernels {
+    name: "wasm simd128",
+    clear: simd::clear,
+    to_pixels: simd::to_pixels,
+    blend_span: simd::blend_span,
+};
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub const ACTIVE: Kernels = SCALAR;
+
 /// Draw `(xs[i], ys[i])` with `colors[i]` over a frame cleared to `background`.
 /// Later points are drawn over earlier ones.
 pub fn render_points(
@@ -100,7 +128,22 @@ pub fn render_points(
     style: PointStyle,
     background: Rgba,
 ) {
-    kernels::clear(&mut frame.pixels, background);
+    render_points_with(&ACTIVE, frame, camera, xs, ys, colors, style, background);
+}
+
+/// [`render_points`] with an explicit kernel set (to compare the twins).
+#[allow(clippy::too_many_arguments)]
+pub fn render_points_with(
+    kernels: &Kernels,
+    frame: &mut Frame,
+    camera: &Camera,
+    xs: &[f32],
+    ys: &[f32],
+    colors: &[Rgba],
+    style: PointStyle,
+    background: Rgba,
+) {
+    (kernels.clear)(&mut frame.pixels, background);
     let n = xs.len().min(ys.len()).min(colors.len());
     if n == 0 || frame.width == 0 || frame.height == 0 {
         return;
@@ -113,14 +156,14 @@ pub fn render_points(
     let mut px = vec![0i32; n];
     let mut py = vec![0i32; n];
     // Pixel whose centre is nearest the point: floor of the screen coordinate.
-    kernels::to_pixels(
+    (kernels.to_pixels)(
         &xs[..n],
         camera.center_world[0],
         camera.px_per_world,
         half[0],
         &mut px,
     );
-    kernels::to_pixels(
+    (kernels.to_pixels)(
         &ys[..n],
         camera.center_world[1],
         -camera.px_per_world,
@@ -150,7 +193,7 @@ pub fn render_points(
             }
             let start = (y as usize * w as usize + x0 as usize) * 4;
             let end = (y as usize * w as usize + x1 as usize + 1) * 4;
-            kernels::blend_span(&mut frame.pixels[start..end], src, style.alpha);
+            (kernels.blend_span)(&mut frame.pixels[start..end], src, style.alpha);
         }
     }
 }
@@ -258,18 +301,36 @@ pub mod simd {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-use simd as kernels;
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-use scalar as kernels;
-
-/// Which kernels this build uses, for the status line.
-pub const KERNELS: &str = if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
-    "wasm simd128"
-} else {
-    "scalar"
-};
+/// A pseudo-random scene drawn with both kernel sets; true when the bytes are identical.
+/// Runs in the browser's end-to-end test, where [`ACTIVE`] is the simd128 set.
+pub fn twins_agree(points: usize, seed: u64) -> bool {
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let xs: Vec<f32> = (0..points).map(|_| next() * 1.2).collect();
+    let ys: Vec<f32> = (0..points).map(|_| next() * 1.2).collect();
+    let colors: Vec<Rgba> = (0..points)
+        .map(|i| crate::palette::category_color(i as u32 % 37))
+        .collect();
+    let camera = Camera {
+        center_world: [0.05, -0.02],
+        px_per_world: 150.0,
+    };
+    let style = PointStyle {
+        radius_px: 3.3,
+        alpha: 180,
+    };
+    let mut a = Frame::new(317, 211);
+    let mut b = Frame::new(317, 211);
+    let bg = [250, 250, 247, 255];
+    render_points_with(&ACTIVE, &mut a, &camera, &xs, &ys, &colors, style, bg);
+    render_points_with(&SCALAR, &mut b, &camera, &xs, &ys, &colors, style, bg);
+    a == b
+}
 
 #[cfg(test)]
 mod tests {
