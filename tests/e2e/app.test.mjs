@@ -209,3 +209,23 @@ describe('text from data is shown as text, never as HTML', () => {
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
   });
 });
+
+describe('?data= opens another file by URL', () => {
+  let browser;
+  before(async () => { browser = await launch({ webgpu: false }); });
+  after(async () => { await browser?.close(); });
+
+  test('vectors without metadata load, rows are named by number', async () => {
+    const page = await openApp(browser, server.url + '?data=demo/vectors.f16.npy');
+    assert.match(await page.locator('#status').innerText(), /vectors\.f16\.npy · 15,000 points × 384 dims/);
+    await page.close();
+  });
+
+  test('a missing URL shows the HTTP error and names it', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url + '?data=demo/missing.npy');
+    await page.waitForSelector('#app[data-state="failed"]', { timeout: 60_000 });
+    assert.match(await page.locator('#error').innerText(), /demo\/missing\.npy: HTTP 404/);
+    await page.close();
+  });
+});

@@ -139,20 +139,15 @@ async fn yield_to_browser() {
 /// Parse, project and show a dataset; on any error keep the current scene and show the message.
 async fn show_dataset(
     ui: Ui,
-    vectors: (&str, Vec<u8>),
-    meta: Option<(&str, Vec<u8>)>,
+    vectors: (&str, &[u8]),
+    meta: Option<(&str, &[u8])>,
 ) -> Result<(), String> {
     ui.progress.set(Some(Progress {
         what: format!("Parsing {}", vectors.0),
         ..Default::default()
     }));
     yield_to_browser().await;
-    let dataset = Dataset::from_files(
-        vectors.0,
-        &vectors.1,
-        meta.as_ref().map(|(name, bytes)| (*name, bytes.as_slice())),
-    )
-    .map_err(|e| e.to_string())?;
+    let dataset = Dataset::from_files(vectors.0, vectors.1, meta).map_err(|e| e.to_string())?;
     ui.progress.set(Some(Progress {
         what: format!("Projecting {} vectors (PCA)", thousands(dataset.len())),
         ..Default::default()
@@ -175,6 +170,15 @@ async fn show_dataset(
         variance * 100.0
     ));
     Ok(())
+}
+
+/// The last path segment of a URL, for messages ("…/vectors.npy?x=1" → "vectors.npy").
+fn file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or(path)
+        .to_owned()
 }
 
 async fn start(
@@ -216,8 +220,13 @@ async fn start(
     install_test_hooks();
 
     ui.phase.set(Phase::Loading);
+    // `?data=URL[&meta=URL]` opens other data; the built-in demo otherwise.
+    let (vectors_url, meta_url) = match fetch::query_param("data") {
+        Some(data) => (data, fetch::query_param("meta")),
+        None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
+    };
     let mut fetched = Vec::new();
-    for url in [DEMO_VECTORS, DEMO_META] {
+    for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
         let what = format!("Loading {url}");
         let result = fetch::fetch_bytes(url, |loaded, total| {
             ui.progress.set(Some(Progress {
@@ -228,7 +237,7 @@ async fn start(
         })
         .await;
         match result {
-            Ok(bytes) => fetched.push(bytes),
+            Ok(bytes) => fetched.push((file_name(url), bytes)),
             Err(e) => {
                 ui.error.set(Some(e));
                 ui.progress.set(None);
@@ -237,9 +246,18 @@ async fn start(
             }
         }
     }
-    let meta = fetched.pop().unwrap_or_default();
-    let vectors = fetched.pop().unwrap_or_default();
-    let result = show_dataset(ui, ("vectors.f16.npy", vectors), Some(("meta.jsonl", meta))).await;
+    let mut fetched = fetched.into_iter();
+    let Some((vectors_name, vectors)) = fetched.next() else {
+        return;
+    };
+    let meta = fetched.next();
+    let result = show_dataset(
+        ui,
+        (&vectors_name, &vectors),
+        meta.as_ref()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    )
+    .await;
     ui.progress.set(None);
     match result {
         Ok(()) => ui.phase.set(Phase::Ready),
@@ -277,8 +295,8 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
         };
         show_dataset(
             ui,
-            (&vector_name, vector_bytes),
-            meta.as_ref().map(|(n, b)| (n.as_str(), b.clone())),
+            (&vector_name, &vector_bytes),
+            meta.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         )
         .await
     }
