@@ -208,6 +208,26 @@ describe('text from data is shown as text, never as HTML', () => {
     assert.equal(await tooltip.locator('img, b, i').count(), 0);
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
   });
+
+  test('a TF Projector bundle (tensors.tsv + metadata.tsv) opens', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'tensors.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('0.5\t-1\n2\t0.25\n3\t4\n1\t1\n') },
+      { name: 'metadata.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('word\tlabel\napple\tfruit\nkale\tveg\npear\tfruit\nleek\tveg\n') },
+    ]);
+    await page.waitForFunction(() => document.querySelector('#status')?.innerText.includes('4 points × 2 dims'));
+    assert.match(await page.locator('#status').innerText(), /tensors\.tsv · 4 points × 2 dims/);
+  });
+
+  test('a CSV with a non-number where a number belongs names line and column', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('text,x,y\na,1,2\nb,3,oops\n') },
+    ]);
+    const error = page.locator('#error');
+    await error.waitFor({ timeout: 10_000 });
+    assert.match(await error.innerText(), /bad\.csv: line 3, column 3: expected a number, found 'oops'/);
+    assert.match(await page.locator('#status').innerText(), /4 points/);
+    await page.locator('#error .dismiss').click();
+  });
 });
 
 describe('?data= opens another file by URL', () => {

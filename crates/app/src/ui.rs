@@ -6,7 +6,7 @@ use crate::engine::{self, Scene};
 use crate::fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vecscape_core::dataset::Dataset;
+use vecscape_core::dataset::{Dataset, FileKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -137,17 +137,14 @@ async fn yield_to_browser() {
 }
 
 /// Parse, project and show a dataset; on any error keep the current scene and show the message.
-async fn show_dataset(
-    ui: Ui,
-    vectors: (&str, &[u8]),
-    meta: Option<(&str, &[u8])>,
-) -> Result<(), String> {
+async fn show_dataset(ui: Ui, files: &[(&str, &[u8])]) -> Result<(), String> {
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     ui.progress.set(Some(Progress {
-        what: format!("Parsing {}", vectors.0),
+        what: format!("Parsing {}", names.join(", ")),
         ..Default::default()
     }));
     yield_to_browser().await;
-    let dataset = Dataset::from_files(vectors.0, vectors.1, meta).map_err(|e| e.to_string())?;
+    let dataset = Dataset::from_named_files(files).map_err(|e| e.to_string())?;
     ui.progress.set(Some(Progress {
         what: format!("Projecting {} vectors (PCA)", thousands(dataset.len())),
         ..Default::default()
@@ -246,18 +243,11 @@ async fn start(
             }
         }
     }
-    let mut fetched = fetched.into_iter();
-    let Some((vectors_name, vectors)) = fetched.next() else {
-        return;
-    };
-    let meta = fetched.next();
-    let result = show_dataset(
-        ui,
-        (&vectors_name, &vectors),
-        meta.as_ref()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
-    )
-    .await;
+    let named: Vec<(&str, &[u8])> = fetched
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let result = show_dataset(ui, &named).await;
     ui.progress.set(None);
     match result {
         Ok(()) => ui.phase.set(Phase::Ready),
@@ -270,35 +260,34 @@ async fn start(
 
 /// Load files the user picked or dropped: one `.npy` and optionally its `.jsonl` metadata.
 async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
-    let names: Vec<String> = files.iter().map(|f| f.name()).collect();
-    let is_meta = |n: &str| n.ends_with(".jsonl") || n.ends_with(".ndjson");
-    let Some(vectors_file) = files.iter().find(|f| f.name().ends_with(".npy")) else {
+    let unknown: Vec<String> = files
+        .iter()
+        .map(|f| f.name())
+        .filter(|n| FileKind::of(n) == FileKind::Unknown)
+        .collect();
+    if !unknown.is_empty() {
         ui.error.set(Some(format!(
-            "None of the chosen files is a .npy vectors file (chosen: {}). Pick a .npy file, optionally with its .jsonl metadata.",
-            names.join(", ")
+            "{}: not a format vecscape reads (.npy, .csv, .tsv, .jsonl, .ndjson)",
+            unknown.join(", ")
         )));
         return;
-    };
-    let meta_file = files.iter().find(|f| is_meta(&f.name()));
+    }
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
-    ui.progress.set(Some(Progress {
-        what: format!("Reading {}", vectors_file.name()),
-        ..Default::default()
-    }));
     let result = async {
-        let vector_name = vectors_file.name();
-        let vector_bytes = fetch::read_file(vectors_file).await?;
-        let meta = match meta_file {
-            Some(f) => Some((f.name(), fetch::read_file(f).await?)),
-            None => None,
-        };
-        show_dataset(
-            ui,
-            (&vector_name, &vector_bytes),
-            meta.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
-        )
-        .await
+        let mut read = Vec::with_capacity(files.len());
+        for file in &files {
+            ui.progress.set(Some(Progress {
+                what: format!("Reading {}", file.name()),
+                ..Default::default()
+            }));
+            read.push((file.name(), fetch::read_file(file).await?));
+        }
+        let named: Vec<(&str, &[u8])> = read
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        show_dataset(ui, &named).await
     }
     .await;
     ui.progress.set(None);
@@ -520,10 +509,10 @@ pub fn App() -> impl IntoView {
                 <h1>"vecscape"</h1>
                 <label class="button">
                     "Open files…"
-                    <input id="file-input" type="file" multiple accept=".npy,.jsonl,.ndjson" on:change=on_pick />
+                    <input id="file-input" type="file" multiple accept=".npy,.csv,.tsv,.jsonl,.ndjson" on:change=on_pick />
                 </label>
                 <button on:click=reset_view>"Reset view"</button>
-                <span class="hint">"Drop a .npy (+ .jsonl) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
+                <span class="hint">"Drop .npy/.csv/.tsv (+ .jsonl) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
             </header>
             <Show when=move || ui.error.get().is_some()>
                 <div id="error" class="error" role="alert">

@@ -1,7 +1,8 @@
 //! vecscape's core: everything that is pure computation and must run the same natively and in
 //! the browser (wasm32). No wgpu, no web-sys here; the GPU crate and the app build on top.
 //!
-//! - [`npy`] and [`meta`] load vectors and their metadata from bytes.
+//! - [`npy`], [`meta`] and [`delimited`] load vectors and their metadata from bytes
+//!   (`.npy`, JSON Lines, CSV/TSV and TF Embedding Projector bundles).
 //! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
 //! - [`knn`] finds exact nearest neighbours (cosine, dot, L2).
 //! - [`pca`] projects vectors to 2-D (or up to 50-D).
@@ -13,6 +14,7 @@
 
 pub mod camera;
 pub mod dataset;
+pub mod delimited;
 pub mod knn;
 pub mod meta;
 pub mod npy;

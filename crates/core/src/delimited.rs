@@ -1,0 +1,382 @@
+//! CSV / TSV tables: vectors as numeric columns or as one JSON-array column, the other columns
+//! as metadata. Also TensorFlow Embedding Projector bundles (`tensors.tsv`: numbers only, no
+//! header; `metadata.tsv`: one column without header, or several with a header).
+//!
+//! The header is detected: the first row is a header when it has a field that is not a number
+//! where the second row has one, or when no field of it is a number and the table has text.
+
+use crate::meta::{Categorical, Metadata, CATEGORY_FIELDS};
+use ndarray::Array2;
+
+/// Why a delimited file could not be read. Every variant names the file and the place.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DelimitedError {
+    /// The CSV reader failed (bad quoting, invalid UTF-8, …).
+    #[error("{file}: line {line}: {message}")]
+    Syntax {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    /// A row has a different number of fields from the first.
+    #[error(
+        "{file}: line {line}: expected {expected} fields (as in the first row), found {found}"
+    )]
+    Ragged {
+        file: String,
+        line: u64,
+        expected: usize,
+        found: usize,
+    },
+    /// A vector field is not a number.
+    #[error("{file}: line {line}, column {column}: expected a number, found '{found}'")]
+    NotANumber {
+        file: String,
+        line: u64,
+        column: usize,
+        found: String,
+    },
+    /// A value is NaN or infinite.
+    #[error("{file}: line {line}, column {column}: value is {found} (vectors must be finite)")]
+    NonFinite {
+        file: String,
+        line: u64,
+        column: usize,
+        found: String,
+    },
+    /// A JSON-array vector has a different length from the first.
+    #[error(
+        "{file}: line {line}, column {column}: vector has {found} dimensions, expected {expected}"
+    )]
+    DimensionMismatch {
+        file: String,
+        line: u64,
+        column: usize,
+        expected: usize,
+        found: usize,
+    },
+    /// No vector column was found.
+    #[error("{file}: no vectors found: expected numeric columns or a column of JSON arrays")]
+    NoVectors { file: String },
+    /// The file has no data rows.
+    #[error("{file}: has no data rows")]
+    Empty { file: String },
+}
+
+/// A parsed table: vectors plus the other columns as metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub vectors: Option<Array2<f32>>,
+    pub meta: Metadata,
+    pub header: Option<Vec<String>>,
+}
+
+/// Header names of numeric columns that are identifiers, kept as metadata, not vector components.
+pub const ID_COLUMNS: [&str; 3] = ["id", "index", ""];
+
+fn is_number(field: &str) -> bool {
+    field.trim().parse::<f64>().is_ok()
+}
+
+fn is_json_array(field: &str) -> bool {
+    let t = field.trim();
+    t.starts_with('[') && t.ends_with(']')
+}
+
+fn read_records(
+    file: &str,
+    bytes: &[u8],
+    delimiter: u8,
+) -> Result<Vec<(u64, csv::StringRecord)>, DelimitedError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| DelimitedError::Syntax {
+            file: file.to_owned(),
+            line: e.position().map_or(0, csv::Position::line),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
+            continue; // blank line
+        }
+        rows.push((line, record));
+    }
+    Ok(rows)
+}
+
+/// Parse a CSV (`delimiter = b','`) or TSV (`b'\t'`) file.
+pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, DelimitedError> {
+    let rows = read_records(file, bytes, delimiter)?;
+    let Some((_, first)) = rows.first() else {
+        return Err(DelimitedError::Empty {
+            file: file.to_owned(),
+        });
+    };
+    let width = first.len();
+    for (line, record) in &rows {
+        if record.len() != width {
+            return Err(DelimitedError::Ragged {
+                file: file.to_owned(),
+                line: *line,
+                expected: width,
+                found: record.len(),
+            });
+        }
+    }
+    let has_header = match rows.get(1) {
+        Some((_, second)) => first
+            .iter()
+            .zip(second.iter())
+            .any(|(a, b)| !is_number(a) && (is_number(b) || is_json_array(b)) && !is_json_array(a)),
+        None => false,
+    } || (width > 1 && first.iter().all(|f| !is_number(f) && !is_json_array(f)));
+    let header: Option<Vec<String>> =
+        has_header.then(|| first.iter().map(|f| f.trim().to_owned()).collect());
+    let data = &rows[usize::from(has_header)..];
+    let Some((_, sample)) = data.first() else {
+        return Err(DelimitedError::Empty {
+            file: file.to_owned(),
+        });
+    };
+    let json_column = (0..width).find(|&c| sample.get(c).is_some_and(is_json_array));
+    // Row ids and pandas' unnamed index column are numbers but not coordinates.
+    let is_id = |c: usize| {
+        header.as_ref().and_then(|h| h.get(c)).is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            ID_COLUMNS.contains(&name.as_str()) || name.starts_with("unnamed:")
+        })
+    };
+    let numeric_columns: Vec<usize> = match json_column {
+        Some(_) => Vec::new(),
+        None => (0..width)
+            .filter(|&c| !is_id(c) && sample.get(c).is_some_and(is_number))
+            .collect(),
+    };
+    let mut values = Vec::new();
+    let mut dims = 0usize;
+    for (line, record) in data {
+        if let Some(c) = json_column {
+            let field = record.get(c).unwrap_or_default();
+            let parsed: Vec<f64> =
+                serde_json::from_str(field.trim()).map_err(|_| DelimitedError::NotANumber {
+                    file: file.to_owned(),
+                    line: *line,
+                    column: c + 1,
+                    found: field.chars().take(40).collect(),
+                })?;
+            if values.is_empty() {
+                dims = parsed.len();
+            } else if parsed.len() != dims {
+                return Err(DelimitedError::DimensionMismatch {
+                    file: file.to_owned(),
+                    line: *line,
+                    column: c + 1,
+                    expected: dims,
+                    found: parsed.len(),
+                });
+            }
+            values.extend(parsed.iter().map(|v| *v as f32));
+        } else {
+            dims = numeric_columns.len();
+            for &c in &numeric_columns {
+                let field = record.get(c).unwrap_or_default().trim();
+                let v: f32 = field.parse().map_err(|_| DelimitedError::NotANumber {
+                    file: file.to_owned(),
+                    line: *line,
+                    column: c + 1,
+                    found: field.chars().take(40).collect(),
+                })?;
+                if !v.is_finite() {
+                    return Err(DelimitedError::NonFinite {
+                        file: file.to_owned(),
+                        line: *line,
+                        column: c + 1,
+                        found: field.to_owned(),
+                    });
+                }
+                values.push(v);
+            }
+        }
+    }
+    let vectors = if dims > 0 {
+        Array2::from_shape_vec((data.len(), dims), values).ok()
+    } else {
+        None
+    };
+    let meta_columns: Vec<usize> = (0..width)
+        .filter(|c| Some(*c) != json_column && !numeric_columns.contains(c))
+        .collect();
+    let name_of = |c: usize| {
+        header
+            .as_ref()
+            .and_then(|h| h.get(c).cloned())
+            .unwrap_or_else(|| format!("column {}", c + 1))
+    };
+    let text_column = meta_columns
+        .iter()
+        .copied()
+        .find(|&c| name_of(c).eq_ignore_ascii_case("text"))
+        .or_else(|| {
+            // Else the column with the longest values on average.
+            meta_columns.iter().copied().max_by_key(|&c| {
+                data.iter()
+                    .map(|(_, r)| r.get(c).map_or(0, str::len))
+                    .sum::<usize>()
+            })
+        });
+    let category_column = meta_columns.iter().copied().find(|&c| {
+        Some(c) != text_column
+            && CATEGORY_FIELDS
+                .iter()
+                .any(|f| name_of(c).eq_ignore_ascii_case(f))
+    });
+    let text = match text_column {
+        Some(c) => data
+            .iter()
+            .map(|(_, r)| r.get(c).unwrap_or_default().to_owned())
+            .collect(),
+        None => (0..data.len()).map(|i| format!("row {i}")).collect(),
+    };
+    let category = category_column.map(|c| {
+        let mut names: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let codes = data
+            .iter()
+            .map(|(_, r)| {
+                let name = r.get(c).unwrap_or_default().to_owned();
+                *index.entry(name.clone()).or_insert_with(|| {
+                    names.push(name);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        Categorical {
+            field: name_of(c),
+            names,
+            codes,
+        }
+    });
+    Ok(Table {
+        vectors,
+        meta: Metadata { text, category },
+        header,
+    })
+}
+
+/// A TF Embedding Projector `metadata.tsv`: one column without a header, or a header row and
+/// several columns.
+pub fn read_projector_metadata(file: &str, bytes: &[u8]) -> Result<Metadata, DelimitedError> {
+    let rows = read_records(file, bytes, b'\t')?;
+    let width = rows.first().map_or(0, |(_, r)| r.len());
+    if width <= 1 {
+        return Ok(Metadata {
+            text: rows
+                .iter()
+                .map(|(_, r)| r.get(0).unwrap_or_default().to_owned())
+                .collect(),
+            category: None,
+        });
+    }
+    let table = read_delimited(file, bytes, b'\t')?;
+    Ok(table.meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_columns_with_header_and_text() {
+        let src = b"id,text,label,x0,x1,x2\n1,a cat,animal,0.5,1,-2\n2,\"a dog, barking\",animal,1.5,0,3\n3,a car,vehicle,0,0,1\n";
+        let t = read_delimited("t.csv", src, b',').unwrap();
+        let v = t.vectors.unwrap();
+        // `id` is numeric but an identifier: it stays metadata.
+        assert_eq!(v.dim(), (3, 3));
+        assert_eq!(v.row(1).to_vec(), vec![1.5, 0.0, 3.0]);
+        assert_eq!(t.meta.text[1], "a dog, barking");
+        let cat = t.meta.category.unwrap();
+        assert_eq!(cat.field, "label");
+        assert_eq!(cat.codes, vec![0, 0, 1]);
+    }
+
+    #[test]
+    fn json_array_column_and_no_header_tsv() {
+        let src = b"text\tvector\nhello\t[1, 2, 3]\nworld\t[4.5, 5, 6]\n";
+        let t = read_delimited("t.tsv", src, b'\t').unwrap();
+        assert_eq!(t.vectors.unwrap().row(1).to_vec(), vec![4.5, 5.0, 6.0]);
+        assert_eq!(t.meta.text, vec!["hello", "world"]);
+        // tensors.tsv: numbers only, no header.
+        let t = read_delimited("tensors.tsv", b"1\t2\n3\t4\n", b'\t').unwrap();
+        assert!(t.header.is_none());
+        assert_eq!(t.vectors.unwrap().dim(), (2, 2));
+    }
+
+    #[test]
+    fn projector_metadata_one_or_many_columns() {
+        let one = read_projector_metadata("metadata.tsv", b"apple\npear\n").unwrap();
+        assert_eq!(one.text, vec!["apple", "pear"]);
+        let many =
+            read_projector_metadata("metadata.tsv", b"word\tlabel\napple\tfruit\nkale\tveg\n")
+                .unwrap();
+        assert_eq!(many.text, vec!["apple", "kale"]);
+        assert_eq!(many.category.unwrap().names, vec!["fruit", "veg"]);
+    }
+
+    #[test]
+    fn bad_inputs_name_line_and_column() {
+        let err = read_delimited("r.csv", b"1,2,3\n4,5\n", b',').unwrap_err();
+        assert_eq!(
+            err,
+            DelimitedError::Ragged {
+                file: "r.csv".into(),
+                line: 2,
+                expected: 3,
+                found: 2
+            }
+        );
+        let err = read_delimited("n.csv", b"a,b\n1,2\n3,x\n", b',').unwrap_err();
+        assert!(
+            matches!(&err, DelimitedError::NotANumber { line: 3, column: 2, found, .. } if found == "x"),
+            "{err:?}"
+        );
+        let err = read_delimited("f.csv", b"1,2\n3,inf\n", b',').unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DelimitedError::NonFinite {
+                    line: 2,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = read_delimited("j.tsv", b"[1,2]\n[1,2,3]\n", b'\t').unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DelimitedError::DimensionMismatch {
+                    line: 2,
+                    expected: 2,
+                    found: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(matches!(
+            read_delimited("e.csv", b"", b','),
+            Err(DelimitedError::Empty { .. })
+        ));
+        let err = read_delimited("u.csv", b"a,b\n1,\xff\n", b',').unwrap_err();
+        assert!(
+            matches!(err, DelimitedError::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
+    }
+}
