@@ -12,6 +12,12 @@ pub enum GpuError {
     /// Reading results back from the GPU failed.
     #[error("reading back from the GPU failed: {0}")]
     Readback(String),
+    /// The request does not fit the kernel (wrong query length, k too large).
+    #[error("{0}")]
+    Input(String),
+    /// The data does not fit what the GPU path supports.
+    #[error("data too large for the GPU path: {0}")]
+    TooLarge(String),
 }
 
 /// A ready device and its queue.

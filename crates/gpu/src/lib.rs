@@ -1,14 +1,28 @@
 //! vecscape's GPU layer over `wgpu`: device set-up and the map's render pipelines.
-//! WGSL lives in `shaders/`, one file per pipeline; [`types`] mirrors the structs they read.
+//! WGSL lives in `shaders/`, one file per pipeline stage; [`types`] mirrors the structs they read.
+//! Compute: exact kNN ([`knn`]). Render: points ([`points`]).
 //! Works natively (Vulkan, e.g. Mesa lavapipe in tests) and in the browser (WebGPU).
 
 pub mod context;
+pub mod knn;
 pub mod offscreen;
 pub mod points;
+pub mod readback;
 pub mod types;
 
 pub use context::{GpuContext, GpuError};
+pub use knn::GpuFlatIndex;
 pub use points::PointRenderer;
 
-/// Every WGSL source this crate owns, by file name, for validation and tooling.
-pub const SHADERS: &[(&str, &str)] = &[("points.wgsl", points::SHADER)];
+/// Every pipeline's WGSL, by file name, for validation and tooling. Kernels that use the shared
+/// top-k snippet are listed with it prepended, as they are compiled.
+pub fn shaders() -> Vec<(&'static str, String)> {
+    vec![
+        ("points.wgsl", points::SHADER.to_owned()),
+        ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
+        ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
+    ]
+}
+
+/// WGSL files that are snippets prepended to other shaders, not pipelines of their own.
+pub const SHADER_SNIPPETS: &[&str] = &["topk_common.wgsl"];

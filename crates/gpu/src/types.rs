@@ -20,5 +20,36 @@ mod tests {
     fn uniform_size_matches_wgsl_layout() {
         // Three vec2<f32> (8 bytes each) + two f32 = 32 bytes, a multiple of 16 as uniforms need.
         assert_eq!(std::mem::size_of::<super::PointsUniform>(), 32);
+        // Twelve 4-byte scalars, no vectors: 48 bytes; four: 16 bytes.
+        assert_eq!(std::mem::size_of::<super::KnnParams>(), 48);
+        assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
     }
+}
+
+/// Keep in sync with `KnnParams` in shaders/knn_partial_topk.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct KnnParams {
+    pub n_rows: u32,
+    pub dims: u32,
+    pub k: u32,
+    pub metric: u32,
+    pub row_offset: u32,
+    pub rows_per_group: u32,
+    pub n_groups: u32,
+    pub out_offset: u32,
+    pub query_offset: u32,
+    pub query_inv_norm: f32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+}
+
+/// Keep in sync with `MergeParams` in shaders/knn_merge_topk.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct MergeParams {
+    pub n_candidates: u32,
+    pub k: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
 }

@@ -1,0 +1,349 @@
+//! Exact kNN on the GPU: pass 1 (`knn_partial_topk.wgsl`) scores blocks of rows and keeps each
+//! block's best k; pass 2 (`knn_merge_topk.wgsl`) merges them so only k results are read back.
+//! The CPU twin is `vecscape_core::knn::FlatIndex`; both rank with the same keys and tie rule.
+//!
+//! Matrices larger than the adapter's storage-binding limit are split into row chunks, each its
+//! own buffer; dispatches past 65 535 workgroups go 2-D.
+
+use crate::types::{KnnParams, MergeParams};
+use crate::{GpuContext, GpuError};
+use ndarray::Array2;
+use vecscape_core::knn::{Metric, Neighbors};
+use wgpu::util::DeviceExt;
+
+/// WGSL shared by both passes.
+pub const TOPK_COMMON: &str = include_str!("shaders/topk_common.wgsl");
+/// Pass 1 source, without the shared part.
+pub const PARTIAL_TOPK: &str = include_str!("shaders/knn_partial_topk.wgsl");
+/// Pass 2 source, without the shared part.
+pub const MERGE_TOPK: &str = include_str!("shaders/knn_merge_topk.wgsl");
+/// Largest k the kernels keep (MAX_K in topk_common.wgsl).
+pub const MAX_K: usize = 32;
+/// Rows scored by one workgroup; small enough to spread work, large enough to keep pass 2 short.
+const ROWS_PER_GROUP: u32 = 1024;
+const MAX_GROUPS_PER_DIM: u32 = 65_535;
+
+/// Full source of a kernel: the shared snippet, then the kernel.
+pub fn with_common(kernel: &str) -> String {
+    format!("{TOPK_COMMON}\n{kernel}")
+}
+
+struct Chunk {
+    rows: wgpu::Buffer,
+    inv_norms: wgpu::Buffer,
+    n_rows: u32,
+    row_offset: u32,
+}
+
+/// The rows of a matrix on the GPU, ready for exact kNN.
+pub struct GpuFlatIndex {
+    ctx: GpuContext,
+    chunks: Vec<Chunk>,
+    dims: usize,
+    n_rows: usize,
+    metric: Metric,
+    partial: wgpu::ComputePipeline,
+    merge: wgpu::ComputePipeline,
+}
+
+fn metric_code(metric: Metric) -> u32 {
+    match metric {
+        Metric::Cosine => 0,
+        Metric::Dot => 1,
+        Metric::L2 => 2,
+    }
+}
+
+impl GpuFlatIndex {
+    /// Upload `data` (n × d). `max_chunk_bytes` caps each row chunk below the adapter's binding
+    /// limit (tests force small chunks with it).
+    pub fn new(
+        ctx: &GpuContext,
+        data: &Array2<f32>,
+        metric: Metric,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<Self, GpuError> {
+        let (n, d) = data.dim();
+        let limits = ctx.device.limits();
+        let binding_limit = u64::from(limits.max_storage_buffer_binding_size)
+            .min(limits.max_buffer_size)
+            .min(max_chunk_bytes.unwrap_or(u64::MAX));
+        let row_bytes = (d.max(1) * 4) as u64;
+        let rows_per_chunk = (binding_limit / row_bytes).max(1) as usize;
+        if n > u32::MAX as usize - 1 {
+            return Err(GpuError::TooLarge(format!("{n} rows")));
+        }
+        let contiguous = data.as_standard_layout();
+        let flat = contiguous
+            .as_slice()
+            .ok_or_else(|| GpuError::TooLarge("layout".into()))?;
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let end = (start + rows_per_chunk).min(n);
+            let slice = &flat[start * d..end * d];
+            let inv: Vec<f32> = slice
+                .chunks(d.max(1))
+                .map(|r| {
+                    let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    if norm > 0.0 {
+                        1.0 / norm
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let rows = ctx
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("knn rows"),
+                    contents: bytemuck::cast_slice(slice),
+                    usage: wgpu::BufferUsages::STORAGE,
+                });
+            let inv_norms = ctx
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("knn inverse norms"),
+                    contents: bytemuck::cast_slice(&inv),
+                    usage: wgpu::BufferUsages::STORAGE,
+                });
+            chunks.push(Chunk {
+                rows,
+                inv_norms,
+                n_rows: (end - start) as u32,
+                row_offset: start as u32,
+            });
+            start = end;
+        }
+        let pipeline = |label: &str, kernel: &str| {
+            let module = ctx
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(label),
+                    source: wgpu::ShaderSource::Wgsl(with_common(kernel).into()),
+                });
+            ctx.device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(label),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some("main"),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+        };
+        Ok(Self {
+            ctx: ctx.clone(),
+            partial: pipeline("knn_partial_topk.wgsl", PARTIAL_TOPK),
+            merge: pipeline("knn_merge_topk.wgsl", MERGE_TOPK),
+            chunks,
+            dims: d,
+            n_rows: n,
+            metric,
+        })
+    }
+
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Record both passes for one query; returns the buffer holding k keys then k ids.
+    fn encode(
+        &self,
+        query: &[f32],
+        k: u32,
+    ) -> Result<(wgpu::CommandEncoder, wgpu::Buffer), GpuError> {
+        if query.len() != self.dims {
+            return Err(GpuError::Input(format!(
+                "query has {} dimensions, the data has {}",
+                query.len(),
+                self.dims
+            )));
+        }
+        let device = &self.ctx.device;
+        let query_norm = query.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let query_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("knn query"),
+            contents: bytemuck::cast_slice(query),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let groups_per_chunk: Vec<u32> = self
+            .chunks
+            .iter()
+            .map(|c| c.n_rows.div_ceil(ROWS_PER_GROUP).max(1))
+            .collect();
+        let total_groups: u32 = groups_per_chunk.iter().sum();
+        let candidates = u64::from(total_groups) * u64::from(k);
+        let storage = |label: &str, bytes: u64| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes.max(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            })
+        };
+        let partial_keys = storage("knn partial keys", candidates * 4);
+        let partial_ids = storage("knn partial ids", candidates * 4);
+        let final_keys = storage("knn keys", u64::from(k) * 4);
+        let final_ids = storage("knn ids", u64::from(k) * 4);
+        let mut encoder =
+            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("knn") });
+        let mut out_offset = 0u32;
+        for (chunk, &groups) in self.chunks.iter().zip(&groups_per_chunk) {
+            let params = KnnParams {
+                n_rows: chunk.n_rows,
+                dims: self.dims as u32,
+                k,
+                metric: metric_code(self.metric),
+                row_offset: chunk.row_offset,
+                rows_per_group: ROWS_PER_GROUP,
+                n_groups: groups,
+                out_offset,
+                query_offset: 0,
+                query_inv_norm: if query_norm > 0.0 {
+                    1.0 / query_norm
+                } else {
+                    0.0
+                },
+                _pad0: 0,
+                _pad1: 0,
+            };
+            let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("knn params"),
+                contents: bytemuck::bytes_of(&params),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("knn partial"),
+                layout: &self.partial.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &uniform),
+                    entry(1, &chunk.rows),
+                    entry(2, &query_buf),
+                    entry(3, &chunk.inv_norms),
+                    entry(4, &partial_keys),
+                    entry(5, &partial_ids),
+                ],
+            });
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("knn partial"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.partial);
+            pass.set_bind_group(0, &bind_group, &[]);
+            let x = groups.min(MAX_GROUPS_PER_DIM);
+            pass.dispatch_workgroups(x, groups.div_ceil(x), 1);
+            drop(pass);
+            out_offset += groups;
+        }
+        let merge_params = MergeParams {
+            n_candidates: candidates as u32,
+            k,
+            _pad0: 0,
+            _pad1: 0,
+        };
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("knn merge params"),
+            contents: bytemuck::bytes_of(&merge_params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("knn merge"),
+            layout: &self.merge.get_bind_group_layout(0),
+            entries: &[
+                entry(0, &uniform),
+                entry(1, &partial_keys),
+                entry(2, &partial_ids),
+                entry(3, &final_keys),
+                entry(4, &final_ids),
+            ],
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("knn merge"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.merge);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(1, 1, 1);
+        drop(pass);
+        let readback = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("knn readback"),
+            size: u64::from(k) * 8,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        encoder.copy_buffer_to_buffer(&final_keys, 0, &readback, 0, u64::from(k) * 4);
+        encoder.copy_buffer_to_buffer(&final_ids, 0, &readback, u64::from(k) * 4, u64::from(k) * 4);
+        Ok((encoder, readback))
+    }
+
+    fn decode(&self, bytes: &[u8], k: usize, exclude: Option<u32>, want: usize) -> Neighbors {
+        let keys: &[f32] = bytemuck::cast_slice(&bytes[..k * 4]);
+        let ids: &[u32] = bytemuck::cast_slice(&bytes[k * 4..k * 8]);
+        let sign = if self.metric.higher_is_nearer() {
+            1.0
+        } else {
+            -1.0
+        };
+        let mut out = Neighbors {
+            ids: Vec::with_capacity(want),
+            scores: Vec::with_capacity(want),
+        };
+        for (key, id) in keys.iter().zip(ids) {
+            if *id == u32::MAX || Some(*id) == exclude || out.ids.len() == want {
+                continue;
+            }
+            out.ids.push(*id);
+            out.scores.push(key * sign);
+        }
+        out
+    }
+
+    fn checked_k(&self, k: usize, exclude: Option<u32>) -> Result<(u32, usize), GpuError> {
+        let want = k.min(self.n_rows);
+        let fetch = want + usize::from(exclude.is_some());
+        if fetch > MAX_K {
+            return Err(GpuError::Input(format!(
+                "k = {k}: the GPU path keeps at most {} neighbours",
+                MAX_K - 1
+            )));
+        }
+        Ok((fetch.max(1) as u32, want))
+    }
+
+    /// The `k` nearest rows to `query`, optionally leaving one row out; waits for the GPU.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn search_blocking(
+        &self,
+        query: &[f32],
+        k: usize,
+        exclude: Option<u32>,
+    ) -> Result<Neighbors, GpuError> {
+        let (fetch, want) = self.checked_k(k, exclude)?;
+        let (encoder, readback) = self.encode(query, fetch)?;
+        self.ctx.queue.submit([encoder.finish()]);
+        let bytes = crate::readback::read_blocking(&self.ctx, &readback)?;
+        Ok(self.decode(&bytes, fetch as usize, exclude, want))
+    }
+
+    /// The `k` nearest rows to `query`, optionally leaving one row out.
+    pub async fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        exclude: Option<u32>,
+    ) -> Result<Neighbors, GpuError> {
+        let (fetch, want) = self.checked_k(k, exclude)?;
+        let (encoder, readback) = self.encode(query, fetch)?;
+        self.ctx.queue.submit([encoder.finish()]);
+        let bytes = crate::readback::read_async(&self.ctx, &readback).await?;
+        Ok(self.decode(&bytes, fetch as usize, exclude, want))
+    }
+}
+
+fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
+    }
+}

@@ -1,0 +1,125 @@
+//! GPU exact kNN against its CPU twin (vecscape_core::knn), natively on any wgpu adapter (Mesa
+//! lavapipe in CI). `VECSCAPE_REQUIRE_GPU=1` turns a missing adapter into a failure.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
+
+use ndarray::Array2;
+use vecscape_core::knn::{FlatIndex, Metric};
+use vecscape_core::rng::SplitMix64;
+use vecscape_gpu::{GpuContext, GpuFlatIndex};
+
+fn context() -> Option<GpuContext> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    match pollster::block_on(GpuContext::new(&instance, None)) {
+        Ok(ctx) => Some(ctx),
+        Err(e) if std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("VECSCAPE_REQUIRE_GPU=1 but no adapter: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: no wgpu adapter ({e})");
+            None
+        }
+    }
+}
+
+fn random_matrix(n: usize, d: usize, seed: u64) -> Array2<f32> {
+    let mut rng = SplitMix64::new(seed);
+    Array2::from_shape_fn((n, d), |_| (rng.uniform() * 2.0 - 1.0) as f32)
+}
+
+const METRICS: [Metric; 3] = [Metric::Cosine, Metric::Dot, Metric::L2];
+
+fn compare(
+    ctx: &GpuContext,
+    data: &Array2<f32>,
+    queries: &[Vec<f32>],
+    k: usize,
+    chunk: Option<u64>,
+) {
+    for metric in METRICS {
+        let cpu = FlatIndex::new(data, metric);
+        let gpu = GpuFlatIndex::new(ctx, data, metric, chunk).unwrap();
+        for (qi, q) in queries.iter().enumerate() {
+            let want = cpu.search(q, k, None).unwrap();
+            let got = gpu.search_blocking(q, k, None).unwrap();
+            assert_eq!(
+                got.ids,
+                want.ids,
+                "{metric:?} n={} d={} query {qi}",
+                data.nrows(),
+                data.ncols()
+            );
+            for (g, w) in got.scores.iter().zip(&want.scores) {
+                let tol = 1e-4 * (1.0 + w.abs());
+                assert!((g - w).abs() <= tol, "{metric:?}: {g} vs {w}");
+            }
+        }
+    }
+}
+
+#[test]
+fn random_shapes_not_multiples_of_the_workgroup() {
+    let Some(ctx) = context() else { return };
+    for (n, d) in [(1, 3), (63, 50), (1000, 384), (100_003, 50)] {
+        let data = random_matrix(n, d, (n * 31 + d) as u64);
+        let queries: Vec<Vec<f32>> = (0..2)
+            .map(|s| random_matrix(1, d, 99 + s).row(0).to_vec())
+            .collect();
+        compare(&ctx, &data, &queries, 10, None);
+    }
+}
+
+#[test]
+fn real_vectors_match_and_exclude_self() {
+    let Some(ctx) = context() else { return };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let data =
+        vecscape_core::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+    let queries: Vec<Vec<f32>> = [0usize, 17, 4242]
+        .iter()
+        .map(|&r| data.row(r).to_vec())
+        .collect();
+    compare(&ctx, &data, &queries, 10, None);
+    let cpu = FlatIndex::new(&data, Metric::Cosine);
+    let gpu = GpuFlatIndex::new(&ctx, &data, Metric::Cosine, None).unwrap();
+    for row in [3usize, 14_999] {
+        let want = cpu.search_row(row, 10).unwrap();
+        let got = gpu
+            .search_blocking(&data.row(row).to_vec(), 10, Some(row as u32))
+            .unwrap();
+        assert_eq!(got.ids, want.ids);
+    }
+}
+
+#[test]
+fn chunked_upload_gives_the_same_answer() {
+    let Some(ctx) = context() else { return };
+    let data = random_matrix(5_003, 40, 7);
+    let queries = vec![random_matrix(1, 40, 8).row(0).to_vec()];
+    // 40 dims × 4 bytes × 700 rows per chunk: eight chunks.
+    let chunked = GpuFlatIndex::new(&ctx, &data, Metric::Dot, Some(40 * 4 * 700)).unwrap();
+    assert_eq!(chunked.chunk_count(), 8);
+    let whole = GpuFlatIndex::new(&ctx, &data, Metric::Dot, None).unwrap();
+    assert_eq!(whole.chunk_count(), 1);
+    let a = chunked.search_blocking(&queries[0], 16, None).unwrap();
+    let b = whole.search_blocking(&queries[0], 16, None).unwrap();
+    assert_eq!(a, b);
+    compare(&ctx, &data, &queries, 16, Some(40 * 4 * 700));
+}
+
+#[test]
+fn bad_requests_are_errors() {
+    let Some(ctx) = context() else { return };
+    let data = random_matrix(10, 4, 1);
+    let gpu = GpuFlatIndex::new(&ctx, &data, Metric::L2, None).unwrap();
+    assert!(gpu.search_blocking(&[1.0, 2.0], 3, None).is_err());
+    let big = GpuFlatIndex::new(&ctx, &random_matrix(100, 4, 2), Metric::L2, None).unwrap();
+    assert!(big.search_blocking(&[0.0; 4], 40, None).is_err());
+    // k larger than n returns all n rows.
+    assert_eq!(
+        gpu.search_blocking(&[0.0; 4], 20, None).unwrap().ids.len(),
+        10
+    );
+}
