@@ -107,6 +107,8 @@ for (const cfg of CONFIGS) {
       const panel = page.locator('#neighbors');
       await panel.waitFor({ timeout: 10_000 });
       assert.equal(await panel.getAttribute('data-row'), String(row));
+      // On WebGPU the search runs on the GPU; otherwise on the wasm simd128 kernels.
+      assert.equal(await panel.locator('.neighbors-title').getAttribute('data-device'), cfg.backend);
       const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
       const expected = cosineTopK(vectors, row, 10);
       assert.deepEqual(ids, expected.map(([, r]) => r));

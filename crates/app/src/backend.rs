@@ -111,6 +111,14 @@ impl Backend {
         }
     }
 
+    /// The GPU device, when WebGPU is the live backend.
+    pub fn gpu_context(&self) -> Option<&GpuContext> {
+        match self {
+            Backend::Gpu(g) => Some(&g.ctx),
+            Backend::Cpu(_) => None,
+        }
+    }
+
     pub fn is_gpu(&self) -> bool {
         matches!(self, Backend::Gpu(_))
     }

@@ -3,6 +3,7 @@
 
 use crate::backend::{Backend, FrameInput};
 use std::cell::RefCell;
+use std::rc::Rc;
 use vecscape_core::camera::{Bounds, Camera, Viewport};
 use vecscape_core::dataset::Dataset;
 use vecscape_core::knn::{FlatIndex, Metric};
@@ -10,6 +11,7 @@ use vecscape_core::palette::{category_color, Rgba, UNCATEGORISED};
 use vecscape_core::pca::{Pca, PcaSolver};
 use vecscape_core::raster::PointStyle;
 use vecscape_core::spatial::GridIndex;
+use vecscape_gpu::GpuFlatIndex;
 
 /// Hover picks the nearest point within this many CSS pixels of the cursor.
 pub const HOVER_RADIUS_CSS_PX: f32 = 8.0;
@@ -58,6 +60,8 @@ impl Scene {
 pub struct Engine {
     pub backend: Option<Backend>,
     pub scene: Option<Scene>,
+    /// The scene's vectors on the GPU, for neighbour search (WebGPU backend only).
+    gpu_index: Option<Rc<GpuFlatIndex>>,
     camera: Option<Camera>,
     fitted_px_per_world: f32,
     redraw_pending: bool,
@@ -83,9 +87,16 @@ impl Engine {
 
     /// Replace the scene (the old one is dropped only now, after the new one was built).
     pub fn install(&mut self, scene: Scene) {
+        self.gpu_index = None;
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
+            if let Some(ctx) = backend.gpu_context() {
+                match GpuFlatIndex::new(ctx, &scene.dataset.vectors, Metric::Cosine, None) {
+                    Ok(index) => self.gpu_index = Some(Rc::new(index)),
+                    Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
+                }
+            }
         }
         self.scene = Some(scene);
         self.reset_view();
@@ -139,6 +150,16 @@ impl Engine {
             .grid
             .nearest(&scene.xs, &scene.ys, world, radius_world)
             .map(|i| i as usize)
+    }
+
+    /// The GPU index of the scene, if neighbour search can run on the GPU.
+    pub fn gpu_index(&self) -> Option<Rc<GpuFlatIndex>> {
+        self.gpu_index.clone()
+    }
+
+    /// Stop using the GPU for neighbour search (after it failed); the CPU path takes over.
+    pub fn drop_gpu_index(&mut self) {
+        self.gpu_index = None;
     }
 
     /// The `k` exact nearest rows to `row` in the original vector space (cosine), nearest first.

@@ -54,6 +54,8 @@ struct Selection {
     text: String,
     neighbors: Vec<Neighbor>,
     elapsed_ms: f64,
+    /// "webgpu" or "cpu": where the search ran.
+    device: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,38 +81,78 @@ struct Ui {
 /// Number of neighbours listed for a clicked point.
 const NEIGHBORS_SHOWN: usize = 10;
 
-/// Select the point under `at` (CSS px) and list its exact nearest neighbours.
+/// Select the point under `at` (CSS px) and list its exact nearest neighbours: on the GPU when
+/// WebGPU is live (falling back to the CPU if that fails), else with the CPU kernels.
 fn select_at(ui: Ui, at: [f32; 2]) {
-    let started = now_ms();
-    let result = engine::with(|e| {
+    let picked = engine::with(|e| {
         let row = e.pick_css(at)?;
-        let found = e.neighbors(row, NEIGHBORS_SHOWN);
-        let meta = &e.scene.as_ref()?.dataset.meta;
-        Some(found.map(|list| {
-            Selection {
-                row,
-                text: meta.text.get(row).cloned().unwrap_or_default(),
-                neighbors: list
-                    .into_iter()
-                    .map(|(r, score)| Neighbor {
-                        row: r,
-                        score,
-                        text: meta.text.get(r).cloned().unwrap_or_default(),
-                        category: meta.category_of(r).map(str::to_owned),
-                    })
-                    .collect(),
-                elapsed_ms: 0.0,
-            }
-        }))
+        let query = e.scene.as_ref()?.dataset.vectors.row(row).to_vec();
+        Some((row, query, e.gpu_index()))
     });
-    match result {
-        None => ui.selection.set(None),
-        Some(Ok(mut selection)) => {
-            selection.elapsed_ms = now_ms() - started;
-            ui.selection.set(Some(selection));
+    let Some((row, query, gpu)) = picked else {
+        ui.selection.set(None);
+        return;
+    };
+    spawn_local(async move {
+        let started = now_ms();
+        let mut device = "cpu";
+        let mut found = None;
+        if let Some(index) = gpu {
+            match index
+                .search(&query, NEIGHBORS_SHOWN, Some(row as u32))
+                .await
+            {
+                Ok(n) => {
+                    device = "webgpu";
+                    found = Some(Ok(n
+                        .ids
+                        .iter()
+                        .zip(&n.scores)
+                        .map(|(id, s)| (*id as usize, *s))
+                        .collect::<Vec<_>>()));
+                }
+                Err(e) => {
+                    ui.backend.update(|b| {
+                        b.push_str(&format!(" · GPU search failed, using the CPU: {e}"))
+                    });
+                    engine::with(|e| e.drop_gpu_index());
+                }
+            }
         }
-        Some(Err(e)) => ui.error.set(Some(e)),
-    }
+        let found = match found {
+            Some(f) => f,
+            None => engine::with(|e| e.neighbors(row, NEIGHBORS_SHOWN)),
+        };
+        let elapsed_ms = now_ms() - started;
+        let selection = found.map(|list| {
+            engine::with(|e| {
+                let meta = e.scene.as_ref().map(|s| &s.dataset.meta);
+                let text = |r: usize| {
+                    meta.and_then(|m| m.text.get(r).cloned())
+                        .unwrap_or_default()
+                };
+                Selection {
+                    row,
+                    text: text(row),
+                    neighbors: list
+                        .into_iter()
+                        .map(|(r, score)| Neighbor {
+                            row: r,
+                            score,
+                            text: text(r),
+                            category: meta.and_then(|m| m.category_of(r)).map(str::to_owned),
+                        })
+                        .collect(),
+                    elapsed_ms,
+                    device,
+                }
+            })
+        });
+        match selection {
+            Ok(selection) => ui.selection.set(Some(selection)),
+            Err(e) => ui.error.set(Some(e)),
+        }
+    });
 }
 
 fn thousands(n: usize) -> String {
@@ -562,8 +604,12 @@ pub fn App() -> impl IntoView {
                                     on:wheel=|ev: web_sys::WheelEvent| ev.stop_propagation()
                                 >
                                     <button class="dismiss" on:click=move |_| ui.selection.set(None)>"×"</button>
-                                    <div class="neighbors-title">
-                                        {format!("{NEIGHBORS_SHOWN} nearest · cosine, exact · {:.1} ms", s.elapsed_ms)}
+                                    <div class="neighbors-title" data-device=s.device>
+                                        {format!(
+                                            "{NEIGHBORS_SHOWN} nearest · cosine, exact on {} · {:.1} ms",
+                                            if s.device == "webgpu" { "WebGPU" } else { "CPU" },
+                                            s.elapsed_ms,
+                                        )}
                                     </div>
                                     <div class="neighbors-query">{s.text.clone()}</div>
                                     <ol>
