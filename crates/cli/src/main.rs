@@ -56,6 +56,10 @@ enum Command {
         /// Leave each query row out of its own results.
         #[arg(long)]
         exclude_self: bool,
+        /// Where to search: the GPU (any wgpu adapter) or the CPU. Default: the GPU when an
+        /// adapter exists, else the CPU; the choice is printed to stderr.
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
     },
 }
 
@@ -77,6 +81,32 @@ enum MetricArg {
     Dot,
     /// Squared Euclidean distance.
     L2,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DeviceArg {
+    Cpu,
+    Gpu,
+}
+
+/// A GPU context when one is wanted and available.
+fn gpu_for(device: Option<DeviceArg>) -> Result<Option<vecscape_gpu::GpuContext>> {
+    if device == Some(DeviceArg::Cpu) {
+        eprintln!("device: cpu");
+        return Ok(None);
+    }
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    match pollster::block_on(vecscape_gpu::GpuContext::new(&instance, None)) {
+        Ok(ctx) => {
+            eprintln!("device: gpu ({})", ctx.describe());
+            Ok(Some(ctx))
+        }
+        Err(e) if device == Some(DeviceArg::Gpu) => bail!("--device gpu: {e}"),
+        Err(e) => {
+            eprintln!("device: cpu (no GPU adapter: {e})");
+            Ok(None)
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,6 +216,7 @@ fn main() -> Result<()> {
             metric,
             format,
             exclude_self,
+            device,
         } => {
             let x = read_vectors(&file)?;
             let metric = match metric {
@@ -193,20 +224,25 @@ fn main() -> Result<()> {
                 MetricArg::Dot => Metric::Dot,
                 MetricArg::L2 => Metric::L2,
             };
+            let gpu = match gpu_for(device)? {
+                Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
+                None => None,
+            };
             let index = FlatIndex::new(&x, metric);
             let mut results = Vec::with_capacity(query_rows.len());
             for &row in &query_rows {
-                let found = if exclude_self {
-                    index.search_row(row, k)
-                } else if row < x.nrows() {
-                    index.search(&x.row(row).to_vec(), k, None)
-                } else {
-                    Err(KnnError::NoSuchRow {
+                if row >= x.nrows() {
+                    return Err(KnnError::NoSuchRow {
                         row,
                         rows: x.nrows(),
                     })
+                    .with_context(|| file.display().to_string());
                 }
-                .with_context(|| file.display().to_string())?;
+                let exclude = exclude_self.then_some(row as u32);
+                let found = match &gpu {
+                    Some(g) => g.search_blocking(&x.row(row).to_vec(), k, exclude)?,
+                    None => index.search(&x.row(row).to_vec(), k, exclude)?,
+                };
                 results.push((row, found));
             }
             match format {
