@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: run test bootstrap build check-fmt clippy unit e2e
+.PHONY: run test bootstrap build bench
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -16,3 +16,9 @@ build: bootstrap
 
 test: bootstrap
 	bash scripts/test.sh
+
+# Benchmarks (not tests): vecscape vs faiss-cpu in the same run. See BENCHMARKS.md.
+bench: bootstrap
+	cargo build --release -p vecscape-cli
+	.venv/bin/pip install -q -r tests/reference/bench-requirements.txt
+	.venv/bin/python tests/reference/bench_knn.py

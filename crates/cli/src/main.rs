@@ -61,6 +61,18 @@ enum Command {
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
     },
+    /// Time exact kNN: one query at a time over the first `--queries` rows; prints JSON.
+    Bench {
+        file: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        queries: usize,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
+        metric: MetricArg,
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,6 +93,16 @@ enum MetricArg {
     Dot,
     /// Squared Euclidean distance.
     L2,
+}
+
+impl From<MetricArg> for Metric {
+    fn from(m: MetricArg) -> Self {
+        match m {
+            MetricArg::Cosine => Metric::Cosine,
+            MetricArg::Dot => Metric::Dot,
+            MetricArg::L2 => Metric::L2,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -219,11 +241,7 @@ fn main() -> Result<()> {
             device,
         } => {
             let x = read_vectors(&file)?;
-            let metric = match metric {
-                MetricArg::Cosine => Metric::Cosine,
-                MetricArg::Dot => Metric::Dot,
-                MetricArg::L2 => Metric::L2,
-            };
+            let metric = metric.into();
             let gpu = match gpu_for(device)? {
                 Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
                 None => None,
@@ -266,5 +284,57 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Bench {
+            file,
+            queries,
+            k,
+            metric,
+            device,
+        } => bench(&file, queries, k, metric.into(), device),
     }
+}
+
+/// Times single-query exact kNN (after the index is built) and prints a JSON summary with the
+/// ids of the first query, so a caller can check the answer against its own.
+fn bench(
+    file: &Path,
+    queries: usize,
+    k: usize,
+    metric: Metric,
+    device: Option<DeviceArg>,
+) -> Result<()> {
+    let x = read_vectors(file)?;
+    let queries = queries.min(x.nrows());
+    let gpu = match gpu_for(device)? {
+        Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
+        None => None,
+    };
+    let cpu = FlatIndex::new(&x, metric);
+    let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
+    let mut first_ids = Vec::new();
+    let started = std::time::Instant::now();
+    for (i, q) in query_rows.iter().enumerate() {
+        let found = match &gpu {
+            Some(g) => g.search_blocking(q, k, None)?,
+            None => cpu.search(q, k, None)?,
+        };
+        if i == 0 {
+            first_ids = found.ids;
+        }
+    }
+    let total_ms = started.elapsed().as_secs_f64() * 1e3;
+    println!(
+        "{}",
+        serde_json::json!({
+            "device": if gpu.is_some() { "gpu" } else { "cpu" },
+            "rows": x.nrows(),
+            "dims": x.ncols(),
+            "queries": queries,
+            "k": k,
+            "total_ms": total_ms,
+            "ms_per_query": total_ms / queries.max(1) as f64,
+            "first_ids": first_ids,
+        })
+    );
+    Ok(())
 }
