@@ -65,7 +65,8 @@ impl GpuFlatIndex {
     ) -> Result<Self, GpuError> {
         let (n, d) = data.dim();
         let limits = ctx.device.limits();
-        let binding_limit = u64::from(limits.max_storage_buffer_binding_size)
+        let binding_limit = limits
+            .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             .min(max_chunk_bytes.unwrap_or(u64::MAX));
         let row_bytes = (d.max(1) * 4) as u64;
