@@ -23,4 +23,4 @@ wasm=$(ls dist/*_bg.wasm)
 printf 'wasm size: %s bytes (%s)\n' "$(stat -c %s "$wasm")" "$wasm"
 
 step "end-to-end tests in headless Chromium (both backends)"
-node --test --test-concurrency=1 web/e2e/
+node --test --test-concurrency=1 tests/e2e/*.test.mjs
