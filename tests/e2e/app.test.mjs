@@ -149,6 +149,27 @@ for (const cfg of CONFIGS) {
       assert.ok(Math.abs(reset[0][0] - before[0][0]) < 0.01 && Math.abs(reset[0][1] - before[0][1]) < 0.01);
     });
 
+    test('a two-finger pinch zooms', async () => {
+      const before = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+      await page.evaluate(([x, y]) => {
+        const map = document.querySelector('#map');
+        const fire = (type, id, px) => map.dispatchEvent(new PointerEvent(type, {
+          pointerId: id, clientX: px, clientY: y, bubbles: true, pointerType: 'touch', isPrimary: id === 1,
+        }));
+        fire('pointerdown', 1, x - 50);
+        fire('pointerdown', 2, x + 50);
+        fire('pointermove', 2, x + 100); // fingers 100 px apart → 150 px apart
+        fire('pointerup', 1, x - 50);
+        fire('pointerup', 2, x + 100);
+      }, [cx, cy]);
+      const after = await screenPositions(page);
+      const spread = (ps) => Math.hypot(ps[0][0] - ps[4567][0], ps[0][1] - ps[4567][1]);
+      assert.ok(Math.abs(spread(after) / spread(before) - 1.5) < 1e-3, `pinch factor ${spread(after) / spread(before)}`);
+      await page.locator('button', { hasText: 'Reset view' }).click();
+    });
+
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {
       const good = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
       const truncated = good.subarray(0, good.length - 7);
