@@ -115,8 +115,15 @@ for (const cfg of CONFIGS) {
       const scores = await panel.locator('li .score').allInnerTexts();
       scores.forEach((s, i) => assert.ok(Math.abs(Number(s) - expected[i][0]) < 5e-4, `${s} vs ${expected[i][0]}`));
       assert.equal(await panel.locator('li .text').first().innerText(), meta[expected[0][1]].text);
+      // The clicked point is marked on the map.
+      const marker = await page.locator('#selected-marker').boundingBox();
+      // 16 px + 2 × 2 px border, pulled back 10 px: the ring's centre is the point.
+      const mx = marker.x + marker.width / 2 - box.x;
+      const my = marker.y + marker.height / 2 - box.y;
+      assert.ok(Math.hypot(mx - positions[row][0], my - positions[row][1]) < 1.5, `marker at ${mx},${my}`);
       await panel.locator('.dismiss').click();
       assert.equal(await page.locator('#neighbors').count(), 0);
+      await page.waitForFunction(() => !document.querySelector('#selected-marker'));
     });
 
     test('drag pans and the wheel zooms about the cursor', async () => {

@@ -2,6 +2,7 @@
 //! projection, colours, hover index) and the camera. Accessed through [`with`] on the UI thread.
 
 use crate::backend::{Backend, FrameInput};
+use leptos::prelude::{GetUntracked, Set};
 use std::cell::RefCell;
 use std::rc::Rc;
 use vecscape_core::camera::{Bounds, Camera, Viewport};
@@ -65,6 +66,10 @@ pub struct Engine {
     camera: Option<Camera>,
     fitted_px_per_world: f32,
     redraw_pending: bool,
+    /// The clicked row, marked on the map.
+    pub selected: Option<usize>,
+    /// Where the view shows the selection marker (CSS px), updated after every frame.
+    pub marker: Option<leptos::prelude::RwSignal<Option<[f32; 2]>>>,
 }
 
 thread_local! {
@@ -88,6 +93,7 @@ impl Engine {
     /// Replace the scene (the old one is dropped only now, after the new one was built).
     pub fn install(&mut self, scene: Scene) {
         self.gpu_index = None;
+        self.selected = None;
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
@@ -175,6 +181,15 @@ impl Engine {
             .collect())
     }
 
+    /// Position of the selected row in CSS pixels, when one is selected.
+    fn selected_css(&self) -> Option<[f32; 2]> {
+        let dpr = device_pixel_ratio();
+        let (scene, camera, viewport) = (self.scene.as_ref()?, self.camera?, self.viewport()?);
+        let row = self.selected?;
+        let p = camera.screen_from_world(viewport, [*scene.xs.get(row)?, *scene.ys.get(row)?]);
+        Some([p[0] / dpr, p[1] / dpr])
+    }
+
     /// Every point's position in CSS pixels relative to the canvas (x0, y0, x1, y1, …).
     pub fn screen_positions_css(&self) -> Vec<f32> {
         let dpr = device_pixel_ratio();
@@ -222,10 +237,16 @@ pub fn request_redraw() {
         return;
     }
     leptos::prelude::request_animation_frame(|| {
-        let result = with(|e| {
+        let (result, marker, at) = with(|e| {
             e.redraw_pending = false;
-            e.draw()
+            (e.draw(), e.marker, e.selected_css())
         });
+        // Set outside the borrow: the view may read the engine when the signal changes.
+        if let Some(marker) = marker {
+            if marker.get_untracked() != at {
+                marker.set(at);
+            }
+        }
         if let Err(message) = result {
             log::warn!("{message}");
         }

@@ -76,6 +76,13 @@ struct Ui {
     error: RwSignal<Option<String>>,
     hover: RwSignal<Option<Hover>>,
     selection: RwSignal<Option<Selection>>,
+    marker: RwSignal<Option<[f32; 2]>>,
+}
+
+/// Mark `row` on the map (or nothing) and redraw.
+fn mark(row: Option<usize>) {
+    engine::with(|e| e.selected = row);
+    engine::request_redraw();
 }
 
 /// Number of neighbours listed for a clicked point.
@@ -91,6 +98,7 @@ fn select_at(ui: Ui, at: [f32; 2]) {
     });
     let Some((row, query, gpu)) = picked else {
         ui.selection.set(None);
+        mark(None);
         return;
     };
     spawn_local(async move {
@@ -149,7 +157,10 @@ fn select_at(ui: Ui, at: [f32; 2]) {
             })
         });
         match selection {
-            Ok(selection) => ui.selection.set(Some(selection)),
+            Ok(selection) => {
+                mark(Some(selection.row));
+                ui.selection.set(Some(selection));
+            }
             Err(e) => ui.error.set(Some(e)),
         }
     });
@@ -406,7 +417,9 @@ pub fn App() -> impl IntoView {
         error: RwSignal::new(None),
         hover: RwSignal::new(None),
         selection: RwSignal::new(None),
+        marker: RwSignal::new(None),
     };
+    engine::with(|e| e.marker = Some(ui.marker));
     // Where the primary pointer went down, to tell a click from a drag.
     let press = StoredValue::new(None::<[f32; 2]>);
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
@@ -590,6 +603,20 @@ pub fn App() -> impl IntoView {
                     </div>
                 </Show>
                 {move || {
+                    ui.marker
+                        .get()
+                        .map(|p| {
+                            view! {
+                                <div
+                                    id="selected-marker"
+                                    class="marker"
+                                    style:left=format!("{}px", p[0])
+                                    style:top=format!("{}px", p[1])
+                                ></div>
+                            }
+                        })
+                }}
+                {move || {
                     ui.selection
                         .get()
                         .map(|s| {
@@ -603,7 +630,15 @@ pub fn App() -> impl IntoView {
                                     on:pointermove=|ev: web_sys::PointerEvent| ev.stop_propagation()
                                     on:wheel=|ev: web_sys::WheelEvent| ev.stop_propagation()
                                 >
-                                    <button class="dismiss" on:click=move |_| ui.selection.set(None)>"×"</button>
+                                    <button
+                                        class="dismiss"
+                                        on:click=move |_| {
+                                            ui.selection.set(None);
+                                            mark(None);
+                                        }
+                                    >
+                                        "×"
+                                    </button>
                                     <div class="neighbors-title" data-device=s.device>
                                         {format!(
                                             "{NEIGHBORS_SHOWN} nearest · cosine, exact on {} · {:.1} ms",
