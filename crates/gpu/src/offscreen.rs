@@ -74,29 +74,13 @@ pub fn render_points_to_frame(
         },
     );
     ctx.queue.submit([encoder.finish()]);
-    let slice = readback.slice(..);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |result| {
-        let _ = sender.send(result);
-    });
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    receiver
-        .recv()
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mapped = slice
-        .get_mapped_range()
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    let bytes = crate::readback::read_blocking(ctx, &readback)?;
     let mut frame = Frame::new(width, height);
-    for (row, out) in mapped
+    for (row, out) in bytes
         .chunks(padded_row as usize)
         .zip(frame.pixels.chunks_mut(width as usize * 4))
     {
         out.copy_from_slice(&row[..width as usize * 4]);
     }
-    drop(mapped);
-    readback.unmap();
     Ok(frame)
 }
