@@ -7,19 +7,8 @@ use vecscape_core::knn::{FlatIndex, Metric};
 use vecscape_core::rng::SplitMix64;
 use vecscape_gpu::{GpuContext, GpuFlatIndex};
 
-fn context() -> Option<GpuContext> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    match pollster::block_on(GpuContext::new(&instance, None)) {
-        Ok(ctx) => Some(ctx),
-        Err(e) if std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("VECSCAPE_REQUIRE_GPU=1 but no adapter: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: no wgpu adapter ({e})");
-            None
-        }
-    }
-}
+mod common;
+use common::context;
 
 fn random_matrix(n: usize, d: usize, seed: u64) -> Array2<f32> {
     let mut rng = SplitMix64::new(seed);

@@ -9,21 +9,10 @@ use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::palette::pack;
 use vecscape_core::raster::{render_points, Frame, PointStyle};
 use vecscape_gpu::offscreen::{render_points_to_frame, OFFSCREEN_FORMAT};
-use vecscape_gpu::{GpuContext, PointRenderer};
+use vecscape_gpu::PointRenderer;
 
-fn context() -> Option<GpuContext> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    match pollster::block_on(GpuContext::new(&instance, None)) {
-        Ok(ctx) => Some(ctx),
-        Err(e) if std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("VECSCAPE_REQUIRE_GPU=1 but no adapter: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: no wgpu adapter ({e})");
-            None
-        }
-    }
-}
+mod common;
+use common::context;
 
 #[test]
 fn draws_points_offscreen_like_the_cpu_rasteriser() {
