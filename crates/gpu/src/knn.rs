@@ -209,32 +209,20 @@ impl GpuFlatIndex {
                 _pad0: 0,
                 _pad1: 0,
             };
-            let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("knn params"),
-                contents: bytemuck::bytes_of(&params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("knn partial"),
-                layout: &self.partial.get_bind_group_layout(0),
-                entries: &[
-                    entry(0, &uniform),
-                    entry(1, &chunk.rows),
-                    entry(2, &query_buf),
-                    entry(3, &chunk.inv_norms),
-                    entry(4, &partial_keys),
-                    entry(5, &partial_ids),
+            dispatch(
+                device,
+                &mut encoder,
+                &self.partial,
+                bytemuck::bytes_of(&params),
+                &[
+                    &chunk.rows,
+                    &query_buf,
+                    &chunk.inv_norms,
+                    &partial_keys,
+                    &partial_ids,
                 ],
-            });
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("knn partial"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.partial);
-            pass.set_bind_group(0, &bind_group, &[]);
-            let x = groups.min(MAX_GROUPS_PER_DIM);
-            pass.dispatch_workgroups(x, groups.div_ceil(x), 1);
-            drop(pass);
+                groups,
+            );
             out_offset += groups;
         }
         let merge_params = MergeParams {
@@ -243,30 +231,14 @@ impl GpuFlatIndex {
             _pad0: 0,
             _pad1: 0,
         };
-        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("knn merge params"),
-            contents: bytemuck::bytes_of(&merge_params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("knn merge"),
-            layout: &self.merge.get_bind_group_layout(0),
-            entries: &[
-                entry(0, &uniform),
-                entry(1, &partial_keys),
-                entry(2, &partial_ids),
-                entry(3, &final_keys),
-                entry(4, &final_ids),
-            ],
-        });
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("knn merge"),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&self.merge);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups(1, 1, 1);
-        drop(pass);
+        dispatch(
+            device,
+            &mut encoder,
+            &self.merge,
+            bytemuck::bytes_of(&merge_params),
+            &[&partial_keys, &partial_ids, &final_keys, &final_ids],
+            1,
+        );
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("knn readback"),
             size: u64::from(k) * 8,
@@ -342,9 +314,40 @@ impl GpuFlatIndex {
     }
 }
 
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
+/// Record one compute pass: `params` as a uniform at binding 0, `buffers` at bindings 1…, and
+/// `groups` workgroups (2-D past the per-dimension limit).
+fn dispatch(
+    device: &wgpu::Device,
+    encoder: &mut wgpu::CommandEncoder,
+    pipeline: &wgpu::ComputePipeline,
+    params: &[u8],
+    buffers: &[&wgpu::Buffer],
+    groups: u32,
+) {
+    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("knn params"),
+        contents: params,
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let entries: Vec<wgpu::BindGroupEntry<'_>> = std::iter::once(&uniform)
+        .chain(buffers.iter().copied())
+        .enumerate()
+        .map(|(binding, buffer)| wgpu::BindGroupEntry {
+            binding: binding as u32,
+            resource: buffer.as_entire_binding(),
+        })
+        .collect();
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("knn"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: Some("knn"),
+        timestamp_writes: None,
+    });
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, &bind_group, &[]);
+    let x = groups.clamp(1, MAX_GROUPS_PER_DIM);
+    pass.dispatch_workgroups(x, groups.div_ceil(x), 1);
 }
