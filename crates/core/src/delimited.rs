@@ -243,23 +243,11 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
         None => (0..data.len()).map(|i| format!("row {i}")).collect(),
     };
     let category = category_column.map(|c| {
-        let mut names: Vec<String> = Vec::new();
-        let mut index = std::collections::HashMap::new();
-        let codes = data
-            .iter()
-            .map(|(_, r)| {
-                let name = r.get(c).unwrap_or_default().to_owned();
-                *index.entry(name.clone()).or_insert_with(|| {
-                    names.push(name);
-                    names.len() as u32 - 1
-                })
-            })
-            .collect();
-        Categorical {
-            field: name_of(c),
-            names,
-            codes,
-        }
+        Categorical::from_values(
+            name_of(c),
+            data.iter()
+                .map(|(_, r)| r.get(c).unwrap_or_default().to_owned()),
+        )
     });
     Ok(Table {
         vectors,

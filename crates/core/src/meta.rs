@@ -41,6 +41,28 @@ pub struct Categorical {
     pub codes: Vec<u32>,
 }
 
+impl Categorical {
+    /// Codes for `values`, numbered in order of first appearance.
+    pub fn from_values(field: String, values: impl IntoIterator<Item = String>) -> Self {
+        let mut names: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::<String, u32>::new();
+        let codes = values
+            .into_iter()
+            .map(|name| {
+                *index.entry(name.clone()).or_insert_with(|| {
+                    names.push(name);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        Self {
+            field,
+            names,
+            codes,
+        }
+    }
+}
+
 /// Metadata of all rows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metadata {
@@ -97,9 +119,7 @@ fn value_as_text(value: &serde_json::Value) -> String {
 pub fn read_jsonl(file: &str, bytes: &[u8]) -> Result<Metadata, MetaError> {
     let mut text = Vec::new();
     let mut category_field: Option<String> = None;
-    let mut category_names: Vec<String> = Vec::new();
-    let mut category_index = std::collections::HashMap::<String, u32>::new();
-    let mut codes = Vec::new();
+    let mut category_values: Vec<String> = Vec::new();
     let mut line_start = 0usize;
     for (line_index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line_no = line_index + 1;
@@ -134,27 +154,17 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Result<Metadata, MetaError> {
             .or_else(|| object.values().find_map(|v| v.as_str().map(str::to_owned)))
             .unwrap_or_default();
         text.push(row_text);
-        if category_field.is_none() && codes.is_empty() {
+        if category_field.is_none() && category_values.is_empty() {
             category_field = CATEGORY_FIELDS
                 .iter()
                 .find(|f| object.contains_key(**f))
                 .map(|f| (*f).to_owned());
         }
         if let Some(field) = &category_field {
-            let name = object.get(field).map(value_as_text).unwrap_or_default();
-            let next = category_names.len() as u32;
-            let code = *category_index.entry(name.clone()).or_insert_with(|| {
-                category_names.push(name);
-                next
-            });
-            codes.push(code);
+            category_values.push(object.get(field).map(value_as_text).unwrap_or_default());
         }
     }
-    let category = category_field.map(|field| Categorical {
-        field,
-        names: category_names,
-        codes,
-    });
+    let category = category_field.map(|field| Categorical::from_values(field, category_values));
     Ok(Metadata { text, category })
 }
 
