@@ -1,62 +1,36 @@
-//! A loaded dataset: vectors plus metadata, checked to agree in row count.
+//! A loaded dataset: vectors plus metadata (and optional precomputed 2-D coordinates), joined
+//! from one or several loaded files and checked to agree in row count.
 
-use crate::delimited::{DelimitedError, Table};
-use crate::meta::{MetaError, Metadata};
-use crate::npy::NpyError;
+use crate::budget::Budget;
+use crate::load::{base_name, decode_raw_f32, Format, LoadError, Loaded, ProjectorEmbedding, RawError};
+use crate::meta::Metadata;
 use ndarray::Array2;
 
 /// Why a dataset could not be assembled.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DatasetError {
-    /// The vectors file could not be read.
+    /// A file could not be loaded.
     #[error(transparent)]
-    Vectors(#[from] NpyError),
-    /// The metadata file could not be read.
-    #[error(transparent)]
-    Metadata(#[from] MetaError),
+    Load(#[from] LoadError),
     /// Vectors and metadata disagree in the number of rows.
-    #[error("{meta_file}: has {meta_rows} rows but {vectors_file} has {vector_rows}; each vector needs one metadata line")]
+    #[error("{meta_file}: has {meta_rows} rows but {vectors_file} has {vector_rows}; each vector needs one metadata row")]
     RowCountMismatch {
         vectors_file: String,
         vector_rows: usize,
         meta_file: String,
         meta_rows: usize,
     },
-    /// A CSV/TSV file could not be read.
-    #[error(transparent)]
-    Delimited(#[from] DelimitedError),
     /// The vectors file has no rows.
     #[error("{file}: has no rows")]
     Empty { file: String },
     /// None of the files holds vectors.
-    #[error("none of the files holds vectors (got: {files}); open a .npy, .csv or .tsv of vectors, optionally with a .jsonl or metadata .tsv")]
+    #[error("none of the files holds vectors (got: {files}); open a .npy, .parquet, .arrow, .csv, .tsv or .jsonl of vectors (or WizMap's data.ndjson), optionally with a .jsonl or metadata .tsv")]
     NoVectors { files: String },
 }
 
-/// What a file is, from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Npy,
-    JsonLines,
-    Csv,
-    Tsv,
-    Unknown,
-}
-
-impl FileKind {
-    pub fn of(name: &str) -> Self {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".npy") {
-            Self::Npy
-        } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
-            Self::JsonLines
-        } else if lower.ends_with(".csv") {
-            Self::Csv
-        } else if lower.ends_with(".tsv") {
-            Self::Tsv
-        } else {
-            Self::Unknown
-        }
+impl From<crate::npy::NpyError> for DatasetError {
+    fn from(e: crate::npy::NpyError) -> Self {
+        Self::Load(e.into())
     }
 }
 
@@ -66,119 +40,153 @@ pub struct Dataset {
     pub name: String,
     pub vectors: Array2<f32>,
     pub meta: Metadata,
+    /// Precomputed 2-D coordinates (`n × 2`), e.g. from WizMap's `data.ndjson`.
+    pub coords: Option<Array2<f32>>,
+}
+
+/// Vector sources, best first.
+const VECTOR_PRIORITY: [Format; 7] = [
+    Format::Npy,
+    Format::Parquet,
+    Format::ArrowIpc,
+    Format::RawF32,
+    Format::JsonLines,
+    Format::Csv,
+    Format::Tsv,
+];
+
+fn same_file(a: &str, b: &str) -> bool {
+    base_name(a).eq_ignore_ascii_case(base_name(b))
 }
 
 impl Dataset {
-    /// Load from the bytes of a `.npy` vectors file and an optional JSONL metadata file.
-    pub fn from_files(
-        vectors_file: &str,
-        vector_bytes: &[u8],
-        meta: Option<(&str, &[u8])>,
-    ) -> Result<Self, DatasetError> {
-        let vectors = crate::npy::read_npy(vectors_file, vector_bytes)?;
-        if vectors.nrows() == 0 {
-            return Err(DatasetError::Empty {
-                file: vectors_file.to_owned(),
-            });
-        }
-        let meta = match meta {
-            Some((meta_file, bytes)) => {
-                let meta = crate::meta::read_jsonl(meta_file, bytes)?;
-                if meta.len() != vectors.nrows() {
-                    return Err(DatasetError::RowCountMismatch {
-                        vectors_file: vectors_file.to_owned(),
-                        vector_rows: vectors.nrows(),
-                        meta_file: meta_file.to_owned(),
-                        meta_rows: meta.len(),
-                    });
-                }
-                meta
-            }
-            None => Metadata {
-                text: (0..vectors.nrows()).map(|i| format!("row {i}")).collect(),
-                category: None,
-            },
-        };
-        Ok(Self {
-            name: vectors_file.to_owned(),
-            vectors,
-            meta,
-        })
+    /// Load from several named whole files (see [`Dataset::assemble`]).
+    pub fn from_named_files(files: &[(&str, &[u8])]) -> Result<Self, DatasetError> {
+        let budget = Budget::default();
+        let parts = files
+            .iter()
+            .map(|(name, bytes)| crate::load::load_bytes(name, bytes, &budget))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::assemble(parts, &budget)
     }
 
-    /// Load from several named files, choosing by extension: vectors from the first `.npy`, else
-    /// the first `.csv`, else the first `.tsv` that is all numbers (a TF Projector `tensors.tsv`);
-    /// metadata from a `.jsonl`/`.ndjson`, else another `.tsv` (a Projector `metadata.tsv`), else
-    /// the vectors table's own text columns.
-    pub fn from_named_files(files: &[(&str, &[u8])]) -> Result<Self, DatasetError> {
-        let by_kind = |kind: FileKind| files.iter().filter(move |(n, _)| FileKind::of(n) == kind);
-        let mut table_meta: Option<Metadata> = None;
-        let mut used_tsv: Option<&str> = None;
-        let (name, vectors) = if let Some((name, bytes)) = by_kind(FileKind::Npy).next() {
-            (*name, crate::npy::read_npy(name, bytes)?)
-        } else {
-            let mut found = None;
-            for (name, bytes) in by_kind(FileKind::Csv).chain(by_kind(FileKind::Tsv)) {
-                let delimiter = if FileKind::of(name) == FileKind::Csv {
-                    b','
-                } else {
-                    b'\t'
-                };
-                let table: Table = crate::delimited::read_delimited(name, bytes, delimiter)?;
-                if let Some(v) = table.vectors {
-                    if FileKind::of(name) == FileKind::Tsv {
-                        used_tsv = Some(name);
-                    }
-                    if table.meta.text.iter().any(|t| !t.starts_with("row ")) {
-                        table_meta = Some(table.meta);
-                    }
-                    found = Some((*name, v));
-                    break;
-                }
+    /// Join loaded files into one dataset:
+    /// - vectors from the file a `projector_config.json` names, else by format: `.npy`, Parquet,
+    ///   Arrow, raw float32, JSON Lines with a vector field, CSV, TSV (the first of each); WizMap
+    ///   `data.ndjson` alone gives its 2-D coordinates as the vectors;
+    /// - metadata from the file the config names, else a JSON Lines file that is not the vectors
+    ///   file, else another TSV (a Projector `metadata.tsv`), else the vectors file's own columns,
+    ///   else numbered rows.
+    pub fn assemble(mut parts: Vec<Loaded>, budget: &Budget) -> Result<Self, DatasetError> {
+        let files = parts.iter().map(|p| p.file.clone()).collect::<Vec<_>>().join(", ");
+        let config: Option<(String, ProjectorEmbedding)> = parts.iter().find_map(|p| {
+            let c = p.config.as_ref()?;
+            Some((p.file.clone(), c.embeddings.first()?.clone()))
+        });
+        // Raw float32 files get their dimension from the config.
+        let raw_count = parts.iter().filter(|p| p.raw.is_some()).count();
+        for part in &mut parts {
+            let Some(bytes) = part.raw.take() else { continue };
+            let named = config.as_ref().filter(|(_, e)| {
+                e.tensor_path.as_deref().is_some_and(|t| same_file(t, &part.file))
+                    || (raw_count == 1 && e.tensor_shape.len() == 2)
+            });
+            let Some((config_file, embedding)) = named else {
+                return Err(LoadError::from(RawError::UnknownDims { file: part.file.clone() }).into());
+            };
+            let (rows, dims) = match embedding.tensor_shape.as_slice() {
+                [r, d] => (*r as usize, *d as usize),
+                _ => return Err(LoadError::from(RawError::UnknownDims { file: part.file.clone() }).into()),
+            };
+            let vectors = decode_raw_f32(&part.file, &bytes, dims, budget)?;
+            if budget.max_rows.is_none() && vectors.nrows() != rows {
+                return Err(LoadError::from(RawError::ShapeMismatch {
+                    file: part.file.clone(),
+                    config: config_file.clone(),
+                    dims,
+                    expected: rows,
+                    found: vectors.nrows(),
+                })
+                .into());
             }
-            found.ok_or_else(|| DatasetError::NoVectors {
-                files: files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-            })?
+            part.vectors = Some(vectors);
+        }
+        let named_vectors = config.as_ref().and_then(|(_, e)| {
+            let path = e.tensor_path.as_deref()?;
+            parts.iter().position(|p| p.vectors.is_some() && same_file(path, &p.file))
+        });
+        let vector_index = named_vectors.or_else(|| {
+            VECTOR_PRIORITY.iter().find_map(|format| {
+                parts.iter().position(|p| p.format == *format && p.vectors.is_some())
+            })
+        });
+        let coords_index = parts.iter().position(|p| p.coords.is_some());
+        let (vectors_file, vectors, own_meta) = match (vector_index, coords_index) {
+            (Some(i), _) => {
+                let p = &mut parts[i];
+                let v = p.vectors.take().unwrap_or_default();
+                (p.file.clone(), v, p.meta.take())
+            }
+            (None, Some(i)) => {
+                let p = &mut parts[i];
+                let v = p.coords.clone().unwrap_or_default();
+                (p.file.clone(), v, p.meta.take())
+            }
+            (None, None) => return Err(DatasetError::NoVectors { files }),
         };
         if vectors.nrows() == 0 {
-            return Err(DatasetError::Empty {
-                file: name.to_owned(),
+            return Err(DatasetError::Empty { file: vectors_file });
+        }
+        budget.check(&vectors_file, vectors.nrows() as u64, vectors.ncols() as u64).map_err(LoadError::from)?;
+        let rows = vectors.nrows();
+        let others = |p: &&mut Loaded| !same_file(&p.file, &vectors_file);
+        let named_meta = config.as_ref().and_then(|(_, e)| e.metadata_path.clone());
+        let mut meta_source: Option<(String, Metadata)> = None;
+        if let Some(path) = named_meta {
+            if let Some(p) = parts.iter_mut().filter(others).find(|p| same_file(&path, &p.file)) {
+                let m = p.projector_meta.take().or_else(|| p.meta.take());
+                meta_source = m.map(|m| (p.file.clone(), m));
+            }
+        }
+        if meta_source.is_none() {
+            if let Some(p) = parts.iter_mut().filter(others).find(|p| p.format == Format::JsonLines && p.meta.is_some()) {
+                meta_source = p.meta.take().map(|m| (p.file.clone(), m));
+            }
+        }
+        if meta_source.is_none() {
+            if let Some(p) = parts.iter_mut().filter(others).find(|p| p.projector_meta.is_some()) {
+                meta_source = p.projector_meta.take().map(|m| (p.file.clone(), m));
+            }
+        }
+        let (meta_file, meta) = match meta_source {
+            Some(found) => found,
+            None => match own_meta {
+                Some(m) if m.text_field.is_some() || !m.categorical.is_empty() || !m.numeric.is_empty() || m.time.is_some() => (vectors_file.clone(), m),
+                _ => (vectors_file.clone(), Metadata::numbered(rows)),
+            },
+        };
+        let meta = if budget.max_rows.is_some() && meta.len() > rows {
+            truncate_meta(meta, rows)
+        } else {
+            meta
+        };
+        if meta.len() != rows {
+            return Err(DatasetError::RowCountMismatch {
+                vectors_file,
+                vector_rows: rows,
+                meta_file,
+                meta_rows: meta.len(),
             });
         }
-        let meta_file: Option<(&str, Metadata)> =
-            if let Some((meta_name, bytes)) = by_kind(FileKind::JsonLines).next() {
-                Some((meta_name, crate::meta::read_jsonl(meta_name, bytes)?))
-            } else if let Some((meta_name, bytes)) =
-                by_kind(FileKind::Tsv).find(|(n, _)| Some(*n) != used_tsv)
-            {
-                Some((
-                    meta_name,
-                    crate::delimited::read_projector_metadata(meta_name, bytes)?,
-                ))
-            } else {
-                None
-            };
-        let meta = match meta_file {
-            Some((meta_name, meta)) => {
-                if meta.len() != vectors.nrows() {
-                    return Err(DatasetError::RowCountMismatch {
-                        vectors_file: name.to_owned(),
-                        vector_rows: vectors.nrows(),
-                        meta_file: meta_name.to_owned(),
-                        meta_rows: meta.len(),
-                    });
-                }
-                meta
-            }
-            None => table_meta.unwrap_or_else(|| Metadata {
-                text: (0..vectors.nrows()).map(|i| format!("row {i}")).collect(),
-                category: None,
-            }),
+        let coords = match coords_index {
+            Some(i) => parts[i].coords.take().filter(|c| c.nrows() == rows),
+            None => None,
         };
         Ok(Self {
-            name: name.to_owned(),
+            name: vectors_file,
             vectors,
             meta,
+            coords,
         })
     }
 
@@ -191,6 +199,21 @@ impl Dataset {
     }
 }
 
+/// Keep the first `rows` rows of metadata (when vectors were cut by `max_rows`).
+fn truncate_meta(mut meta: Metadata, rows: usize) -> Metadata {
+    meta.text.truncate(rows);
+    for c in &mut meta.categorical {
+        c.codes.truncate(rows);
+    }
+    for n in &mut meta.numeric {
+        n.values.truncate(rows);
+    }
+    if let Some(t) = &mut meta.time {
+        t.values.truncate(rows);
+    }
+    meta
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,8 +222,8 @@ mod tests {
     fn row_count_mismatch_is_reported() {
         let m = Array2::from_shape_vec((2, 2), vec![1f32, 2., 3., 4.]).unwrap();
         let npy = crate::npy::write_npy_f32(&m);
-        let err =
-            Dataset::from_files("v.npy", &npy, Some(("m.jsonl", b"{\"text\":\"a\"}"))).unwrap_err();
+        let err = Dataset::from_named_files(&[("v.npy", &npy), ("m.jsonl", b"{\"text\":\"a\"}")])
+            .unwrap_err();
         assert!(matches!(
             err,
             DatasetError::RowCountMismatch {
@@ -209,7 +232,7 @@ mod tests {
                 ..
             }
         ));
-        let ok = Dataset::from_files("v.npy", &npy, None).unwrap();
+        let ok = Dataset::from_named_files(&[("v.npy", &npy)]).unwrap();
         assert_eq!(ok.meta.text[1], "row 1");
     }
 

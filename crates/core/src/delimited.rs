@@ -5,7 +5,7 @@
 //! The header is detected: the first row is a header when it has a field that is not a number
 //! where the second row has one, or when no field of it is a number and the table has text.
 
-use crate::meta::{Categorical, Metadata, CATEGORY_FIELDS};
+use crate::meta::{Column, Metadata};
 use ndarray::Array2;
 
 /// Why a delimited file could not be read. Every variant names the file and the place.
@@ -217,41 +217,28 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
             .and_then(|h| h.get(c).cloned())
             .unwrap_or_else(|| format!("column {}", c + 1))
     };
-    let text_column = meta_columns
+    let columns = meta_columns
         .iter()
-        .copied()
-        .find(|&c| name_of(c).eq_ignore_ascii_case("text"))
-        .or_else(|| {
-            // Else the column with the longest values on average.
-            meta_columns.iter().copied().max_by_key(|&c| {
-                data.iter()
-                    .map(|(_, r)| r.get(c).map_or(0, str::len))
-                    .sum::<usize>()
-            })
-        });
-    let category_column = meta_columns.iter().copied().find(|&c| {
-        Some(c) != text_column
-            && CATEGORY_FIELDS
-                .iter()
-                .any(|f| name_of(c).eq_ignore_ascii_case(f))
-    });
-    let text = match text_column {
-        Some(c) => data
-            .iter()
-            .map(|(_, r)| r.get(c).unwrap_or_default().to_owned())
-            .collect(),
-        None => (0..data.len()).map(|i| format!("row {i}")).collect(),
-    };
-    let category = category_column.map(|c| {
-        Categorical::from_values(
-            name_of(c),
-            data.iter()
-                .map(|(_, r)| r.get(c).unwrap_or_default().to_owned()),
-        )
-    });
+        .map(|&c| {
+            let values: Vec<&str> = data.iter().map(|(_, r)| r.get(c).unwrap_or_default()).collect();
+            let numeric = values.iter().all(|v| v.trim().is_empty() || is_number(v))
+                && values.iter().any(|v| is_number(v));
+            let column = if numeric {
+                Column::Number(values.iter().map(|v| v.trim().parse::<f64>().ok()).collect())
+            } else {
+                Column::Text(
+                    values
+                        .iter()
+                        .map(|v| (!v.is_empty()).then(|| (*v).to_owned()))
+                        .collect(),
+                )
+            };
+            (name_of(c), column)
+        })
+        .collect();
     Ok(Table {
         vectors,
-        meta: Metadata { text, category },
+        meta: Metadata::from_columns(data.len(), columns),
         header,
     })
 }
@@ -262,13 +249,12 @@ pub fn read_projector_metadata(file: &str, bytes: &[u8]) -> Result<Metadata, Del
     let rows = read_records(file, bytes, b'\t')?;
     let width = rows.first().map_or(0, |(_, r)| r.len());
     if width <= 1 {
-        return Ok(Metadata {
-            text: rows
-                .iter()
+        return Ok(Metadata::from_text(
+            None,
+            rows.iter()
                 .map(|(_, r)| r.get(0).unwrap_or_default().to_owned())
                 .collect(),
-            category: None,
-        });
+        ));
     }
     let table = read_delimited(file, bytes, b'\t')?;
     Ok(table.meta)
@@ -287,7 +273,7 @@ mod tests {
         assert_eq!(v.dim(), (3, 3));
         assert_eq!(v.row(1).to_vec(), vec![1.5, 0.0, 3.0]);
         assert_eq!(t.meta.text[1], "a dog, barking");
-        let cat = t.meta.category.unwrap();
+        let cat = t.meta.category().cloned().unwrap();
         assert_eq!(cat.field, "label");
         assert_eq!(cat.codes, vec![0, 0, 1]);
     }
@@ -312,7 +298,7 @@ mod tests {
             read_projector_metadata("metadata.tsv", b"word\tlabel\napple\tfruit\nkale\tveg\n")
                 .unwrap();
         assert_eq!(many.text, vec!["apple", "kale"]);
-        assert_eq!(many.category.unwrap().names, vec!["fruit", "veg"]);
+        assert_eq!(many.category().cloned().unwrap().names, vec!["fruit", "veg"]);
     }
 
     #[test]

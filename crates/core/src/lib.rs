@@ -12,10 +12,14 @@
 //! - [`spatial`] answers "which point is under the cursor".
 //! - [`palette`] gives category colours.
 
+pub mod budget;
 pub mod camera;
+pub mod columnar;
 pub mod dataset;
 pub mod delimited;
+pub mod jsonl;
 pub mod knn;
+pub mod load;
 pub mod meta;
 pub mod npy;
 pub mod palette;

@@ -1,37 +1,35 @@
-//! Per-row metadata from JSON Lines: one JSON object per line, in the same order as the vectors.
+//! Per-row metadata shared by every loader: a text column, any number of categorical columns,
+//! numeric columns and an optional time column.
 //!
-//! The text shown for a row is its `text` field (else its first string field); the category used
-//! for colour is its `label`, `category` or `group` field when one exists.
+//! Loaders hand over raw named columns ([`Column`]); [`Metadata::from_columns`] decides what each
+//! column is:
+//! - the **text** shown for a row: a column named like [`TEXT_FIELDS`], else the string column
+//!   with the longest values;
+//! - the **time**: a column named like [`TIME_FIELDS`] holding numbers (Unix seconds) or ISO
+//!   dates (`2024`, `2024-05-01`, `2024-05-01T12:30:00Z`);
+//! - **categorical**: string columns named like [`CATEGORY_FIELDS`], or whose values repeat
+//!   (at most half as many distinct values as rows); numbers in a column named like
+//!   [`CATEGORY_FIELDS`] too;
+//! - **numeric**: the other number columns.
+//!
+//! Columns of unique strings that are not the text (ids, hashes) are dropped.
+//!
+//! This module also reads JSON Lines metadata, see [`crate::jsonl`].
 
-/// Why a metadata file could not be read. Every variant names the file and the place.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum MetaError {
-    /// A line is not valid UTF-8.
-    #[error("{file}: line {line}, byte {byte_offset}: text is not valid UTF-8")]
-    NotUtf8 {
-        file: String,
-        line: usize,
-        byte_offset: usize,
-    },
-    /// A line is not valid JSON.
-    #[error("{file}: line {line}, column {column}: not valid JSON: {message}")]
-    BadJson {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    /// A line is valid JSON but not an object.
-    #[error("{file}: line {line}: expected a JSON object, found {found}")]
-    NotAnObject {
-        file: String,
-        line: usize,
-        found: &'static str,
-    },
-}
+use std::collections::HashMap;
 
-/// Field names tried, in order, for the category used for colour.
-pub const CATEGORY_FIELDS: [&str; 3] = ["label", "category", "group"];
+/// Field names tried, in order, for the category used for colour by default.
+pub const CATEGORY_FIELDS: [&str; 5] = ["label", "category", "group", "class", "topic"];
+
+/// Field names tried, in order, for the text of a row.
+pub const TEXT_FIELDS: [&str; 8] = [
+    "text", "content", "sentence", "document", "body", "title", "name", "caption",
+];
+
+/// Field names tried, in order, for the time of a row.
+pub const TIME_FIELDS: [&str; 7] = [
+    "time", "timestamp", "date", "datetime", "created_at", "year", "created",
+];
 
 /// A categorical column: each row's code indexes `names`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,7 +43,7 @@ impl Categorical {
     /// Codes for `values`, numbered in order of first appearance.
     pub fn from_values(field: String, values: impl IntoIterator<Item = String>) -> Self {
         let mut names: Vec<String> = Vec::new();
-        let mut index = std::collections::HashMap::<String, u32>::new();
+        let mut index = HashMap::<String, u32>::new();
         let codes = values
             .into_iter()
             .map(|name| {
@@ -61,16 +59,102 @@ impl Categorical {
             codes,
         }
     }
+
+    /// How many rows fall in each category, indexed by code.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0usize; self.names.len()];
+        for &c in &self.codes {
+            if let Some(slot) = counts.get_mut(c as usize) {
+                *slot += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// A numeric column; missing values are NaN.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Numeric {
+    pub field: String,
+    pub values: Vec<f64>,
+}
+
+impl Numeric {
+    /// Smallest and largest finite value, if any.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        self.values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(None, |acc, &v| match acc {
+                None => Some((v, v)),
+                Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+            })
+    }
+}
+
+/// A raw column handed over by a loader before it is classified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Strings (`None` = missing).
+    Text(Vec<Option<String>>),
+    /// Numbers (`None` = missing).
+    Number(Vec<Option<f64>>),
+    /// Instants in Unix seconds, already known to be times (e.g. an Arrow timestamp).
+    Time(Vec<Option<f64>>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text(v) => v.len(),
+            Self::Number(v) | Self::Time(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Metadata of all rows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metadata {
+    /// The text shown for each row (tooltips, neighbours, keyword summaries).
     pub text: Vec<String>,
-    pub category: Option<Categorical>,
+    /// Which column the text came from; `None` when rows are just numbered.
+    pub text_field: Option<String>,
+    /// Categorical columns, the default colour field first.
+    pub categorical: Vec<Categorical>,
+    /// Numeric columns (continuous colour scales).
+    pub numeric: Vec<Numeric>,
+    /// The time of each row, in Unix seconds (NaN = missing).
+    pub time: Option<Numeric>,
+}
+
+fn lower_eq(name: &str, candidates: &[&str]) -> Option<usize> {
+    candidates
+        .iter()
+        .position(|c| name.trim().eq_ignore_ascii_case(c))
 }
 
 impl Metadata {
+    /// Rows numbered "row 0", "row 1", … with nothing else.
+    pub fn numbered(rows: usize) -> Self {
+        Self {
+            text: (0..rows).map(|i| format!("row {i}")).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Plain texts and nothing else.
+    pub fn from_text(field: Option<String>, text: Vec<String>) -> Self {
+        Self {
+            text,
+            text_field: field,
+            ..Self::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.text.len()
     }
@@ -79,161 +163,281 @@ impl Metadata {
         self.text.is_empty()
     }
 
-    /// The category name of `row`, if the data has categories.
+    /// The default colour field: the first categorical column.
+    pub fn category(&self) -> Option<&Categorical> {
+        self.categorical.first()
+    }
+
+    /// The categorical column named `field`.
+    pub fn categorical_field(&self, field: &str) -> Option<&Categorical> {
+        self.categorical.iter().find(|c| c.field == field)
+    }
+
+    /// The numeric column named `field`.
+    pub fn numeric_field(&self, field: &str) -> Option<&Numeric> {
+        self.numeric.iter().find(|c| c.field == field)
+    }
+
+    /// The default category name of `row`, if the data has categories.
     pub fn category_of(&self, row: usize) -> Option<&str> {
-        let cat = self.category.as_ref()?;
+        let cat = self.category()?;
         let code = *cat.codes.get(row)? as usize;
         cat.names.get(code).map(String::as_str)
     }
-}
 
-fn kind_of(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// serde_json's message without its own " at line L column C" (which counts within one line).
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
-}
-
-fn value_as_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// Parse JSON Lines bytes. Blank lines are skipped (they carry no row).
-pub fn read_jsonl(file: &str, bytes: &[u8]) -> Result<Metadata, MetaError> {
-    let mut text = Vec::new();
-    let mut category_field: Option<String> = None;
-    let mut category_values: Vec<String> = Vec::new();
-    let mut line_start = 0usize;
-    for (line_index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line_no = line_index + 1;
-        let this_start = line_start;
-        line_start += raw.len() + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let line = std::str::from_utf8(raw).map_err(|e| MetaError::NotUtf8 {
-            file: file.to_owned(),
-            line: line_no,
-            byte_offset: this_start + e.valid_up_to(),
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| MetaError::BadJson {
-                file: file.to_owned(),
-                line: line_no,
-                column: e.column(),
-                message: without_position(&e),
-            })?;
-        let serde_json::Value::Object(object) = value else {
-            return Err(MetaError::NotAnObject {
-                file: file.to_owned(),
-                line: line_no,
-                found: kind_of(&value),
+    /// Classify raw columns (see the module docs). Every column must have `rows` values;
+    /// shorter ones are padded with missing values.
+    pub fn from_columns(rows: usize, columns: Vec<(String, Column)>) -> Self {
+        let mut columns: Vec<(String, Column)> = columns
+            .into_iter()
+            .map(|(name, col)| (name, pad(col, rows)))
+            .collect();
+        // Text: a known name first, else the string column with the longest values.
+        let text_index = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| matches!(c, Column::Text(_)))
+            .filter_map(|(i, (n, _))| lower_eq(n, &TEXT_FIELDS).map(|rank| (rank, i)))
+            .min()
+            .map(|(_, i)| i)
+            .or_else(|| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (n, _))| {
+                        lower_eq(n, &CATEGORY_FIELDS).is_none() && lower_eq(n, &TIME_FIELDS).is_none()
+                    })
+                    .filter_map(|(i, (_, c))| match c {
+                        Column::Text(v) => Some((
+                            v.iter().map(|s| s.as_ref().map_or(0, String::len)).sum::<usize>(),
+                            i,
+                        )),
+                        _ => None,
+                    })
+                    .filter(|(len, _)| *len > 0)
+                    .max_by_key(|(len, i)| (*len, std::cmp::Reverse(*i)))
+                    .map(|(_, i)| i)
             });
+        let (text_field, text) = match text_index {
+            Some(i) => {
+                let (name, col) = columns.remove(i);
+                let text = match col {
+                    Column::Text(v) => v.into_iter().map(Option::unwrap_or_default).collect(),
+                    _ => Vec::new(),
+                };
+                (Some(name), text)
+            }
+            None => (None, Self::numbered(rows).text),
         };
-        let row_text = object
-            .get("text")
-            .map(value_as_text)
-            .or_else(|| object.values().find_map(|v| v.as_str().map(str::to_owned)))
-            .unwrap_or_default();
-        text.push(row_text);
-        if category_field.is_none() && category_values.is_empty() {
-            category_field = CATEGORY_FIELDS
-                .iter()
-                .find(|f| object.contains_key(**f))
-                .map(|f| (*f).to_owned());
+        // Time: the first column with a time name whose values are times.
+        let mut time = None;
+        if let Some(i) = columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (n, c))| {
+                let rank = match c {
+                    Column::Time(_) => Some(0),
+                    _ => lower_eq(n, &TIME_FIELDS).map(|r| r + 1),
+                }?;
+                let ok = match c {
+                    Column::Time(_) | Column::Number(_) => true,
+                    Column::Text(v) => {
+                        v.iter().flatten().all(|s| s.trim().is_empty() || parse_time(s).is_some())
+                            && v.iter().flatten().any(|s| parse_time(s).is_some())
+                    }
+                };
+                ok.then_some((rank, i))
+            })
+            .min()
+            .map(|(_, i)| i)
+        {
+            let (field, col) = columns.remove(i);
+            let values = match col {
+                Column::Time(v) | Column::Number(v) => {
+                    v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()
+                }
+                Column::Text(v) => v
+                    .iter()
+                    .map(|s| s.as_deref().and_then(parse_time).unwrap_or(f64::NAN))
+                    .collect(),
+            };
+            time = Some(Numeric { field, values });
         }
-        if let Some(field) = &category_field {
-            category_values.push(object.get(field).map(value_as_text).unwrap_or_default());
+        let mut categorical: Vec<(usize, Categorical)> = Vec::new();
+        let mut numeric = Vec::new();
+        for (order, (field, col)) in columns.into_iter().enumerate() {
+            let named = lower_eq(&field, &CATEGORY_FIELDS);
+            match col {
+                Column::Text(values) => {
+                    let distinct = values
+                        .iter()
+                        .flatten()
+                        .collect::<std::collections::HashSet<_>>()
+                        .len();
+                    let mean_len = values.iter().flatten().map(String::len).sum::<usize>()
+                        / values.len().max(1);
+                    let repeats = distinct * 2 <= rows && mean_len <= 200;
+                    if named.is_some() || repeats {
+                        let cat = Categorical::from_values(
+                            field,
+                            values.into_iter().map(Option::unwrap_or_default),
+                        );
+                        categorical.push((named.unwrap_or(CATEGORY_FIELDS.len() + order), cat));
+                    }
+                }
+                Column::Number(values) | Column::Time(values) => {
+                    if named.is_some() {
+                        let cat = Categorical::from_values(
+                            field,
+                            values.iter().map(|v| v.map(format_number).unwrap_or_default()),
+                        );
+                        categorical.push((named.unwrap_or(0), cat));
+                    } else {
+                        numeric.push(Numeric {
+                            field,
+                            values: values.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+                        });
+                    }
+                }
+            }
+        }
+        categorical.sort_by_key(|(rank, _)| *rank);
+        Self {
+            text,
+            text_field,
+            categorical: categorical.into_iter().map(|(_, c)| c).collect(),
+            numeric,
+            time,
         }
     }
-    let category = category_field.map(|field| Categorical::from_values(field, category_values));
-    Ok(Metadata { text, category })
+}
+
+fn pad(col: Column, rows: usize) -> Column {
+    match col {
+        Column::Text(mut v) => {
+            v.resize(rows, None);
+            Column::Text(v)
+        }
+        Column::Number(mut v) => {
+            v.resize(rows, None);
+            Column::Number(v)
+        }
+        Column::Time(mut v) => {
+            v.resize(rows, None);
+            Column::Time(v)
+        }
+    }
+}
+
+/// A number as a category name: integers without a decimal point.
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parse a time: a number (Unix seconds), a year (`2024`), or an ISO 8601 date or date-time
+/// (`2024-05-01`, `2024-05-01T12:30`, `2024-05-01 12:30:15.5Z`). Returns Unix seconds (UTC).
+pub fn parse_time(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let year: i64 = s.parse().ok()?;
+        return Some((days_from_civil(year, 1, 1) * 86_400) as f64);
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        return v.is_finite().then_some(v);
+    }
+    let (date, clock) = match s.find(['T', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next().map_or(Some(1), |p| p.parse().ok())?;
+    let day: i64 = parts.next().map_or(Some(1), |p| p.parse().ok())?;
+    if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut seconds = (days_from_civil(year, month, day) * 86_400) as f64;
+    if let Some(clock) = clock {
+        let clock = clock.trim_end_matches('Z');
+        let mut parts = clock.split(':');
+        let h: f64 = parts.next()?.parse().ok()?;
+        let m: f64 = parts.next().map_or(Some(0.0), |p| p.parse().ok())?;
+        let sec: f64 = parts.next().map_or(Some(0.0), |p| p.parse().ok())?;
+        if !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..61.0).contains(&sec) {
+            return None;
+        }
+        seconds += h * 3600.0 + m * 60.0 + sec;
+    }
+    Some(seconds)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_text_and_categories() {
-        let src = b"{\"id\":1,\"text\":\"cat: a small feline\",\"label\":\"noun.animal\"}\n\
-{\"text\":\"run: move fast\",\"label\":\"verb.motion\"}\r\n\n\
-{\"text\":\"dog\",\"label\":\"noun.animal\"}\n";
-        let meta = read_jsonl("m.jsonl", src).unwrap();
-        assert_eq!(meta.len(), 3);
-        assert_eq!(meta.text[1], "run: move fast");
-        let cat = meta.category.as_ref().unwrap();
-        assert_eq!(cat.field, "label");
-        assert_eq!(cat.names, vec!["noun.animal", "verb.motion"]);
-        assert_eq!(cat.codes, vec![0, 1, 0]);
-        assert_eq!(meta.category_of(2), Some("noun.animal"));
+    fn text(values: &[&str]) -> Column {
+        Column::Text(values.iter().map(|s| Some((*s).to_owned())).collect())
     }
 
     #[test]
-    fn text_falls_back_to_first_string_field() {
-        let meta = read_jsonl("m.jsonl", b"{\"n\":3,\"title\":\"hello\"}").unwrap();
-        assert_eq!(meta.text, vec!["hello"]);
-        assert!(meta.category.is_none());
+    fn columns_are_classified() {
+        let meta = Metadata::from_columns(
+            4,
+            vec![
+                ("id".into(), text(&["a", "b", "c", "d"])),
+                ("Title".into(), text(&["one", "two", "three", "four"])),
+                ("kind".into(), text(&["x", "y", "x", "x"])),
+                ("Label".into(), Column::Number(vec![Some(1.0), Some(2.0), None, Some(1.0)])),
+                ("score".into(), Column::Number(vec![Some(0.5), None, Some(2.0), Some(1.0)])),
+                ("year".into(), text(&["2001", "2002", "", "2004"])),
+            ],
+        );
+        assert_eq!(meta.text_field.as_deref(), Some("Title"));
+        assert_eq!(meta.text[2], "three");
+        let fields: Vec<&str> = meta.categorical.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, vec!["Label", "kind"]);
+        assert_eq!(meta.category().unwrap().names, vec!["1", "2", ""]);
+        assert_eq!(meta.numeric.len(), 1);
+        assert!(meta.numeric[0].values[1].is_nan());
+        assert_eq!(meta.numeric[0].range(), Some((0.5, 2.0)));
+        let time = meta.time.unwrap();
+        assert_eq!(time.field, "year");
+        assert_eq!(time.values[0], 978_307_200.0);
+        assert!(time.values[2].is_nan());
     }
 
     #[test]
-    fn bad_json_names_line_and_column() {
-        let src = b"{\"text\":\"ok\"}\n{\"text\": oops}\n";
-        let err = read_jsonl("bad.jsonl", src).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MetaError::BadJson {
-                    line: 2,
-                    column: 10,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-        assert_eq!(
-            err.to_string(),
-            "bad.jsonl: line 2, column 10: not valid JSON: expected value"
-        );
+    fn no_text_means_numbered_rows() {
+        let meta = Metadata::from_columns(2, vec![("v".into(), Column::Number(vec![Some(1.0)]))]);
+        assert_eq!(meta.text, vec!["row 0", "row 1"]);
+        assert!(meta.text_field.is_none());
+        assert_eq!(meta.numeric[0].values.len(), 2, "padded to the row count");
     }
 
     #[test]
-    fn non_object_and_non_utf8_are_refused() {
-        let err = read_jsonl("a.jsonl", b"{\"text\":\"x\"}\n[1,2]\n").unwrap_err();
-        assert_eq!(
-            err,
-            MetaError::NotAnObject {
-                file: "a.jsonl".into(),
-                line: 2,
-                found: "an array"
-            }
-        );
-        let err = read_jsonl("u.jsonl", b"{\"text\":\"x\"}\n{\"text\":\"\xff\"}\n").unwrap_err();
-        assert_eq!(
-            err,
-            MetaError::NotUtf8 {
-                file: "u.jsonl".into(),
-                line: 2,
-                byte_offset: 22
-            }
-        );
+    fn times_parse_like_gnu_date() {
+        // Values from `date -u -d ... +%s`.
+        assert_eq!(parse_time("1970-01-01"), Some(0.0));
+        assert_eq!(parse_time("2000-02-29T12:00:00Z"), Some(951_825_600.0));
+        assert_eq!(parse_time("1969-12-31 23:59:59"), Some(-1.0));
+        assert_eq!(parse_time("2024-05"), Some(1_714_521_600.0));
+        assert_eq!(parse_time("1700000000"), Some(1_700_000_000.0));
+        assert_eq!(parse_time("2024-13-01"), None);
+        assert_eq!(parse_time("yesterday"), None);
     }
 }

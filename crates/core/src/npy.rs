@@ -4,10 +4,9 @@
 //! first so that a truncated file or a header claiming an absurd shape is reported with byte
 //! offsets, before anything is allocated.
 
+use crate::budget::Budget;
 use ndarray::Array2;
 
-/// The largest matrix we agree to allocate from a header, in bytes (4 GiB is the wasm32 limit).
-pub const MAX_MATRIX_BYTES: u64 = 4 << 30;
 
 /// Why a `.npy` file could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -28,14 +27,9 @@ pub enum NpyError {
     /// The array is not a 2-D matrix (rows × dimensions).
     #[error("{file}: header: expected a 2-D array (rows × dimensions), found shape {shape:?}")]
     BadShape { file: String, shape: Vec<u64> },
-    /// The header's shape would need more memory than we accept.
-    #[error("{file}: header: shape {shape:?} needs {bytes} bytes as f32, more than the {limit} bytes allowed; split the file or reduce its dimensions")]
-    TooLarge {
-        file: String,
-        shape: Vec<u64>,
-        bytes: u128,
-        limit: u64,
-    },
+    /// The header's shape would need more memory than the budget allows.
+    #[error(transparent)]
+    Budget(#[from] crate::budget::BudgetError),
     /// The data section is shorter than the header says.
     #[error("{file}: byte {data_offset}: data truncated: the header promises {expected_bytes} bytes of data, the file has {found_bytes}")]
     Truncated {
@@ -54,11 +48,244 @@ pub enum NpyError {
     },
 }
 
-/// Parse a `.npy` file's bytes into an `n × d` row-major `f32` matrix.
+/// Parse a `.npy` file's bytes into an `n × d` row-major `f32` matrix, with the default budget.
 ///
 /// Accepts float16, float32 and float64 in either byte order and C or Fortran order.
 pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
-    let data_offset = data_offset(file, bytes)?;
+    let mut stream = NpyStream::new(file, Budget::default());
+    stream.push(bytes)?;
+    stream.finish()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    F16 { big: bool },
+    F32 { big: bool },
+    F64 { big: bool },
+}
+
+impl Item {
+    fn size(self) -> usize {
+        match self {
+            Self::F16 { .. } => 2,
+            Self::F32 { .. } => 4,
+            Self::F64 { .. } => 8,
+        }
+    }
+
+    fn decode(self, b: &[u8]) -> f32 {
+        match self {
+            Self::F16 { big } => {
+                let bits = [b[0], b[1]];
+                half::f16::from_bits(if big {
+                    u16::from_be_bytes(bits)
+                } else {
+                    u16::from_le_bytes(bits)
+                })
+                .to_f32()
+            }
+            Self::F32 { big } => {
+                let bits = [b[0], b[1], b[2], b[3]];
+                if big {
+                    f32::from_be_bytes(bits)
+                } else {
+                    f32::from_le_bytes(bits)
+                }
+            }
+            Self::F64 { big } => {
+                let bits = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
+                (if big {
+                    f64::from_be_bytes(bits)
+                } else {
+                    f64::from_le_bytes(bits)
+                }) as f32
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Layout {
+    data_offset: u64,
+    rows: u64,
+    cols: u64,
+    kept_rows: u64,
+    item: Item,
+    fortran: bool,
+}
+
+/// A streaming `.npy` reader: feed chunks in order with [`NpyStream::push`], then
+/// [`NpyStream::finish`]. The header is checked (dtype, shape, memory budget) as soon as it has
+/// arrived, before the matrix is allocated; values are decoded as they arrive, so the file's
+/// bytes are never held whole.
+pub struct NpyStream {
+    file: String,
+    budget: Budget,
+    head: Vec<u8>,
+    layout: Option<Layout>,
+    out: Vec<f32>,
+    carry: Vec<u8>,
+    elements: u64,
+}
+
+impl NpyStream {
+    pub fn new(file: &str, budget: Budget) -> Self {
+        Self {
+            file: file.to_owned(),
+            budget,
+            head: Vec::new(),
+            layout: None,
+            out: Vec::new(),
+            carry: Vec::new(),
+            elements: 0,
+        }
+    }
+
+    /// Rows read so far (for Fortran order, the equivalent in values).
+    pub fn rows(&self) -> usize {
+        self.layout
+            .as_ref()
+            .map_or(0, |l| (self.elements / l.cols.max(1)).min(l.kept_rows) as usize)
+    }
+
+    /// The shape from the header, once it has arrived.
+    pub fn shape(&self) -> Option<(u64, u64)> {
+        self.layout.as_ref().map(|l| (l.rows, l.cols))
+    }
+
+    /// Feed the next chunk of the file.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), NpyError> {
+        if self.layout.is_some() {
+            return self.decode(chunk);
+        }
+        self.head.extend_from_slice(chunk);
+        let Some(offset) = header_end(&self.file, &self.head)? else {
+            return Ok(());
+        };
+        let head = std::mem::take(&mut self.head);
+        let (header, rest) = head.split_at(offset as usize);
+        self.layout = Some(parse_header(&self.file, header, offset, &self.budget)?);
+        if let Some(l) = &self.layout {
+            let kept = (l.kept_rows * l.cols) as usize;
+            if l.fortran {
+                self.out = vec![0.0; kept];
+            } else {
+                self.out = Vec::with_capacity(kept);
+            }
+        }
+        self.decode(rest)
+    }
+
+    fn store(&mut self, l: &Layout, v: f32) -> Result<(), NpyError> {
+        let e = self.elements;
+        self.elements += 1;
+        let (row, col) = if l.fortran {
+            (e % l.rows, e / l.rows)
+        } else {
+            (e / l.cols, e % l.cols)
+        };
+        if row >= l.kept_rows {
+            return Ok(());
+        }
+        if !v.is_finite() {
+            return Err(NpyError::NonFinite {
+                file: self.file.clone(),
+                row: row as usize,
+                column: col as usize,
+                value: v,
+            });
+        }
+        if l.fortran {
+            if let Some(slot) = self.out.get_mut((row * l.cols + col) as usize) {
+                *slot = v;
+            }
+        } else {
+            self.out.push(v);
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, mut data: &[u8]) -> Result<(), NpyError> {
+        let Some(l) = self.layout.clone() else {
+            return Ok(());
+        };
+        let size = l.item.size();
+        let total = l.rows * l.cols;
+        if !self.carry.is_empty() {
+            let need = size - self.carry.len();
+            let take = need.min(data.len());
+            self.carry.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.carry.len() < size {
+                return Ok(());
+            }
+            let carry = std::mem::take(&mut self.carry);
+            if self.elements < total {
+                self.store(&l, l.item.decode(&carry))?;
+            }
+        }
+        let mut items = data.chunks_exact(size);
+        for item in items.by_ref() {
+            if self.elements >= total {
+                return Ok(());
+            }
+            self.store(&l, l.item.decode(item))?;
+        }
+        if self.elements < total {
+            self.carry.extend_from_slice(items.remainder());
+        }
+        Ok(())
+    }
+
+    /// The file has ended: check that all the data arrived and return the matrix.
+    pub fn finish(self) -> Result<Array2<f32>, NpyError> {
+        let Some(l) = self.layout else {
+            if self.head.len() < 6 || !self.head.starts_with(b"\x93NUMPY") {
+                return Err(NpyError::NotNpy { file: self.file });
+            }
+            return Err(NpyError::BadHeader {
+                file: self.file,
+                offset: self.head.len() as u64,
+                message: "file ends inside the header".to_owned(),
+            });
+        };
+        let total = l.rows * l.cols;
+        if self.elements < total {
+            let size = l.item.size() as u64;
+            return Err(NpyError::Truncated {
+                file: self.file,
+                data_offset: l.data_offset,
+                expected_bytes: total * size,
+                found_bytes: self.elements * size + self.carry.len() as u64,
+            });
+        }
+        Array2::from_shape_vec((l.kept_rows as usize, l.cols as usize), self.out).map_err(|e| {
+            NpyError::BadHeader {
+                file: self.file,
+                offset: l.data_offset,
+                message: e.to_string(),
+            }
+        })
+    }
+}
+
+/// Where the header ends, once enough bytes have arrived (`None` = need more).
+fn header_end(file: &str, head: &[u8]) -> Result<Option<u64>, NpyError> {
+    let magic_len = head.len().min(6);
+    if head[..magic_len] != b"\x93NUMPY"[..magic_len] {
+        return Err(NpyError::NotNpy {
+            file: file.to_owned(),
+        });
+    }
+    if head.len() < 12 {
+        return Ok(None);
+    }
+    let offset = data_offset(file, head)?;
+    Ok((head.len() as u64 >= offset).then_some(offset))
+}
+
+/// Check the header (`bytes` = everything before the data) and the budget.
+fn parse_header(file: &str, bytes: &[u8], data_offset: u64, budget: &Budget) -> Result<Layout, NpyError> {
     let npy = npyz::NpyFile::new(bytes).map_err(|e| NpyError::BadHeader {
         file: file.to_owned(),
         offset: 8,
@@ -66,8 +293,7 @@ pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
     })?;
     let shape = npy.shape().to_vec();
     let fortran = matches!(npy.order(), npyz::Order::Fortran);
-    let dtype = npy.dtype();
-    let type_str = match &dtype {
+    let type_str = match npy.dtype() {
         npyz::DType::Plain(ts) => ts.to_string(),
         other => {
             return Err(NpyError::UnsupportedDtype {
@@ -76,10 +302,11 @@ pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
             })
         }
     };
-    let item_size: u64 = match type_str.get(1..) {
-        Some("f2") => 2,
-        Some("f4") => 4,
-        Some("f8") => 8,
+    let big = type_str.starts_with('>');
+    let item = match type_str.get(1..) {
+        Some("f2") => Item::F16 { big },
+        Some("f4") => Item::F32 { big },
+        Some("f8") => Item::F64 { big },
         _ => {
             return Err(NpyError::UnsupportedDtype {
                 file: file.to_owned(),
@@ -96,68 +323,22 @@ pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
             })
         }
     };
-    let elements = u128::from(rows) * u128::from(cols);
-    let f32_bytes = elements * 4;
-    if f32_bytes > u128::from(MAX_MATRIX_BYTES) {
-        return Err(NpyError::TooLarge {
+    let kept_rows = budget.kept_rows(rows);
+    budget.check(file, kept_rows, cols)?;
+    if u128::from(rows) * u128::from(cols) > u128::from(u64::MAX / 8) {
+        return Err(NpyError::BadShape {
             file: file.to_owned(),
             shape,
-            bytes: f32_bytes,
-            limit: MAX_MATRIX_BYTES,
         });
     }
-    // Fits in u64 now: at most 2^30 elements.
-    let expected_bytes = elements as u64 * item_size;
-    let found_bytes = bytes.len() as u64 - data_offset;
-    if found_bytes < expected_bytes {
-        return Err(NpyError::Truncated {
-            file: file.to_owned(),
-            data_offset,
-            expected_bytes,
-            found_bytes,
-        });
-    }
-    let io_err = |e: std::io::Error| NpyError::BadHeader {
-        file: file.to_owned(),
-        offset: data_offset,
-        message: e.to_string(),
-    };
-    let values: Vec<f32> = match item_size {
-        2 => npy
-            .into_vec::<half::f16>()
-            .map_err(io_err)?
-            .into_iter()
-            .map(f32::from)
-            .collect(),
-        4 => npy.into_vec::<f32>().map_err(io_err)?,
-        _ => npy
-            .into_vec::<f64>()
-            .map_err(io_err)?
-            .into_iter()
-            .map(|v| v as f32)
-            .collect(),
-    };
-    let (rows, cols) = (rows as usize, cols as usize);
-    let matrix = if fortran {
-        Array2::from_shape_vec((cols, rows), values)
-            .map(|m| m.reversed_axes().as_standard_layout().into_owned())
-    } else {
-        Array2::from_shape_vec((rows, cols), values)
-    }
-    .map_err(|e| NpyError::BadHeader {
-        file: file.to_owned(),
-        offset: data_offset,
-        message: e.to_string(),
-    })?;
-    if let Some(((row, column), value)) = matrix.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(NpyError::NonFinite {
-            file: file.to_owned(),
-            row,
-            column,
-            value: *value,
-        });
-    }
-    Ok(matrix)
+    Ok(Layout {
+        data_offset,
+        rows,
+        cols,
+        kept_rows,
+        item,
+        fortran,
+    })
 }
 
 /// Offset of the first data byte, from the preamble (magic, version, header length).
@@ -190,9 +371,6 @@ fn data_offset(file: &str, bytes: &[u8]) -> Result<u64, NpyError> {
             })
         }
     };
-    if offset > bytes.len() as u64 {
-        return Err(short(bytes.len() as u64));
-    }
     Ok(offset)
 }
 
@@ -344,7 +522,7 @@ mod tests {
             &npy_bytes("<f4", false, "(1000000, 1000000)", &[]),
         )
         .unwrap_err();
-        assert!(matches!(err, NpyError::TooLarge { .. }), "{err:?}");
+        assert!(matches!(err, NpyError::Budget(_)), "{err:?}");
     }
 
     #[test]
@@ -368,5 +546,65 @@ mod tests {
     fn write_then_read_round_trips() {
         let m = Array2::from_shape_vec((3, 2), vec![1., 2., 3., 4., 5., 6.]).unwrap();
         assert_eq!(read_npy("rt.npy", &write_npy_f32(&m)).unwrap(), m);
+    }
+
+    #[test]
+    fn streaming_in_any_chunk_size_gives_the_same_matrix() {
+        let values: Vec<f32> = (0..35).map(|i| i as f32 * 0.5 - 3.0).collect();
+        for (descr, fortran) in [("<f4", false), ("<f4", true), (">f8", false), ("<f2", true)] {
+            let data: Vec<u8> = match descr {
+                "<f4" => le_f32(&values),
+                ">f8" => values.iter().flat_map(|v| f64::from(*v).to_be_bytes()).collect(),
+                _ => values.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect(),
+            };
+            let bytes = npy_bytes(descr, fortran, "(7, 5)", &data);
+            let whole = read_npy("s.npy", &bytes).unwrap();
+            for size in [1, 3, 10, 64, 1000] {
+                let mut s = NpyStream::new("s.npy", Budget::default());
+                for chunk in bytes.chunks(size) {
+                    s.push(chunk).unwrap();
+                }
+                assert_eq!(s.rows(), 7);
+                assert_eq!(s.finish().unwrap(), whole, "{descr} fortran={fortran} chunk={size}");
+            }
+            // Values as numpy lays them out.
+            let expect = |r: usize, c: usize| if fortran { values[c * 7 + r] } else { values[r * 5 + c] };
+            assert_eq!(whole[[3, 2]], expect(3, 2));
+            assert_eq!(whole[[6, 4]], expect(6, 4));
+        }
+    }
+
+    #[test]
+    fn max_rows_keeps_a_prefix_in_both_orders() {
+        let values: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        for fortran in [false, true] {
+            let bytes = npy_bytes("<f4", fortran, "(4, 3)", &le_f32(&values));
+            let full = read_npy("p.npy", &bytes).unwrap();
+            let mut s = NpyStream::new("p.npy", Budget::with_max_rows(Some(2)));
+            s.push(&bytes).unwrap();
+            let m = s.finish().unwrap();
+            assert_eq!(m.dim(), (2, 3));
+            assert_eq!(m.row(1), full.row(1));
+        }
+    }
+
+    #[test]
+    fn a_header_claiming_a_trillion_values_is_refused_before_allocating() {
+        // 10^6 × 10^6 = 10^12 elements: the budget check refuses from the header alone.
+        let err = read_npy("huge.npy", &npy_bytes("<f4", false, "(1000000, 1000000)", &[])).unwrap_err();
+        let NpyError::Budget(b) = &err else { panic!("{err:?}") };
+        assert_eq!(b.needed, 4_000_000_000_000);
+        assert!(err.to_string().contains("load at most"), "{err}");
+        // Also when it arrives in pieces: the error comes as soon as the header is complete.
+        let bytes = npy_bytes("<f4", false, "(1000000, 1000000)", &[]);
+        let mut s = NpyStream::new("huge.npy", Budget::default());
+        assert!(s.push(&bytes[..20]).is_ok());
+        assert!(matches!(s.push(&bytes[20..]), Err(NpyError::Budget(_))));
+    }
+
+    #[test]
+    fn zero_rows_read_as_an_empty_matrix() {
+        let m = read_npy("z.npy", &npy_bytes("<f4", false, "(0, 384)", &[])).unwrap();
+        assert_eq!(m.dim(), (0, 384));
     }
 }

@@ -1,0 +1,114 @@
+//! The memory budget, checked before vectors are allocated.
+//!
+//! A browser tab gets at most 4 GiB of wasm32 memory and the page needs room besides the vectors,
+//! so the default budget there is 2 GiB of f32 vectors (about 1.4 M × 384). Natively it is 16 GiB.
+//! When a file needs more, loading stops before allocating, with the figure and the ways out:
+//! keep only the first rows (`max_rows`), or raise the budget.
+
+/// The default budget for f32 vectors, in bytes.
+pub const DEFAULT_BUDGET_BYTES: u64 = if cfg!(target_arch = "wasm32") {
+    2 << 30
+} else {
+    16 << 30
+};
+
+/// How much memory loading may use, and how many rows to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// The most bytes the f32 vectors may take.
+    pub bytes: u64,
+    /// Keep only the first rows of the file (`None` = all).
+    pub max_rows: Option<usize>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            bytes: DEFAULT_BUDGET_BYTES,
+            max_rows: None,
+        }
+    }
+}
+
+/// Loading would need more memory than the budget.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{file}: {rows} × {dims} vectors need {} as f32, more than the memory budget of {}; load at most {fits_rows} rows (the \"max rows\" setting, `--max-rows`, or `?maxRows=`), or raise the budget (`--memory-budget`)", format_bytes(*needed), format_bytes(*limit))]
+pub struct BudgetError {
+    pub file: String,
+    pub rows: u64,
+    pub dims: u64,
+    pub needed: u128,
+    pub limit: u64,
+    pub fits_rows: u64,
+}
+
+impl Budget {
+    /// With a row limit.
+    pub fn with_max_rows(max_rows: Option<usize>) -> Self {
+        Self {
+            max_rows,
+            ..Self::default()
+        }
+    }
+
+    /// The rows that will be kept of a file with `rows` rows.
+    pub fn kept_rows(&self, rows: u64) -> u64 {
+        self.max_rows.map_or(rows, |m| rows.min(m as u64))
+    }
+
+    /// Check that `rows × dims` f32 values fit (`rows` already limited by `max_rows`).
+    pub fn check(&self, file: &str, rows: u64, dims: u64) -> Result<(), BudgetError> {
+        let needed = u128::from(rows) * u128::from(dims) * 4;
+        if needed <= u128::from(self.bytes) {
+            return Ok(());
+        }
+        Err(BudgetError {
+            file: file.to_owned(),
+            rows,
+            dims,
+            needed,
+            limit: self.bytes,
+            fits_rows: self.bytes / (dims.max(1) * 4),
+        })
+    }
+}
+
+/// Bytes for people: "1.5 GB", "768 MB", "12 kB" (decimal units).
+pub fn format_bytes(bytes: impl Into<u128>) -> String {
+    let b = bytes.into() as f64;
+    let units = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
+    for (unit, size) in units {
+        if b >= size {
+            let v = b / size;
+            return if v >= 100.0 {
+                format!("{v:.0} {unit}")
+            } else {
+                format!("{v:.1} {unit}")
+            };
+        }
+    }
+    format!("{b:.0} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_with_the_figure_and_the_way_out() {
+        let budget = Budget {
+            bytes: 1_000_000_000,
+            max_rows: None,
+        };
+        // 1M × 384 f32 = 1.536 GB.
+        let err = budget.check("big.npy", 1_000_000, 384).unwrap_err();
+        assert_eq!(err.needed, 1_536_000_000);
+        assert_eq!(err.fits_rows, 651_041);
+        let text = err.to_string();
+        assert!(text.starts_with("big.npy: 1000000 × 384 vectors need 1.5 GB as f32, more than the memory budget of 1.0 GB; load at most 651041 rows"), "{text}");
+        assert!(budget.check("ok.npy", 651_041, 384).is_ok());
+        assert!(budget.check("no.npy", 651_042, 384).is_err());
+        assert_eq!(format_bytes(768_000_000u64), "768 MB");
+        assert_eq!(format_bytes(999u64), "999 bytes");
+    }
+}

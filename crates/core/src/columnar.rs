@@ -1,0 +1,427 @@
+//! Parquet and Arrow IPC (file or stream) tables, read with the arrow-rs crates (pure Rust, so
+//! they build for wasm32).
+//!
+//! The vector column is a `FixedSizeList` or `List`/`LargeList` of `Float16`/`Float32`/`Float64`
+//! (names in [`crate::jsonl::VECTOR_FIELDS`] win when there are several); every other column
+//! becomes metadata: strings (also dictionary-encoded) and booleans as text, numbers as numbers,
+//! timestamps and dates as times.
+//!
+//! Parquet compressions built in: Snappy, LZ4, gzip and Brotli; ZSTD needs a C library and is
+//! refused with a clear message.
+
+use crate::budget::Budget;
+use crate::jsonl::VECTOR_FIELDS;
+use crate::meta::{Column, Metadata};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use ndarray::Array2;
+
+/// Why a Parquet or Arrow file could not be read. Every variant names the file and the place.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ColumnarError {
+    /// The reader failed (not the format, corrupt, unsupported compression, …).
+    #[error("{file}: cannot read as {format}: {message}")]
+    Read {
+        file: String,
+        format: &'static str,
+        message: String,
+    },
+    /// No column holds vectors.
+    #[error("{file}: no vector column: expected a list of float16/32/64 (columns: {columns})")]
+    NoVectorColumn { file: String, columns: String },
+    /// A row's vector is null.
+    #[error("{file}: column '{column}', row {row}: vector is null")]
+    NullVector {
+        file: String,
+        column: String,
+        row: usize,
+    },
+    /// A row's vector has a different length.
+    #[error("{file}: column '{column}', row {row}: vector has {found} values, expected {expected} (as in row 0)")]
+    DimensionMismatch {
+        file: String,
+        column: String,
+        row: usize,
+        expected: usize,
+        found: usize,
+    },
+    /// A vector element is null, NaN or infinite.
+    #[error("{file}: column '{column}', row {row}, element {element}: value is {value} (vectors must be finite)")]
+    NonFinite {
+        file: String,
+        column: String,
+        row: usize,
+        element: usize,
+        value: String,
+    },
+    /// The vectors would need more memory than the budget allows.
+    #[error(transparent)]
+    Budget(#[from] crate::budget::BudgetError),
+    /// The file has no rows.
+    #[error("{file}: has no rows")]
+    Empty { file: String },
+}
+
+/// Vectors and metadata from a columnar file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnarTable {
+    pub vectors: Array2<f32>,
+    pub meta: Metadata,
+    /// The name of the vector column.
+    pub vector_column: String,
+}
+
+fn read_err(file: &str, format: &'static str, e: impl std::fmt::Display) -> ColumnarError {
+    let message = e.to_string();
+    let message = if message.to_ascii_lowercase().contains("zstd") {
+        format!("{message} (ZSTD compression is not built in; re-save with Snappy, LZ4 or gzip)")
+    } else {
+        message
+    };
+    ColumnarError::Read {
+        file: file.to_owned(),
+        format,
+        message,
+    }
+}
+
+fn float_list_item(dt: &DataType) -> bool {
+    let item = match dt {
+        DataType::FixedSizeList(f, _) | DataType::List(f) | DataType::LargeList(f) => f.data_type(),
+        _ => return false,
+    };
+    matches!(
+        item,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    )
+}
+
+/// Choose the vector column among the schema's fields.
+fn vector_column(schema: &arrow_schema::Schema) -> Option<usize> {
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| float_list_item(f.data_type()))
+        .min_by_key(|(i, f)| {
+            let rank = VECTOR_FIELDS
+                .iter()
+                .position(|n| f.name().eq_ignore_ascii_case(n))
+                .unwrap_or(VECTOR_FIELDS.len());
+            (rank, *i)
+        })
+        .map(|(i, _)| i)
+}
+
+/// Floats of a Float16/32/64 array (nulls as NaN).
+fn floats(values: &dyn Array) -> Vec<f32> {
+    let out: Option<Vec<f32>> = if let Some(a) = values.as_primitive_opt::<Float32Type>() {
+        Some(a.iter().map(|v| v.unwrap_or(f32::NAN)).collect())
+    } else if let Some(a) = values.as_primitive_opt::<Float16Type>() {
+        Some(a.iter().map(|v| v.map_or(f32::NAN, f32::from)).collect())
+    } else {
+        values
+            .as_primitive_opt::<Float64Type>()
+            .map(|a| a.iter().map(|v| v.map_or(f32::NAN, |x| x as f32)).collect())
+    };
+    out.unwrap_or_default()
+}
+
+struct VectorSink<'a> {
+    file: &'a str,
+    column: &'a str,
+    dims: Option<usize>,
+    rows: usize,
+    values: Vec<f32>,
+}
+
+impl VectorSink<'_> {
+    fn push_row(&mut self, row_values: &[f32], null: bool) -> Result<(), ColumnarError> {
+        let row = self.rows;
+        if null {
+            return Err(ColumnarError::NullVector {
+                file: self.file.to_owned(),
+                column: self.column.to_owned(),
+                row,
+            });
+        }
+        let dims = *self.dims.get_or_insert(row_values.len());
+        if row_values.len() != dims {
+            return Err(ColumnarError::DimensionMismatch {
+                file: self.file.to_owned(),
+                column: self.column.to_owned(),
+                row,
+                expected: dims,
+                found: row_values.len(),
+            });
+        }
+        if let Some((element, v)) = row_values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(ColumnarError::NonFinite {
+                file: self.file.to_owned(),
+                column: self.column.to_owned(),
+                row,
+                element,
+                value: if v.is_nan() { "null or NaN".to_owned() } else { v.to_string() },
+            });
+        }
+        self.values.extend_from_slice(row_values);
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn push_array(&mut self, array: &dyn Array) -> Result<(), ColumnarError> {
+        if let Some(list) = array.as_fixed_size_list_opt() {
+            let width = list.value_length().max(0) as usize;
+            let all = floats(list.values().as_ref());
+            let start = list.offset() * width;
+            for i in 0..list.len() {
+                let from = start + i * width;
+                let row = all.get(from..from + width).unwrap_or(&[]);
+                self.push_row(row, list.is_null(i))?;
+            }
+        } else if let Some(list) = array.as_list_opt::<i32>() {
+            let all = floats(list.values().as_ref());
+            for (i, w) in list.value_offsets().windows(2).enumerate() {
+                let (a, b) = (w[0].max(0) as usize, w[1].max(0) as usize);
+                self.push_row(all.get(a..b).unwrap_or(&[]), list.is_null(i))?;
+            }
+        } else if let Some(list) = array.as_list_opt::<i64>() {
+            let all = floats(list.values().as_ref());
+            for (i, w) in list.value_offsets().windows(2).enumerate() {
+                let (a, b) = (w[0].max(0) as usize, w[1].max(0) as usize);
+                self.push_row(all.get(a..b).unwrap_or(&[]), list.is_null(i))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Numbers of any integer or float array (nulls as `None`).
+fn numbers(array: &dyn Array) -> Option<Vec<Option<f64>>> {
+    macro_rules! try_type {
+        ($($t:ty),*) => {$(
+            if let Some(a) = array.as_primitive_opt::<$t>() {
+                return Some(a.iter().map(|v| v.map(|x| x as f64)).collect());
+            }
+        )*};
+    }
+    try_type!(Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Float32Type, Float64Type);
+    if let Some(a) = array.as_primitive_opt::<Float16Type>() {
+        return Some(a.iter().map(|v| v.map(f64::from)).collect());
+    }
+    None
+}
+
+/// Instants in Unix seconds of a timestamp or date array.
+fn times(array: &dyn Array) -> Option<Vec<Option<f64>>> {
+    macro_rules! scaled {
+        ($t:ty, $scale:expr) => {
+            if let Some(a) = array.as_primitive_opt::<$t>() {
+                return Some(a.iter().map(|v| v.map(|x| x as f64 * $scale)).collect());
+            }
+        };
+    }
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => scaled!(TimestampSecondType, 1.0),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => scaled!(TimestampMillisecondType, 1e-3),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => scaled!(TimestampMicrosecondType, 1e-6),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => scaled!(TimestampNanosecondType, 1e-9),
+        DataType::Date32 => scaled!(Date32Type, 86_400.0),
+        DataType::Date64 => scaled!(Date64Type, 1e-3),
+        _ => {}
+    }
+    None
+}
+
+/// Strings of a string, boolean or dictionary array.
+fn strings(array: &dyn Array) -> Option<Vec<Option<String>>> {
+    if let Some(a) = array.as_string_opt::<i32>() {
+        return Some(a.iter().map(|v| v.map(str::to_owned)).collect());
+    }
+    if let Some(a) = array.as_string_opt::<i64>() {
+        return Some(a.iter().map(|v| v.map(str::to_owned)).collect());
+    }
+    if let Some(a) = array.as_string_view_opt() {
+        return Some(a.iter().map(|v| v.map(str::to_owned)).collect());
+    }
+    if let Some(a) = array.as_boolean_opt() {
+        return Some(a.iter().map(|v| v.map(|b| b.to_string())).collect());
+    }
+    if let Some(d) = array.as_any_dictionary_opt() {
+        let values = column_of(d.values().as_ref())?;
+        let names: Vec<Option<String>> = match values {
+            Column::Text(v) => v,
+            Column::Number(v) | Column::Time(v) => v
+                .into_iter()
+                .map(|x| x.map(crate::meta::format_number))
+                .collect(),
+        };
+        let keys = numbers(d.keys())?;
+        return Some(
+            keys.into_iter()
+                .map(|k| k.and_then(|k| names.get(k as usize).cloned().flatten()))
+                .collect(),
+        );
+    }
+    None
+}
+
+fn column_of(array: &dyn Array) -> Option<Column> {
+    if let Some(t) = times(array) {
+        return Some(Column::Time(t));
+    }
+    if let Some(n) = numbers(array) {
+        return Some(Column::Number(n));
+    }
+    strings(array).map(Column::Text)
+}
+
+fn append(into: &mut Option<Column>, more: Column) {
+    match (into, more) {
+        (Some(Column::Text(a)), Column::Text(b)) => a.extend(b),
+        (Some(Column::Number(a)), Column::Number(b)) => a.extend(b),
+        (Some(Column::Time(a)), Column::Time(b)) => a.extend(b),
+        (slot @ None, more) => *slot = Some(more),
+        _ => {}
+    }
+}
+
+/// Turn record batches into vectors + metadata.
+fn from_batches(
+    file: &str,
+    schema: &arrow_schema::Schema,
+    batches: impl Iterator<Item = Result<RecordBatch, String>>,
+    format: &'static str,
+) -> Result<ColumnarTable, ColumnarError> {
+    let Some(vcol) = vector_column(schema) else {
+        return Err(ColumnarError::NoVectorColumn {
+            file: file.to_owned(),
+            columns: schema
+                .fields()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), f.data_type()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    let vname = schema.field(vcol).name().clone();
+    let mut sink = VectorSink {
+        file,
+        column: &vname,
+        dims: None,
+        rows: 0,
+        values: Vec::new(),
+    };
+    let mut meta: Vec<(String, Option<Column>)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != vcol)
+        .map(|(_, f)| (f.name().clone(), None))
+        .collect();
+    for batch in batches {
+        let batch = batch.map_err(|e| read_err(file, format, e))?;
+        let columns: Vec<&ArrayRef> = batch.columns().iter().collect();
+        if let Some(vectors) = columns.get(vcol) {
+            sink.push_array(vectors.as_ref())?;
+        }
+        let others = columns.iter().enumerate().filter(|(i, _)| *i != vcol);
+        for ((_, array), (_, slot)) in others.zip(meta.iter_mut()) {
+            let col = column_of(array.as_ref())
+                .unwrap_or_else(|| Column::Text(vec![None; array.len()]));
+            append(slot, col);
+        }
+    }
+    let rows = sink.rows;
+    if rows == 0 {
+        return Err(ColumnarError::Empty {
+            file: file.to_owned(),
+        });
+    }
+    let dims = sink.dims.unwrap_or(0);
+    let vectors =
+        Array2::from_shape_vec((rows, dims), sink.values).map_err(|e| read_err(file, format, e))?;
+    let columns = meta
+        .into_iter()
+        .filter_map(|(name, col)| col.map(|c| (name, c)))
+        .collect();
+    Ok(ColumnarTable {
+        vectors,
+        meta: Metadata::from_columns(rows, columns),
+        vector_column: vname,
+    })
+}
+
+/// The list length of a `FixedSizeList` vector column, known from the schema alone.
+fn fixed_dims(schema: &arrow_schema::Schema, col: usize) -> Option<usize> {
+    match schema.field(col).data_type() {
+        DataType::FixedSizeList(_, n) => usize::try_from(*n).ok(),
+        _ => None,
+    }
+}
+
+/// Read a Parquet file. The budget is checked from the footer (row count × list length) before
+/// any row is decoded; `max_rows` keeps only the first rows.
+pub fn read_parquet(
+    file: &str,
+    bytes: bytes::Bytes,
+    budget: &Budget,
+) -> Result<ColumnarTable, ColumnarError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    const FORMAT: &str = "Parquet";
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| read_err(file, FORMAT, e))?;
+    let schema = builder.schema().clone();
+    let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let rows = budget.max_rows.map_or(total_rows, |m| m.min(total_rows));
+    if let Some(col) = vector_column(&schema) {
+        if let Some(dims) = fixed_dims(&schema, col) {
+            budget.check(file, rows as u64, dims as u64)?;
+        }
+    }
+    let mut builder = builder.with_batch_size(8192);
+    if let Some(m) = budget.max_rows {
+        builder = builder.with_limit(m);
+    }
+    let reader = builder.build().map_err(|e| read_err(file, FORMAT, e))?;
+    let table = from_batches(file, &schema, reader.map(|b| b.map_err(|e| e.to_string())), FORMAT)?;
+    budget.check(file, table.vectors.nrows() as u64, table.vectors.ncols() as u64)?;
+    Ok(table)
+}
+
+/// Read an Arrow IPC file (`ARROW1` magic, also Feather v2) or an Arrow IPC stream.
+pub fn read_arrow_ipc(
+    file: &str,
+    bytes: &[u8],
+    budget: &Budget,
+) -> Result<ColumnarTable, ColumnarError> {
+    const FORMAT: &str = "Arrow IPC";
+    let cursor = std::io::Cursor::new(bytes);
+    let limit = budget.max_rows.unwrap_or(usize::MAX);
+    let mut taken = 0usize;
+    let mut cap = |b: Result<RecordBatch, arrow_schema::ArrowError>| {
+        let b = b.map_err(|e| e.to_string())?;
+        let keep = b.num_rows().min(limit.saturating_sub(taken));
+        taken += keep;
+        Ok::<_, String>(b.slice(0, keep))
+    };
+    let table = if bytes.starts_with(b"ARROW1") {
+        let reader = arrow_ipc::reader::FileReader::try_new(cursor, None)
+            .map_err(|e| read_err(file, FORMAT, e))?;
+        let schema = reader.schema();
+        from_batches(file, &schema, reader.map(&mut cap), FORMAT)?
+    } else {
+        let reader = arrow_ipc::reader::StreamReader::try_new(cursor, None)
+            .map_err(|e| read_err(file, FORMAT, e))?;
+        let schema = reader.schema();
+        from_batches(file, &schema, reader.map(&mut cap), FORMAT)?
+    };
+    budget.check(file, table.vectors.nrows() as u64, table.vectors.ncols() as u64)?;
+    Ok(table)
+}

@@ -1,0 +1,213 @@
+//! Every columnar and raw format, read through the streaming loader, gives the values pyarrow
+//! wrote (fixtures made by `tests/reference/make_columnar_fixtures.py`), and bad files give
+//! located, typed errors.
+
+use vecscape_core::budget::Budget;
+use vecscape_core::columnar::ColumnarError;
+use vecscape_core::dataset::{Dataset, DatasetError};
+use vecscape_core::load::{load_chunks, LoadError, RawError};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../tests/fixtures/columnar/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn expected() -> serde_json::Value {
+    serde_json::from_slice(&fixture("expected.json")).unwrap()
+}
+
+fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+        .collect()
+}
+
+fn load(name: &str) -> Result<Dataset, DatasetError> {
+    let bytes = fixture(name);
+    let budget = Budget::default();
+    let mut seen = Vec::new();
+    let loaded = load_chunks(name, Some(bytes.len() as u64), bytes.chunks(1000), &budget, |p| {
+        seen.push(p.bytes)
+    })?;
+    assert_eq!(seen.last().copied(), Some(bytes.len() as u64), "progress reaches the end");
+    Dataset::assemble(vec![loaded], &budget)
+}
+
+#[test]
+fn parquet_and_arrow_give_the_same_vectors_and_metadata() {
+    let exp = expected();
+    let want = matrix(&exp["vectors"]);
+    for name in ["snappy.parquet", "gzip_list.parquet", "lz4.feather", "plain.arrows", "f16.parquet"] {
+        let ds = load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let want = if name == "f16.parquet" { matrix(&exp["vectors_f16"]) } else { want.clone() };
+        let got: Vec<Vec<f32>> = ds.vectors.rows().into_iter().map(|r| r.to_vec()).collect();
+        assert_eq!(got, want, "{name}");
+        let texts: Vec<String> =
+            exp["text"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        assert_eq!(ds.meta.text, texts, "{name}");
+        assert_eq!(ds.meta.text_field.as_deref(), Some("text"));
+        let label = ds.meta.categorical_field("label").unwrap();
+        for (row, want) in exp["label"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(label.names[label.codes[row] as usize], want.as_str().unwrap(), "{name}");
+        }
+        let score = ds.meta.numeric_field("score").unwrap();
+        for (row, want) in exp["score"].as_array().unwrap().iter().enumerate() {
+            match want.as_f64() {
+                Some(w) => assert_eq!(score.values[row], w, "{name} row {row}"),
+                None => assert!(score.values[row].is_nan(), "{name} row {row}"),
+            }
+        }
+        let time = ds.meta.time.as_ref().unwrap();
+        let want_time: Vec<f64> =
+            exp["time"].as_array().unwrap().iter().map(|t| t.as_f64().unwrap()).collect();
+        assert_eq!(time.values, want_time, "{name}");
+    }
+}
+
+#[test]
+fn max_rows_keeps_the_first_rows_of_parquet_and_arrow() {
+    let want = matrix(&expected()["vectors"]);
+    for name in ["snappy.parquet", "plain.arrows"] {
+        let bytes = fixture(name);
+        let budget = Budget::with_max_rows(Some(6));
+        let loaded = load_chunks(name, None, [bytes.as_slice()], &budget, |_| {}).unwrap();
+        let ds = Dataset::assemble(vec![loaded], &budget).unwrap();
+        assert_eq!(ds.len(), 6, "{name}");
+        assert_eq!(ds.vectors.row(5).to_vec(), want[5], "{name}");
+        assert_eq!(ds.meta.len(), 6);
+    }
+}
+
+#[test]
+fn bad_columnar_files_are_located() {
+    let err = load("ragged.parquet").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DatasetError::Load(LoadError::Columnar(ColumnarError::DimensionMismatch {
+                row: 1,
+                expected: 2,
+                found: 1,
+                ..
+            }))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "ragged.parquet: column 'embedding', row 1: vector has 1 values, expected 2 (as in row 0)"
+    );
+    let err = load("null_vector.parquet").unwrap_err();
+    assert_eq!(err.to_string(), "null_vector.parquet: column 'embedding', row 1: vector is null");
+    let err = load("no_vector.parquet").unwrap_err();
+    assert!(err.to_string().starts_with("no_vector.parquet: no vector column"), "{err}");
+    assert!(err.to_string().contains("n: Int64"), "{err}");
+    let err = load("empty.parquet").unwrap_err();
+    assert_eq!(err.to_string(), "empty.parquet: has no rows");
+    let err = load("zstd.parquet").unwrap_err();
+    assert!(err.to_string().contains("ZSTD compression is not built in"), "{err}");
+    // Truncated: the footer is gone.
+    let bytes = fixture("snappy.parquet");
+    let cut = &bytes[..bytes.len() / 2];
+    let err = vecscape_core::load::load_bytes("cut.parquet", cut, &Budget::default()).unwrap_err();
+    assert!(err.to_string().starts_with("cut.parquet: cannot read as Parquet"), "{err}");
+    let bytes = fixture("lz4.feather");
+    let err = vecscape_core::load::load_bytes("cut.feather", &bytes[..bytes.len() - 40], &Budget::default())
+        .unwrap_err();
+    assert!(err.to_string().starts_with("cut.feather: cannot read as Arrow IPC"), "{err}");
+}
+
+#[test]
+fn a_budget_too_small_is_refused_from_the_parquet_footer() {
+    let bytes = fixture("snappy.parquet");
+    let budget = Budget { bytes: 100, max_rows: None };
+    let err = vecscape_core::load::load_bytes("snappy.parquet", &bytes, &budget).unwrap_err();
+    assert!(
+        err.to_string().starts_with("snappy.parquet: 13 × 5 vectors need 260 bytes as f32"),
+        "{err}"
+    );
+}
+
+fn raw_f32(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+#[test]
+fn raw_float32_with_a_projector_config_or_a_dimension_in_the_name() {
+    let values = [0.5f32, -1.0, 2.0, 0.25, 3.0, 4.0];
+    let bin = raw_f32(&values);
+    let config = br#"{"embeddings":[{"tensorName":"demo","tensorShape":[3,2],"tensorPath":"https://example.org/x/tensors.bytes","metadataPath":"meta.tsv"}]}"#;
+    let meta = b"text\tlabel\na\tx\nb\ty\nc\tx\n";
+    let ds = Dataset::from_named_files(&[
+        ("projector_config.json", config),
+        ("tensors.bytes", &bin),
+        ("meta.tsv", meta),
+    ])
+    .unwrap();
+    assert_eq!(ds.vectors.as_slice().unwrap(), &values);
+    assert_eq!(ds.vectors.dim(), (3, 2));
+    assert_eq!(ds.meta.text, vec!["a", "b", "c"]);
+    assert_eq!(ds.meta.category_of(1), Some("y"));
+
+    let ds = Dataset::from_named_files(&[("vectors.3d.bin", &bin)]).unwrap();
+    assert_eq!(ds.vectors.dim(), (2, 3));
+
+    let err = Dataset::from_named_files(&[("vectors.bin", &bin)]).unwrap_err();
+    assert!(matches!(err, DatasetError::Load(LoadError::Raw(RawError::UnknownDims { .. }))));
+    assert!(err.to_string().contains("projector_config.json"), "{err}");
+
+    let err = Dataset::from_named_files(&[("vectors.4d.bin", &bin)]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "vectors.4d.bin: byte 16: 24 bytes is not a whole number of 4-dimensional float32 rows (16 bytes each); the last row is cut short"
+    );
+    let wrong_rows = br#"{"embeddings":[{"tensorShape":[4,2],"tensorPath":"tensors.bytes"}]}"#;
+    let err = Dataset::from_named_files(&[("projector_config.json", wrong_rows), ("tensors.bytes", &bin)])
+        .unwrap_err();
+    assert!(err.to_string().contains("tensorShape [4, 2]"), "{err}");
+    let nan = raw_f32(&[1.0, f32::NAN]);
+    let err = Dataset::from_named_files(&[("v.2d.bin", &nan)]).unwrap_err();
+    assert_eq!(err.to_string(), "v.2d.bin: row 0, column 1 (byte 4): value is NaN (vectors must be finite)");
+    let err = Dataset::from_named_files(&[("projector_config.json", b"{\"embeddings\": 3}")]).unwrap_err();
+    assert!(err.to_string().starts_with("projector_config.json: line 1, column"), "{err}");
+}
+
+#[test]
+fn wizmap_data_ndjson_alone_is_a_map() {
+    let src = b"[0.5, 1.5, \"a\", \"2020-01-01\", \"g\"]\n[2, 3, \"b\", \"2021-01-01\", \"h\"]\n";
+    let ds = Dataset::from_named_files(&[("data.ndjson", src)]).unwrap();
+    assert_eq!(ds.vectors.dim(), (2, 2));
+    assert_eq!(ds.coords.as_ref().unwrap().row(1).to_vec(), vec![2.0, 3.0]);
+    assert_eq!(ds.meta.text, vec!["a", "b"]);
+}
+
+#[test]
+fn jsonl_with_a_vector_field_is_a_whole_dataset() {
+    let src = b"{\"text\":\"a\",\"label\":\"x\",\"embedding\":[1,2,3]}\n{\"text\":\"b\",\"label\":\"y\",\"embedding\":[4,5,6]}\n";
+    let ds = Dataset::from_named_files(&[("data.jsonl", src)]).unwrap();
+    assert_eq!(ds.vectors.row(1).to_vec(), vec![4.0, 5.0, 6.0]);
+    assert_eq!(ds.meta.category_of(1), Some("y"));
+}
+
+#[test]
+fn unknown_and_empty_files() {
+    let err = Dataset::from_named_files(&[("notes.txt", b"hello")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "notes.txt: unknown file type; expected .npy, .jsonl/.ndjson, .csv, .tsv, .parquet, .arrow/.feather, raw .bin/.bytes or projector_config.json"
+    );
+    let err = Dataset::from_named_files(&[("v.npy", b"")]).unwrap_err();
+    assert!(err.to_string().starts_with("v.npy: byte 0: not a .npy file"), "{err}");
+    let err = Dataset::from_named_files(&[("v.csv", b"")]).unwrap_err();
+    assert_eq!(err.to_string(), "v.csv: has no data rows");
+    let err = Dataset::from_named_files(&[("v.jsonl", b"\n\n")]).unwrap_err();
+    assert!(matches!(err, DatasetError::NoVectors { .. }), "{err:?}");
+    // Non-UTF-8 text in CSV.
+    let err = Dataset::from_named_files(&[("t.csv", b"text,x\n\xff\xfe,1\n")]).unwrap_err();
+    assert!(err.to_string().starts_with("t.csv: line 2"), "{err}");
+}

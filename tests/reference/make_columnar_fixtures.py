@@ -1,0 +1,81 @@
+"""Write the small Parquet / Arrow fixtures under tests/fixtures/columnar with pyarrow.
+
+The Rust tests (crates/core/tests/formats.rs) read them and compare with `expected.json`,
+which holds the same values as plain JSON, written here from the same numpy arrays.
+
+    .venv/bin/python tests/reference/make_columnar_fixtures.py
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "columnar"
+OUT.mkdir(parents=True, exist_ok=True)
+
+rng = np.random.default_rng(7)
+n, d = 13, 5
+vectors = rng.standard_normal((n, d)).astype(np.float32)
+texts = [f"text <b>{i}</b> \u00e9" for i in range(n)]
+labels = ["alpha", "beta", "gamma"]
+label = [labels[i % 3] for i in range(n)]
+score = [float(i) * 0.25 if i % 4 else None for i in range(n)]
+times = [1_600_000_000 + 86_400 * i for i in range(n)]
+
+
+def table(vector_type):
+    if vector_type == "fixed32":
+        vec = pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel(), pa.float32()), d)
+    elif vector_type == "list64":
+        vec = pa.array([row.astype(np.float64).tolist() for row in vectors], pa.list_(pa.float64()))
+    elif vector_type == "fixed16":
+        vec = pa.FixedSizeListArray.from_arrays(
+            pa.array(vectors.ravel().astype(np.float16), pa.float16()), d
+        )
+    else:
+        raise ValueError(vector_type)
+    return pa.table(
+        {
+            "id": pa.array([f"r{i:03}" for i in range(n)]),
+            "text": pa.array(texts),
+            "label": pa.array(label).dictionary_encode(),
+            "score": pa.array(score, pa.float64()),
+            "time": pa.array(times, pa.timestamp("s")),
+            "embedding": vec,
+        }
+    )
+
+
+pq.write_table(table("fixed32"), OUT / "snappy.parquet", compression="snappy", row_group_size=5)
+pq.write_table(table("list64"), OUT / "gzip_list.parquet", compression="gzip")
+pq.write_table(table("fixed32"), OUT / "zstd.parquet", compression="zstd")
+pq.write_table(table("fixed16"), OUT / "f16.parquet", compression="lz4")
+feather.write_feather(table("fixed32"), OUT / "lz4.feather", compression="lz4")
+with ipc.new_stream(OUT / "plain.arrows", table("list64").schema) as w:
+    w.write_table(table("list64"), max_chunksize=4)
+
+# Bad inputs.
+ragged = pa.table({"text": pa.array(["a", "b"]), "embedding": pa.array([[1.0, 2.0], [3.0]])})
+pq.write_table(ragged, OUT / "ragged.parquet")
+nullvec = pa.table({"embedding": pa.array([[1.0, 2.0], None], pa.list_(pa.float32()))})
+pq.write_table(nullvec, OUT / "null_vector.parquet")
+novec = pa.table({"text": pa.array(["a", "b"]), "n": pa.array([1, 2])})
+pq.write_table(novec, OUT / "no_vector.parquet")
+empty = pa.table({"embedding": pa.array([], pa.list_(pa.float32()))})
+pq.write_table(empty, OUT / "empty.parquet")
+
+expected = {
+    "vectors": vectors.astype(np.float64).tolist(),
+    "vectors_f16": vectors.astype(np.float16).astype(np.float64).tolist(),
+    "text": texts,
+    "label": label,
+    "score": score,
+    "time": times,
+}
+(OUT / "expected.json").write_text(json.dumps(expected))
+print("wrote", sorted(p.name for p in OUT.iterdir()))
