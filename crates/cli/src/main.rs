@@ -1,15 +1,23 @@
 //! `vecscape`: the native command-line front end over vecscape-core.
 //!
-//! - `vecscape inspect FILE` — shape, dtype and memory of a `.npy`; rows and fields of a `.jsonl`.
-//! - `vecscape project FILE --method pca|gaussian-rp|sparse-rp --dims 2 --out OUT.npy` — an f32
+//! Every command reads any format the core loads (`.npy`, Parquet, Arrow, CSV/TSV, JSON Lines,
+//! raw float32 with `projector_config.json`, WizMap `data.ndjson`); give several files to join a
+//! bundle (e.g. `projector_config.json tensors.bytes metadata.tsv`).
+//!
+//! - `vecscape inspect FILE…` — format, shape, memory, metadata columns.
+//! - `vecscape project FILE… --method pca|gaussian-rp|sparse-rp --dims 2 --out OUT.npy` — an f32
 //!   `.npy` of shape N×dims.
-//! - `vecscape knn FILE --query-rows 0,5,9 --k 10 --metric cosine|dot|l2 --format json` — exact
-//!   nearest neighbours of existing rows.
+//! - `vecscape knn FILE… --query-rows 0,5,9 --k 10 --metric cosine|dot|l2 --format json
+//!   [--quantize int8|int8-dim|binary]` — nearest neighbours of existing rows.
+//! - `vecscape bench FILE… [--batch Q] [--quantize …]` — timings as JSON.
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
-use vecscape_core::knn::{FlatIndex, KnnError, Metric};
+use vecscape_core::budget::Budget;
+use vecscape_core::dataset::Dataset;
+use vecscape_core::knn::{FlatIndex, KnnError, Metric, Neighbors};
+use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
 use vecscape_core::pca::{Pca, PcaSolver};
 use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
 
@@ -22,15 +30,43 @@ use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Keep only the first N rows of the vectors (and their metadata).
+    #[arg(long, global = true)]
+    max_rows: Option<usize>,
+    /// The most memory the f32 vectors may take, e.g. 2G, 512M or 1500000000 (default 16G).
+    #[arg(long, global = true, value_parser = parse_bytes)]
+    memory_budget: Option<u64>,
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1 << 20),
+        Some('g' | 'G') => (&s[..s.len() - 1], 1 << 30),
+        Some('t' | 'T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    let v: f64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 2G, 512M, 1500000000)"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("'{s}' is not a positive size"));
+    }
+    Ok((v * mult as f64) as u64)
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print shape, dtype and memory of a .npy file, or rows and fields of a .jsonl file.
-    Inspect { file: PathBuf },
+    /// Print format, shape, memory and metadata columns.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Project vectors to a few dimensions and write them as an f32 .npy (N × dims).
     Project {
-        file: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Method::Pca)]
         method: Method,
         #[arg(long, default_value_t = 2)]
@@ -41,9 +77,11 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Exact k nearest neighbours of existing rows (brute force over all rows).
+    /// k nearest neighbours of existing rows: exact brute force over all rows, or a quantised
+    /// scan with exact re-rank (`--quantize`).
     Knn {
-        file: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Comma-separated row numbers to use as queries.
         #[arg(long, value_delimiter = ',', required = true)]
         query_rows: Vec<usize>,
@@ -56,14 +94,22 @@ enum Command {
         /// Leave each query row out of its own results.
         #[arg(long)]
         exclude_self: bool,
+        /// Scan quantised codes, then re-rank a candidate pool exactly (CPU only).
+        #[arg(long, value_enum)]
+        quantize: Option<QuantizeArg>,
+        /// Candidates re-ranked exactly (default: max(10·k, 100) for int8, max(50·k, 500) for binary).
+        #[arg(long)]
+        pool: Option<usize>,
         /// Where to search: the GPU (any wgpu adapter) or the CPU. Default: the GPU when an
         /// adapter exists, else the CPU; the choice is printed to stderr.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
     },
-    /// Time exact kNN: one query at a time over the first `--queries` rows; prints JSON.
+    /// Time kNN over the first `--queries` rows as queries, one at a time or in batches; prints
+    /// JSON with the first query's ids (and recall@k against exact search when quantised).
     Bench {
-        file: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long, default_value_t = 100)]
         queries: usize,
         #[arg(long, default_value_t = 10)]
@@ -72,7 +118,35 @@ enum Command {
         metric: MetricArg,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
+        /// Queries per batch (CPU); 1 = one at a time.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// Time a quantised scan with exact re-rank instead (CPU).
+        #[arg(long, value_enum)]
+        quantize: Option<QuantizeArg>,
+        #[arg(long)]
+        pool: Option<usize>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum QuantizeArg {
+    /// Signed bytes, one scale per vector.
+    Int8,
+    /// Signed bytes, one scale per dimension.
+    Int8Dim,
+    /// Sign bits, Hamming distance.
+    Binary,
+}
+
+impl From<QuantizeArg> for Quantizer {
+    fn from(q: QuantizeArg) -> Self {
+        match q {
+            QuantizeArg::Int8 => Quantizer::Int8(Int8Scale::PerVector),
+            QuantizeArg::Int8Dim => Quantizer::Int8(Int8Scale::PerDimension),
+            QuantizeArg::Binary => Quantizer::Binary,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,60 +215,95 @@ fn name_of(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn read_vectors(path: &Path) -> Result<ndarray::Array2<f32>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(vecscape_core::npy::read_npy(&name_of(path), &bytes)?)
+/// Load and join the files, printing progress for big files to stderr.
+fn read_dataset(paths: &[PathBuf], budget: &Budget) -> Result<Dataset> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let loaded = vecscape_core::load::load_chunks(
+            &name_of(path),
+            Some(bytes.len() as u64),
+            bytes.chunks(16 << 20),
+            budget,
+            |p| {
+                if p.total.is_some_and(|t| t > 256 << 20) {
+                    eprint!("\rloading {}: {:.0} %", p.file, p.fraction().unwrap_or(0.0) * 100.0);
+                }
+            },
+        )?;
+        if bytes.len() > 256 << 20 {
+            eprintln!();
+        }
+        parts.push(loaded);
+    }
+    Ok(Dataset::assemble(parts, budget)?)
 }
 
-fn inspect(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let name = name_of(path);
-    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-        let meta = vecscape_core::meta::read_jsonl(&name, &bytes)?;
-        println!("{name}: JSON Lines, {} rows", meta.len());
-        match &meta.category {
-            Some(cat) => println!(
-                "  category field '{}': {} distinct values",
-                cat.field,
-                cat.names.len()
-            ),
-            None => println!(
-                "  no category field ({})",
-                vecscape_core::meta::CATEGORY_FIELDS.join(", ")
-            ),
-        }
-        return Ok(());
+fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let format = vecscape_core::load::Format::sniff(&name_of(path), &bytes);
+        let dtype = if format == vecscape_core::load::Format::Npy {
+            let header = String::from_utf8_lossy(bytes.get(10..256.min(bytes.len())).unwrap_or_default())
+                .to_string();
+            header
+                .split("'descr':")
+                .nth(1)
+                .and_then(|s| s.split('\'').nth(1))
+                .map(|d| format!(", dtype {d}"))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        println!("{}: {}, {} bytes{dtype}", path.display(), format.name(), bytes.len());
     }
-    let header = String::from_utf8_lossy(bytes.get(10..128.min(bytes.len())).unwrap_or_default())
-        .to_string();
-    let matrix = vecscape_core::npy::read_npy(&name, &bytes)?;
-    let (rows, cols) = matrix.dim();
-    let dtype = header
-        .split("'descr':")
-        .nth(1)
-        .and_then(|s| s.split('\'').nth(1))
-        .unwrap_or("?");
-    println!("{name}: .npy, {rows} rows × {cols} dims, dtype {dtype}");
+    let ds = read_dataset(paths, budget)?;
+    let (rows, cols) = ds.vectors.dim();
+    println!("vectors from {}: {rows} rows × {cols} dims", ds.name);
     println!(
-        "  file {} bytes; in memory as f32 {} bytes ({:.1} MiB)",
-        bytes.len(),
+        "  in memory as f32: {} bytes ({})",
         rows * cols * 4,
-        (rows * cols * 4) as f64 / (1 << 20) as f64
+        vecscape_core::budget::format_bytes(rows as u64 * cols as u64 * 4)
     );
+    if ds.coords.is_some() {
+        println!("  precomputed 2-D coordinates: yes");
+    }
+    let meta = &ds.meta;
+    match &meta.text_field {
+        Some(f) => println!("  text field: '{f}'"),
+        None => println!("  text field: none (rows are numbered)"),
+    }
+    for c in &meta.categorical {
+        println!("  categorical '{}': {} distinct values", c.field, c.names.len());
+    }
+    for n in &meta.numeric {
+        match n.range() {
+            Some((lo, hi)) => println!("  numeric '{}': {lo} … {hi}", n.field),
+            None => println!("  numeric '{}': no values", n.field),
+        }
+    }
+    if let Some(t) = &meta.time {
+        println!("  time '{}'", t.field);
+    }
     Ok(())
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
-        Command::Inspect { file } => inspect(&file),
+    let cli = Cli::parse();
+    let mut budget = Budget::with_max_rows(cli.max_rows);
+    if let Some(bytes) = cli.memory_budget {
+        budget.bytes = bytes;
+    }
+    match cli.command {
+        Command::Inspect { files } => inspect(&files, &budget),
         Command::Project {
-            file,
+            files,
             method,
             dims,
             seed,
             out,
         } => {
-            let x = read_vectors(&file)?;
+            let x = read_dataset(&files, &budget)?.vectors;
             if dims == 0 {
                 bail!("--dims must be at least 1");
             }
@@ -232,16 +341,26 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Knn {
-            file,
+            files,
             query_rows,
             k,
             metric,
             format,
             exclude_self,
             device,
+            quantize,
+            pool,
         } => {
-            let x = read_vectors(&file)?;
+            let x = read_dataset(&files, &budget)?.vectors;
             let metric = metric.into();
+            let quantized = quantize.map(|q| {
+                let q: Quantizer = q.into();
+                (QuantizedIndex::build(&x, metric, q), pool.unwrap_or(q.default_pool(k)))
+            });
+            if quantized.is_some() && device == Some(DeviceArg::Gpu) {
+                bail!("--quantize runs on the CPU; drop --device gpu");
+            }
+            let device = if quantized.is_some() { Some(DeviceArg::Cpu) } else { device };
             let gpu = match gpu_for(device)? {
                 Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
                 None => None,
@@ -254,12 +373,14 @@ fn main() -> Result<()> {
                         row,
                         rows: x.nrows(),
                     })
-                    .with_context(|| file.display().to_string());
+                    .with_context(|| name_of(&files[0]));
                 }
                 let exclude = exclude_self.then_some(row as u32);
-                let found = match &gpu {
-                    Some(g) => g.search_blocking(&x.row(row).to_vec(), k, exclude)?,
-                    None => index.search(&x.row(row).to_vec(), k, exclude)?,
+                let query = x.row(row).to_vec();
+                let found = match (&gpu, &quantized) {
+                    (_, Some((qi, pool))) => qi.search(&query, k, *pool, exclude)?,
+                    (Some(g), None) => g.search_blocking(&query, k, exclude)?,
+                    (None, None) => index.search(&query, k, exclude)?,
                 };
                 results.push((row, found));
             }
@@ -285,44 +406,85 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench {
-            file,
+            files,
             queries,
             k,
             metric,
             device,
-        } => bench(&file, queries, k, metric.into(), device),
+            batch,
+            quantize,
+            pool,
+        } => {
+            let x = read_dataset(&files, &budget)?.vectors;
+            let plan = BenchPlan {
+                queries,
+                k,
+                metric: metric.into(),
+                batch: batch.max(1),
+                quantize: quantize.map(Into::into),
+                pool,
+            };
+            bench(&x, &plan, device)
+        }
     }
 }
 
-/// Times single-query exact kNN (after the index is built) and prints a JSON summary with the
-/// ids of the first query, so a caller can check the answer against its own.
-fn bench(
-    file: &Path,
+struct BenchPlan {
     queries: usize,
     k: usize,
     metric: Metric,
-    device: Option<DeviceArg>,
-) -> Result<()> {
-    let x = read_vectors(file)?;
-    let queries = queries.min(x.nrows());
-    let gpu = match gpu_for(device)? {
-        Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
+    batch: usize,
+    quantize: Option<Quantizer>,
+    pool: Option<usize>,
+}
+
+/// Times kNN (after the index is built) and prints a JSON summary with the ids of the first
+/// query, so a caller can check the answer against its own.
+fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()> {
+    let queries = plan.queries.min(x.nrows());
+    let k = plan.k;
+    let cpu_only = plan.batch > 1 || plan.quantize.is_some();
+    let gpu = match gpu_for(if cpu_only { Some(DeviceArg::Cpu) } else { device })? {
+        Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, x, plan.metric, None)?),
         None => None,
     };
-    let cpu = FlatIndex::new(&x, metric);
+    let cpu = FlatIndex::new(x, plan.metric);
     let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
-    let mut first_ids = Vec::new();
+    let build_started = std::time::Instant::now();
+    let quantized = plan.quantize.map(|q| QuantizedIndex::build(x, plan.metric, q));
+    let build_ms = build_started.elapsed().as_secs_f64() * 1e3;
+    let pool = plan
+        .quantize
+        .map(|q| plan.pool.unwrap_or(q.default_pool(k)))
+        .unwrap_or(0);
+    let mut results: Vec<Neighbors> = Vec::with_capacity(queries);
     let started = std::time::Instant::now();
-    for (i, q) in query_rows.iter().enumerate() {
-        let found = match &gpu {
-            Some(g) => g.search_blocking(q, k, None)?,
-            None => cpu.search(q, k, None)?,
-        };
-        if i == 0 {
-            first_ids = found.ids;
+    if plan.batch > 1 && quantized.is_none() {
+        let qmat = x.slice(ndarray::s![..queries, ..]);
+        for start in (0..queries).step_by(plan.batch) {
+            let end = (start + plan.batch).min(queries);
+            results.extend(cpu.search_batch(qmat.slice(ndarray::s![start..end, ..]), k, &[])?);
+        }
+    } else {
+        for q in &query_rows {
+            results.push(match (&gpu, &quantized) {
+                (_, Some(qi)) => qi.search(q, k, pool, None)?,
+                (Some(g), None) => g.search_blocking(q, k, None)?,
+                (None, None) => cpu.search(q, k, None)?,
+            });
         }
     }
     let total_ms = started.elapsed().as_secs_f64() * 1e3;
+    let recall = match &quantized {
+        Some(_) => {
+            let exact: Vec<Neighbors> = query_rows
+                .iter()
+                .map(|q| cpu.search(q, k, None))
+                .collect::<Result<_, _>>()?;
+            Some(recall_at_k(&exact, &results))
+        }
+        None => None,
+    };
     println!(
         "{}",
         serde_json::json!({
@@ -331,9 +493,14 @@ fn bench(
             "dims": x.ncols(),
             "queries": queries,
             "k": k,
+            "batch": plan.batch,
+            "quantize": plan.quantize.map(|q| format!("{q:?}")),
+            "pool": pool,
+            "build_ms": build_ms,
             "total_ms": total_ms,
             "ms_per_query": total_ms / queries.max(1) as f64,
-            "first_ids": first_ids,
+            "recall_at_k": recall,
+            "first_ids": results.first().map(|r| r.ids.clone()).unwrap_or_default(),
         })
     );
     Ok(())

@@ -61,7 +61,8 @@ fn inspect_reports_shape_and_errors_name_the_file() {
     let run = vecscape(&["inspect", &input]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(text.contains("400 rows × 24 dims, dtype <f4"), "{text}");
+    assert!(text.contains("NumPy .npy, 38528 bytes, dtype <f4"), "{text}");
+    assert!(text.contains("400 rows × 24 dims"), "{text}");
 
     let dir = std::env::temp_dir().join(format!("vecscape-cli-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -83,12 +84,15 @@ fn knn_json_matches_numpy_brute_force() {
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/knn_expected.json")).unwrap())
             .unwrap();
-    for (metric, device) in [
-        ("cosine", "cpu"),
-        ("dot", "cpu"),
-        ("l2", "cpu"),
-        ("cosine", "gpu"),
-        ("l2", "gpu"),
+    for (metric, device, quantize) in [
+        ("cosine", "cpu", None),
+        ("dot", "cpu", None),
+        ("l2", "cpu", None),
+        ("cosine", "gpu", None),
+        ("l2", "gpu", None),
+        ("cosine", "cpu", Some("int8")),
+        ("dot", "cpu", Some("int8-dim")),
+        ("l2", "cpu", Some("int8")),
     ] {
         if device == "gpu" && std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1") {
             continue; // the GPU run needs an adapter (lavapipe under `make test`)
@@ -99,11 +103,12 @@ fn knn_json_matches_numpy_brute_force() {
             .iter()
             .map(|q| q["query"].to_string())
             .collect();
-        let run = vecscape(&[
+        let query_rows = queries.join(",");
+        let mut args = vec![
             "knn",
             vectors,
             "--query-rows",
-            &queries.join(","),
+            &query_rows,
             "--k",
             "10",
             "--metric",
@@ -111,7 +116,14 @@ fn knn_json_matches_numpy_brute_force() {
             "--format",
             "json",
             "--exclude-self",
-        ]);
+            "--device",
+            device,
+        ];
+        if let Some(q) = quantize {
+            // int8 + exact re-rank must give numpy's exact answer on this data.
+            args.extend(["--quantize", q]);
+        }
+        let run = vecscape(&args);
         assert!(
             run.status.success(),
             "{}",
@@ -170,4 +182,46 @@ fn project_random_projections_write_n_by_dims() {
         assert_eq!(y.dim(), (400, 3));
         assert!(y.iter().any(|v| *v != 0.0));
     }
+}
+
+#[test]
+fn every_format_and_the_memory_budget_from_the_command_line() {
+    let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/columnar/snappy.parquet");
+    let run = vecscape(&["inspect", parquet]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("Parquet"), "{text}");
+    assert!(text.contains("13 rows × 5 dims"), "{text}");
+    assert!(text.contains("text field: 'text'"), "{text}");
+    assert!(text.contains("categorical 'label': 3 distinct values"), "{text}");
+    assert!(text.contains("time 'time'"), "{text}");
+
+    let run = vecscape(&["inspect", parquet, "--max-rows", "4"]);
+    assert!(String::from_utf8_lossy(&run.stdout).contains("4 rows × 5 dims"));
+
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/demo/vectors.f16.npy");
+    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "10M"]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("15000 × 384 vectors need 23.0 MB as f32, more than the memory budget of 10.5 MB; load at most 6826 rows"), "{err}");
+    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "10M", "--max-rows", "6826", "--k", "3"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+
+    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "lots"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("'lots' is not a size"));
+}
+
+#[test]
+fn bench_reports_recall_for_quantised_scans_and_batches() {
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/demo/vectors.f16.npy");
+    let run = vecscape(&["bench", vectors, "--queries", "20", "--quantize", "int8"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(got["recall_at_k"], 1.0);
+    assert_eq!(got["first_ids"][0], 0);
+    let run = vecscape(&["bench", vectors, "--queries", "20", "--batch", "8", "--device", "cpu"]);
+    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(got["batch"], 8);
+    assert_eq!(got["first_ids"][0], 0);
 }

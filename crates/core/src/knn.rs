@@ -37,6 +37,9 @@ pub enum KnnError {
     /// A query row id past the end of the data.
     #[error("query row {row} does not exist (the data has {rows} rows)")]
     NoSuchRow { row: usize, rows: usize },
+    /// The data matrix is not stored row-major and contiguous.
+    #[error("the data matrix must be stored row-major and contiguous")]
+    NotContiguous,
 }
 
 /// The `k` nearest rows of one query, nearest first.
@@ -143,13 +146,17 @@ impl<'a> FlatIndex<'a> {
         self.metric
     }
 
-    /// The `k` nearest rows to `query`, optionally leaving out one row (the query's own).
-    pub fn search(
-        &self,
-        query: &[f32],
-        k: usize,
-        exclude: Option<u32>,
-    ) -> Result<Neighbors, KnnError> {
+    /// The data's number of dimensions.
+    pub fn dims(&self) -> usize {
+        self.data.ncols()
+    }
+
+    /// The data's number of rows.
+    pub fn rows(&self) -> usize {
+        self.data.nrows()
+    }
+
+    fn check_query(&self, query: &[f32]) -> Result<(), KnnError> {
         let d = self.data.ncols();
         if query.len() != d {
             return Err(KnnError::DimensionMismatch {
@@ -157,40 +164,115 @@ impl<'a> FlatIndex<'a> {
                 found: query.len(),
             });
         }
-        let q = ArrayView1::from(query);
-        let query_norm = match self.metric {
-            Metric::Cosine => dot(q, q).sqrt(),
+        Ok(())
+    }
+
+    /// What the ranking key of a query needs besides the query itself (its norm, for cosine).
+    pub(crate) fn query_norm(&self, query: &[f32]) -> f32 {
+        match self.metric {
+            Metric::Cosine => kernels::dot(query, query).sqrt(),
             _ => 1.0,
-        };
-        let mut top = TopK::new(k);
-        for (i, row) in self.data.rows().into_iter().enumerate() {
-            if exclude == Some(i as u32) {
-                continue;
-            }
-            let key = match self.metric {
-                Metric::Dot => dot(q, row),
-                Metric::Cosine => {
-                    let denom = query_norm * self.norms[i];
-                    if denom > 0.0 {
-                        dot(q, row) / denom
-                    } else {
-                        0.0
-                    }
-                }
-                Metric::L2 => -l2_squared(q, row),
-            };
-            top.push(key, i as u32);
         }
+    }
+
+    /// The exact ranking key of row `i` for `query` (larger is nearer).
+    #[inline]
+    pub(crate) fn key(&self, query: &[f32], query_norm: f32, i: usize) -> f32 {
+        let row = self.data.row(i);
+        let row = row.as_slice().unwrap_or(&[]);
+        match self.metric {
+            Metric::Dot => kernels::dot(query, row),
+            Metric::Cosine => {
+                let denom = query_norm * self.norms[i];
+                if denom > 0.0 {
+                    kernels::dot(query, row) / denom
+                } else {
+                    0.0
+                }
+            }
+            Metric::L2 => -kernels::l2_squared(query, row),
+        }
+    }
+
+    /// Turn kept (key, id) pairs into neighbours with the metric's scores.
+    pub(crate) fn finish(&self, top: TopK) -> Neighbors {
         let sorted = top.into_sorted();
         let sign = if self.metric.higher_is_nearer() {
             1.0
         } else {
             -1.0
         };
-        Ok(Neighbors {
+        Neighbors {
             ids: sorted.iter().map(|(_, id)| *id).collect(),
             scores: sorted.iter().map(|(key, _)| key * sign).collect(),
-        })
+        }
+    }
+
+    /// The `k` nearest rows to `query`, optionally leaving out one row (the query's own).
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        exclude: Option<u32>,
+    ) -> Result<Neighbors, KnnError> {
+        self.check_query(query)?;
+        if self.data.as_slice().is_none() {
+            return Err(KnnError::NotContiguous);
+        }
+        let query_norm = self.query_norm(query);
+        let mut top = TopK::new(k);
+        for i in 0..self.data.nrows() {
+            if exclude == Some(i as u32) {
+                continue;
+            }
+            top.push(self.key(query, query_norm, i), i as u32);
+        }
+        Ok(self.finish(top))
+    }
+
+    /// The `k` nearest rows of each query row of `queries` (`Q × d`), with an optional row to
+    /// leave out per query. The data is walked in blocks that stay in cache while every query
+    /// visits them, so a batch reads the data once instead of once per query. Each score is
+    /// computed by the same kernel as [`FlatIndex::search`], so results are identical.
+    pub fn search_batch(
+        &self,
+        queries: ndarray::ArrayView2<'_, f32>,
+        k: usize,
+        exclude: &[Option<u32>],
+    ) -> Result<Vec<Neighbors>, KnnError> {
+        /// Rows per block: 64 × 384 f32 = 96 KiB, which stays in a core's L2 cache.
+        const BLOCK_BYTES: usize = 96 << 10;
+        if self.data.as_slice().is_none() {
+            return Err(KnnError::NotContiguous);
+        }
+        let queries = queries.as_standard_layout();
+        let rows: Vec<&[f32]> = queries
+            .rows()
+            .into_iter()
+            .map(|r| r.to_slice().unwrap_or(&[]))
+            .collect();
+        for q in &rows {
+            self.check_query(q)?;
+        }
+        let norms: Vec<f32> = rows.iter().map(|q| self.query_norm(q)).collect();
+        let mut tops: Vec<TopK> = rows.iter().map(|_| TopK::new(k)).collect();
+        let block = (BLOCK_BYTES / (self.data.ncols().max(1) * 4)).max(8);
+        let n = self.data.nrows();
+        let mut start = 0;
+        while start < n {
+            let end = (start + block).min(n);
+            for (qi, q) in rows.iter().enumerate() {
+                let skip = exclude.get(qi).copied().flatten();
+                let top = &mut tops[qi];
+                for i in start..end {
+                    if skip != Some(i as u32) {
+                        top.push(self.key(q, norms[qi], i), i as u32);
+                    }
+                }
+            }
+            start = end;
+        }
+        Ok(tops.into_iter().map(|t| self.finish(t)).collect())
     }
 
     /// Neighbours of an existing row, leaving the row itself out.
@@ -348,11 +430,13 @@ pub mod simd {
     }
 }
 
+/// The kernels this build uses: simd128 on wasm32, portable elsewhere.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-use simd as kernels;
+pub use simd as kernels;
 
+/// The kernels this build uses: simd128 on wasm32, portable elsewhere.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-use portable as kernels;
+pub use portable as kernels;
 
 #[cfg(test)]
 mod tests {
@@ -432,6 +516,29 @@ mod tests {
             assert!((f64::from(kernels::dot(&a, &b)) - dot_ref).abs() < 1e-3);
             assert!((f64::from(kernels::l2_squared(&a, &b)) - l2_ref).abs() < 1e-3);
         }
+    }
+
+    #[test]
+    fn batches_equal_single_queries_exactly() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let rows = [0usize, 7, 1234, 14_999, 7];
+        let queries = data.select(ndarray::Axis(0), &rows);
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let index = FlatIndex::new(&data, metric);
+            let exclude: Vec<Option<u32>> = rows.iter().map(|r| Some(*r as u32)).collect();
+            let batch = index.search_batch(queries.view(), 10, &exclude).unwrap();
+            for (r, got) in rows.iter().zip(&batch) {
+                assert_eq!(*got, index.search_row(*r, 10).unwrap(), "{metric:?} row {r}");
+            }
+        }
+        let index = FlatIndex::new(&data, Metric::Dot);
+        let bad = Array2::<f32>::zeros((2, 3));
+        assert!(matches!(
+            index.search_batch(bad.view(), 1, &[]),
+            Err(KnnError::DimensionMismatch { .. })
+        ));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod meta;
 pub mod npy;
 pub mod palette;
 pub mod pca;
+pub mod quant;
 pub mod random_projection;
 pub mod raster;
 pub mod rng;

@@ -1,0 +1,416 @@
+//! Quantised search: a compact scan picks a candidate pool, then the exact f32 metric re-ranks it.
+//!
+//! - **int8**: each value becomes a signed byte, with one scale per vector or one per dimension.
+//!   The scan reads a quarter of the bytes of the f32 data and multiplies bytes into 32-bit sums
+//!   (simd128: `i32x4.dot_i16x8` on sign-extended halves; natively a loop LLVM turns into
+//!   `pmaddwd`).
+//! - **binary**: the sign bit of each value, 64 per word; the scan ranks by Hamming distance
+//!   (`popcount` of XOR), 1/32 of the f32 bytes.
+//!
+//! For cosine the rows are normalised before quantising; for L2 the scan ranks by
+//! `2·x·q − ‖x‖²` with exact norms. Re-ranking uses [`FlatIndex`], so the returned scores are
+//! exact and ties go to the lower id, as in exact search. [`recall_at_k`] measures the result.
+
+use crate::knn::{FlatIndex, KnnError, Metric, Neighbors, TopK};
+use ndarray::Array2;
+
+/// Int8 scale granularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Int8Scale {
+    /// One scale per vector: `max |x_i| / 127`.
+    PerVector,
+    /// One scale per dimension: `max over rows of |x_j| / 127`.
+    PerDimension,
+}
+
+/// How the candidate scan works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantizer {
+    Int8(Int8Scale),
+    Binary,
+}
+
+impl Quantizer {
+    /// The default candidate pool for `k` results: enough for recall@10 = 1 on int8 in our
+    /// measurements (see BENCHMARKS.md), larger for binary, which is coarser.
+    pub fn default_pool(self, k: usize) -> usize {
+        match self {
+            Self::Int8(_) => (k * 10).max(100),
+            Self::Binary => (k * 50).max(500),
+        }
+    }
+}
+
+/// Int8 codes, rows padded to a multiple of 16 bytes.
+#[derive(Debug, Clone)]
+struct Int8Codes {
+    stride: usize,
+    codes: Vec<i8>,
+    /// Per-row scale (PerVector) or per-dimension scale (PerDimension).
+    scales: Vec<f32>,
+    scale: Int8Scale,
+}
+
+/// Sign bits, `words` u64 per row.
+#[derive(Debug, Clone)]
+struct BinaryCodes {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+enum Codes {
+    Int8(Int8Codes),
+    Binary(BinaryCodes),
+}
+
+/// A quantised index over borrowed f32 data (kept for the exact re-rank).
+#[derive(Debug, Clone)]
+pub struct QuantizedIndex<'a> {
+    exact: FlatIndex<'a>,
+    data: &'a Array2<f32>,
+    codes: Codes,
+    /// Squared norms, for the L2 scan.
+    norms_sq: Vec<f32>,
+    metric: Metric,
+}
+
+fn quantize(values: impl Iterator<Item = f32>, inv_scale: impl Fn(usize) -> f32, out: &mut [i8]) {
+    for (j, (v, slot)) in values.zip(out.iter_mut()).enumerate() {
+        *slot = (v * inv_scale(j)).round().clamp(-127.0, 127.0) as i8;
+    }
+}
+
+fn inv(scale: f32) -> f32 {
+    if scale > 0.0 {
+        1.0 / scale
+    } else {
+        0.0
+    }
+}
+
+impl<'a> QuantizedIndex<'a> {
+    /// Quantise `data` for `metric`.
+    pub fn build(data: &'a Array2<f32>, metric: Metric, quantizer: Quantizer) -> Self {
+        let (n, d) = data.dim();
+        let unit = |i: usize| -> Vec<f32> {
+            let row = data.row(i);
+            if metric == Metric::Cosine {
+                let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+                let s = inv(norm);
+                row.iter().map(|v| v * s).collect()
+            } else {
+                row.to_vec()
+            }
+        };
+        let codes = match quantizer {
+            Quantizer::Int8(scale) => {
+                let stride = d.div_ceil(16) * 16;
+                let mut codes = vec![0i8; n * stride];
+                let scales = match scale {
+                    Int8Scale::PerVector => {
+                        let mut scales = Vec::with_capacity(n);
+                        for i in 0..n {
+                            let row = unit(i);
+                            let s = row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                            quantize(row.into_iter(), |_| inv(s), &mut codes[i * stride..]);
+                            scales.push(s);
+                        }
+                        scales
+                    }
+                    Int8Scale::PerDimension => {
+                        let rows: Vec<Vec<f32>> = (0..n).map(unit).collect();
+                        let mut scales = vec![0f32; d];
+                        for row in &rows {
+                            for (s, v) in scales.iter_mut().zip(row) {
+                                *s = s.max(v.abs());
+                            }
+                        }
+                        scales.iter_mut().for_each(|s| *s /= 127.0);
+                        let inv_scales: Vec<f32> = scales.iter().map(|s| inv(*s)).collect();
+                        for (i, row) in rows.into_iter().enumerate() {
+                            quantize(row.into_iter(), |j| inv_scales[j], &mut codes[i * stride..]);
+                        }
+                        scales
+                    }
+                };
+                Codes::Int8(Int8Codes {
+                    stride,
+                    codes,
+                    scales,
+                    scale,
+                })
+            }
+            Quantizer::Binary => {
+                let words = d.div_ceil(64);
+                let mut bits = vec![0u64; n * words];
+                for i in 0..n {
+                    for (j, v) in data.row(i).iter().enumerate() {
+                        if *v > 0.0 {
+                            bits[i * words + j / 64] |= 1u64 << (j % 64);
+                        }
+                    }
+                }
+                Codes::Binary(BinaryCodes { words, bits })
+            }
+        };
+        let norms_sq = if metric == Metric::L2 {
+            data.rows().into_iter().map(|r| r.dot(&r)).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            exact: FlatIndex::new(data, metric),
+            data,
+            codes,
+            norms_sq,
+            metric,
+        }
+    }
+
+    /// Bytes used by the codes (not counting the f32 data kept for re-ranking).
+    pub fn code_bytes(&self) -> usize {
+        match &self.codes {
+            Codes::Int8(c) => c.codes.len() + c.scales.len() * 4,
+            Codes::Binary(b) => b.bits.len() * 8,
+        }
+    }
+
+    /// The `pool` best candidates by the quantised scan (larger key is nearer).
+    pub fn candidates(
+        &self,
+        query: &[f32],
+        pool: usize,
+        exclude: Option<u32>,
+    ) -> Result<Vec<u32>, KnnError> {
+        let d = self.data.ncols();
+        if query.len() != d {
+            return Err(KnnError::DimensionMismatch {
+                expected: d,
+                found: query.len(),
+            });
+        }
+        let q: Vec<f32> = if self.metric == Metric::Cosine {
+            let s = inv(query.iter().map(|v| v * v).sum::<f32>().sqrt());
+            query.iter().map(|v| v * s).collect()
+        } else {
+            query.to_vec()
+        };
+        let mut top = TopK::new(pool);
+        let n = self.data.nrows();
+        match &self.codes {
+            Codes::Int8(c) => {
+                // Fold per-dimension scales into the query, then quantise it per vector.
+                let scaled: Vec<f32> = match c.scale {
+                    Int8Scale::PerDimension => q.iter().zip(&c.scales).map(|(v, s)| v * s).collect(),
+                    Int8Scale::PerVector => q.clone(),
+                };
+                let qs = scaled.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                let mut qcodes = vec![0i8; c.stride];
+                quantize(scaled.into_iter(), |_| inv(qs), &mut qcodes);
+                for i in 0..n {
+                    if exclude == Some(i as u32) {
+                        continue;
+                    }
+                    let row = &c.codes[i * c.stride..(i + 1) * c.stride];
+                    let raw = int8::dot(&qcodes, row) as f32 * qs;
+                    let dot = match c.scale {
+                        Int8Scale::PerVector => raw * c.scales[i],
+                        Int8Scale::PerDimension => raw,
+                    };
+                    let key = match self.metric {
+                        Metric::L2 => 2.0 * dot - self.norms_sq[i],
+                        _ => dot,
+                    };
+                    top.push(key, i as u32);
+                }
+            }
+            Codes::Binary(b) => {
+                let mut qbits = vec![0u64; b.words];
+                for (j, v) in query.iter().enumerate() {
+                    if *v > 0.0 {
+                        qbits[j / 64] |= 1u64 << (j % 64);
+                    }
+                }
+                for i in 0..n {
+                    if exclude == Some(i as u32) {
+                        continue;
+                    }
+                    let row = &b.bits[i * b.words..(i + 1) * b.words];
+                    let hamming: u32 = row.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
+                    top.push(-(hamming as f32), i as u32);
+                }
+            }
+        }
+        Ok(top.into_sorted().into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The `k` nearest rows: a quantised scan keeps `pool` candidates, the exact metric
+    /// re-ranks them. Scores are exact.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        pool: usize,
+        exclude: Option<u32>,
+    ) -> Result<Neighbors, KnnError> {
+        let candidates = self.candidates(query, pool.max(k), exclude)?;
+        let query_norm = self.exact.query_norm(query);
+        let mut top = TopK::new(k);
+        for id in candidates {
+            top.push(self.exact.key(query, query_norm, id as usize), id);
+        }
+        Ok(self.exact.finish(top))
+    }
+}
+
+/// Mean fraction of the exact top-k ids found by the approximate search.
+pub fn recall_at_k(exact: &[Neighbors], approx: &[Neighbors]) -> f64 {
+    let mut total = 0.0;
+    for (e, a) in exact.iter().zip(approx) {
+        if e.ids.is_empty() {
+            total += 1.0;
+            continue;
+        }
+        let found = e.ids.iter().filter(|id| a.ids.contains(id)).count();
+        total += found as f64 / e.ids.len() as f64;
+    }
+    total / exact.len().max(1) as f64
+}
+
+/// Int8 dot products into i32 (both slices padded to a multiple of 16).
+pub mod int8 {
+    /// Portable: LLVM vectorises the widening multiply-add.
+    #[inline]
+    pub fn dot_portable(a: &[i8], b: &[i8]) -> i32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum()
+    }
+
+    /// simd128: sign-extend each half to i16x8 and use `i32x4.dot_i16x8`.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline]
+    pub fn dot_simd(a: &[i8], b: &[i8]) -> i32 {
+        use core::arch::wasm32::*;
+        let n = a.len().min(b.len());
+        let whole = n / 16 * 16;
+        let (mut s0, mut s1) = (i32x4_splat(0), i32x4_splat(0));
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let x = v128_load(pa.add(i).cast::<v128>());
+                let y = v128_load(pb.add(i).cast::<v128>());
+                s0 = i32x4_add(
+                    s0,
+                    i32x4_dot_i16x8(i16x8_extend_low_i8x16(x), i16x8_extend_low_i8x16(y)),
+                );
+                s1 = i32x4_add(
+                    s1,
+                    i32x4_dot_i16x8(i16x8_extend_high_i8x16(x), i16x8_extend_high_i8x16(y)),
+                );
+            }
+            i += 16;
+        }
+        let s = i32x4_add(s0, s1);
+        let tail: i32 = a[whole..n]
+            .iter()
+            .zip(&b[whole..n])
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
+        i32x4_extract_lane::<0>(s)
+            + i32x4_extract_lane::<1>(s)
+            + i32x4_extract_lane::<2>(s)
+            + i32x4_extract_lane::<3>(s)
+            + tail
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    pub use dot_simd as dot;
+
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    pub use dot_portable as dot;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Array2<f32> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap()
+    }
+
+    #[test]
+    fn int8_with_rerank_finds_the_exact_neighbours_on_real_data() {
+        let data = demo();
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let exact = FlatIndex::new(&data, metric);
+            for scale in [Int8Scale::PerVector, Int8Scale::PerDimension] {
+                let q = Quantizer::Int8(scale);
+                let index = QuantizedIndex::build(&data, metric, q);
+                let rows: Vec<usize> = (0..60).map(|i| i * 251).collect();
+                let want: Vec<Neighbors> = rows.iter().map(|r| exact.search_row(*r, 10).unwrap()).collect();
+                let got: Vec<Neighbors> = rows
+                    .iter()
+                    .map(|r| {
+                        let query = data.row(*r).to_vec();
+                        index.search(&query, 10, q.default_pool(10), Some(*r as u32)).unwrap()
+                    })
+                    .collect();
+                let recall = recall_at_k(&want, &got);
+                assert_eq!(recall, 1.0, "{metric:?} {scale:?}");
+                // Exact re-rank: the scores are the exact ones.
+                assert_eq!(got, want, "{metric:?} {scale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn binary_with_rerank_has_high_recall_and_exact_scores() {
+        let data = demo();
+        let exact = FlatIndex::new(&data, Metric::Cosine);
+        let index = QuantizedIndex::build(&data, Metric::Cosine, Quantizer::Binary);
+        assert_eq!(index.code_bytes(), data.nrows() * 6 * 8);
+        let rows: Vec<usize> = (0..60).map(|i| i * 251).collect();
+        let want: Vec<Neighbors> = rows.iter().map(|r| exact.search_row(*r, 10).unwrap()).collect();
+        let got: Vec<Neighbors> = rows
+            .iter()
+            .map(|r| {
+                let query = data.row(*r).to_vec();
+                index.search(&query, 10, 500, Some(*r as u32)).unwrap()
+            })
+            .collect();
+        let recall = recall_at_k(&want, &got);
+        assert!(recall > 0.9, "recall {recall}");
+        // Whatever was found carries its exact score.
+        for (g, r) in got.iter().zip(&rows) {
+            let q = data.row(*r).to_vec();
+            let qn = exact.query_norm(&q);
+            for (id, score) in g.ids.iter().zip(&g.scores) {
+                assert_eq!(*score, exact.key(&q, qn, *id as usize));
+            }
+        }
+        // A pool of k gives the scan's own order: recall drops, which shows re-ranking matters.
+        let small: Vec<Neighbors> = rows
+            .iter()
+            .map(|r| index.search(&data.row(*r).to_vec(), 10, 10, Some(*r as u32)).unwrap())
+            .collect();
+        assert!(recall_at_k(&want, &small) < recall);
+    }
+
+    #[test]
+    fn int8_dot_matches_integers_for_every_length() {
+        for n in [0usize, 1, 15, 16, 17, 33, 384] {
+            let a: Vec<i8> = (0..n).map(|i| ((i * 37) % 255) as i16 as i8).collect();
+            let b: Vec<i8> = (0..n).map(|i| (127 - ((i * 11) % 254) as i64) as i8).collect();
+            let want: i64 = a.iter().zip(&b).map(|(x, y)| i64::from(*x) * i64::from(*y)).sum();
+            assert_eq!(i64::from(int8::dot(&a, &b)), want, "n={n}");
+        }
+        assert_eq!(recall_at_k(&[], &[]), 0.0);
+    }
+}
