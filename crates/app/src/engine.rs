@@ -32,14 +32,23 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// Project to 2-D with PCA and prepare colours and the hover index.
+    /// Project to 2-D (precomputed coordinates when the data has them, else PCA) and prepare
+    /// colours and the hover index.
     pub fn build(dataset: Dataset) -> Result<Self, String> {
-        let pca = Pca::fit(dataset.vectors.view(), 2, PcaSolver::Auto)
-            .map_err(|e| format!("{}: {e}", dataset.name))?;
-        let projected = pca.transform(dataset.vectors.view());
-        let xs: Vec<f32> = projected.column(0).to_vec();
-        let ys: Vec<f32> = projected.column(1).to_vec();
-        let colors = match &dataset.meta.category {
+        let (xs, ys, explained_variance_ratio) = match &dataset.coords {
+            Some(c) => (c.column(0).to_vec(), c.column(1).to_vec(), Vec::new()),
+            None => {
+                let pca = Pca::fit(dataset.vectors.view(), 2, PcaSolver::Auto)
+                    .map_err(|e| format!("{}: {e}", dataset.name))?;
+                let projected = pca.transform(dataset.vectors.view());
+                (
+                    projected.column(0).to_vec(),
+                    projected.column(1).to_vec(),
+                    pca.explained_variance_ratio,
+                )
+            }
+        };
+        let colors = match dataset.meta.category() {
             Some(cat) => cat.codes.iter().map(|c| category_color(*c)).collect(),
             None => vec![UNCATEGORISED; xs.len()],
         };
@@ -52,7 +61,7 @@ impl Scene {
             colors,
             grid,
             bounds,
-            explained_variance_ratio: pca.explained_variance_ratio,
+            explained_variance_ratio,
         })
     }
 }

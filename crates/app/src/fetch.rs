@@ -1,6 +1,9 @@
-//! Getting bytes into wasm: `fetch` with progress, and files the user picked.
+//! Getting bytes into wasm: `fetch` bodies and picked files, streamed chunk by chunk into the
+//! core's loaders with progress.
 
 use js_sys::{Reflect, Uint8Array};
+use vecscape_core::budget::Budget;
+use vecscape_core::load::{FileLoader, Loaded, Progress};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -15,11 +18,14 @@ fn js_error(context: &str, e: JsValue) -> String {
     format!("{context}: {detail}")
 }
 
-/// Fetch `url` into memory, calling `on_progress(bytes_so_far, total_if_known)` per chunk.
-pub async fn fetch_bytes(
+/// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
+/// after each chunk. Returns what the file held.
+pub async fn fetch_into(
     url: &str,
-    mut on_progress: impl FnMut(u64, Option<u64>),
-) -> Result<Vec<u8>, String> {
+    name: &str,
+    budget: &Budget,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Loaded, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -39,14 +45,15 @@ pub async fn fetch_bytes(
         .ok()
         .flatten()
         .and_then(|s| s.parse::<u64>().ok());
+    let mut loader = FileLoader::new(name, total, budget.clone());
     let Some(body) = response.body() else {
-        return Ok(Vec::new());
+        return loader.finish().map_err(|e| e.to_string());
     };
     let reader: web_sys::ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
         .map_err(|e| js_error(url, e.into()))?;
-    let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    let mut buffer = Vec::new();
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
@@ -60,21 +67,49 @@ pub async fn fetch_bytes(
         }
         if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
             let array: Uint8Array = value.unchecked_into();
-            let start = bytes.len();
-            bytes.resize(start + array.length() as usize, 0);
-            array.copy_to(&mut bytes[start..]);
+            buffer.resize(array.length() as usize, 0);
+            array.copy_to(&mut buffer);
+            match loader.push(&buffer) {
+                Ok(progress) => on_progress(&progress),
+                Err(e) => {
+                    // Stop downloading what cannot be used.
+                    let _ = reader.cancel();
+                    return Err(e.to_string());
+                }
+            }
         }
-        on_progress(bytes.len() as u64, total);
     }
-    Ok(bytes)
+    loader.finish().map_err(|e| e.to_string())
 }
 
-/// Read a picked file completely.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| js_error(&file.name(), e))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+/// Bytes read from a picked file per step (the page paints between steps).
+const FILE_SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// Read a picked file in slices into a [`FileLoader`], calling `on_progress` after each and
+/// letting the browser paint in between.
+pub async fn read_file_into(
+    file: &web_sys::File,
+    budget: &Budget,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Loaded, String> {
+    let name = file.name();
+    let size = file.size();
+    let mut loader = FileLoader::new(&name, Some(size as u64), budget.clone());
+    let mut start = 0.0;
+    while start < size {
+        let end = (start + FILE_SLICE_BYTES).min(size);
+        let slice = file
+            .slice_with_f64_and_f64(start, end)
+            .map_err(|e| js_error(&name, e))?;
+        let buffer = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|e| js_error(&name, e))?;
+        let bytes = Uint8Array::new(&buffer).to_vec();
+        let progress = loader.push(&bytes).map_err(|e| e.to_string())?;
+        on_progress(&progress);
+        start = end;
+    }
+    loader.finish().map_err(|e| e.to_string())
 }
 
 /// A query-string parameter of the page's URL.

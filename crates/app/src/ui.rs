@@ -6,7 +6,9 @@ use crate::engine::{self, Scene};
 use crate::fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vecscape_core::dataset::{Dataset, FileKind};
+use vecscape_core::budget::Budget;
+use vecscape_core::dataset::Dataset;
+use vecscape_core::load::{Format, Loaded};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -189,17 +191,39 @@ async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-/// Parse, project and show a dataset; on any error keep the current scene and show the message.
-async fn show_dataset(ui: Ui, files: &[(&str, &[u8])]) -> Result<(), String> {
-    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+/// The memory budget, with `?maxRows=N` keeping only the first N rows.
+fn budget() -> Budget {
+    Budget::with_max_rows(fetch::query_param("maxRows").and_then(|v| v.parse().ok()))
+}
+
+/// Progress of one file as the bar shows it.
+fn loading(ui: Ui, p: &vecscape_core::load::Progress) {
+    let rows = if p.rows > 0 {
+        format!(" · {} rows", thousands(p.rows))
+    } else {
+        String::new()
+    };
     ui.progress.set(Some(Progress {
-        what: format!("Parsing {}", names.join(", ")),
-        ..Default::default()
+        what: format!("Loading {}{rows}", p.file),
+        loaded: p.bytes,
+        total: p.total,
     }));
-    yield_to_browser().await;
-    let dataset = Dataset::from_named_files(files).map_err(|e| e.to_string())?;
+}
+
+/// Join loaded files, project and show them; on any error keep the current scene and show the
+/// message.
+async fn show_dataset(ui: Ui, parts: Vec<Loaded>) -> Result<(), String> {
+    let dataset = Dataset::assemble(parts, &budget()).map_err(|e| e.to_string())?;
+    let projection = if dataset.coords.is_some() {
+        "precomputed x/y".to_owned()
+    } else {
+        "PCA".to_owned()
+    };
     ui.progress.set(Some(Progress {
-        what: format!("Projecting {} vectors (PCA)", thousands(dataset.len())),
+        what: format!(
+            "Projecting {} vectors ({projection})",
+            thousands(dataset.len())
+        ),
         ..Default::default()
     }));
     yield_to_browser().await;
@@ -213,11 +237,18 @@ async fn show_dataset(ui: Ui, files: &[(&str, &[u8])]) -> Result<(), String> {
     engine::request_redraw();
     ui.hover.set(None);
     ui.selection.set(None);
+    let projected = if projection == "PCA" {
+        format!(
+            "PCA 2-D ({:.1} % of variance) in {pca_ms:.0} ms",
+            variance * 100.0
+        )
+    } else {
+        projection
+    };
     ui.summary.set(format!(
-        "{} · {} points × {dims} dims · PCA 2-D ({:.1} % of variance) in {pca_ms:.0} ms",
+        "{} · {} points × {dims} dims · {projected}",
         name,
         thousands(rows),
-        variance * 100.0
     ));
     Ok(())
 }
@@ -275,19 +306,12 @@ async fn start(
         Some(data) => (data, fetch::query_param("meta")),
         None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
     };
-    let mut fetched = Vec::new();
+    let budget = budget();
+    let mut parts = Vec::new();
     for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
-        let what = format!("Loading {url}");
-        let result = fetch::fetch_bytes(url, |loaded, total| {
-            ui.progress.set(Some(Progress {
-                what: what.clone(),
-                loaded,
-                total,
-            }));
-        })
-        .await;
+        let result = fetch::fetch_into(url, &file_name(url), &budget, |p| loading(ui, p)).await;
         match result {
-            Ok(bytes) => fetched.push((file_name(url), bytes)),
+            Ok(loaded) => parts.push(loaded),
             Err(e) => {
                 ui.error.set(Some(e));
                 ui.progress.set(None);
@@ -296,11 +320,7 @@ async fn start(
             }
         }
     }
-    let named: Vec<(&str, &[u8])> = fetched
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
-    let result = show_dataset(ui, &named).await;
+    let result = show_dataset(ui, parts).await;
     ui.progress.set(None);
     match result {
         Ok(()) => ui.phase.set(Phase::Ready),
@@ -316,11 +336,11 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let unknown: Vec<String> = files
         .iter()
         .map(|f| f.name())
-        .filter(|n| FileKind::of(n) == FileKind::Unknown)
+        .filter(|n| Format::of(n) == Format::Unknown)
         .collect();
     if !unknown.is_empty() {
         ui.error.set(Some(format!(
-            "{}: not a format vecscape reads (.npy, .csv, .tsv, .jsonl, .ndjson)",
+            "{}: not a format vecscape reads (.npy, .parquet, .arrow/.feather, .csv, .tsv, .jsonl/.ndjson, raw .bin/.bytes with projector_config.json)",
             unknown.join(", ")
         )));
         return;
@@ -328,19 +348,12 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
     let result = async {
-        let mut read = Vec::with_capacity(files.len());
+        let budget = budget();
+        let mut parts = Vec::with_capacity(files.len());
         for file in &files {
-            ui.progress.set(Some(Progress {
-                what: format!("Reading {}", file.name()),
-                ..Default::default()
-            }));
-            read.push((file.name(), fetch::read_file(file).await?));
+            parts.push(fetch::read_file_into(file, &budget, |p| loading(ui, p)).await?);
         }
-        let named: Vec<(&str, &[u8])> = read
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.as_slice()))
-            .collect();
-        show_dataset(ui, &named).await
+        show_dataset(ui, parts).await
     }
     .await;
     ui.progress.set(None);

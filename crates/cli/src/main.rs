@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use vecscape_core::budget::Budget;
 use vecscape_core::dataset::Dataset;
 use vecscape_core::knn::{FlatIndex, KnnError, Metric, Neighbors};
-use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
 use vecscape_core::pca::{Pca, PcaSolver};
+use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
 use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
 
 #[derive(Parser)]
@@ -227,7 +227,11 @@ fn read_dataset(paths: &[PathBuf], budget: &Budget) -> Result<Dataset> {
             budget,
             |p| {
                 if p.total.is_some_and(|t| t > 256 << 20) {
-                    eprint!("\rloading {}: {:.0} %", p.file, p.fraction().unwrap_or(0.0) * 100.0);
+                    eprint!(
+                        "\rloading {}: {:.0} %",
+                        p.file,
+                        p.fraction().unwrap_or(0.0) * 100.0
+                    );
                 }
             },
         )?;
@@ -244,8 +248,9 @@ fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let format = vecscape_core::load::Format::sniff(&name_of(path), &bytes);
         let dtype = if format == vecscape_core::load::Format::Npy {
-            let header = String::from_utf8_lossy(bytes.get(10..256.min(bytes.len())).unwrap_or_default())
-                .to_string();
+            let header =
+                String::from_utf8_lossy(bytes.get(10..256.min(bytes.len())).unwrap_or_default())
+                    .to_string();
             header
                 .split("'descr':")
                 .nth(1)
@@ -255,7 +260,12 @@ fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
         } else {
             String::new()
         };
-        println!("{}: {}, {} bytes{dtype}", path.display(), format.name(), bytes.len());
+        println!(
+            "{}: {}, {} bytes{dtype}",
+            path.display(),
+            format.name(),
+            bytes.len()
+        );
     }
     let ds = read_dataset(paths, budget)?;
     let (rows, cols) = ds.vectors.dim();
@@ -274,7 +284,11 @@ fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
         None => println!("  text field: none (rows are numbered)"),
     }
     for c in &meta.categorical {
-        println!("  categorical '{}': {} distinct values", c.field, c.names.len());
+        println!(
+            "  categorical '{}': {} distinct values",
+            c.field,
+            c.names.len()
+        );
     }
     for n in &meta.numeric {
         match n.range() {
@@ -355,12 +369,19 @@ fn main() -> Result<()> {
             let metric = metric.into();
             let quantized = quantize.map(|q| {
                 let q: Quantizer = q.into();
-                (QuantizedIndex::build(&x, metric, q), pool.unwrap_or(q.default_pool(k)))
+                (
+                    QuantizedIndex::build(&x, metric, q),
+                    pool.unwrap_or(q.default_pool(k)),
+                )
             });
             if quantized.is_some() && device == Some(DeviceArg::Gpu) {
                 bail!("--quantize runs on the CPU; drop --device gpu");
             }
-            let device = if quantized.is_some() { Some(DeviceArg::Cpu) } else { device };
+            let device = if quantized.is_some() {
+                Some(DeviceArg::Cpu)
+            } else {
+                device
+            };
             let gpu = match gpu_for(device)? {
                 Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
                 None => None,
@@ -444,14 +465,20 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     let queries = plan.queries.min(x.nrows());
     let k = plan.k;
     let cpu_only = plan.batch > 1 || plan.quantize.is_some();
-    let gpu = match gpu_for(if cpu_only { Some(DeviceArg::Cpu) } else { device })? {
+    let gpu = match gpu_for(if cpu_only {
+        Some(DeviceArg::Cpu)
+    } else {
+        device
+    })? {
         Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, x, plan.metric, None)?),
         None => None,
     };
     let cpu = FlatIndex::new(x, plan.metric);
     let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
     let build_started = std::time::Instant::now();
-    let quantized = plan.quantize.map(|q| QuantizedIndex::build(x, plan.metric, q));
+    let quantized = plan
+        .quantize
+        .map(|q| QuantizedIndex::build(x, plan.metric, q));
     let build_ms = build_started.elapsed().as_secs_f64() * 1e3;
     let pool = plan
         .quantize

@@ -61,7 +61,10 @@ fn inspect_reports_shape_and_errors_name_the_file() {
     let run = vecscape(&["inspect", &input]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(text.contains("NumPy .npy, 38528 bytes, dtype <f4"), "{text}");
+    assert!(
+        text.contains("NumPy .npy, 38528 bytes, dtype <f4"),
+        "{text}"
+    );
     assert!(text.contains("400 rows × 24 dims"), "{text}");
 
     let dir = std::env::temp_dir().join(format!("vecscape-cli-bad-{}", std::process::id()));
@@ -186,41 +189,99 @@ fn project_random_projections_write_n_by_dims() {
 
 #[test]
 fn every_format_and_the_memory_budget_from_the_command_line() {
-    let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/columnar/snappy.parquet");
+    let parquet = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/columnar/snappy.parquet"
+    );
     let run = vecscape(&["inspect", parquet]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("Parquet"), "{text}");
     assert!(text.contains("13 rows × 5 dims"), "{text}");
     assert!(text.contains("text field: 'text'"), "{text}");
-    assert!(text.contains("categorical 'label': 3 distinct values"), "{text}");
+    assert!(
+        text.contains("categorical 'label': 3 distinct values"),
+        "{text}"
+    );
     assert!(text.contains("time 'time'"), "{text}");
 
     let run = vecscape(&["inspect", parquet, "--max-rows", "4"]);
     assert!(String::from_utf8_lossy(&run.stdout).contains("4 rows × 5 dims"));
 
-    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/demo/vectors.f16.npy");
-    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "10M"]);
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let run = vecscape(&[
+        "knn",
+        vectors,
+        "--query-rows",
+        "0",
+        "--memory-budget",
+        "10M",
+    ]);
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("15000 × 384 vectors need 23.0 MB as f32, more than the memory budget of 10.5 MB; load at most 6826 rows"), "{err}");
-    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "10M", "--max-rows", "6826", "--k", "3"]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = vecscape(&[
+        "knn",
+        vectors,
+        "--query-rows",
+        "0",
+        "--memory-budget",
+        "10M",
+        "--max-rows",
+        "6826",
+        "--k",
+        "3",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 
-    let run = vecscape(&["knn", vectors, "--query-rows", "0", "--memory-budget", "lots"]);
+    let run = vecscape(&[
+        "knn",
+        vectors,
+        "--query-rows",
+        "0",
+        "--memory-budget",
+        "lots",
+    ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("'lots' is not a size"));
 }
 
 #[test]
 fn bench_reports_recall_for_quantised_scans_and_batches() {
-    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/demo/vectors.f16.npy");
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
     let run = vecscape(&["bench", vectors, "--queries", "20", "--quantize", "int8"]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(got["recall_at_k"], 1.0);
     assert_eq!(got["first_ids"][0], 0);
-    let run = vecscape(&["bench", vectors, "--queries", "20", "--batch", "8", "--device", "cpu"]);
+    let run = vecscape(&[
+        "bench",
+        vectors,
+        "--queries",
+        "20",
+        "--batch",
+        "8",
+        "--device",
+        "cpu",
+    ]);
     let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(got["batch"], 8);
     assert_eq!(got["first_ids"][0], 0);

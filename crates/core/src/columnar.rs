@@ -14,9 +14,9 @@ use crate::jsonl::VECTOR_FIELDS;
 use crate::meta::{Column, Metadata};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
@@ -167,7 +167,11 @@ impl VectorSink<'_> {
                 column: self.column.to_owned(),
                 row,
                 element,
-                value: if v.is_nan() { "null or NaN".to_owned() } else { v.to_string() },
+                value: if v.is_nan() {
+                    "null or NaN".to_owned()
+                } else {
+                    v.to_string()
+                },
             });
         }
         self.values.extend_from_slice(row_values);
@@ -211,7 +215,18 @@ fn numbers(array: &dyn Array) -> Option<Vec<Option<f64>>> {
             }
         )*};
     }
-    try_type!(Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Float32Type, Float64Type);
+    try_type!(
+        Int8Type,
+        Int16Type,
+        Int32Type,
+        Int64Type,
+        UInt8Type,
+        UInt16Type,
+        UInt32Type,
+        UInt64Type,
+        Float32Type,
+        Float64Type
+    );
     if let Some(a) = array.as_primitive_opt::<Float16Type>() {
         return Some(a.iter().map(|v| v.map(f64::from)).collect());
     }
@@ -333,8 +348,8 @@ fn from_batches(
         }
         let others = columns.iter().enumerate().filter(|(i, _)| *i != vcol);
         for ((_, array), (_, slot)) in others.zip(meta.iter_mut()) {
-            let col = column_of(array.as_ref())
-                .unwrap_or_else(|| Column::Text(vec![None; array.len()]));
+            let col =
+                column_of(array.as_ref()).unwrap_or_else(|| Column::Text(vec![None; array.len()]));
             append(slot, col);
         }
     }
@@ -390,8 +405,17 @@ pub fn read_parquet(
         builder = builder.with_limit(m);
     }
     let reader = builder.build().map_err(|e| read_err(file, FORMAT, e))?;
-    let table = from_batches(file, &schema, reader.map(|b| b.map_err(|e| e.to_string())), FORMAT)?;
-    budget.check(file, table.vectors.nrows() as u64, table.vectors.ncols() as u64)?;
+    let table = from_batches(
+        file,
+        &schema,
+        reader.map(|b| b.map_err(|e| e.to_string())),
+        FORMAT,
+    )?;
+    budget.check(
+        file,
+        table.vectors.nrows() as u64,
+        table.vectors.ncols() as u64,
+    )?;
     Ok(table)
 }
 
@@ -422,6 +446,10 @@ pub fn read_arrow_ipc(
         let schema = reader.schema();
         from_batches(file, &schema, reader.map(&mut cap), FORMAT)?
     };
-    budget.check(file, table.vectors.nrows() as u64, table.vectors.ncols() as u64)?;
+    budget.check(
+        file,
+        table.vectors.nrows() as u64,
+        table.vectors.ncols() as u64,
+    )?;
     Ok(table)
 }

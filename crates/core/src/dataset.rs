@@ -2,7 +2,9 @@
 //! from one or several loaded files and checked to agree in row count.
 
 use crate::budget::Budget;
-use crate::load::{base_name, decode_raw_f32, Format, LoadError, Loaded, ProjectorEmbedding, RawError};
+use crate::load::{
+    base_name, decode_raw_f32, Format, LoadError, Loaded, ProjectorEmbedding, RawError,
+};
 use crate::meta::Metadata;
 use ndarray::Array2;
 
@@ -78,7 +80,11 @@ impl Dataset {
     ///   file, else another TSV (a Projector `metadata.tsv`), else the vectors file's own columns,
     ///   else numbered rows.
     pub fn assemble(mut parts: Vec<Loaded>, budget: &Budget) -> Result<Self, DatasetError> {
-        let files = parts.iter().map(|p| p.file.clone()).collect::<Vec<_>>().join(", ");
+        let files = parts
+            .iter()
+            .map(|p| p.file.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
         let config: Option<(String, ProjectorEmbedding)> = parts.iter().find_map(|p| {
             let c = p.config.as_ref()?;
             Some((p.file.clone(), c.embeddings.first()?.clone()))
@@ -86,17 +92,29 @@ impl Dataset {
         // Raw float32 files get their dimension from the config.
         let raw_count = parts.iter().filter(|p| p.raw.is_some()).count();
         for part in &mut parts {
-            let Some(bytes) = part.raw.take() else { continue };
+            let Some(bytes) = part.raw.take() else {
+                continue;
+            };
             let named = config.as_ref().filter(|(_, e)| {
-                e.tensor_path.as_deref().is_some_and(|t| same_file(t, &part.file))
+                e.tensor_path
+                    .as_deref()
+                    .is_some_and(|t| same_file(t, &part.file))
                     || (raw_count == 1 && e.tensor_shape.len() == 2)
             });
             let Some((config_file, embedding)) = named else {
-                return Err(LoadError::from(RawError::UnknownDims { file: part.file.clone() }).into());
+                return Err(LoadError::from(RawError::UnknownDims {
+                    file: part.file.clone(),
+                })
+                .into());
             };
             let (rows, dims) = match embedding.tensor_shape.as_slice() {
                 [r, d] => (*r as usize, *d as usize),
-                _ => return Err(LoadError::from(RawError::UnknownDims { file: part.file.clone() }).into()),
+                _ => {
+                    return Err(LoadError::from(RawError::UnknownDims {
+                        file: part.file.clone(),
+                    })
+                    .into())
+                }
             };
             let vectors = decode_raw_f32(&part.file, &bytes, dims, budget)?;
             if budget.max_rows.is_none() && vectors.nrows() != rows {
@@ -113,11 +131,15 @@ impl Dataset {
         }
         let named_vectors = config.as_ref().and_then(|(_, e)| {
             let path = e.tensor_path.as_deref()?;
-            parts.iter().position(|p| p.vectors.is_some() && same_file(path, &p.file))
+            parts
+                .iter()
+                .position(|p| p.vectors.is_some() && same_file(path, &p.file))
         });
         let vector_index = named_vectors.or_else(|| {
             VECTOR_PRIORITY.iter().find_map(|format| {
-                parts.iter().position(|p| p.format == *format && p.vectors.is_some())
+                parts
+                    .iter()
+                    .position(|p| p.format == *format && p.vectors.is_some())
             })
         });
         let coords_index = parts.iter().position(|p| p.coords.is_some());
@@ -137,31 +159,56 @@ impl Dataset {
         if vectors.nrows() == 0 {
             return Err(DatasetError::Empty { file: vectors_file });
         }
-        budget.check(&vectors_file, vectors.nrows() as u64, vectors.ncols() as u64).map_err(LoadError::from)?;
+        budget
+            .check(
+                &vectors_file,
+                vectors.nrows() as u64,
+                vectors.ncols() as u64,
+            )
+            .map_err(LoadError::from)?;
         let rows = vectors.nrows();
         let others = |p: &&mut Loaded| !same_file(&p.file, &vectors_file);
         let named_meta = config.as_ref().and_then(|(_, e)| e.metadata_path.clone());
         let mut meta_source: Option<(String, Metadata)> = None;
         if let Some(path) = named_meta {
-            if let Some(p) = parts.iter_mut().filter(others).find(|p| same_file(&path, &p.file)) {
+            if let Some(p) = parts
+                .iter_mut()
+                .filter(others)
+                .find(|p| same_file(&path, &p.file))
+            {
                 let m = p.projector_meta.take().or_else(|| p.meta.take());
                 meta_source = m.map(|m| (p.file.clone(), m));
             }
         }
         if meta_source.is_none() {
-            if let Some(p) = parts.iter_mut().filter(others).find(|p| p.format == Format::JsonLines && p.meta.is_some()) {
+            if let Some(p) = parts
+                .iter_mut()
+                .filter(others)
+                .find(|p| p.format == Format::JsonLines && p.meta.is_some())
+            {
                 meta_source = p.meta.take().map(|m| (p.file.clone(), m));
             }
         }
         if meta_source.is_none() {
-            if let Some(p) = parts.iter_mut().filter(others).find(|p| p.projector_meta.is_some()) {
+            if let Some(p) = parts
+                .iter_mut()
+                .filter(others)
+                .find(|p| p.projector_meta.is_some())
+            {
                 meta_source = p.projector_meta.take().map(|m| (p.file.clone(), m));
             }
         }
         let (meta_file, meta) = match meta_source {
             Some(found) => found,
             None => match own_meta {
-                Some(m) if m.text_field.is_some() || !m.categorical.is_empty() || !m.numeric.is_empty() || m.time.is_some() => (vectors_file.clone(), m),
+                Some(m)
+                    if m.text_field.is_some()
+                        || !m.categorical.is_empty()
+                        || !m.numeric.is_empty()
+                        || m.time.is_some() =>
+                {
+                    (vectors_file.clone(), m)
+                }
                 _ => (vectors_file.clone(), Metadata::numbered(rows)),
             },
         };

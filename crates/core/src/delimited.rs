@@ -220,11 +220,19 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
     let columns = meta_columns
         .iter()
         .map(|&c| {
-            let values: Vec<&str> = data.iter().map(|(_, r)| r.get(c).unwrap_or_default()).collect();
+            let values: Vec<&str> = data
+                .iter()
+                .map(|(_, r)| r.get(c).unwrap_or_default())
+                .collect();
             let numeric = values.iter().all(|v| v.trim().is_empty() || is_number(v))
                 && values.iter().any(|v| is_number(v));
             let column = if numeric {
-                Column::Number(values.iter().map(|v| v.trim().parse::<f64>().ok()).collect())
+                Column::Number(
+                    values
+                        .iter()
+                        .map(|v| v.trim().parse::<f64>().ok())
+                        .collect(),
+                )
             } else {
                 Column::Text(
                     values
@@ -298,7 +306,10 @@ mod tests {
             read_projector_metadata("metadata.tsv", b"word\tlabel\napple\tfruit\nkale\tveg\n")
                 .unwrap();
         assert_eq!(many.text, vec!["apple", "kale"]);
-        assert_eq!(many.category().cloned().unwrap().names, vec!["fruit", "veg"]);
+        assert_eq!(
+            many.category().cloned().unwrap().names,
+            vec!["fruit", "veg"]
+        );
     }
 
     #[test]

@@ -55,14 +55,7 @@ pub enum MetaError {
 }
 
 /// Field names preferred for the vector when a row has several arrays of numbers.
-pub const VECTOR_FIELDS: [&str; 6] = [
-    "embedding",
-    "vector",
-    "embeddings",
-    "emb",
-    "vec",
-    "values",
-];
+pub const VECTOR_FIELDS: [&str; 6] = ["embedding", "vector", "embeddings", "emb", "vec", "values"];
 
 /// What a JSON Lines file held.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -234,7 +227,8 @@ impl JsonlReader {
             Some(i) => *i,
             None => {
                 self.fields.push((field.to_owned(), Vec::new()));
-                self.field_index.insert(field.to_owned(), self.fields.len() - 1);
+                self.field_index
+                    .insert(field.to_owned(), self.fields.len() - 1);
                 self.fields.len() - 1
             }
         };
@@ -317,7 +311,10 @@ impl JsonlReader {
                     file: self.file.clone(),
                     line: self.line_no,
                     field: field.to_owned(),
-                    problem: format!("element {i} is {:e} (vectors must be finite as f32)", numbers[i]),
+                    problem: format!(
+                        "element {i} is {:e} (vectors must be finite as f32)",
+                        numbers[i]
+                    ),
                 });
             }
             self.vectors.push(v);
@@ -338,13 +335,17 @@ impl JsonlReader {
         let x = items.first().and_then(serde_json::Value::as_f64);
         let y = items.get(1).and_then(serde_json::Value::as_f64);
         let (Some(x), Some(y)) = (x, y) else {
-            return Err(wrong("an array whose first two items are not both numbers".to_owned()));
+            return Err(wrong(
+                "an array whose first two items are not both numbers".to_owned(),
+            ));
         };
         if items.len() < 3 || items.len() > 5 {
             return Err(wrong(format!("an array of {} items", items.len())));
         }
         if !(x as f32).is_finite() || !(y as f32).is_finite() {
-            return Err(wrong(format!("coordinates ({x}, {y}) that are not finite as f32")));
+            return Err(wrong(format!(
+                "coordinates ({x}, {y}) that are not finite as f32"
+            )));
         }
         self.coords.push(x as f32);
         self.coords.push(y as f32);
@@ -370,7 +371,12 @@ fn to_column(values: Vec<Option<serde_json::Value>>) -> Column {
         .flatten()
         .all(|v| v.is_number() || v.is_null());
     if all_numbers {
-        Column::Number(values.iter().map(|v| v.as_ref().and_then(serde_json::Value::as_f64)).collect())
+        Column::Number(
+            values
+                .iter()
+                .map(|v| v.as_ref().and_then(serde_json::Value::as_f64))
+                .collect(),
+        )
     } else {
         Column::Text(
             values
@@ -455,20 +461,35 @@ mod tests {
 
     #[test]
     fn vector_field_errors_name_line_and_field() {
-        let err = read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2,3]}\n{\"embedding\":[1,2]}\n")
-            .unwrap_err();
+        let err = read_jsonl_data(
+            "v.jsonl",
+            b"{\"embedding\":[1,2,3]}\n{\"embedding\":[1,2]}\n",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "v.jsonl: line 2: field 'embedding' has 2 numbers, expected 3 (as in the first row)"
         );
-        let err = read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n{\"text\":\"x\"}\n")
-            .unwrap_err();
-        assert!(matches!(err, MetaError::BadVector { line: 2, .. }), "{err:?}");
-        let err = read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n{\"embedding\":\"no\"}\n")
-            .unwrap_err();
-        assert!(matches!(err, MetaError::BadVector { line: 2, .. }), "{err:?}");
-        let err = read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n{\"embedding\":[1,1e300]}\n")
-            .unwrap_err();
+        let err =
+            read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n{\"text\":\"x\"}\n").unwrap_err();
+        assert!(
+            matches!(err, MetaError::BadVector { line: 2, .. }),
+            "{err:?}"
+        );
+        let err = read_jsonl_data(
+            "v.jsonl",
+            b"{\"embedding\":[1,2]}\n{\"embedding\":\"no\"}\n",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, MetaError::BadVector { line: 2, .. }),
+            "{err:?}"
+        );
+        let err = read_jsonl_data(
+            "v.jsonl",
+            b"{\"embedding\":[1,2]}\n{\"embedding\":[1,1e300]}\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("element 1 is 1e300"), "{err}");
     }
 
@@ -486,15 +507,27 @@ mod tests {
         let plain = read_jsonl_data("data.ndjson", b"[1, 2, \"a\"]\n[3, 4, \"b\"]\n").unwrap();
         assert_eq!(plain.meta.text, vec!["a", "b"]);
         assert!(plain.meta.time.is_none());
-        let err = read_jsonl_data("data.ndjson", b"[1, 2, \"a\"]\n[\"x\", 4, \"b\"]\n").unwrap_err();
-        assert!(matches!(err, MetaError::WrongShape { line: 2, .. }), "{err:?}");
+        let err =
+            read_jsonl_data("data.ndjson", b"[1, 2, \"a\"]\n[\"x\", 4, \"b\"]\n").unwrap_err();
+        assert!(
+            matches!(err, MetaError::WrongShape { line: 2, .. }),
+            "{err:?}"
+        );
         let err = read_jsonl_data("data.ndjson", b"[1, 2, \"a\"]\n{\"text\":\"b\"}\n").unwrap_err();
-        assert!(err.to_string().starts_with("data.ndjson: line 2: expected a WizMap row"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("data.ndjson: line 2: expected a WizMap row"),
+            "{err}"
+        );
     }
 
     #[test]
     fn text_falls_back_to_the_longest_string_field() {
-        let meta = read_jsonl("m.jsonl", b"{\"n\":3,\"caption2\":\"hello there\",\"k\":\"a\"}").unwrap();
+        let meta = read_jsonl(
+            "m.jsonl",
+            b"{\"n\":3,\"caption2\":\"hello there\",\"k\":\"a\"}",
+        )
+        .unwrap();
         assert_eq!(meta.text, vec!["hello there"]);
         assert!(meta.category().is_none());
     }
@@ -503,7 +536,17 @@ mod tests {
     fn bad_json_names_line_and_column() {
         let src = b"{\"text\":\"ok\"}\n{\"text\": oops}\n";
         let err = read_jsonl("bad.jsonl", src).unwrap_err();
-        assert!(matches!(err, MetaError::BadJson { line: 2, column: 10, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                MetaError::BadJson {
+                    line: 2,
+                    column: 10,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert_eq!(
             err.to_string(),
             "bad.jsonl: line 2, column 10: not valid JSON: expected value"
@@ -513,11 +556,18 @@ mod tests {
     #[test]
     fn non_object_and_non_utf8_are_refused() {
         let err = read_jsonl("a.jsonl", b"{\"text\":\"x\"}\n[1,2]\n").unwrap_err();
-        assert!(matches!(err, MetaError::WrongShape { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, MetaError::WrongShape { line: 2, .. }),
+            "{err:?}"
+        );
         let err = read_jsonl("u.jsonl", b"{\"text\":\"x\"}\n{\"text\":\"\xff\"}\n").unwrap_err();
         assert_eq!(
             err,
-            MetaError::NotUtf8 { file: "u.jsonl".into(), line: 2, byte_offset: 22 }
+            MetaError::NotUtf8 {
+                file: "u.jsonl".into(),
+                line: 2,
+                byte_offset: 22
+            }
         );
         // The same byte offset when the bad line arrives in pieces.
         let mut r = JsonlReader::new("u.jsonl");
@@ -528,7 +578,11 @@ mod tests {
         }
         assert_eq!(
             result.unwrap_err(),
-            MetaError::NotUtf8 { file: "u.jsonl".into(), line: 2, byte_offset: 22 }
+            MetaError::NotUtf8 {
+                file: "u.jsonl".into(),
+                line: 2,
+                byte_offset: 22
+            }
         );
     }
 }

@@ -530,7 +530,11 @@ mod tests {
             let exclude: Vec<Option<u32>> = rows.iter().map(|r| Some(*r as u32)).collect();
             let batch = index.search_batch(queries.view(), 10, &exclude).unwrap();
             for (r, got) in rows.iter().zip(&batch) {
-                assert_eq!(*got, index.search_row(*r, 10).unwrap(), "{metric:?} row {r}");
+                assert_eq!(
+                    *got,
+                    index.search_row(*r, 10).unwrap(),
+                    "{metric:?} row {r}"
+                );
             }
         }
         let index = FlatIndex::new(&data, Metric::Dot);

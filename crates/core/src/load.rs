@@ -231,7 +231,7 @@ pub fn decode_raw_f32(
     budget: &Budget,
 ) -> Result<Array2<f32>, LoadError> {
     let row_bytes = dims * 4;
-    if row_bytes == 0 || bytes.len() % row_bytes != 0 {
+    if row_bytes == 0 || !bytes.len().is_multiple_of(row_bytes) {
         return Err(RawError::BadLength {
             file: file.to_owned(),
             bytes: bytes.len() as u64,

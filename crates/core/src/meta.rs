@@ -28,7 +28,13 @@ pub const TEXT_FIELDS: [&str; 8] = [
 
 /// Field names tried, in order, for the time of a row.
 pub const TIME_FIELDS: [&str; 7] = [
-    "time", "timestamp", "date", "datetime", "created_at", "year", "created",
+    "time",
+    "timestamp",
+    "date",
+    "datetime",
+    "created_at",
+    "year",
+    "created",
 ];
 
 /// A categorical column: each row's code indexes `names`.
@@ -205,11 +211,14 @@ impl Metadata {
                     .iter()
                     .enumerate()
                     .filter(|(_, (n, _))| {
-                        lower_eq(n, &CATEGORY_FIELDS).is_none() && lower_eq(n, &TIME_FIELDS).is_none()
+                        lower_eq(n, &CATEGORY_FIELDS).is_none()
+                            && lower_eq(n, &TIME_FIELDS).is_none()
                     })
                     .filter_map(|(i, (_, c))| match c {
                         Column::Text(v) => Some((
-                            v.iter().map(|s| s.as_ref().map_or(0, String::len)).sum::<usize>(),
+                            v.iter()
+                                .map(|s| s.as_ref().map_or(0, String::len))
+                                .sum::<usize>(),
                             i,
                         )),
                         _ => None,
@@ -242,7 +251,9 @@ impl Metadata {
                 let ok = match c {
                     Column::Time(_) | Column::Number(_) => true,
                     Column::Text(v) => {
-                        v.iter().flatten().all(|s| s.trim().is_empty() || parse_time(s).is_some())
+                        v.iter()
+                            .flatten()
+                            .all(|s| s.trim().is_empty() || parse_time(s).is_some())
                             && v.iter().flatten().any(|s| parse_time(s).is_some())
                     }
                 };
@@ -289,7 +300,9 @@ impl Metadata {
                     if named.is_some() {
                         let cat = Categorical::from_values(
                             field,
-                            values.iter().map(|v| v.map(format_number).unwrap_or_default()),
+                            values
+                                .iter()
+                                .map(|v| v.map(format_number).unwrap_or_default()),
                         );
                         categorical.push((named.unwrap_or(0), cat));
                     } else {
@@ -402,8 +415,14 @@ mod tests {
                 ("id".into(), text(&["a", "b", "c", "d"])),
                 ("Title".into(), text(&["one", "two", "three", "four"])),
                 ("kind".into(), text(&["x", "y", "x", "x"])),
-                ("Label".into(), Column::Number(vec![Some(1.0), Some(2.0), None, Some(1.0)])),
-                ("score".into(), Column::Number(vec![Some(0.5), None, Some(2.0), Some(1.0)])),
+                (
+                    "Label".into(),
+                    Column::Number(vec![Some(1.0), Some(2.0), None, Some(1.0)]),
+                ),
+                (
+                    "score".into(),
+                    Column::Number(vec![Some(0.5), None, Some(2.0), Some(1.0)]),
+                ),
                 ("year".into(), text(&["2001", "2002", "", "2004"])),
             ],
         );

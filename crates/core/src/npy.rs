@@ -7,7 +7,6 @@
 use crate::budget::Budget;
 use ndarray::Array2;
 
-
 /// Why a `.npy` file could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum NpyError {
@@ -143,9 +142,9 @@ impl NpyStream {
 
     /// Rows read so far (for Fortran order, the equivalent in values).
     pub fn rows(&self) -> usize {
-        self.layout
-            .as_ref()
-            .map_or(0, |l| (self.elements / l.cols.max(1)).min(l.kept_rows) as usize)
+        self.layout.as_ref().map_or(0, |l| {
+            (self.elements / l.cols.max(1)).min(l.kept_rows) as usize
+        })
     }
 
     /// The shape from the header, once it has arrived.
@@ -285,7 +284,12 @@ fn header_end(file: &str, head: &[u8]) -> Result<Option<u64>, NpyError> {
 }
 
 /// Check the header (`bytes` = everything before the data) and the budget.
-fn parse_header(file: &str, bytes: &[u8], data_offset: u64, budget: &Budget) -> Result<Layout, NpyError> {
+fn parse_header(
+    file: &str,
+    bytes: &[u8],
+    data_offset: u64,
+    budget: &Budget,
+) -> Result<Layout, NpyError> {
     let npy = npyz::NpyFile::new(bytes).map_err(|e| NpyError::BadHeader {
         file: file.to_owned(),
         offset: 8,
@@ -554,8 +558,14 @@ mod tests {
         for (descr, fortran) in [("<f4", false), ("<f4", true), (">f8", false), ("<f2", true)] {
             let data: Vec<u8> = match descr {
                 "<f4" => le_f32(&values),
-                ">f8" => values.iter().flat_map(|v| f64::from(*v).to_be_bytes()).collect(),
-                _ => values.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect(),
+                ">f8" => values
+                    .iter()
+                    .flat_map(|v| f64::from(*v).to_be_bytes())
+                    .collect(),
+                _ => values
+                    .iter()
+                    .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                    .collect(),
             };
             let bytes = npy_bytes(descr, fortran, "(7, 5)", &data);
             let whole = read_npy("s.npy", &bytes).unwrap();
@@ -565,10 +575,20 @@ mod tests {
                     s.push(chunk).unwrap();
                 }
                 assert_eq!(s.rows(), 7);
-                assert_eq!(s.finish().unwrap(), whole, "{descr} fortran={fortran} chunk={size}");
+                assert_eq!(
+                    s.finish().unwrap(),
+                    whole,
+                    "{descr} fortran={fortran} chunk={size}"
+                );
             }
             // Values as numpy lays them out.
-            let expect = |r: usize, c: usize| if fortran { values[c * 7 + r] } else { values[r * 5 + c] };
+            let expect = |r: usize, c: usize| {
+                if fortran {
+                    values[c * 7 + r]
+                } else {
+                    values[r * 5 + c]
+                }
+            };
             assert_eq!(whole[[3, 2]], expect(3, 2));
             assert_eq!(whole[[6, 4]], expect(6, 4));
         }
@@ -591,8 +611,14 @@ mod tests {
     #[test]
     fn a_header_claiming_a_trillion_values_is_refused_before_allocating() {
         // 10^6 × 10^6 = 10^12 elements: the budget check refuses from the header alone.
-        let err = read_npy("huge.npy", &npy_bytes("<f4", false, "(1000000, 1000000)", &[])).unwrap_err();
-        let NpyError::Budget(b) = &err else { panic!("{err:?}") };
+        let err = read_npy(
+            "huge.npy",
+            &npy_bytes("<f4", false, "(1000000, 1000000)", &[]),
+        )
+        .unwrap_err();
+        let NpyError::Budget(b) = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(b.needed, 4_000_000_000_000);
         assert!(err.to_string().contains("load at most"), "{err}");
         // Also when it arrives in pieces: the error comes as soon as the header is complete.

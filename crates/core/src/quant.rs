@@ -202,7 +202,9 @@ impl<'a> QuantizedIndex<'a> {
             Codes::Int8(c) => {
                 // Fold per-dimension scales into the query, then quantise it per vector.
                 let scaled: Vec<f32> = match c.scale {
-                    Int8Scale::PerDimension => q.iter().zip(&c.scales).map(|(v, s)| v * s).collect(),
+                    Int8Scale::PerDimension => {
+                        q.iter().zip(&c.scales).map(|(v, s)| v * s).collect()
+                    }
                     Int8Scale::PerVector => q.clone(),
                 };
                 let qs = scaled.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
@@ -237,7 +239,11 @@ impl<'a> QuantizedIndex<'a> {
                         continue;
                     }
                     let row = &b.bits[i * b.words..(i + 1) * b.words];
-                    let hamming: u32 = row.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
+                    let hamming: u32 = row
+                        .iter()
+                        .zip(&qbits)
+                        .map(|(a, b)| (a ^ b).count_ones())
+                        .sum();
                     top.push(-(hamming as f32), i as u32);
                 }
             }
@@ -354,12 +360,17 @@ mod tests {
                 let q = Quantizer::Int8(scale);
                 let index = QuantizedIndex::build(&data, metric, q);
                 let rows: Vec<usize> = (0..60).map(|i| i * 251).collect();
-                let want: Vec<Neighbors> = rows.iter().map(|r| exact.search_row(*r, 10).unwrap()).collect();
+                let want: Vec<Neighbors> = rows
+                    .iter()
+                    .map(|r| exact.search_row(*r, 10).unwrap())
+                    .collect();
                 let got: Vec<Neighbors> = rows
                     .iter()
                     .map(|r| {
                         let query = data.row(*r).to_vec();
-                        index.search(&query, 10, q.default_pool(10), Some(*r as u32)).unwrap()
+                        index
+                            .search(&query, 10, q.default_pool(10), Some(*r as u32))
+                            .unwrap()
                     })
                     .collect();
                 let recall = recall_at_k(&want, &got);
@@ -377,7 +388,10 @@ mod tests {
         let index = QuantizedIndex::build(&data, Metric::Cosine, Quantizer::Binary);
         assert_eq!(index.code_bytes(), data.nrows() * 6 * 8);
         let rows: Vec<usize> = (0..60).map(|i| i * 251).collect();
-        let want: Vec<Neighbors> = rows.iter().map(|r| exact.search_row(*r, 10).unwrap()).collect();
+        let want: Vec<Neighbors> = rows
+            .iter()
+            .map(|r| exact.search_row(*r, 10).unwrap())
+            .collect();
         let got: Vec<Neighbors> = rows
             .iter()
             .map(|r| {
@@ -398,7 +412,11 @@ mod tests {
         // A pool of k gives the scan's own order: recall drops, which shows re-ranking matters.
         let small: Vec<Neighbors> = rows
             .iter()
-            .map(|r| index.search(&data.row(*r).to_vec(), 10, 10, Some(*r as u32)).unwrap())
+            .map(|r| {
+                index
+                    .search(&data.row(*r).to_vec(), 10, 10, Some(*r as u32))
+                    .unwrap()
+            })
             .collect();
         assert!(recall_at_k(&want, &small) < recall);
     }
@@ -407,8 +425,14 @@ mod tests {
     fn int8_dot_matches_integers_for_every_length() {
         for n in [0usize, 1, 15, 16, 17, 33, 384] {
             let a: Vec<i8> = (0..n).map(|i| ((i * 37) % 255) as i16 as i8).collect();
-            let b: Vec<i8> = (0..n).map(|i| (127 - ((i * 11) % 254) as i64) as i8).collect();
-            let want: i64 = a.iter().zip(&b).map(|(x, y)| i64::from(*x) * i64::from(*y)).sum();
+            let b: Vec<i8> = (0..n)
+                .map(|i| (127 - ((i * 11) % 254) as i64) as i8)
+                .collect();
+            let want: i64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| i64::from(*x) * i64::from(*y))
+                .sum();
             assert_eq!(i64::from(int8::dot(&a, &b)), want, "n={n}");
         }
         assert_eq!(recall_at_k(&[], &[]), 0.0);

@@ -2,6 +2,7 @@
 //! wrote (fixtures made by `tests/reference/make_columnar_fixtures.py`), and bad files give
 //! located, typed errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 use vecscape_core::budget::Budget;
 use vecscape_core::columnar::ColumnarError;
 use vecscape_core::dataset::{Dataset, DatasetError};
@@ -23,7 +24,13 @@ fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        })
         .collect()
 }
 
@@ -31,10 +38,18 @@ fn load(name: &str) -> Result<Dataset, DatasetError> {
     let bytes = fixture(name);
     let budget = Budget::default();
     let mut seen = Vec::new();
-    let loaded = load_chunks(name, Some(bytes.len() as u64), bytes.chunks(1000), &budget, |p| {
-        seen.push(p.bytes)
-    })?;
-    assert_eq!(seen.last().copied(), Some(bytes.len() as u64), "progress reaches the end");
+    let loaded = load_chunks(
+        name,
+        Some(bytes.len() as u64),
+        bytes.chunks(1000),
+        &budget,
+        |p| seen.push(p.bytes),
+    )?;
+    assert_eq!(
+        seen.last().copied(),
+        Some(bytes.len() as u64),
+        "progress reaches the end"
+    );
     Dataset::assemble(vec![loaded], &budget)
 }
 
@@ -42,18 +57,36 @@ fn load(name: &str) -> Result<Dataset, DatasetError> {
 fn parquet_and_arrow_give_the_same_vectors_and_metadata() {
     let exp = expected();
     let want = matrix(&exp["vectors"]);
-    for name in ["snappy.parquet", "gzip_list.parquet", "lz4.feather", "plain.arrows", "f16.parquet"] {
+    for name in [
+        "snappy.parquet",
+        "gzip_list.parquet",
+        "lz4.feather",
+        "plain.arrows",
+        "f16.parquet",
+    ] {
         let ds = load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let want = if name == "f16.parquet" { matrix(&exp["vectors_f16"]) } else { want.clone() };
+        let want = if name == "f16.parquet" {
+            matrix(&exp["vectors_f16"])
+        } else {
+            want.clone()
+        };
         let got: Vec<Vec<f32>> = ds.vectors.rows().into_iter().map(|r| r.to_vec()).collect();
         assert_eq!(got, want, "{name}");
-        let texts: Vec<String> =
-            exp["text"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        let texts: Vec<String> = exp["text"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(ds.meta.text, texts, "{name}");
         assert_eq!(ds.meta.text_field.as_deref(), Some("text"));
         let label = ds.meta.categorical_field("label").unwrap();
         for (row, want) in exp["label"].as_array().unwrap().iter().enumerate() {
-            assert_eq!(label.names[label.codes[row] as usize], want.as_str().unwrap(), "{name}");
+            assert_eq!(
+                label.names[label.codes[row] as usize],
+                want.as_str().unwrap(),
+                "{name}"
+            );
         }
         let score = ds.meta.numeric_field("score").unwrap();
         for (row, want) in exp["score"].as_array().unwrap().iter().enumerate() {
@@ -63,8 +96,12 @@ fn parquet_and_arrow_give_the_same_vectors_and_metadata() {
             }
         }
         let time = ds.meta.time.as_ref().unwrap();
-        let want_time: Vec<f64> =
-            exp["time"].as_array().unwrap().iter().map(|t| t.as_f64().unwrap()).collect();
+        let want_time: Vec<f64> = exp["time"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_f64().unwrap())
+            .collect();
         assert_eq!(time.values, want_time, "{name}");
     }
 }
@@ -103,32 +140,58 @@ fn bad_columnar_files_are_located() {
         "ragged.parquet: column 'embedding', row 1: vector has 1 values, expected 2 (as in row 0)"
     );
     let err = load("null_vector.parquet").unwrap_err();
-    assert_eq!(err.to_string(), "null_vector.parquet: column 'embedding', row 1: vector is null");
+    assert_eq!(
+        err.to_string(),
+        "null_vector.parquet: column 'embedding', row 1: vector is null"
+    );
     let err = load("no_vector.parquet").unwrap_err();
-    assert!(err.to_string().starts_with("no_vector.parquet: no vector column"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("no_vector.parquet: no vector column"),
+        "{err}"
+    );
     assert!(err.to_string().contains("n: Int64"), "{err}");
     let err = load("empty.parquet").unwrap_err();
     assert_eq!(err.to_string(), "empty.parquet: has no rows");
     let err = load("zstd.parquet").unwrap_err();
-    assert!(err.to_string().contains("ZSTD compression is not built in"), "{err}");
+    assert!(
+        err.to_string().contains("ZSTD compression is not built in"),
+        "{err}"
+    );
     // Truncated: the footer is gone.
     let bytes = fixture("snappy.parquet");
     let cut = &bytes[..bytes.len() / 2];
     let err = vecscape_core::load::load_bytes("cut.parquet", cut, &Budget::default()).unwrap_err();
-    assert!(err.to_string().starts_with("cut.parquet: cannot read as Parquet"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cut.parquet: cannot read as Parquet"),
+        "{err}"
+    );
     let bytes = fixture("lz4.feather");
-    let err = vecscape_core::load::load_bytes("cut.feather", &bytes[..bytes.len() - 40], &Budget::default())
-        .unwrap_err();
-    assert!(err.to_string().starts_with("cut.feather: cannot read as Arrow IPC"), "{err}");
+    let err = vecscape_core::load::load_bytes(
+        "cut.feather",
+        &bytes[..bytes.len() - 40],
+        &Budget::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cut.feather: cannot read as Arrow IPC"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_budget_too_small_is_refused_from_the_parquet_footer() {
     let bytes = fixture("snappy.parquet");
-    let budget = Budget { bytes: 100, max_rows: None };
+    let budget = Budget {
+        bytes: 100,
+        max_rows: None,
+    };
     let err = vecscape_core::load::load_bytes("snappy.parquet", &bytes, &budget).unwrap_err();
     assert!(
-        err.to_string().starts_with("snappy.parquet: 13 × 5 vectors need 260 bytes as f32"),
+        err.to_string()
+            .starts_with("snappy.parquet: 13 × 5 vectors need 260 bytes as f32"),
         "{err}"
     );
 }
@@ -158,7 +221,10 @@ fn raw_float32_with_a_projector_config_or_a_dimension_in_the_name() {
     assert_eq!(ds.vectors.dim(), (2, 3));
 
     let err = Dataset::from_named_files(&[("vectors.bin", &bin)]).unwrap_err();
-    assert!(matches!(err, DatasetError::Load(LoadError::Raw(RawError::UnknownDims { .. }))));
+    assert!(matches!(
+        err,
+        DatasetError::Load(LoadError::Raw(RawError::UnknownDims { .. }))
+    ));
     assert!(err.to_string().contains("projector_config.json"), "{err}");
 
     let err = Dataset::from_named_files(&[("vectors.4d.bin", &bin)]).unwrap_err();
@@ -167,14 +233,25 @@ fn raw_float32_with_a_projector_config_or_a_dimension_in_the_name() {
         "vectors.4d.bin: byte 16: 24 bytes is not a whole number of 4-dimensional float32 rows (16 bytes each); the last row is cut short"
     );
     let wrong_rows = br#"{"embeddings":[{"tensorShape":[4,2],"tensorPath":"tensors.bytes"}]}"#;
-    let err = Dataset::from_named_files(&[("projector_config.json", wrong_rows), ("tensors.bytes", &bin)])
-        .unwrap_err();
+    let err = Dataset::from_named_files(&[
+        ("projector_config.json", wrong_rows),
+        ("tensors.bytes", &bin),
+    ])
+    .unwrap_err();
     assert!(err.to_string().contains("tensorShape [4, 2]"), "{err}");
     let nan = raw_f32(&[1.0, f32::NAN]);
     let err = Dataset::from_named_files(&[("v.2d.bin", &nan)]).unwrap_err();
-    assert_eq!(err.to_string(), "v.2d.bin: row 0, column 1 (byte 4): value is NaN (vectors must be finite)");
-    let err = Dataset::from_named_files(&[("projector_config.json", b"{\"embeddings\": 3}")]).unwrap_err();
-    assert!(err.to_string().starts_with("projector_config.json: line 1, column"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "v.2d.bin: row 0, column 1 (byte 4): value is NaN (vectors must be finite)"
+    );
+    let err = Dataset::from_named_files(&[("projector_config.json", b"{\"embeddings\": 3}")])
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("projector_config.json: line 1, column"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -202,7 +279,11 @@ fn unknown_and_empty_files() {
         "notes.txt: unknown file type; expected .npy, .jsonl/.ndjson, .csv, .tsv, .parquet, .arrow/.feather, raw .bin/.bytes or projector_config.json"
     );
     let err = Dataset::from_named_files(&[("v.npy", b"")]).unwrap_err();
-    assert!(err.to_string().starts_with("v.npy: byte 0: not a .npy file"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("v.npy: byte 0: not a .npy file"),
+        "{err}"
+    );
     let err = Dataset::from_named_files(&[("v.csv", b"")]).unwrap_err();
     assert_eq!(err.to_string(), "v.csv: has no data rows");
     let err = Dataset::from_named_files(&[("v.jsonl", b"\n\n")]).unwrap_err();
