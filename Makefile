@@ -21,3 +21,5 @@ test: bootstrap
 bench: bootstrap
 	cargo build --release -p vecscape-cli
 	.venv/bin/python tests/reference/bench_knn.py
+	trunk build --release --offline
+	node tests/bench/browser_bench.mjs

@@ -4,9 +4,11 @@
 //   nogpu   — a browser with no GPU at all: the app must fall back by itself
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
-  demoVectors, cosineTopK,
+  demoVectors, cosineTopK, ROOT,
 } from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
@@ -277,5 +279,84 @@ describe('?data= opens another file by URL', () => {
     await page.waitForSelector('#app[data-state="failed"]', { timeout: 60_000 });
     assert.match(await page.locator('#error').innerText(), /demo\/missing\.npy: HTTP 404/);
     await page.close();
+  });
+});
+
+describe('every format the core reads opens in the page', () => {
+  let browser;
+  let page;
+  const columnar = (name) => fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'columnar', name));
+  const expected = JSON.parse(columnar('expected.json'));
+  before(async () => {
+    browser = await launch({ webgpu: false });
+    page = await openApp(browser, server.url + '?backend=cpu');
+  });
+  after(async () => { await browser?.close(); });
+
+  const status = () => page.locator('#status').innerText();
+  const waitStatus = (text) => page.waitForFunction((t) => document.querySelector('#status')?.innerText.includes(t), text, { timeout: 30_000 });
+
+  test('Parquet: vectors from the list column, text and label from the others (text stays text)', async () => {
+    await page.setInputFiles('#file-input', [{ name: 'snappy.parquet', mimeType: 'application/octet-stream', buffer: columnar('snappy.parquet') }]);
+    await waitStatus('snappy.parquet · 13 points × 5 dims');
+    const positions = await screenPositions(page);
+    assert.equal(positions.length, 13);
+    const box = await page.locator('#map').boundingBox();
+    // The point farthest from all others, so the tooltip is unambiguous.
+    const spread = positions.map(([x, y], i) => [Math.min(...positions.filter((_, j) => j !== i).map(([a, b]) => Math.hypot(a - x, b - y))), i]);
+    const [, row] = spread.sort((a, b) => b[0] - a[0])[0];
+    await page.mouse.move(box.x + positions[row][0], box.y + positions[row][1]);
+    const tooltip = page.locator('#tooltip');
+    await tooltip.waitFor({ timeout: 10_000 });
+    assert.equal(await tooltip.locator('.tooltip-text').innerText(), expected.text[row]);
+    assert.equal(await tooltip.locator('.tooltip-category').innerText(), expected.label[row]);
+    assert.equal(await tooltip.locator('b').count(), 0);
+  });
+
+  test('Arrow IPC (Feather v2, LZ4) opens', async () => {
+    await page.setInputFiles('#file-input', [{ name: 'lz4.feather', mimeType: 'application/octet-stream', buffer: columnar('lz4.feather') }]);
+    await waitStatus('lz4.feather · 13 points × 5 dims');
+  });
+
+  test('raw float32 with a projector_config.json naming its shape', async () => {
+    const config = JSON.stringify({ embeddings: [{ tensorName: 't', tensorShape: [4, 2], tensorPath: 'tensors.bytes', metadataPath: 'metadata.tsv' }] });
+    const raw = Buffer.alloc(32);
+    [0.5, -1, 2, 0.25, 3, 4, 1, 1].forEach((v, i) => raw.writeFloatLE(v, 4 * i));
+    await page.setInputFiles('#file-input', [
+      { name: 'projector_config.json', mimeType: 'application/json', buffer: Buffer.from(config) },
+      { name: 'tensors.bytes', mimeType: 'application/octet-stream', buffer: raw },
+      { name: 'metadata.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('a\nb\nc\nd\n') },
+    ]);
+    await waitStatus('tensors.bytes · 4 points × 2 dims');
+  });
+
+  test("WizMap's data.ndjson is drawn at its own coordinates", async () => {
+    const rows = [[0, 0, 'origin'], [10, 0, 'east'], [0, 10, 'north'], [10, 10, 'north-east'], [5, 5, 'middle']];
+    await page.setInputFiles('#file-input', [{ name: 'data.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) }]);
+    await waitStatus('data.ndjson · 5 points × 2 dims · precomputed x/y');
+    const p = await screenPositions(page);
+    assert.ok(p[1][0] > p[0][0] + 50, 'east is right of the origin');
+    assert.ok(Math.abs(p[1][1] - p[0][1]) < 1, 'east is level with the origin');
+    assert.ok(p[2][1] < p[0][1] - 50, 'north is above the origin');
+    assert.ok(Math.abs(p[4][0] - (p[0][0] + p[1][0]) / 2) < 1, 'the middle is halfway');
+  });
+
+  test('a header claiming 10^12 values is refused before allocating; the map stays', async () => {
+    const before = await status();
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }";
+    header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+    const npy = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([header.length & 255, header.length >> 8]), Buffer.from(header, 'latin1')]);
+    await page.setInputFiles('#file-input', [{ name: 'huge.npy', mimeType: 'application/octet-stream', buffer: npy }]);
+    const error = page.locator('#error');
+    await error.waitFor({ timeout: 10_000 });
+    assert.match(await error.innerText(), /huge\.npy: 1000000 × 1000000 vectors need 4\.0 TB as f32, more than the memory budget of 2\.1 GB; load at most 536870 rows/);
+    assert.equal(await status(), before);
+    await page.locator('#error .dismiss').click();
+  });
+
+  test('?maxRows= keeps the first rows', async () => {
+    const small = await openApp(browser, server.url + '?backend=cpu&maxRows=250');
+    assert.match(await small.locator('#status').innerText(), /vectors\.f16\.npy · 250 points × 384 dims/);
+    await small.close();
   });
 });

@@ -21,15 +21,21 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serve `dir` on 127.0.0.1 at a free port. */
-export async function serve(dir = DIST) {
+/**
+ * Serve `dir` on 127.0.0.1 at a free port. `mounts` maps URL prefixes ('/shared/') to other
+ * directories (data for benchmarks).
+ */
+export async function serve(dir = DIST, mounts = {}) {
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
     throw new Error(`${dir}/index.html missing: run \`trunk build --release --offline\` first`);
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(dir)) {
+    const pathname = decodeURIComponent(url.pathname);
+    const mount = Object.keys(mounts).find((prefix) => pathname.startsWith(prefix));
+    const base = mount ? mounts[mount] : dir;
+    let file = path.normalize(path.join(base, mount ? pathname.slice(mount.length) : pathname));
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }

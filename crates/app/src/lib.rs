@@ -5,6 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod backend;
+mod bench;
 mod engine;
 mod fetch;
 mod ui;

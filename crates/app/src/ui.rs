@@ -299,6 +299,9 @@ async fn start(
         e.on_resize();
     });
     install_test_hooks();
+    if fetch::query_param("bench").is_some() {
+        crate::bench::install();
+    }
 
     ui.phase.set(Phase::Loading);
     // `?data=URL[&meta=URL]` opens other data; the built-in demo otherwise.

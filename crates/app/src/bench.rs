@@ -1,0 +1,155 @@
+//! `window.vecscapeBench`: timings of the core's kernels on the loaded data, in this browser.
+//! Installed only with `?bench` in the URL; driven by `tests/bench/browser_bench.mjs`, which
+//! compares them with faiss and scikit-learn run natively in the same session.
+//!
+//! Each function takes and returns JSON text:
+//! - `knn('{"queries":200,"k":10,"metric":"cosine","batch":1,"quantize":null,"pool":null}')`
+//!   → `{"ms_per_query":…, "build_ms":…, "first_ids":[…], "recall_at_k":…}`; the queries are the
+//!   first rows of the data;
+//! - `pca('{"components":2,"repeats":3}')` → `{"ms":…, "explained_variance_ratio":[…]}`
+//!   (randomized solver, best of the repeats);
+//! - `simd()` → whether this build uses the simd128 kernels.
+
+use crate::engine;
+use serde_json::{json, Value};
+use vecscape_core::knn::{FlatIndex, Metric, Neighbors};
+use vecscape_core::pca::{Pca, PcaSolver};
+use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
+use wasm_bindgen::prelude::Closure;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn metric_of(name: &str) -> Metric {
+    match name {
+        "dot" => Metric::Dot,
+        "l2" => Metric::L2,
+        _ => Metric::Cosine,
+    }
+}
+
+fn quantizer_of(name: &str) -> Option<Quantizer> {
+    match name {
+        "int8" => Some(Quantizer::Int8(Int8Scale::PerVector)),
+        "int8-dim" => Some(Quantizer::Int8(Int8Scale::PerDimension)),
+        "binary" => Some(Quantizer::Binary),
+        _ => None,
+    }
+}
+
+fn knn(options: &str) -> Result<Value, String> {
+    let o: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let queries = o["queries"].as_u64().unwrap_or(100) as usize;
+    let k = o["k"].as_u64().unwrap_or(10) as usize;
+    let batch = o["batch"].as_u64().unwrap_or(1).max(1) as usize;
+    let metric = metric_of(o["metric"].as_str().unwrap_or("cosine"));
+    let quantizer = o["quantize"].as_str().and_then(quantizer_of);
+    engine::with(|e| {
+        let scene = e.scene.as_ref().ok_or("no data loaded")?;
+        let x = &scene.dataset.vectors;
+        let queries = queries.min(x.nrows());
+        let exact = FlatIndex::new(x, metric);
+        let started = now_ms();
+        let quantized = quantizer.map(|q| QuantizedIndex::build(x, metric, q));
+        let build_ms = now_ms() - started;
+        let pool = quantizer
+            .map(|q| o["pool"].as_u64().map_or(q.default_pool(k), |p| p as usize))
+            .unwrap_or(0);
+        let rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
+        let mut results: Vec<Neighbors> = Vec::with_capacity(queries);
+        let started = now_ms();
+        if let Some(qi) = &quantized {
+            for q in &rows {
+                results.push(qi.search(q, k, pool, None).map_err(|e| e.to_string())?);
+            }
+        } else if batch > 1 {
+            for start in (0..queries).step_by(batch) {
+                let end = (start + batch).min(queries);
+                let block = x.slice(ndarray::s![start..end, ..]);
+                results.extend(
+                    exact
+                        .search_batch(block, k, &[])
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+        } else {
+            for q in &rows {
+                results.push(exact.search(q, k, None).map_err(|e| e.to_string())?);
+            }
+        }
+        let total_ms = now_ms() - started;
+        let recall = if quantized.is_some() {
+            let want: Vec<Neighbors> = rows
+                .iter()
+                .map(|q| exact.search(q, k, None))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            Some(recall_at_k(&want, &results))
+        } else {
+            None
+        };
+        Ok(json!({
+            "rows": x.nrows(),
+            "dims": x.ncols(),
+            "queries": queries,
+            "batch": batch,
+            "build_ms": build_ms,
+            "total_ms": total_ms,
+            "ms_per_query": total_ms / queries.max(1) as f64,
+            "recall_at_k": recall,
+            "pool": pool,
+            "first_ids": results.first().map(|r| r.ids.clone()).unwrap_or_default(),
+        }))
+    })
+}
+
+fn pca(options: &str) -> Result<Value, String> {
+    let o: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let components = o["components"].as_u64().unwrap_or(2) as usize;
+    let repeats = o["repeats"].as_u64().unwrap_or(3).max(1) as usize;
+    engine::with(|e| {
+        let scene = e.scene.as_ref().ok_or("no data loaded")?;
+        let x = scene.dataset.vectors.view();
+        let mut best = f64::INFINITY;
+        let mut evr = Vec::new();
+        for _ in 0..repeats {
+            let started = now_ms();
+            let fit = Pca::fit(x, components, PcaSolver::Randomized { seed: 0 })
+                .map_err(|e| e.to_string())?;
+            let _projected = fit.transform(x);
+            best = best.min(now_ms() - started);
+            evr = fit.explained_variance_ratio;
+        }
+        Ok(
+            json!({ "rows": x.nrows(), "dims": x.ncols(), "ms": best, "explained_variance_ratio": evr }),
+        )
+    })
+}
+
+fn answer(result: Result<Value, String>) -> String {
+    match result {
+        Ok(v) => v.to_string(),
+        Err(e) => json!({ "error": e }).to_string(),
+    }
+}
+
+/// Install `window.vecscapeBench`.
+pub fn install() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let hooks = js_sys::Object::new();
+    let knn_fn = Closure::<dyn Fn(String) -> String>::new(|o: String| answer(knn(&o)));
+    let _ = js_sys::Reflect::set(&hooks, &"knn".into(), knn_fn.as_ref());
+    knn_fn.forget();
+    let pca_fn = Closure::<dyn Fn(String) -> String>::new(|o: String| answer(pca(&o)));
+    let _ = js_sys::Reflect::set(&hooks, &"pca".into(), pca_fn.as_ref());
+    pca_fn.forget();
+    let simd = Closure::<dyn Fn() -> bool>::new(|| cfg!(target_feature = "simd128"));
+    let _ = js_sys::Reflect::set(&hooks, &"simd".into(), simd.as_ref());
+    simd.forget();
+    let _ = js_sys::Reflect::set(&window, &"vecscapeBench".into(), &hooks);
+}
