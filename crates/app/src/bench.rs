@@ -7,7 +7,7 @@
 //!   → `{"ms_per_query":…, "build_ms":…, "first_ids":[…], "recall_at_k":…}`; the queries are the
 //!   first rows of the data;
 //! - `pca('{"components":2,"repeats":3}')` → `{"ms":…, "explained_variance_ratio":[…]}`
-//!   (randomized solver, best of the repeats);
+//!   (the solver the app uses, `PcaSolver::Auto`; best of the repeats);
 //! - `simd()` → whether this build uses the simd128 kernels.
 
 use crate::engine;
@@ -117,8 +117,7 @@ fn pca(options: &str) -> Result<Value, String> {
         let mut evr = Vec::new();
         for _ in 0..repeats {
             let started = now_ms();
-            let fit = Pca::fit(x, components, PcaSolver::Randomized { seed: 0 })
-                .map_err(|e| e.to_string())?;
+            let fit = Pca::fit(x, components, PcaSolver::Auto).map_err(|e| e.to_string())?;
             let _projected = fit.transform(x);
             best = best.min(now_ms() - started);
             evr = fit.explained_variance_ratio;

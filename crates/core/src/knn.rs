@@ -93,6 +93,9 @@ impl Ord for Candidate {
 pub struct TopK {
     k: usize,
     heap: BinaryHeap<Candidate>,
+    /// The worst kept key once `k` are kept (NEG_INFINITY before): anything below it is
+    /// rejected without touching the heap, which is almost every row of a long scan.
+    threshold: f32,
 }
 
 impl TopK {
@@ -100,22 +103,26 @@ impl TopK {
         Self {
             k,
             heap: BinaryHeap::with_capacity(k + 1),
+            threshold: f32::NEG_INFINITY,
         }
     }
 
     #[inline]
     pub fn push(&mut self, key: f32, id: u32) {
-        if self.k == 0 {
+        if key < self.threshold || self.k == 0 {
             return;
         }
         let c = Candidate { key, id };
         if self.heap.len() < self.k {
             self.heap.push(c);
-        } else if let Some(worst) = self.heap.peek() {
+        } else if let Some(mut worst) = self.heap.peek_mut() {
             if c < *worst {
-                self.heap.pop();
-                self.heap.push(c);
+                // Replace the worst in place (one sift-down instead of a pop and a push).
+                *worst = c;
             }
+        }
+        if self.heap.len() == self.k {
+            self.threshold = self.heap.peek().map_or(f32::NEG_INFINITY, |w| w.key);
         }
     }
 
@@ -221,11 +228,37 @@ impl<'a> FlatIndex<'a> {
         }
         let query_norm = self.query_norm(query);
         let mut top = TopK::new(k);
-        for i in 0..self.data.nrows() {
-            if exclude == Some(i as u32) {
-                continue;
+        let d = self.data.ncols().max(1);
+        let rows = self.data.as_slice().unwrap_or(&[]).chunks_exact(d);
+        // The metric is chosen once, outside the scan; the keys are exactly `key()`'s.
+        match self.metric {
+            Metric::Dot => {
+                for (i, row) in rows.enumerate() {
+                    if exclude != Some(i as u32) {
+                        top.push(kernels::dot(query, row), i as u32);
+                    }
+                }
             }
-            top.push(self.key(query, query_norm, i), i as u32);
+            Metric::Cosine => {
+                for ((i, row), norm) in rows.enumerate().zip(&self.norms) {
+                    if exclude != Some(i as u32) {
+                        let denom = query_norm * norm;
+                        let key = if denom > 0.0 {
+                            kernels::dot(query, row) / denom
+                        } else {
+                            0.0
+                        };
+                        top.push(key, i as u32);
+                    }
+                }
+            }
+            Metric::L2 => {
+                for (i, row) in rows.enumerate() {
+                    if exclude != Some(i as u32) {
+                        top.push(-kernels::l2_squared(query, row), i as u32);
+                    }
+                }
+            }
         }
         Ok(self.finish(top))
     }

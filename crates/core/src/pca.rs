@@ -10,6 +10,7 @@
 //! Component signs follow scikit-learn's `svd_flip(u_based_decision=False)`: in each component the
 //! entry of largest magnitude is positive, so our output can be compared with scikit-learn's as is.
 
+use crate::knn::kernels;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// The largest number of components we compute.
@@ -22,8 +23,9 @@ pub const POWER_ITERATIONS: usize = 4;
 pub const MAX_POWER_ITERATIONS: usize = 40;
 /// Convergence: the sine of the largest angle between successive subspace estimates.
 pub const CONVERGED_SIN: f64 = 1e-5;
-/// With `Auto`, dimensions up to this use the exact solver.
-pub const EXACT_MAX_DIMS: usize = 128;
+/// With `Auto`, dimensions up to this use the exact solver (one pass to the `d × d` scatter
+/// matrix); above, the randomized one (passes of `n × d × (k + 10)`).
+pub const EXACT_MAX_DIMS: usize = 512;
 
 /// Why PCA could not be computed.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -72,22 +74,27 @@ impl Pca {
             return Err(PcaError::TooManyComponents { asked: k, max });
         }
         let mean = column_means(x);
-        let mut centred = x.to_owned();
-        centred -= &mean.view().insert_axis(Axis(0));
-        let total_variance: f64 = centred
-            .axis_iter(Axis(1))
-            .map(|c| c.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>())
-            .sum::<f64>()
-            / (n - 1) as f64;
         let solver = match solver {
             PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
             PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
             s => s,
         };
-        let (mut components, eigenvalues) = match solver {
-            PcaSolver::Randomized { seed } => randomized(&centred, k, seed),
-            _ => exact(&centred, k),
+        let (mut components, eigenvalues, total_scatter) = match solver {
+            PcaSolver::Randomized { seed } => {
+                let mut centred = x.to_owned();
+                centred -= &mean.view().insert_axis(Axis(0));
+                let total: f64 = centred.iter().map(|v| f64::from(*v).powi(2)).sum();
+                let (c, e) = randomized(&centred, k, seed);
+                (c, e, total)
+            }
+            _ => {
+                let scatter = scatter_matrix(x, mean.as_slice().unwrap_or(&[]));
+                let total: f64 = scatter.diag().sum();
+                let (c, e) = exact(scatter, k);
+                (c, e, total)
+            }
         };
+        let total_variance = total_scatter / (n - 1) as f64;
         flip_signs(&mut components);
         let explained_variance: Vec<f64> = eigenvalues.iter().map(|l| l / (n - 1) as f64).collect();
         let explained_variance_ratio = explained_variance
@@ -108,27 +115,214 @@ impl Pca {
         })
     }
 
-    /// Project rows of `x` onto the components (`n × k`).
+    /// Project rows of `x` onto the components (`n × k`), row by row (no `n × d` temporary).
     pub fn transform(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
-        let centred = &x - &self.mean.view().insert_axis(Axis(0));
-        centred.dot(&self.components.t())
+        let k = self.components.nrows();
+        let comps: Vec<Vec<f32>> = self
+            .components
+            .rows()
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect();
+        let mean = self.mean.to_vec();
+        let offsets: Vec<f32> = comps.iter().map(|c| kernels::dot(&mean, c)).collect();
+        let mut out = Array2::zeros((x.nrows(), k));
+        let mut row_buf = vec![0f32; x.ncols()];
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let row = match row.as_slice() {
+                Some(r) => r,
+                None => {
+                    row_buf
+                        .iter_mut()
+                        .zip(row.iter())
+                        .for_each(|(b, v)| *b = *v);
+                    &row_buf
+                }
+            };
+            for (c, comp) in comps.iter().enumerate() {
+                out[[i, c]] = kernels::dot(row, comp) - offsets[c];
+            }
+        }
+        out
     }
 }
 
 fn column_means(x: ArrayView2<'_, f32>) -> Array1<f32> {
     let n = x.nrows() as f64;
-    x.axis_iter(Axis(1))
-        .map(|c| (c.iter().map(|v| f64::from(*v)).sum::<f64>() / n) as f32)
-        .collect()
+    let mut sums = vec![0f64; x.ncols()];
+    for row in x.rows() {
+        for (s, v) in sums.iter_mut().zip(row.iter()) {
+            *s += f64::from(*v);
+        }
+    }
+    sums.into_iter().map(|s| (s / n) as f32).collect()
 }
 
-/// Exact: eigenvectors of the covariance (scatter) matrix, computed in f64.
-fn exact(centred: &Array2<f32>, k: usize) -> (Array2<f64>, Vec<f64>) {
-    let x64 = centred.mapv(f64::from);
-    let scatter = x64.t().dot(&x64);
-    let (values, vectors) = symmetric_eigen(scatter);
-    let components = Array2::from_shape_fn((k, values.len()), |(i, j)| vectors[[j, i]]);
-    (components, values[..k].to_vec())
+/// Rows per panel of the scatter kernel: a panel of 256 rows × 384 dims is 384 KiB.
+const PANEL_ROWS: usize = 256;
+
+/// The scatter matrix `(X − 1·meanᵀ)ᵀ(X − 1·meanᵀ)` (`d × d`, f64) in one pass over `x`.
+///
+/// Rows are taken 256 at a time, centred and transposed into a column panel (`d × 256`, f32),
+/// and every 4 × 2 block of the upper triangle is the dot products of panel rows, accumulated in
+/// f32 registers over the panel (simd128 on wasm, 4-lane arrays natively) and then added in f64. No
+/// `n × d` copy of the data is made.
+pub fn scatter_matrix(x: ArrayView2<'_, f32>, mean: &[f32]) -> Array2<f64> {
+    let (n, d) = x.dim();
+    let dp = d.div_ceil(4) * 4;
+    let mut c = Array2::<f64>::zeros((dp, dp));
+    let mut panel = vec![0f32; dp * PANEL_ROWS];
+    let mut start = 0;
+    while start < n {
+        let rows = (n - start).min(PANEL_ROWS);
+        panel.iter_mut().for_each(|v| *v = 0.0);
+        for r in 0..rows {
+            for (j, v) in x.row(start + r).iter().enumerate() {
+                panel[j * PANEL_ROWS + r] = v - mean.get(j).copied().unwrap_or(0.0);
+            }
+        }
+        let row = |j: usize| &panel[j * PANEL_ROWS..(j + 1) * PANEL_ROWS];
+        for j in (0..dp).step_by(4) {
+            let a = [row(j), row(j + 1), row(j + 2), row(j + 3)];
+            let mut k = j;
+            while k < dp {
+                let b = [row(k), row((k + 1).min(dp - 1))];
+                let block = gram::dot4x2(a, b);
+                for (jj, sums) in block.iter().enumerate() {
+                    for (kk, v) in sums.iter().enumerate() {
+                        if k + kk < dp {
+                            c[[j + jj, k + kk]] += f64::from(*v);
+                        }
+                    }
+                }
+                k += 2;
+            }
+        }
+        start += rows;
+    }
+    // Mirror the upper triangle (the 4 × 2 blocks also filled a few entries below it).
+    for j in 0..dp {
+        for k in 0..j {
+            c[[j, k]] = c[[k, j]];
+        }
+    }
+    c.slice(ndarray::s![..d, ..d]).to_owned()
+}
+
+/// 4 × 2 blocks of dot products for the scatter kernel.
+pub mod gram {
+    /// Portable: 4 × 2 × 4 partial sums that LLVM keeps in eight SSE registers.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[inline]
+    pub fn dot4x2(a: [&[f32]; 4], b: [&[f32]; 2]) -> [[f32; 2]; 4] {
+        const L: usize = 4;
+        let mut acc = [[[0f32; L]; 2]; 4];
+        let (a0, a1, a2, a3) = (
+            a[0].chunks_exact(L),
+            a[1].chunks_exact(L),
+            a[2].chunks_exact(L),
+            a[3].chunks_exact(L),
+        );
+        let (b0, b1) = (b[0].chunks_exact(L), b[1].chunks_exact(L));
+        for (((((x0, x1), x2), x3), y0), y1) in a0.zip(a1).zip(a2).zip(a3).zip(b0).zip(b1) {
+            for l in 0..L {
+                acc[0][0][l] += x0[l] * y0[l];
+                acc[0][1][l] += x0[l] * y1[l];
+                acc[1][0][l] += x1[l] * y0[l];
+                acc[1][1][l] += x1[l] * y1[l];
+                acc[2][0][l] += x2[l] * y0[l];
+                acc[2][1][l] += x2[l] * y1[l];
+                acc[3][0][l] += x3[l] * y0[l];
+                acc[3][1][l] += x3[l] * y1[l];
+            }
+        }
+        acc.map(|row| row.map(|lanes| lanes.iter().sum()))
+    }
+
+    /// simd128: eight f32x4 accumulators, six loads per step.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline]
+    pub fn dot4x2(a: [&[f32]; 4], b: [&[f32]; 2]) -> [[f32; 2]; 4] {
+        use core::arch::wasm32::*;
+        let n = a.iter().chain(b.iter()).map(|s| s.len()).min().unwrap_or(0) / 4 * 4;
+        let mut acc = [[f32x4_splat(0.0); 2]; 4];
+        let mut i = 0;
+        while i < n {
+            // SAFETY: i + 4 <= n <= every slice's length; v128_load has no alignment requirement.
+            let (b0, b1) = unsafe {
+                (
+                    v128_load(b[0].as_ptr().add(i).cast::<v128>()),
+                    v128_load(b[1].as_ptr().add(i).cast::<v128>()),
+                )
+            };
+            for (r, ar) in a.iter().enumerate() {
+                // SAFETY: as above.
+                let x = unsafe { v128_load(ar.as_ptr().add(i).cast::<v128>()) };
+                acc[r][0] = f32x4_add(acc[r][0], f32x4_mul(x, b0));
+                acc[r][1] = f32x4_add(acc[r][1], f32x4_mul(x, b1));
+            }
+            i += 4;
+        }
+        let sum = |v: v128| {
+            f32x4_extract_lane::<0>(v)
+                + f32x4_extract_lane::<1>(v)
+                + f32x4_extract_lane::<2>(v)
+                + f32x4_extract_lane::<3>(v)
+        };
+        acc.map(|row| row.map(sum))
+    }
+}
+
+/// Exact: the top `k` eigenvectors of the scatter matrix (f64). Jacobi for up to 128 dims,
+/// otherwise subspace iteration on the `d × d` matrix (cheap: it never touches the data) until
+/// the top `k` subspace stops moving.
+fn exact(scatter: Array2<f64>, k: usize) -> (Array2<f64>, Vec<f64>) {
+    let d = scatter.nrows();
+    if d <= 128 {
+        let (values, vectors) = symmetric_eigen(scatter);
+        let components = Array2::from_shape_fn((k, d), |(i, j)| vectors[[j, i]]);
+        return (components, values[..k].to_vec());
+    }
+    let l = (k + 2 * OVERSAMPLES).min(d);
+    let mut rng = crate::rng::SplitMix64::new(0x5eed);
+    let mut z = orthonormalize64(Array2::from_shape_fn((d, l), |_| rng.normal()));
+    let mut previous: Option<Array2<f64>> = None;
+    let mut result = (Array2::zeros((k, d)), vec![0.0; k]);
+    for _ in 0..2000 {
+        let cz = scatter.dot(&z);
+        // Rayleigh–Ritz: zᵀ C z = U Λ Uᵀ; the Ritz vectors are z U.
+        let (values, u) = symmetric_eigen(z.t().dot(&cz));
+        let ritz = z.dot(&u);
+        let components = ritz.slice(ndarray::s![.., ..k]).t().to_owned();
+        let moved = previous
+            .as_ref()
+            .map_or(f64::INFINITY, |p| largest_angle_sin(&components, p));
+        previous = Some(components.clone());
+        result = (components, values[..k].to_vec());
+        if moved < 1e-10 {
+            break;
+        }
+        z = orthonormalize64(cz.dot(&u));
+    }
+    result
+}
+
+fn orthonormalize64(mut q: Array2<f64>) -> Array2<f64> {
+    let cols = q.ncols();
+    for _pass in 0..2 {
+        for j in 0..cols {
+            for i in 0..j {
+                let proj = q.column(i).dot(&q.column(j));
+                let qi = q.column(i).to_owned();
+                q.column_mut(j).scaled_add(-proj, &qi);
+            }
+            let norm = q.column(j).dot(&q.column(j)).sqrt();
+            if norm > 1e-300 {
+                q.column_mut(j).mapv_inplace(|v| v / norm);
+            }
+        }
+    }
+    q
 }
 
 /// Randomized subspace iteration (Halko et al., algorithm 4.4) with Rayleigh–Ritz.
@@ -353,5 +547,45 @@ mod tests {
             Pca::fit(x.view(), 4, PcaSolver::Auto),
             Err(PcaError::TooManyComponents { asked: 4, max: 3 })
         ));
+    }
+
+    #[test]
+    fn scatter_kernel_equals_a_naive_f64_sum() {
+        // n not a multiple of the panel, d not a multiple of 4.
+        let (n, d) = (PANEL_ROWS * 2 + 37, 13);
+        let mut rng = crate::rng::SplitMix64::new(3);
+        let x = Array2::from_shape_fn((n, d), |_| rng.normal() as f32 + 0.5);
+        let mean = column_means(x.view());
+        let got = scatter_matrix(x.view(), mean.as_slice().unwrap());
+        for j in 0..d {
+            for k in 0..d {
+                let want: f64 = (0..n)
+                    .map(|i| f64::from(x[[i, j]] - mean[j]) * f64::from(x[[i, k]] - mean[k]))
+                    .sum();
+                assert!(
+                    (got[[j, k]] - want).abs() < 1e-3 * want.abs().max(1.0),
+                    "{j},{k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn exact_solver_above_128_dims_matches_jacobi() {
+        let (n, d) = (400, 150);
+        let mut rng = crate::rng::SplitMix64::new(5);
+        // Decaying spectrum so the components are well defined.
+        let x = Array2::from_shape_fn((n, d), |(_, j)| {
+            (rng.normal() / (1.0 + j as f64 * 0.3)) as f32
+        });
+        let mean = column_means(x.view());
+        let scatter = scatter_matrix(x.view(), mean.as_slice().unwrap());
+        let (sub, sub_values) = exact(scatter.clone(), 3);
+        let (values, vectors) = symmetric_eigen(scatter);
+        let jacobi = Array2::from_shape_fn((3, d), |(i, j)| vectors[[j, i]]);
+        assert!(largest_angle_sin(&sub, &jacobi) < 1e-6);
+        for (a, b) in sub_values.iter().zip(&values) {
+            assert!((a - b).abs() < 1e-8 * b.abs());
+        }
     }
 }

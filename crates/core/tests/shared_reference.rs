@@ -101,37 +101,39 @@ fn knn_equals_numpy_and_faiss_on_shared_data() {
 }
 
 #[test]
-fn randomized_pca_spans_scikit_learns_exact_subspace() {
+fn pca_spans_scikit_learns_exact_subspace() {
     let Some(r) = reference() else { return };
     for (name, set) in &r.sets {
         let x = load(set);
         for (k, want) in &set.pca {
             let k: usize = k.parse().unwrap();
-            let pca = Pca::fit(x.view(), k, PcaSolver::Randomized { seed: 0 }).unwrap();
-            let ours = pca.components.mapv(f64::from);
-            let theirs = Array2::from_shape_vec(
-                (k, x.ncols()),
-                want.components.iter().flatten().copied().collect(),
-            )
-            .unwrap();
-            let angle = vecscape_core::pca::largest_angle_sin(&ours, &theirs).asin();
-            assert!(
-                angle < 1e-3,
-                "{name} k={k}: largest subspace angle {angle} rad"
-            );
-            for (g, e) in pca
-                .explained_variance_ratio
-                .iter()
-                .zip(&want.explained_variance_ratio)
-            {
-                assert!((g - e).abs() < 1e-4, "{name} k={k}: evr {g} vs {e}");
-            }
-            // Same signs as scikit-learn's svd_flip: each component points the same way.
-            for (o, t) in ours.rows().into_iter().zip(theirs.rows()) {
+            for solver in [PcaSolver::Randomized { seed: 0 }, PcaSolver::Exact] {
+                let pca = Pca::fit(x.view(), k, solver).unwrap();
+                let ours = pca.components.mapv(f64::from);
+                let theirs = Array2::from_shape_vec(
+                    (k, x.ncols()),
+                    want.components.iter().flatten().copied().collect(),
+                )
+                .unwrap();
+                let angle = vecscape_core::pca::largest_angle_sin(&ours, &theirs).asin();
                 assert!(
-                    o.dot(&t) > 0.99,
-                    "{name} k={k}: component sign or direction differs"
+                    angle < 1e-3,
+                    "{name} k={k} {solver:?}: largest subspace angle {angle} rad"
                 );
+                for (g, e) in pca
+                    .explained_variance_ratio
+                    .iter()
+                    .zip(&want.explained_variance_ratio)
+                {
+                    assert!((g - e).abs() < 1e-4, "{name} k={k}: evr {g} vs {e}");
+                }
+                // Same signs as scikit-learn's svd_flip: each component points the same way.
+                for (o, t) in ours.rows().into_iter().zip(theirs.rows()) {
+                    assert!(
+                        o.dot(&t) > 0.99,
+                        "{name} k={k}: component sign or direction differs"
+                    );
+                }
             }
         }
     }
