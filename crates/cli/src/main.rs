@@ -76,6 +76,10 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Where random projections run: the GPU (tiled matrix product on any wgpu adapter) or
+        /// the CPU. Default: the GPU when an adapter exists. PCA runs on the CPU.
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
     },
     /// k nearest neighbours of existing rows: exact brute force over all rows, or a quantised
     /// scan with exact re-rank (`--quantize`).
@@ -316,6 +320,7 @@ fn main() -> Result<()> {
             dims,
             seed,
             out,
+            device,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             if dims == 0 {
@@ -323,6 +328,9 @@ fn main() -> Result<()> {
             }
             let (projected, note) = match method {
                 Method::Pca => {
+                    if device == Some(DeviceArg::Gpu) {
+                        bail!("--device gpu: PCA has no GPU kernel yet; use --device cpu");
+                    }
                     let solver = if x.ncols() > vecscape_core::pca::EXACT_MAX_DIMS {
                         PcaSolver::Randomized { seed }
                     } else {
@@ -346,7 +354,15 @@ fn main() -> Result<()> {
                         RandomProjectionKind::VerySparse
                     };
                     let rp = RandomProjection::new(kind, x.ncols(), dims, seed)?;
-                    (rp.apply(x.view()), format!("seed {seed}"))
+                    let projected = match gpu_for(device)? {
+                        Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx).project_blocking(
+                            x.view(),
+                            &rp,
+                            None,
+                        )?,
+                        None => rp.apply(x.view()),
+                    };
+                    (projected, format!("seed {seed}"))
                 }
             };
             std::fs::write(&out, vecscape_core::npy::write_npy_f32(&projected))

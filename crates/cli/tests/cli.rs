@@ -286,3 +286,59 @@ fn bench_reports_recall_for_quantised_scans_and_batches() {
     assert_eq!(got["batch"], 8);
     assert_eq!(got["first_ids"][0], 0);
 }
+
+#[test]
+fn project_on_the_gpu_matches_the_cpu() {
+    if std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1") {
+        return; // needs an adapter (lavapipe under `make test`)
+    }
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-gpu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for method in ["gaussian-rp", "sparse-rp"] {
+        let mut outs = Vec::new();
+        for device in ["cpu", "gpu"] {
+            let out = dir.join(format!("{method}-{device}.npy"));
+            let run = vecscape(&[
+                "project",
+                vectors,
+                "--method",
+                method,
+                "--dims",
+                "3",
+                "--seed",
+                "5",
+                "--device",
+                device,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            assert!(String::from_utf8_lossy(&run.stderr).contains(&format!("device: {device}")));
+            let bytes = std::fs::read(&out).unwrap();
+            outs.push(vecscape_core::npy::read_npy("out.npy", &bytes).unwrap());
+        }
+        let scale = outs[0].iter().fold(0f32, |m, v| m.max(v.abs()));
+        for (a, b) in outs[0].iter().zip(outs[1].iter()) {
+            assert!((a - b).abs() <= 1e-4 * scale, "{method}: {a} vs {b}");
+        }
+    }
+    let run = vecscape(&[
+        "project",
+        vectors,
+        "--method",
+        "pca",
+        "--device",
+        "gpu",
+        "--out",
+        dir.join("p.npy").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+}

@@ -93,6 +93,31 @@ impl RandomProjection {
     }
 
     /// Project the rows of `x` (`n × d`) to `n × k`.
+    /// The projection as a dense `d × k` matrix (the sparse kind expanded), for matrix-product
+    /// kernels such as the GPU's.
+    pub fn dense_matrix(&self) -> Array2<f32> {
+        match self {
+            Self::Dense { matrix } => matrix.clone(),
+            Self::Sparse {
+                d,
+                plus,
+                minus,
+                scale,
+            } => {
+                let mut m = Array2::zeros((*d, plus.len()));
+                for (j, (p, n)) in plus.iter().zip(minus).enumerate() {
+                    for &i in p {
+                        m[[i as usize, j]] = *scale;
+                    }
+                    for &i in n {
+                        m[[i as usize, j]] = -*scale;
+                    }
+                }
+                m
+            }
+        }
+    }
+
     pub fn apply(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
         let n = x.nrows();
         let k = self.output_dims();

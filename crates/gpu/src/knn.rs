@@ -5,6 +5,7 @@
 //! Matrices larger than the adapter's storage-binding limit are split into row chunks, each its
 //! own buffer; dispatches past 65 535 workgroups go 2-D.
 
+use crate::dispatch::dispatch;
 use crate::types::{KnnParams, MergeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::Array2;
@@ -21,7 +22,6 @@ pub const MERGE_TOPK: &str = include_str!("shaders/knn_merge_topk.wgsl");
 pub const MAX_K: usize = 32;
 /// Rows scored by one workgroup; small enough to spread work, large enough to keep pass 2 short.
 const ROWS_PER_GROUP: u32 = 1024;
-const MAX_GROUPS_PER_DIM: u32 = 65_535;
 
 /// Full source of a kernel: the shared snippet, then the kernel.
 pub fn with_common(kernel: &str) -> String {
@@ -222,6 +222,7 @@ impl GpuFlatIndex {
                     &partial_ids,
                 ],
                 groups,
+                1,
             );
             out_offset += groups;
         }
@@ -237,6 +238,7 @@ impl GpuFlatIndex {
             &self.merge,
             bytemuck::bytes_of(&merge_params),
             &[&partial_keys, &partial_ids, &final_keys, &final_ids],
+            1,
             1,
         );
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
@@ -312,42 +314,4 @@ impl GpuFlatIndex {
         let bytes = crate::readback::read_async(&self.ctx, &readback).await?;
         Ok(self.decode(&bytes, fetch as usize, exclude, want))
     }
-}
-
-/// Record one compute pass: `params` as a uniform at binding 0, `buffers` at bindings 1…, and
-/// `groups` workgroups (2-D past the per-dimension limit).
-fn dispatch(
-    device: &wgpu::Device,
-    encoder: &mut wgpu::CommandEncoder,
-    pipeline: &wgpu::ComputePipeline,
-    params: &[u8],
-    buffers: &[&wgpu::Buffer],
-    groups: u32,
-) {
-    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("knn params"),
-        contents: params,
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let entries: Vec<wgpu::BindGroupEntry<'_>> = std::iter::once(&uniform)
-        .chain(buffers.iter().copied())
-        .enumerate()
-        .map(|(binding, buffer)| wgpu::BindGroupEntry {
-            binding: binding as u32,
-            resource: buffer.as_entire_binding(),
-        })
-        .collect();
-    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("knn"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
-    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-        label: Some("knn"),
-        timestamp_writes: None,
-    });
-    pass.set_pipeline(pipeline);
-    pass.set_bind_group(0, &bind_group, &[]);
-    let x = groups.clamp(1, MAX_GROUPS_PER_DIM);
-    pass.dispatch_workgroups(x, groups.div_ceil(x), 1);
 }

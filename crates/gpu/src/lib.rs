@@ -1,10 +1,13 @@
 //! vecscape's GPU layer over `wgpu`: device set-up and the map's render pipelines.
 //! WGSL lives in `shaders/`, one file per pipeline stage; [`types`] mirrors the structs they read.
-//! Compute: exact kNN ([`knn`]). Render: points ([`points`]).
+//! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]). Render:
+//! points ([`points`]).
 //! Works natively (Vulkan, e.g. Mesa lavapipe in tests) and in the browser (WebGPU).
 
 pub mod context;
+pub mod dispatch;
 pub mod knn;
+pub mod matmul;
 pub mod offscreen;
 pub mod points;
 pub mod readback;
@@ -12,6 +15,7 @@ pub mod types;
 
 pub use context::{GpuContext, GpuError};
 pub use knn::GpuFlatIndex;
+pub use matmul::GpuMatmul;
 pub use points::PointRenderer;
 
 /// Every pipeline's WGSL, by file name, for validation and tooling. Kernels that use the shared
@@ -21,6 +25,7 @@ pub fn shaders() -> Vec<(&'static str, String)> {
         ("points.wgsl", points::SHADER.to_owned()),
         ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
         ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
+        ("matmul_tiled.wgsl", matmul::MATMUL.to_owned()),
     ]
 }
 

@@ -23,6 +23,7 @@ mod tests {
         // Twelve 4-byte scalars, no vectors: 48 bytes; four: 16 bytes.
         assert_eq!(std::mem::size_of::<super::KnnParams>(), 48);
         assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
+        assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
     }
 }
 
@@ -52,4 +53,14 @@ pub struct MergeParams {
     pub k: u32,
     pub _pad0: u32,
     pub _pad1: u32,
+}
+
+/// Keep in sync with `MatmulParams` in shaders/matmul_tiled.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct MatmulParams {
+    pub n: u32,
+    pub d: u32,
+    pub k: u32,
+    pub tiles_x: u32,
 }

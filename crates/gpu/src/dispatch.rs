@@ -1,0 +1,52 @@
+//! Recording one compute pass: a uniform, storage buffers and a dispatch that goes 2-D past the
+//! per-dimension workgroup limit.
+
+use wgpu::util::DeviceExt;
+
+/// The most workgroups WebGPU guarantees along one dimension.
+pub const MAX_GROUPS_PER_DIM: u32 = 65_535;
+
+/// How a 1-D count of workgroups is spread over x and y: `(x, y)` with `x·y ≥ groups`.
+pub fn split_groups(groups: u32) -> (u32, u32) {
+    let x = groups.clamp(1, MAX_GROUPS_PER_DIM);
+    (x, groups.div_ceil(x))
+}
+
+/// Record one compute pass: `params` as a uniform at binding 0, `buffers` at bindings 1…,
+/// `groups` workgroups spread over x and y (see [`split_groups`]) and `z` along z.
+pub fn dispatch(
+    device: &wgpu::Device,
+    encoder: &mut wgpu::CommandEncoder,
+    pipeline: &wgpu::ComputePipeline,
+    params: &[u8],
+    buffers: &[&wgpu::Buffer],
+    groups: u32,
+    z: u32,
+) {
+    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("params"),
+        contents: params,
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let entries: Vec<wgpu::BindGroupEntry<'_>> = std::iter::once(&uniform)
+        .chain(buffers.iter().copied())
+        .enumerate()
+        .map(|(binding, buffer)| wgpu::BindGroupEntry {
+            binding: binding as u32,
+            resource: buffer.as_entire_binding(),
+        })
+        .collect();
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: None,
+        timestamp_writes: None,
+    });
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, &bind_group, &[]);
+    let (x, y) = split_groups(groups);
+    pass.dispatch_workgroups(x, y, z.max(1));
+}
