@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
-  demoVectors, cosineTopK, ROOT,
+  demoVectors, cosineTopK, l2TopK, ROOT,
 } from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
@@ -177,6 +177,56 @@ for (const cfg of CONFIGS) {
       const spread = (ps) => Math.hypot(ps[0][0] - ps[4567][0], ps[0][1] - ps[4567][1]);
       assert.ok(Math.abs(spread(after) / spread(before) - 1.5) < 1e-3, `pinch factor ${spread(after) / spread(before)}`);
       await page.locator('button', { hasText: 'Reset view' }).click();
+    });
+
+    test('the projection chooser re-projects (random projection on this backend) and returns to PCA', async () => {
+      const pca = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+      for (const [method, label] of [['gaussian-rp', 'Gaussian'], ['sparse-rp', 'sparse']]) {
+        await page.selectOption('#projection', method);
+        const device = cfg.backend === 'webgpu' ? 'WebGPU' : 'CPU';
+        await page.waitForFunction(
+          (re) => new RegExp(re).test(document.querySelector('#status').innerText),
+          `${label} random projection 2-D on ${device} in \\d+ ms`, { timeout: 60_000 });
+        const [shown, twin] = await page.evaluate((m) => [
+          Array.from(window.vecscapeTest.worldPositions()),
+          Array.from(window.vecscapeTest.cpuRandomProjection(m)),
+        ], method);
+        assert.equal(shown.length, twin.length);
+        const scale = Math.max(...twin.map(Math.abs));
+        let worst = 0;
+        for (let i = 0; i < twin.length; i++) worst = Math.max(worst, Math.abs(shown[i] - twin[i]) / scale);
+        // The GPU's tiled product sums in another order than the CPU twin: 1e-4 relative.
+        assert.ok(worst < 1e-4, `${method}: worst relative difference ${worst}`);
+        if (cfg.backend !== 'webgpu') assert.equal(worst, 0, 'the CPU path is the twin itself');
+        assert.ok(shown.some((v, i) => Math.abs(v - pca[i]) > 1e-3), 'positions did not change');
+        assertPointsVisible(await mapPixels(page), await screenPositions(page));
+      }
+      await page.selectOption('#projection', 'pca');
+      await page.waitForFunction(() => /PCA 2-D \(\d+\.\d % of variance\)/.test(document.querySelector('#status').innerText));
+      const back = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+      assert.deepEqual(back, pca, 'PCA again gives the same layout');
+      assert.equal(await page.locator('#projection option[value=precomputed]').evaluate((o) => o.disabled), true,
+        'the demo has no precomputed x/y');
+    });
+
+    test('the metric chooser: L2 neighbours equal a brute force here, and the panel names the metric', async () => {
+      await page.selectOption('#metric', 'l2');
+      const positions = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const row = isolatedPoint(positions, box.width, box.height);
+      await page.mouse.click(box.x + positions[row][0], box.y + positions[row][1]);
+      const panel = page.locator('#neighbors');
+      await panel.waitFor({ timeout: 10_000 });
+      const title = panel.locator('.neighbors-title');
+      assert.match(await title.innerText(), /10 nearest · l2, exact on (WebGPU|CPU)/);
+      assert.equal(await title.getAttribute('data-device'), cfg.backend);
+      const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
+      const expected = l2TopK(vectors, row, 10);
+      assert.deepEqual(ids, expected.map(([, r]) => r));
+      const scores = await panel.locator('li .score').allInnerTexts();
+      scores.forEach((s, i) => assert.ok(Math.abs(Number(s) - expected[i][0]) < 1e-3 * Math.max(1, expected[i][0]), `${s} vs ${expected[i][0]}`));
+      await panel.locator('.dismiss').click();
+      await page.selectOption('#metric', 'cosine');
     });
 
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {

@@ -186,3 +186,19 @@ export function cosineTopK({ rows, cols, data }, q, k) {
   scored.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   return scored.slice(0, k);
 }
+
+/** Exact squared-L2 top-k of row `q` by brute force, leaving `q` out; lower id wins ties. */
+export function l2TopK({ rows, cols, data }, q, k) {
+  const scored = [];
+  for (let r = 0; r < rows; r++) {
+    if (r === q) continue;
+    let d2 = 0;
+    for (let c = 0; c < cols; c++) {
+      const diff = data[r * cols + c] - data[q * cols + c];
+      d2 += diff * diff;
+    }
+    scored.push([d2, r]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return scored.slice(0, k);
+}

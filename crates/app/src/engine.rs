@@ -79,6 +79,8 @@ pub struct Engine {
     pub selected: Option<usize>,
     /// Where the view shows the selection marker (CSS px), updated after every frame.
     pub marker: Option<leptos::prelude::RwSignal<Option<[f32; 2]>>>,
+    /// The metric neighbour search ranks by.
+    pub metric: Metric,
 }
 
 thread_local! {
@@ -107,13 +109,55 @@ impl Engine {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
             if let Some(ctx) = backend.gpu_context() {
-                match GpuFlatIndex::new(ctx, &scene.dataset.vectors, Metric::Cosine, None) {
+                match GpuFlatIndex::new(ctx, &scene.dataset.vectors, self.metric, None) {
                     Ok(index) => self.gpu_index = Some(Rc::new(index)),
                     Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
                 }
             }
         }
         self.scene = Some(scene);
+        self.reset_view();
+    }
+
+    /// Rank neighbours by `metric` from now on (the GPU index is rebuilt for it).
+    pub fn set_metric(&mut self, metric: Metric) {
+        if metric == self.metric {
+            return;
+        }
+        self.metric = metric;
+        self.gpu_index = None;
+        let (Some(backend), Some(scene)) = (&self.backend, &self.scene) else {
+            return;
+        };
+        if let Some(ctx) = backend.gpu_context() {
+            match GpuFlatIndex::new(ctx, &scene.dataset.vectors, metric, None) {
+                Ok(index) => self.gpu_index = Some(Rc::new(index)),
+                Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
+            }
+        }
+    }
+
+    /// The WebGPU context, when that backend is live.
+    pub fn gpu_context(&self) -> Option<vecscape_gpu::GpuContext> {
+        self.backend.as_ref()?.gpu_context().cloned()
+    }
+
+    /// Move the points to new 2-D positions (another projection) and fit the view.
+    pub fn set_positions(&mut self, xs: Vec<f32>, ys: Vec<f32>, explained: Vec<f64>) {
+        let Some(scene) = &mut self.scene else {
+            return;
+        };
+        if xs.len() != scene.xs.len() || ys.len() != scene.ys.len() {
+            return;
+        }
+        scene.grid = GridIndex::build(&xs, &ys, 4);
+        scene.bounds = Bounds::of_points(&xs, &ys);
+        scene.xs = xs;
+        scene.ys = ys;
+        scene.explained_variance_ratio = explained;
+        if let Some(backend) = &mut self.backend {
+            backend.upload(&scene.xs, &scene.ys, &scene.colors);
+        }
         self.reset_view();
     }
 
@@ -177,10 +221,10 @@ impl Engine {
         self.gpu_index = None;
     }
 
-    /// The `k` exact nearest rows to `row` in the original vector space (cosine), nearest first.
+    /// The `k` exact nearest rows to `row` in the original vector space, nearest first.
     pub fn neighbors(&self, row: usize, k: usize) -> Result<Vec<(usize, f32)>, String> {
         let scene = self.scene.as_ref().ok_or("no data loaded")?;
-        let index = FlatIndex::new(&scene.dataset.vectors, Metric::Cosine);
+        let index = FlatIndex::new(&scene.dataset.vectors, self.metric);
         let found = index.search_row(row, k).map_err(|e| e.to_string())?;
         Ok(found
             .ids
@@ -197,6 +241,19 @@ impl Engine {
         let row = self.selected?;
         let p = camera.screen_from_world(viewport, [*scene.xs.get(row)?, *scene.ys.get(row)?]);
         Some([p[0] / dpr, p[1] / dpr])
+    }
+
+    /// Every point's position in world (projection) units, interleaved x, y.
+    pub fn world_positions(&self) -> Vec<f32> {
+        let Some(scene) = &self.scene else {
+            return Vec::new();
+        };
+        scene
+            .xs
+            .iter()
+            .zip(&scene.ys)
+            .flat_map(|(&x, &y)| [x, y])
+            .collect()
     }
 
     /// Every point's position in CSS pixels relative to the canvas (x0, y0, x1, y1, …).

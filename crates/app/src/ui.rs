@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use vecscape_core::budget::Budget;
 use vecscape_core::dataset::Dataset;
 use vecscape_core::load::{Format, Loaded};
+use vecscape_core::pca::{Pca, PcaSolver};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -58,6 +59,8 @@ struct Selection {
     elapsed_ms: f64,
     /// "webgpu" or "cpu": where the search ran.
     device: &'static str,
+    /// The metric's name.
+    metric: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,6 +78,13 @@ struct Ui {
     backend: RwSignal<String>,
     use_gpu: RwSignal<bool>,
     summary: RwSignal<String>,
+    /// The projection shown: "pca", "gaussian-rp", "sparse-rp" or "precomputed".
+    projection: RwSignal<String>,
+    /// What the projection took ("PCA 2-D (… % of variance) in … ms").
+    projection_note: RwSignal<String>,
+    /// Whether the data has precomputed x/y.
+    has_coords: RwSignal<bool>,
+    metric: RwSignal<String>,
     error: RwSignal<Option<String>>,
     hover: RwSignal<Option<Hover>>,
     selection: RwSignal<Option<Selection>>,
@@ -155,6 +165,7 @@ fn select_at(ui: Ui, at: [f32; 2]) {
                         .collect(),
                     elapsed_ms,
                     device,
+                    metric: e.metric.name(),
                 }
             })
         });
@@ -189,6 +200,107 @@ fn now_ms() -> f64 {
 /// Let the browser paint (progress) before the next long step.
 async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// New positions: xs, ys, explained variance ratios (PCA), and what it took.
+type Projected = (Vec<f32>, Vec<f32>, Vec<f64>, String);
+
+/// Project the loaded vectors again with `method` ("pca", "gaussian-rp", "sparse-rp",
+/// "precomputed"): random projections run on WebGPU when it is live (tiled matrix product),
+/// else on the CPU; PCA on the CPU. The status line says which and how long it took.
+async fn reproject(ui: Ui, method: String) {
+    use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
+    let started = now_ms();
+    let kind = match method.as_str() {
+        "gaussian-rp" => Some(RandomProjectionKind::Gaussian),
+        "sparse-rp" => Some(RandomProjectionKind::VerySparse),
+        _ => None,
+    };
+    let result: Result<Projected, String> = match kind {
+        Some(kind) => {
+            // Submit on the GPU inside the borrow; await the readback outside it.
+            let submitted = engine::with(|e| {
+                let scene = e.scene.as_ref().ok_or("no data loaded")?;
+                let x = &scene.dataset.vectors;
+                let rp = RandomProjection::new(kind, x.ncols(), 2, 0).map_err(|e| e.to_string())?;
+                match e.gpu_context() {
+                    Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx)
+                        .start(x.view(), rp.dense_matrix().view(), None)
+                        .map(|p| (Some(p), None))
+                        .or_else(|err| {
+                            log::warn!("random projection falls back to the CPU: {err}");
+                            Ok::<_, String>((None, Some(rp.apply(x.view()))))
+                        }),
+                    None => Ok((None, Some(rp.apply(x.view())))),
+                }
+            });
+            match submitted {
+                Err(e) => Err(e),
+                Ok((_, Some(cpu))) => Ok((cpu, "CPU")),
+                Ok((Some(pending), None)) => match pending.finish().await {
+                    Ok(gpu) => Ok((gpu, "WebGPU")),
+                    Err(err) => Err(format!("WebGPU random projection failed: {err}")),
+                },
+                Ok((None, None)) => Err("nothing to project".to_owned()),
+            }
+            .map(|(p, device)| {
+                let label = if method == "gaussian-rp" {
+                    "Gaussian"
+                } else {
+                    "sparse"
+                };
+                (
+                    p.column(0).to_vec(),
+                    p.column(1).to_vec(),
+                    Vec::new(),
+                    format!(
+                        "{label} random projection 2-D on {device} in {:.0} ms",
+                        now_ms() - started
+                    ),
+                )
+            })
+        }
+        None if method == "precomputed" => engine::with(|e| {
+            let coords = e
+                .scene
+                .as_ref()
+                .and_then(|s| s.dataset.coords.as_ref())
+                .ok_or("this data has no precomputed x/y")?;
+            Ok((
+                coords.column(0).to_vec(),
+                coords.column(1).to_vec(),
+                Vec::new(),
+                "precomputed x/y".to_owned(),
+            ))
+        }),
+        None => engine::with(|e| {
+            let scene = e.scene.as_ref().ok_or("no data loaded")?;
+            let x = scene.dataset.vectors.view();
+            let pca = Pca::fit(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
+            let p = pca.transform(x);
+            let variance: f64 = pca.explained_variance_ratio.iter().sum();
+            Ok((
+                p.column(0).to_vec(),
+                p.column(1).to_vec(),
+                pca.explained_variance_ratio,
+                format!(
+                    "PCA 2-D ({:.1} % of variance) in {:.0} ms",
+                    variance * 100.0,
+                    now_ms() - started
+                ),
+            ))
+        }),
+    };
+    match result {
+        Ok((xs, ys, explained, note)) => {
+            engine::with(|e| e.set_positions(xs, ys, explained));
+            engine::request_redraw();
+            ui.hover.set(None);
+            ui.projection_note.set(note);
+            ui.projection.set(method);
+        }
+        Err(e) => ui.error.set(Some(e)),
+    }
 }
 
 /// The memory budget, with `?maxRows=N` keeping only the first N rows.
@@ -243,13 +355,23 @@ async fn show_dataset(ui: Ui, parts: Vec<Loaded>) -> Result<(), String> {
             variance * 100.0
         )
     } else {
-        projection
+        projection.clone()
     };
+    ui.projection.set(
+        if projection == "PCA" {
+            "pca"
+        } else {
+            "precomputed"
+        }
+        .to_owned(),
+    );
+    ui.has_coords.set(projection != "PCA");
     ui.summary.set(format!(
-        "{} · {} points × {dims} dims · {projected}",
+        "{} · {} points × {dims} dims",
         name,
-        thousands(rows),
+        thousands(rows)
     ));
+    ui.projection_note.set(projected);
     Ok(())
 }
 
@@ -389,6 +511,29 @@ fn install_test_hooks() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"screenPositions".into(), positions.as_ref());
     positions.forget();
+    let world = Closure::<dyn Fn() -> js_sys::Float32Array>::new(|| {
+        let positions = engine::with(|e| e.world_positions());
+        js_sys::Float32Array::from(positions.as_slice())
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"worldPositions".into(), world.as_ref());
+    world.forget();
+    // The CPU twin of the random projection the chooser runs (seed 0), interleaved x, y.
+    let cpu_rp = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|kind: String| {
+        use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
+        let kind = if kind == "sparse-rp" {
+            RandomProjectionKind::VerySparse
+        } else {
+            RandomProjectionKind::Gaussian
+        };
+        let out = engine::with(|e| {
+            let x = &e.scene.as_ref()?.dataset.vectors;
+            let rp = RandomProjection::new(kind, x.ncols(), 2, 0).ok()?;
+            Some(rp.apply(x.view()).iter().copied().collect::<Vec<f32>>())
+        });
+        js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"cpuRandomProjection".into(), cpu_rp.as_ref());
+    cpu_rp.forget();
     let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
     let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
     twins.forget();
@@ -430,6 +575,10 @@ pub fn App() -> impl IntoView {
         backend: RwSignal::new(String::new()),
         use_gpu: RwSignal::new(false),
         summary: RwSignal::new(String::new()),
+        projection: RwSignal::new("pca".to_owned()),
+        projection_note: RwSignal::new(String::new()),
+        has_coords: RwSignal::new(false),
+        metric: RwSignal::new("cosine".to_owned()),
         error: RwSignal::new(None),
         hover: RwSignal::new(None),
         selection: RwSignal::new(None),
@@ -580,10 +729,46 @@ pub fn App() -> impl IntoView {
                 <h1>"vecscape"</h1>
                 <label class="button">
                     "Open files…"
-                    <input id="file-input" type="file" multiple accept=".npy,.csv,.tsv,.jsonl,.ndjson" on:change=on_pick />
+                    <input id="file-input" type="file" multiple accept=".npy,.parquet,.pq,.arrow,.arrows,.feather,.ipc,.csv,.tsv,.jsonl,.ndjson,.bin,.bytes,.f32,.json" on:change=on_pick />
                 </label>
                 <button on:click=reset_view>"Reset view"</button>
-                <span class="hint">"Drop .npy/.csv/.tsv (+ .jsonl) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
+                <label class="control">
+                    "Projection "
+                    <select
+                        id="projection"
+                        prop:value=move || ui.projection.get()
+                        on:change=move |ev| {
+                            let method = event_target_value(&ev);
+                            spawn_local(reproject(ui, method));
+                        }
+                    >
+                        <option value="pca">"PCA"</option>
+                        <option value="gaussian-rp">"Gaussian random projection"</option>
+                        <option value="sparse-rp">"Sparse random projection"</option>
+                        <option value="precomputed" disabled=move || !ui.has_coords.get()>"Precomputed x/y"</option>
+                    </select>
+                </label>
+                <label class="control">
+                    "Neighbours by "
+                    <select
+                        id="metric"
+                        prop:value=move || ui.metric.get()
+                        on:change=move |ev| {
+                            let name = event_target_value(&ev);
+                            if let Some(m) = vecscape_core::knn::Metric::from_name(&name) {
+                                engine::with(|e| e.set_metric(m));
+                                ui.metric.set(name);
+                                ui.selection.set(None);
+                                mark(None);
+                            }
+                        }
+                    >
+                        <option value="cosine">"cosine"</option>
+                        <option value="dot">"dot product"</option>
+                        <option value="l2">"L2 distance"</option>
+                    </select>
+                </label>
+                <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
             </header>
             <Show when=move || ui.error.get().is_some()>
                 <div id="error" class="error" role="alert">
@@ -657,7 +842,8 @@ pub fn App() -> impl IntoView {
                                     </button>
                                     <div class="neighbors-title" data-device=s.device>
                                         {format!(
-                                            "{NEIGHBORS_SHOWN} nearest · cosine, exact on {} · {:.1} ms",
+                                            "{NEIGHBORS_SHOWN} nearest · {}, exact on {} · {:.1} ms",
+                                            s.metric,
                                             if s.device == "webgpu" { "WebGPU" } else { "CPU" },
                                             s.elapsed_ms,
                                         )}
@@ -703,7 +889,12 @@ pub fn App() -> impl IntoView {
             </div>
             <footer id="status" data-backend=move || if ui.use_gpu.get() { "webgpu" } else { "cpu" }>
                 <span class="backend">{move || ui.backend.get()}</span>
-                <span class="summary">{move || ui.summary.get()}</span>
+                <span class="summary">
+                    {move || {
+                        let note = ui.projection_note.get();
+                        if note.is_empty() { ui.summary.get() } else { format!("{} · {note}", ui.summary.get()) }
+                    }}
+                </span>
             </footer>
         </main>
     }

@@ -11,9 +11,10 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// Similarity or distance used to rank rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Metric {
     /// Cosine similarity (higher is nearer).
+    #[default]
     Cosine,
     /// Dot product (higher is nearer).
     Dot,
@@ -22,6 +23,25 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Lower-case name: `cosine`, `dot` or `l2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Cosine => "cosine",
+            Metric::Dot => "dot",
+            Metric::L2 => "l2",
+        }
+    }
+
+    /// The metric called `name` (as [`Metric::name`] writes it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "cosine" => Some(Metric::Cosine),
+            "dot" => Some(Metric::Dot),
+            "l2" => Some(Metric::L2),
+            _ => None,
+        }
+    }
+
     /// True when a larger score means nearer.
     pub fn higher_is_nearer(self) -> bool {
         !matches!(self, Metric::L2)

@@ -152,6 +152,24 @@ impl GpuMatmul {
         Self::decode(&bytes, a.nrows(), b.ncols())
     }
 
+    /// Record and submit `A · B` now; the result is read with [`PendingProduct::finish`]. Lets a
+    /// caller lend `A` only for the submission (e.g. from inside a borrow) and await afterwards.
+    pub fn start(
+        &self,
+        a: ArrayView2<'_, f32>,
+        b: ArrayView2<'_, f32>,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<PendingProduct, GpuError> {
+        let (encoder, readback) = self.encode(a, b, max_chunk_bytes)?;
+        self.ctx.queue.submit([encoder.finish()]);
+        Ok(PendingProduct {
+            ctx: self.ctx.clone(),
+            readback,
+            n: a.nrows(),
+            k: b.ncols(),
+        })
+    }
+
     /// `A · B` (works in the browser).
     pub async fn multiply(
         &self,
@@ -187,5 +205,21 @@ impl GpuMatmul {
     ) -> Result<Array2<f32>, GpuError> {
         let r = projection.dense_matrix();
         self.multiply(x, r.view(), max_chunk_bytes).await
+    }
+}
+
+/// A submitted product, waiting to be read back.
+pub struct PendingProduct {
+    ctx: GpuContext,
+    readback: wgpu::Buffer,
+    n: usize,
+    k: usize,
+}
+
+impl PendingProduct {
+    /// Wait for the GPU and read the `n × k` result.
+    pub async fn finish(self) -> Result<Array2<f32>, GpuError> {
+        let bytes = crate::readback::read_async(&self.ctx, &self.readback).await?;
+        GpuMatmul::decode(&bytes, self.n, self.k)
     }
 }
