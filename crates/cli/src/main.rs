@@ -9,6 +9,8 @@
 //!   `.npy` of shape N×dims.
 //! - `vecscape knn FILE… --query-rows 0,5,9 --k 10 --metric cosine|dot|l2 --format json
 //!   [--quantize int8|int8-dim|binary]` — nearest neighbours of existing rows.
+//! - `vecscape map COORDS.npy --text TEXTS.jsonl [--bandwidth scott|wizmap|N] --out grid.json` —
+//!   the multi-resolution map (keywords per tile per zoom level, density) as WizMap's grid.json.
 //! - `vecscape bench FILE… [--batch Q] [--quantize …]` — timings as JSON.
 
 use anyhow::{bail, Context, Result};
@@ -108,6 +110,34 @@ enum Command {
         /// adapter exists, else the CPU; the choice is printed to stderr.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
+    },
+    /// Build the multi-resolution map of 2-D points (quadtree keywords per zoom level, density)
+    /// and write it as WizMap's grid.json.
+    Map {
+        /// N×2 coordinates (.npy or any vector format with 2 columns), or WizMap's data.ndjson.
+        coords: PathBuf,
+        /// JSON Lines with one text per point (objects, or plain JSON strings).
+        #[arg(long)]
+        text: Option<PathBuf>,
+        /// The field of --text holding the text (default: the first of text, document,
+        /// sentence, … that the first row has).
+        #[arg(long)]
+        text_field: Option<String>,
+        /// Kernel width: scott (per-axis Scott's rule on the layout's spread), wizmap
+        /// (WizMap's absolute n^(-1/6)) or a number in data units.
+        #[arg(long, default_value = "scott")]
+        bandwidth: String,
+        /// Density grid nodes per side.
+        #[arg(long, default_value_t = 200)]
+        grid_size: usize,
+        /// Extra stop words, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        stop_words: Vec<String>,
+        /// The map's name (grid.json's embeddingName).
+        #[arg(long, default_value = "My Embedding")]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Time kNN over the first `--queries` rows as queries, one at a time or in batches; prints
     /// JSON with the first query's ids (and recall@k against exact search when quantised).
@@ -306,6 +336,139 @@ fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
     Ok(())
 }
 
+/// One text per line of a JSON Lines file: a JSON string, or an object's `field` (or the first
+/// of the usual text fields the first object has).
+fn read_texts(path: &Path, field: Option<&str>) -> Result<Vec<String>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: byte {}: not UTF-8 text",
+            path.display(),
+            e.valid_up_to()
+        )
+    })?;
+    let mut field = field.map(str::to_owned);
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: line {}, column {}: not valid JSON: {e}",
+                path.display(),
+                i + 1,
+                e.column()
+            )
+        })?;
+        let s = match &value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Object(o) => {
+                if field.is_none() {
+                    field = vecscape_core::meta::TEXT_FIELDS
+                        .iter()
+                        .find(|f| o.contains_key(**f))
+                        .map(|f| (*f).to_owned());
+                }
+                let Some(f) = field.as_deref() else {
+                    bail!(
+                        "{}: line {}: no text field (tried {}); name one with --text-field",
+                        path.display(),
+                        i + 1,
+                        vecscape_core::meta::TEXT_FIELDS.join(", ")
+                    );
+                };
+                match o.get(f) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                }
+            }
+            _ => bail!(
+                "{}: line {}: expected a JSON string or object",
+                path.display(),
+                i + 1
+            ),
+        };
+        out.push(s);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn map(
+    coords: &Path,
+    text: Option<&Path>,
+    text_field: Option<&str>,
+    bandwidth: &str,
+    grid_size: usize,
+    stop_words: Vec<String>,
+    name: &str,
+    out: &Path,
+    budget: &Budget,
+) -> Result<()> {
+    use vecscape_core::map::{density::Bandwidth, wizmap::GridJson, MapOptions, Stage, Summary};
+    let bandwidth = Bandwidth::parse(bandwidth).context("--bandwidth")?;
+    let ds = read_dataset(&[coords.to_path_buf()], budget)?;
+    let xy = match (&ds.coords, ds.vectors.ncols()) {
+        (Some(c), _) => c.clone(),
+        (None, 2) => ds.vectors.clone(),
+        (None, d) => bail!(
+            "{}: expected N×2 coordinates, found {d} columns; project first with `vecscape project --dims 2`",
+            coords.display()
+        ),
+    };
+    let xs: Vec<f32> = xy.column(0).to_vec();
+    let ys: Vec<f32> = xy.column(1).to_vec();
+    let texts: Vec<String> = match text {
+        Some(path) => read_texts(path, text_field)?,
+        None if ds.meta.text_field.is_some() => ds.meta.text.clone(),
+        None => Vec::new(),
+    };
+    if !texts.is_empty() && texts.len() != xs.len() {
+        bail!(
+            "{}: {} texts for {} points",
+            text.map(|p| p.display().to_string()).unwrap_or_default(),
+            texts.len(),
+            xs.len()
+        );
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let options = MapOptions {
+        grid_size,
+        bandwidth,
+        stop_words,
+        ..MapOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let summary = Summary::build(&xs, &ys, &refs, &options, |stage| {
+        if let Stage::Level { level, done, of } = stage {
+            eprint!("\rlevel {level} ({}/{of})", done + 1);
+        }
+        true
+    })?
+    .context("map building stopped")?;
+    eprintln!();
+    let grid = GridJson::from_summary(&summary, name, xs.len());
+    let json = serde_json::to_vec(&grid)?;
+    std::fs::write(out, json).with_context(|| format!("writing {}", out.display()))?;
+    let tiles: usize = summary.levels.iter().map(|l| l.topics.len()).sum();
+    eprintln!(
+        "{} points: levels {}…{}, {tiles} tiles with keywords, {}×{} density (σ = {:.4}, {:.4}), {} contour levels in {:.2} s → {}",
+        xs.len(),
+        summary.levels.first().map_or(0, |l| l.level),
+        summary.levels.last().map_or(0, |l| l.level),
+        grid_size,
+        grid_size,
+        summary.density.sigma.0,
+        summary.density.sigma.1,
+        summary.contours.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let mut budget = Budget::with_max_rows(cli.max_rows);
@@ -442,6 +605,26 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Map {
+            coords,
+            text,
+            text_field,
+            bandwidth,
+            grid_size,
+            stop_words,
+            name,
+            out,
+        } => map(
+            &coords,
+            text.as_deref(),
+            text_field.as_deref(),
+            &bandwidth,
+            grid_size,
+            stop_words,
+            &name,
+            &out,
+            &budget,
+        ),
         Command::Bench {
             files,
             queries,

@@ -11,6 +11,8 @@
 //! - [`raster`] is the CPU fallback renderer (WASM simd128 with a scalar twin).
 //! - [`spatial`] answers "which point is under the cursor".
 //! - [`palette`] gives category colours.
+//! - [`map`] builds the multi-resolution map: quadtree tiles, keywords per tile, density,
+//!   contours and label placement (and reads/writes WizMap's `grid.json`).
 
 pub mod budget;
 pub mod camera;
@@ -20,6 +22,7 @@ pub mod delimited;
 pub mod jsonl;
 pub mod knn;
 pub mod load;
+pub mod map;
 pub mod meta;
 pub mod npy;
 pub mod palette;

@@ -1,0 +1,315 @@
+//! Keyword summaries of quadtree tiles: tokenise every text once, then for each level count
+//! terms per tile and rank them by TF-IDF where the tiles are the documents (class-based TF-IDF:
+//! a tile's words against the other tiles').
+//!
+//! The weighting is the one WizMap gets from scikit-learn (`CountVectorizer` with English stop
+//! words, then `TfidfTransformer` with smoothed idf and l2 rows) on its tile matrix, which has a
+//! row for every point, most of them empty:
+//!
+//! ```text
+//! idf(t)      = ln((1 + points) / (1 + tiles containing t)) + 1
+//! score(t, T) = count(t, T) · idf(t) / ‖count(·, T) · idf‖₂
+//! ```
+//!
+//! Ties in score go to the term that sorts first, so the summaries are deterministic.
+
+use std::collections::HashMap;
+
+use super::quadtree::Quadtree;
+
+/// The English stop words scikit-learn's `CountVectorizer(stop_words="english")` drops.
+const ENGLISH_STOP_WORDS: &str = include_str!("english_stop_words.txt");
+
+/// How texts become terms.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    stop: std::collections::HashSet<String>,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Self::new(&[])
+    }
+}
+
+impl Tokenizer {
+    /// English stop words plus `extra` (compared lower-cased).
+    pub fn new(extra: &[String]) -> Self {
+        let mut stop: std::collections::HashSet<String> = ENGLISH_STOP_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        stop.extend(extra.iter().map(|w| w.to_lowercase()));
+        Tokenizer { stop }
+    }
+
+    /// Calls `f` with every term of `text`: HTML tags and entities removed, lower-cased, runs of
+    /// two or more word characters (letters, digits, `_`; scikit-learn's `\b\w\w+\b`), stop
+    /// words dropped.
+    pub fn for_each_term(&self, text: &str, mut f: impl FnMut(&str)) {
+        let mut word = String::new();
+        let mut chars = text.chars().peekable();
+        let mut flush = |word: &mut String| {
+            if word.chars().nth(1).is_some() && !self.stop.contains(word.as_str()) {
+                f(word);
+            }
+            word.clear();
+        };
+        while let Some(c) = chars.next() {
+            if c == '<' && starts_tag(chars.peek().copied()) {
+                // An HTML tag: skip to its end (or to the end of the text).
+                flush(&mut word);
+                for c in chars.by_ref() {
+                    if c == '>' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            if c == '&' {
+                // An entity like `&amp;` or `&#39;` is a separator, not a word.
+                let rest: String = chars.clone().take(10).collect();
+                if let Some(end) = rest.find(';') {
+                    let body = &rest[..end];
+                    if !body.is_empty()
+                        && body.chars().all(|c| c.is_ascii_alphanumeric() || c == '#')
+                    {
+                        flush(&mut word);
+                        for _ in 0..=end {
+                            chars.next();
+                        }
+                        continue;
+                    }
+                }
+            }
+            if c.is_alphanumeric() || c == '_' {
+                word.extend(c.to_lowercase());
+            } else {
+                flush(&mut word);
+            }
+        }
+        flush(&mut word);
+    }
+}
+
+fn starts_tag(next: Option<char>) -> bool {
+    matches!(next, Some(c) if c.is_ascii_alphabetic() || c == '/' || c == '!')
+}
+
+/// Every text as term ids, and the vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// Terms, indexed by id (ids are numbered in sorted term order).
+    pub vocabulary: Vec<String>,
+    /// `terms[offsets[row]..offsets[row + 1]]` are row's term ids (with repeats).
+    offsets: Vec<usize>,
+    terms: Vec<u32>,
+}
+
+impl Corpus {
+    /// Tokenise `texts` (one per point).
+    pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>, tokenizer: &Tokenizer) -> Self {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: Vec<String> = Vec::new();
+        let mut offsets = vec![0];
+        let mut terms = Vec::new();
+        for text in texts {
+            tokenizer.for_each_term(text, |term| {
+                let id = match ids.get(term) {
+                    Some(&id) => id,
+                    None => {
+                        let id = vocabulary.len() as u32;
+                        ids.insert(term.to_owned(), id);
+                        vocabulary.push(term.to_owned());
+                        id
+                    }
+                };
+                terms.push(id);
+            });
+            offsets.push(terms.len());
+        }
+        // Renumber in sorted order, so that a lower id is the term that sorts first.
+        let mut sorted: Vec<u32> = (0..vocabulary.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
+        let mut new_id = vec![0u32; vocabulary.len()];
+        for (new, &old) in sorted.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        for t in &mut terms {
+            *t = new_id[*t as usize];
+        }
+        let vocabulary = sorted
+            .iter()
+            .map(|&old| std::mem::take(&mut vocabulary[old as usize]))
+            .collect();
+        Corpus {
+            vocabulary,
+            offsets,
+            terms,
+        }
+    }
+
+    /// Number of texts.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when there are no texts.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row's term ids.
+    pub fn row(&self, row: usize) -> &[u32] {
+        &self.terms[self.offsets[row]..self.offsets[row + 1]]
+    }
+}
+
+/// A tile's top words with their scores, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileTopic {
+    pub ix: u32,
+    pub iy: u32,
+    /// Points in the tile.
+    pub count: usize,
+    /// Up to `top_k` (term, l2-normalised TF-IDF score), best first.
+    pub words: Vec<(String, f32)>,
+}
+
+impl TileTopic {
+    /// The label: the first `n` words joined by `-` (WizMap's topic name).
+    pub fn label(&self, n: usize) -> String {
+        self.words
+            .iter()
+            .take(n)
+            .map(|(w, _)| w.as_str())
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+/// The TF-IDF top `top_k` words of every non-empty tile at `level`, tiles in Morton order.
+pub fn level_topics(tree: &Quadtree, corpus: &Corpus, level: u32, top_k: usize) -> Vec<TileTopic> {
+    let tiles = tree.tiles(level);
+    // Pass 1: term counts per tile (sparse), document frequency over tiles.
+    let mut scratch = vec![0u32; corpus.vocabulary.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut df = vec![0u32; corpus.vocabulary.len()];
+    let mut counts: Vec<Vec<(u32, u32)>> = Vec::with_capacity(tiles.len());
+    for tile in &tiles {
+        for &row in tree.rows(tile) {
+            for &t in corpus.row(row as usize) {
+                if scratch[t as usize] == 0 {
+                    touched.push(t);
+                }
+                scratch[t as usize] += 1;
+            }
+        }
+        let mut tile_counts = Vec::with_capacity(touched.len());
+        for &t in &touched {
+            tile_counts.push((t, scratch[t as usize]));
+            scratch[t as usize] = 0;
+            df[t as usize] += 1;
+        }
+        touched.clear();
+        counts.push(tile_counts);
+    }
+    // Pass 2: score, normalise, keep the best.
+    let n = corpus.len() as f64;
+    let idf: Vec<f64> = df
+        .iter()
+        .map(|&d| ((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0)
+        .collect();
+    tiles
+        .iter()
+        .zip(counts)
+        .map(|(tile, tile_counts)| {
+            let mut scored: Vec<(u32, f64)> = tile_counts
+                .into_iter()
+                .map(|(t, c)| (t, f64::from(c) * idf[t as usize]))
+                .collect();
+            let norm = scored.iter().map(|(_, s)| s * s).sum::<f64>().sqrt();
+            let by_score = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            if scored.len() > top_k {
+                scored.select_nth_unstable_by(top_k, by_score);
+                scored.truncate(top_k);
+            }
+            scored.sort_unstable_by(by_score);
+            TileTopic {
+                ix: tile.ix,
+                iy: tile.iy,
+                count: tile.len(),
+                words: scored
+                    .into_iter()
+                    .map(|(t, s)| (corpus.vocabulary[t as usize].clone(), (s / norm) as f32))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        Tokenizer::default().for_each_term(text, |t| out.push(t.to_owned()));
+        out
+    }
+
+    #[test]
+    fn tokens_as_scikit_learn_counts_them() {
+        // CountVectorizer(stop_words="english").build_analyzer()("The cat's 2 HATS, and a dog_house!")
+        // → ['cat', 'hats', 'dog_house']  ("the", "and", "a" are stop words; "s", "2" too short)
+        assert_eq!(
+            terms("The cat's 2 HATS, and a dog_house!"),
+            ["cat", "hats", "dog_house"]
+        );
+        assert_eq!(terms("Café ÜBER naïve"), ["café", "über", "naïve"]);
+    }
+
+    #[test]
+    fn html_remnants_are_not_words() {
+        assert_eq!(
+            terms("<p>Deep <b>learning</b>&nbsp;models &amp; data</p>"),
+            ["deep", "learning", "models", "data"]
+        );
+        // A lone `<` or `&` is just punctuation.
+        assert_eq!(terms("x < y & yz"), ["yz"]);
+    }
+
+    #[test]
+    fn user_stop_words_are_dropped() {
+        let t = Tokenizer::new(&["Fortune".to_owned()]);
+        let mut out = Vec::new();
+        t.for_each_term("fortune cookie", |w| out.push(w.to_owned()));
+        assert_eq!(out, ["cookie"]);
+    }
+
+    #[test]
+    fn tf_idf_by_hand() {
+        // Extent [0, 4): at level 1 rows 0, 1 share tile (0, 0); row 2 is alone in (1, 1).
+        let xs = [0.5, 1.0, 3.0];
+        let ys = [0.5, 1.0, 3.0];
+        let tree = Quadtree::build(&xs, &ys).unwrap();
+        let texts = ["apple banana", "apple cherry", "banana durian durian"];
+        let corpus = Corpus::build(texts, &Tokenizer::default());
+        assert_eq!(corpus.vocabulary, ["apple", "banana", "cherry", "durian"]);
+        let topics = level_topics(&tree, &corpus, 1, 10);
+        assert_eq!(topics.len(), 2);
+        // n = 3 points; df: apple 1, banana 2, cherry 1, durian 1.
+        let idf = |df: f64| ((1.0 + 3.0) / (1.0 + df)).ln() + 1.0;
+        let t0 = [2.0 * idf(1.0), idf(2.0), idf(1.0)]; // apple, banana, cherry
+        let norm0 = t0.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert_eq!((topics[0].ix, topics[0].iy, topics[0].count), (0, 0, 2));
+        let words: Vec<&str> = topics[0].words.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(words, ["apple", "cherry", "banana"]);
+        assert!((f64::from(topics[0].words[0].1) - t0[0] / norm0).abs() < 1e-6);
+        assert!((f64::from(topics[0].words[1].1) - t0[2] / norm0).abs() < 1e-6);
+        assert!((f64::from(topics[0].words[2].1) - t0[1] / norm0).abs() < 1e-6);
+        assert_eq!(topics[1].label(4), "durian-banana");
+    }
+}

@@ -1,0 +1,231 @@
+//! The multi-resolution map: quadtree tiles over the 2-D layout, keyword summaries per tile per
+//! level, a density grid with contours, and collision-free labels.
+//!
+//! [`Summary::build`] does the whole thing (natively for `vecscape map`, in the page for a
+//! dropped file); [`wizmap`] reads and writes WizMap's `grid.json`.
+
+pub mod density;
+pub mod keywords;
+pub mod labels;
+pub mod quadtree;
+pub mod wizmap;
+
+use density::{Bandwidth, ContourLevel, DensityGrid, GridSpec};
+use keywords::{Corpus, TileTopic, Tokenizer};
+use quadtree::{Domain, Extent, Quadtree};
+
+/// What can go wrong building a map.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    #[error("no points to map")]
+    Empty,
+    #[error("row {row}: coordinate is NaN or infinite")]
+    NotFinite { row: usize },
+    #[error("{what}: expected {expected} rows, found {found}")]
+    Mismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{rows} points is more than a map holds (4 294 967 295)")]
+    TooMany { rows: usize },
+    #[error("bandwidth {0:?}: expected scott, wizmap or a positive number")]
+    BadBandwidth(String),
+    #[error("contours: {0}")]
+    Contour(String),
+    #[error("grid.json: {0}")]
+    GridJson(String),
+}
+
+/// Settings for [`Summary::build`].
+#[derive(Debug, Clone)]
+pub struct MapOptions {
+    /// Nodes per side of the density grid.
+    pub grid_size: usize,
+    pub bandwidth: Bandwidth,
+    /// Number of contour levels.
+    pub contour_levels: usize,
+    /// Words kept per tile.
+    pub top_k: usize,
+    /// The view the levels are chosen for (px) and the tile width to aim at.
+    pub view_px: f64,
+    pub ideal_tile_px: f64,
+    /// The deepest zoom scale the levels must serve.
+    pub max_zoom: f64,
+    /// Extra stop words.
+    pub stop_words: Vec<String>,
+}
+
+impl Default for MapOptions {
+    fn default() -> Self {
+        MapOptions {
+            grid_size: 200,
+            bandwidth: Bandwidth::Scott,
+            contour_levels: 12,
+            top_k: 10,
+            view_px: 1000.0,
+            ideal_tile_px: 35.0,
+            max_zoom: 30.0,
+            stop_words: Vec::new(),
+        }
+    }
+}
+
+/// One level's tiles and their keywords.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelTopics {
+    pub level: u32,
+    pub topics: Vec<TileTopic>,
+}
+
+/// Everything the map draws besides the points.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub extent: Extent,
+    pub domain: Domain,
+    /// Coarse to fine.
+    pub levels: Vec<LevelTopics>,
+    pub density: DensityGrid,
+    pub contours: Vec<ContourLevel>,
+}
+
+/// What [`Summary::build`] has done so far, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    Tree,
+    Tokens,
+    Level { level: u32, done: usize, of: usize },
+    Density,
+    Contours,
+}
+
+impl Summary {
+    /// Build every level's keywords, the density and the contours. `texts` may be empty (no
+    /// keywords then). `progress` is called between stages and returns `false` to stop early
+    /// (then `None` is returned).
+    pub fn build(
+        xs: &[f32],
+        ys: &[f32],
+        texts: &[&str],
+        options: &MapOptions,
+        mut progress: impl FnMut(Stage) -> bool,
+    ) -> Result<Option<Self>, MapError> {
+        if !texts.is_empty() && texts.len() != xs.len() {
+            return Err(MapError::Mismatch {
+                what: "texts",
+                expected: xs.len(),
+                found: texts.len(),
+            });
+        }
+        if !progress(Stage::Tree) {
+            return Ok(None);
+        }
+        let tree = Quadtree::build(xs, ys)?;
+        if !progress(Stage::Tokens) {
+            return Ok(None);
+        }
+        let corpus = Corpus::build(texts.iter().copied(), &Tokenizer::new(&options.stop_words));
+        let (lo, hi) = quadtree::select_levels(
+            &tree.extent,
+            &tree.domain,
+            options.view_px,
+            options.ideal_tile_px,
+            options.max_zoom,
+        );
+        let mut levels = Vec::new();
+        for (done, level) in (lo..=hi).enumerate() {
+            if !progress(Stage::Level {
+                level,
+                done,
+                of: (hi - lo + 1) as usize,
+            }) {
+                return Ok(None);
+            }
+            let topics = if corpus.is_empty() {
+                Vec::new()
+            } else {
+                keywords::level_topics(&tree, &corpus, level, options.top_k)
+            };
+            levels.push(LevelTopics { level, topics });
+        }
+        if !progress(Stage::Density) {
+            return Ok(None);
+        }
+        let spec = GridSpec::padded(&tree.domain, options.grid_size);
+        let density = density::kde_binned(xs, ys, &spec, options.bandwidth)?;
+        if !progress(Stage::Contours) {
+            return Ok(None);
+        }
+        let thresholds = density::thresholds(&density, options.contour_levels);
+        let contours = density::contours(&density, &thresholds)?;
+        Ok(Some(Summary {
+            extent: tree.extent,
+            domain: tree.domain,
+            levels,
+            density,
+            contours,
+        }))
+    }
+
+    /// The level whose tiles are closest to `ideal_px` wide when one world unit is
+    /// `px_per_unit` pixels, among the levels built.
+    pub fn level_for_zoom(&self, px_per_unit: f64, ideal_px: f64) -> Option<&LevelTopics> {
+        let level = quadtree::best_level(self.extent.size * px_per_unit, ideal_px);
+        self.levels.iter().min_by_key(|l| l.level.abs_diff(level))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_clusters_get_their_own_words() {
+        // Two clouds far apart; each one's texts talk about one thing.
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        let mut texts = Vec::new();
+        for i in 0..200 {
+            let t = i as f32 / 200.0;
+            if i % 2 == 0 {
+                xs.push(1.0 + t);
+                ys.push(1.0 + (t * 7.0).fract());
+                texts.push("ocean waves and salty sea water");
+            } else {
+                xs.push(20.0 + t);
+                ys.push(20.0 + (t * 7.0).fract());
+                texts.push("mountain peaks above the rocky valley");
+            }
+        }
+        let summary = Summary::build(&xs, &ys, &texts, &MapOptions::default(), |_| true)
+            .unwrap()
+            .unwrap();
+        assert!(!summary.levels.is_empty());
+        let coarse = &summary.levels[0];
+        let labels: Vec<String> = coarse.topics.iter().map(|t| t.label(4)).collect();
+        assert!(labels.iter().any(|l| l.contains("ocean")), "{labels:?}");
+        assert!(labels.iter().any(|l| l.contains("mountain")), "{labels:?}");
+        assert!(labels
+            .iter()
+            .all(|l| !(l.contains("ocean") && l.contains("mountain"))));
+        assert!(!summary.contours.is_empty());
+        // Stopping early returns nothing.
+        let stopped = Summary::build(&xs, &ys, &texts, &MapOptions::default(), |s| {
+            s == Stage::Tree
+        })
+        .unwrap();
+        assert!(stopped.is_none());
+    }
+
+    #[test]
+    fn texts_must_match_points() {
+        let r = Summary::build(
+            &[0.0, 1.0],
+            &[0.0, 1.0],
+            &["a"],
+            &MapOptions::default(),
+            |_| true,
+        );
+        assert!(matches!(r, Err(MapError::Mismatch { what: "texts", .. })));
+    }
+}
