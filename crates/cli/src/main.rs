@@ -354,8 +354,12 @@ fn read_texts(path: &Path, field: Option<&str>) -> Result<Vec<String>> {
             continue;
         }
         let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
             anyhow::anyhow!(
-                "{}: line {}, column {}: not valid JSON: {e}",
+                "{}: line {}, column {}: not valid JSON: {message}",
                 path.display(),
                 i + 1,
                 e.column()

@@ -342,3 +342,115 @@ fn project_on_the_gpu_matches_the_cpu() {
     ]);
     assert!(!run.status.success());
 }
+
+#[test]
+fn map_writes_a_wizmap_grid_and_refuses_bad_input() {
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two clusters with their own words.
+    let mut coords = Vec::new();
+    let mut texts = String::new();
+    for i in 0..400 {
+        let t = (i as f32 * 0.618).fract();
+        if i % 2 == 0 {
+            coords.extend([1.0 + t, 1.0 + (t * 7.0).fract()]);
+            texts.push_str("{\"text\": \"ocean waves and salty sea water\"}\n");
+        } else {
+            coords.extend([9.0 + t, 9.0 + (t * 7.0).fract()]);
+            texts.push_str("{\"text\": \"mountain peaks above the rocky <b>valley</b>\"}\n");
+        }
+    }
+    let npy = dir.join("xy.npy");
+    let matrix = ndarray::Array2::from_shape_vec((400, 2), coords).unwrap();
+    let bytes = vecscape_core::npy::write_npy_f32(&matrix);
+    std::fs::write(&npy, bytes).unwrap();
+    let jsonl = dir.join("texts.jsonl");
+    std::fs::write(&jsonl, &texts).unwrap();
+    let out = dir.join("grid.json");
+    let run = vecscape(&[
+        "map",
+        npy.to_str().unwrap(),
+        "--text",
+        jsonl.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let grid: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(grid["grid"].as_array().unwrap().len(), 200);
+    assert_eq!(
+        grid["topic"]["extent"],
+        serde_json::json!([[1.0, 1.0], [17.0, 17.0]])
+    );
+    let data = grid["topic"]["data"].as_object().unwrap();
+    let coarse = data
+        .keys()
+        .map(|k| k.parse::<u32>().unwrap())
+        .min()
+        .unwrap();
+    let names: Vec<&str> = data[&coarse.to_string()]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[2].as_str().unwrap())
+        .collect();
+    assert!(names.iter().any(|n| n.contains("ocean")), "{names:?}");
+    assert!(names.iter().any(|n| n.contains("valley")), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains('<') && !n.split('-').any(|w| w == "b")),
+        "{names:?}"
+    );
+
+    // Bad input: each names the file and the place.
+    let bad_bw = vecscape(&[
+        "map",
+        npy.to_str().unwrap(),
+        "--bandwidth",
+        "wide",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!bad_bw.status.success());
+    assert!(String::from_utf8_lossy(&bad_bw.stderr)
+        .contains("bandwidth \"wide\": expected scott, wizmap or a positive number"));
+    let short = dir.join("short.jsonl");
+    std::fs::write(&short, "{\"text\": \"one\"}\n").unwrap();
+    let run = vecscape(&[
+        "map",
+        npy.to_str().unwrap(),
+        "--text",
+        short.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("short.jsonl: 1 texts for 400 points"));
+    let broken = dir.join("broken.jsonl");
+    std::fs::write(&broken, "{\"text\": \"one\"}\n{\"text\": nope}\n").unwrap();
+    let run = vecscape(&[
+        "map",
+        npy.to_str().unwrap(),
+        "--text",
+        broken.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("broken.jsonl: line 2, column 11: not valid JSON: expected ident\n"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let wide = format!("{FIXTURES}/pca_input.npy");
+    let run = vecscape(&["map", &wide, "--out", out.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("expected N×2 coordinates"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
