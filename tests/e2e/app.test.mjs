@@ -64,6 +64,11 @@ for (const cfg of CONFIGS) {
     before(async () => {
       browser = await launch({ webgpu: cfg.webgpu });
       page = await openApp(browser, server.url + cfg.query);
+      // The pixel checks below look at points on a plain background: the map's own layers
+      // (density bands, contour lines, labels) are tested on their own, then switched off.
+      await page.waitForSelector('#app[data-map=ready]', { timeout: 60_000 });
+      await page.locator('#layer-contours').uncheck();
+      await page.locator('#layer-labels').uncheck();
     });
     after(async () => { await browser?.close(); });
 
@@ -227,6 +232,83 @@ for (const cfg of CONFIGS) {
       scores.forEach((s, i) => assert.ok(Math.abs(Number(s) - expected[i][0]) < 1e-3 * Math.max(1, expected[i][0]), `${s} vs ${expected[i][0]}`));
       await panel.locator('.dismiss').click();
       await page.selectOption('#metric', 'cosine');
+    });
+
+    test('the map: keyword labels that never overlap, a finer level when zoomed, layer toggles', async () => {
+      const words = new Set(meta.flatMap((m) => m.text.toLowerCase().match(/[\p{L}\p{N}_]{2,}/gu) ?? []));
+      await page.locator('#layer-labels').check();
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 3);
+      const labels = () => page.locator('#labels .map-label').evaluateAll((els) => els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { text: e.textContent, html: e.innerHTML, level: Number(e.dataset.level), box: [r.left, r.top, r.right, r.bottom] };
+      }));
+      const first = await labels();
+      assert.ok(first.length <= 24, `${first.length} labels, more than the slider allows`);
+      const level0 = Number(await page.locator('#labels').getAttribute('data-level'));
+      for (const l of first) {
+        assert.equal(l.level, level0);
+        assert.match(l.text, /^[\p{L}\p{N}_]+(-[\p{L}\p{N}_]+){0,3}$/u, 'up to 4 words joined by -');
+        for (const w of l.text.split('-')) assert.ok(words.has(w), `"${w}" is not a word of the texts`);
+        assert.equal(l.html, l.text, 'labels are text, not markup');
+      }
+      for (let i = 0; i < first.length; i++) {
+        for (let j = i + 1; j < first.length; j++) {
+          const [a, b] = [first[i].box, first[j].box];
+          assert.ok(!(a[0] < b[2] - 0.5 && b[0] < a[2] - 0.5 && a[1] < b[3] - 0.5 && b[1] < a[3] - 0.5),
+            `"${first[i].text}" overlaps "${first[j].text}"`);
+        }
+      }
+      // The slider limits how many are placed.
+      await page.locator('#label-count').fill('3');
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length <= 3);
+      await page.locator('#label-count').fill('24');
+      // Zooming in about the centre moves to a finer quadtree level with other labels.
+      const box = await page.locator('#map').boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      for (let i = 0; i < 8; i++) {
+        await page.mouse.wheel(0, -400);
+        if (Number(await page.locator('#labels').getAttribute('data-level')) > level0) break;
+      }
+      await page.waitForFunction((l0) => Number(document.querySelector('#labels').dataset.level) > l0, level0);
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 0);
+      const zoomed = await labels();
+      assert.ok(zoomed.every((l) => l.level > level0), 'labels of the finer level');
+      await page.locator('button', { hasText: 'Reset view' }).click();
+      await page.waitForFunction((l0) => Number(document.querySelector('#labels').dataset.level) === l0, level0);
+      // The tile grid follows the level's tiles.
+      await page.locator('#layer-grid').check();
+      await page.locator('#tile-grid').waitFor();
+      const size = await page.locator('#tile-grid').evaluate((e) => e.style.backgroundSize);
+      assert.match(size, /^\d+(\.\d+)?px \d+(\.\d+)?px$/);
+      await page.locator('#layer-grid').uncheck();
+      await page.waitForFunction(() => !document.querySelector('#tile-grid'));
+      // Density bands and contour lines: with points and labels hidden, the map is tinted where
+      // the data is dense and plain without the contour layer.
+      await page.locator('#layer-labels').uncheck();
+      await page.locator('#layer-points').uncheck();
+      await page.locator('#layer-contours').check();
+      const tinted = async (debug = false) => {
+        const pixels = await mapPixels(page);
+        let n = 0;
+        // Not the outermost rows and columns: the screenshot may take in a border there.
+        for (let y = 4; y < pixels.height - 4; y += 9) {
+          for (let x = 4; x < pixels.width - 4; x += 9) {
+            if (differsFromBackground(pixels.at(x, y), 6)) {
+              n++;
+              if (debug && process.env.DEBUG_PIXELS) console.log('tinted', x, y, pixels.at(x, y));
+            }
+          }
+        }
+        return n;
+      };
+      const withContours = await tinted();
+      await mapPixels(page, `contours-${cfg.name}.png`);
+      await page.locator('#layer-contours').uncheck();
+      const without = await tinted(true);
+      assert.ok(withContours > 300, `only ${withContours} sampled pixels tinted by the density`);
+      assert.equal(without, 0, 'nothing drawn with every layer off');
+      await page.locator('#layer-points').check();
+      assert.match(await page.locator('#status').innerText(), /map: levels \d+–\d+, 12 contours in \d+ ms/);
     });
 
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {

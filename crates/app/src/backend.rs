@@ -3,13 +3,26 @@
 //! canvas's 2D context). A canvas that has had a WebGPU context cannot take a 2D one, hence two.
 
 use vecscape_core::camera::{Camera, Viewport};
+use vecscape_core::map::layer::DensityLayer;
 use vecscape_core::palette::Rgba;
 use vecscape_core::raster::{self, Frame, PointStyle};
-use vecscape_gpu::{GpuContext, PointRenderer};
+use vecscape_gpu::density::DensityStyle;
+use vecscape_gpu::{DensityRenderer, GpuContext, PointRenderer};
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::HtmlCanvasElement;
 
 pub const BACKGROUND: Rgba = [250, 250, 247, 255];
+/// Density bands: this colour, the densest band at this alpha (0–255).
+pub const BAND_FILL: Rgba = [88, 112, 176, 110];
+/// Contour lines.
+pub const CONTOUR_LINE: Rgba = [60, 78, 130, 210];
+
+/// Which map layers are drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layers {
+    pub points: bool,
+    pub contours: bool,
+}
 
 /// What one frame shows.
 pub struct FrameInput<'a> {
@@ -18,6 +31,7 @@ pub struct FrameInput<'a> {
     pub ys: &'a [f32],
     pub colors: &'a [Rgba],
     pub style: PointStyle,
+    pub layers: Layers,
 }
 
 pub struct GpuBackend {
@@ -26,12 +40,14 @@ pub struct GpuBackend {
     ctx: GpuContext,
     config: wgpu::SurfaceConfiguration,
     points: PointRenderer,
+    density: DensityRenderer,
 }
 
 pub struct CpuBackend {
     canvas: HtmlCanvasElement,
     ctx2d: web_sys::CanvasRenderingContext2d,
     frame: Frame,
+    density: Option<DensityLayer>,
 }
 
 pub enum Backend {
@@ -67,12 +83,14 @@ impl GpuBackend {
         config.view_formats = vec![];
         surface.configure(&ctx.device, &config);
         let points = PointRenderer::new(&ctx.device, config.format);
+        let density = DensityRenderer::new(&ctx.device, config.format);
         Ok(Self {
             canvas,
             surface,
             ctx,
             config,
             points,
+            density,
         })
     }
 }
@@ -90,6 +108,7 @@ impl CpuBackend {
             canvas,
             ctx2d,
             frame: Frame::new(viewport.width_px, viewport.height_px),
+            density: None,
         })
     }
 }
@@ -168,6 +187,14 @@ impl Backend {
         }
     }
 
+    /// The density layer (bands and contour lines); `None` removes it.
+    pub fn set_density(&mut self, layer: Option<&DensityLayer>) {
+        match self {
+            Backend::Gpu(g) => g.density.set_layer(&g.ctx.device, layer),
+            Backend::Cpu(c) => c.density = layer.cloned(),
+        }
+    }
+
     /// Draw one frame.
     pub fn draw(&mut self, input: &FrameInput<'_>) -> Result<(), String> {
         let viewport = self.viewport();
@@ -189,34 +216,75 @@ impl Backend {
                     .device
                     .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
                 let bg = BACKGROUND.map(|c| f64::from(c) / 255.0);
+                let background = wgpu::Color {
+                    r: bg[0],
+                    g: bg[1],
+                    b: bg[2],
+                    a: 1.0,
+                };
+                let contours = input.layers.contours && g.density.has_layer();
+                if contours {
+                    g.density.draw(
+                        &g.ctx.queue,
+                        &mut encoder,
+                        &view,
+                        input.camera,
+                        viewport,
+                        DensityStyle {
+                            fill: BAND_FILL,
+                            line: CONTOUR_LINE,
+                            show_fill: true,
+                            show_lines: true,
+                        },
+                        background,
+                    );
+                }
+                let style = if input.layers.points {
+                    input.style
+                } else {
+                    PointStyle {
+                        alpha: 0,
+                        ..input.style
+                    }
+                };
                 g.points.draw(
                     &g.ctx.queue,
                     &mut encoder,
                     &view,
                     input.camera,
                     viewport,
-                    input.style,
-                    wgpu::Color {
-                        r: bg[0],
-                        g: bg[1],
-                        b: bg[2],
-                        a: 1.0,
-                    },
+                    style,
+                    (!contours).then_some(background),
                 );
                 g.ctx.queue.submit([encoder.finish()]);
                 g.ctx.queue.present(texture);
                 Ok(())
             }
             Backend::Cpu(c) => {
-                raster::render_points(
-                    &mut c.frame,
-                    input.camera,
-                    input.xs,
-                    input.ys,
-                    input.colors,
-                    input.style,
-                    BACKGROUND,
-                );
+                (raster::ACTIVE.clear)(&mut c.frame.pixels, BACKGROUND);
+                if let (true, Some(layer)) = (input.layers.contours, &c.density) {
+                    let fill = [BAND_FILL[0], BAND_FILL[1], BAND_FILL[2], 255];
+                    raster::fill_bands(&mut c.frame, input.camera, layer, fill, BAND_FILL[3]);
+                    let line = [CONTOUR_LINE[0], CONTOUR_LINE[1], CONTOUR_LINE[2], 255];
+                    raster::draw_segments(
+                        &mut c.frame,
+                        input.camera,
+                        &layer.segments,
+                        line,
+                        CONTOUR_LINE[3],
+                    );
+                }
+                if input.layers.points {
+                    raster::draw_points_with(
+                        &raster::ACTIVE,
+                        &mut c.frame,
+                        input.camera,
+                        input.xs,
+                        input.ys,
+                        input.colors,
+                        input.style,
+                    );
+                }
                 let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
                     Clamped(&c.frame.pixels),
                     c.frame.width,

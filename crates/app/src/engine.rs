@@ -1,13 +1,17 @@
 //! State that stays outside the reactive graph: the render backend, the loaded scene (vectors,
 //! projection, colours, hover index) and the camera. Accessed through [`with`] on the UI thread.
 
-use crate::backend::{Backend, FrameInput};
+use crate::backend::{Backend, FrameInput, Layers};
 use leptos::prelude::{GetUntracked, Set};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use vecscape_core::camera::{Bounds, Camera, Viewport};
 use vecscape_core::dataset::Dataset;
 use vecscape_core::knn::{FlatIndex, Metric};
+use vecscape_core::map::labels::{self, Candidate, Side};
+use vecscape_core::map::layer::DensityLayer;
+use vecscape_core::map::Summary;
 use vecscape_core::palette::{category_color, Rgba, UNCATEGORISED};
 use vecscape_core::pca::{Pca, PcaSolver};
 use vecscape_core::raster::PointStyle;
@@ -81,7 +85,86 @@ pub struct Engine {
     pub marker: Option<leptos::prelude::RwSignal<Option<[f32; 2]>>>,
     /// The metric neighbour search ranks by.
     pub metric: Metric,
+    /// The map's summaries for the current layout, once built.
+    pub map: Option<MapView>,
+    /// Bumped whenever the layout changes, so a summary built for an old one is dropped.
+    pub map_generation: u64,
+    pub layers: MapLayers,
+    /// Where the view shows labels and the tile grid, updated after every frame.
+    pub overlay: Option<leptos::prelude::RwSignal<Overlay>>,
+    /// Width of a label's text in CSS px (the page measures with its font).
+    pub measure: Option<MeasureText>,
 }
+
+/// Width of a text in CSS px.
+pub type MeasureText = Box<dyn Fn(&str) -> f32>;
+
+/// A built map and what the labels looked like last frame.
+pub struct MapView {
+    pub summary: Summary,
+    pub layer: DensityLayer,
+    sides: HashMap<u64, Side>,
+    widths: HashMap<String, f32>,
+}
+
+impl MapView {
+    pub fn new(summary: Summary) -> Self {
+        let layer = DensityLayer::new(&summary.density, &summary.contours);
+        MapView {
+            summary,
+            layer,
+            sides: HashMap::new(),
+            widths: HashMap::new(),
+        }
+    }
+}
+
+/// Layer toggles and the label budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapLayers {
+    pub points: bool,
+    pub contours: bool,
+    pub grid: bool,
+    pub labels: bool,
+    pub max_labels: usize,
+}
+
+impl Default for MapLayers {
+    fn default() -> Self {
+        MapLayers {
+            points: true,
+            contours: true,
+            grid: false,
+            labels: true,
+            max_labels: 24,
+        }
+    }
+}
+
+/// A label on screen (CSS px, top-left of its box).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelView {
+    pub id: u64,
+    pub text: String,
+    pub level: u32,
+    pub left: f32,
+    pub top: f32,
+}
+
+/// What the HTML overlay shows over the canvas.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Overlay {
+    pub labels: Vec<LabelView>,
+    /// The label level shown.
+    pub level: Option<u32>,
+    /// Tile grid: tile width and the position of a tile corner (CSS px).
+    pub grid: Option<(f32, [f32; 2])>,
+}
+
+/// Labels name tiles about this wide on screen (CSS px).
+pub const LABEL_TILE_CSS_PX: f64 = 160.0;
+/// Label line height (CSS px), as in the stylesheet.
+pub const LABEL_HEIGHT_CSS_PX: f32 = 16.0;
 
 thread_local! {
     static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
@@ -105,6 +188,7 @@ impl Engine {
     pub fn install(&mut self, scene: Scene) {
         self.gpu_index = None;
         self.selected = None;
+        self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
@@ -150,6 +234,10 @@ impl Engine {
         if xs.len() != scene.xs.len() || ys.len() != scene.ys.len() {
             return;
         }
+        self.clear_map();
+        let Some(scene) = &mut self.scene else {
+            return;
+        };
         scene.grid = GridIndex::build(&xs, &ys, 4);
         scene.bounds = Bounds::of_points(&xs, &ys);
         scene.xs = xs;
@@ -159,6 +247,103 @@ impl Engine {
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
         }
         self.reset_view();
+    }
+
+    /// A new layout: forget the summary built for the old one.
+    pub fn clear_map(&mut self) {
+        self.map = None;
+        self.map_generation += 1;
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(None);
+        }
+    }
+
+    /// Show a built map.
+    pub fn set_map(&mut self, map: MapView) {
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(Some(&map.layer));
+        }
+        self.map = Some(map);
+    }
+
+    /// Labels and tile grid for the current view.
+    fn overlay(&mut self) -> Overlay {
+        let (Some(map), Some(camera), Some(viewport)) = (
+            self.map.as_mut(),
+            self.camera,
+            self.backend.as_ref().map(Backend::viewport),
+        ) else {
+            return Overlay::default();
+        };
+        let dpr = device_pixel_ratio();
+        let px_per_unit = f64::from(camera.px_per_world / dpr);
+        let Some(level) = map.summary.level_for_zoom(px_per_unit, LABEL_TILE_CSS_PX) else {
+            return Overlay::default();
+        };
+        let extent = map.summary.extent;
+        let tile_world = extent.size / f64::from(1u32 << level.level);
+        let css = |world: [f32; 2]| {
+            let p = camera.screen_from_world(viewport, world);
+            [p[0] / dpr, p[1] / dpr]
+        };
+        let grid = self.layers.grid.then(|| {
+            let corner = css([extent.x0 as f32, extent.y0 as f32]);
+            ((tile_world * px_per_unit) as f32, corner)
+        });
+        if !self.layers.labels {
+            return Overlay {
+                labels: Vec::new(),
+                level: Some(level.level),
+                grid,
+            };
+        }
+        let view = [
+            viewport.width_px as f32 / dpr,
+            viewport.height_px as f32 / dpr,
+        ];
+        let measure = self.measure.as_deref();
+        let mut candidates = Vec::new();
+        let mut texts: HashMap<u64, String> = HashMap::new();
+        for t in &level.topics {
+            let b = extent.tile_box(level.level, t.ix, t.iy);
+            let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+            let anchor = css([cx as f32, cy as f32]);
+            if anchor[0] < 0.0 || anchor[1] < 0.0 || anchor[0] > view[0] || anchor[1] > view[1] {
+                continue;
+            }
+            let text = t.label(4);
+            if text.is_empty() {
+                continue;
+            }
+            let width = *map
+                .widths
+                .entry(text.clone())
+                .or_insert_with(|| measure.map_or(text.chars().count() as f32 * 7.0, |m| m(&text)));
+            let id = (u64::from(level.level) << 48) | (u64::from(t.ix) << 24) | u64::from(t.iy);
+            candidates.push(Candidate {
+                id,
+                anchor,
+                size: [width + 8.0, LABEL_HEIGHT_CSS_PX],
+                priority: map.layer.sample(cx as f32, cy as f32),
+            });
+            texts.insert(id, text);
+        }
+        let placed = labels::place(&candidates, &map.sides, self.layers.max_labels, view);
+        map.sides = placed.iter().map(|p| (p.id, p.side)).collect();
+        Overlay {
+            labels: placed
+                .into_iter()
+                .map(|p| LabelView {
+                    id: p.id,
+                    text: texts.remove(&p.id).unwrap_or_default(),
+                    level: level.level,
+                    left: p.rect[0],
+                    top: p.rect[1],
+                })
+                .collect(),
+            level: Some(level.level),
+            grid,
+        }
     }
 
     /// Fit the whole scene in the viewport.
@@ -292,6 +477,10 @@ impl Engine {
                 radius_px: POINT_RADIUS_CSS_PX * device_pixel_ratio(),
                 alpha: 200,
             },
+            layers: Layers {
+                points: self.layers.points,
+                contours: self.layers.contours,
+            },
         })
     }
 }
@@ -303,10 +492,15 @@ pub fn request_redraw() {
         return;
     }
     leptos::prelude::request_animation_frame(|| {
-        let (result, marker, at) = with(|e| {
+        let (result, marker, at, overlay, shown) = with(|e| {
             e.redraw_pending = false;
-            (e.draw(), e.marker, e.selected_css())
+            (e.draw(), e.marker, e.selected_css(), e.overlay, e.overlay())
         });
+        if let Some(overlay) = overlay {
+            if overlay.get_untracked() != shown {
+                overlay.set(shown);
+            }
+        }
         // Set outside the borrow: the view may read the engine when the signal changes.
         if let Some(marker) = marker {
             if marker.get_untracked() != at {

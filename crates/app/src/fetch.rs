@@ -119,3 +119,38 @@ pub fn query_param(name: &str) -> Option<String> {
         .ok()?
         .get(name)
 }
+
+/// The whole body of `url` (small files such as WizMap's `grid.json`).
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| js_error(url, e))?
+        .dyn_into()
+        .map_err(|e| js_error(url, e))?;
+    if !response.ok() {
+        return Err(format!(
+            "{url}: HTTP {} {}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| js_error(url, e))?)
+        .await
+        .map_err(|e| js_error(url, e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The whole of a picked file.
+pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| js_error(&file.name(), e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// True for a file that should be read as WizMap's `grid.json` (a `.json` named like one).
+pub fn is_grid_json(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.ends_with(".json") && lower.contains("grid")
+}

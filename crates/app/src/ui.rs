@@ -89,6 +89,13 @@ struct Ui {
     hover: RwSignal<Option<Hover>>,
     selection: RwSignal<Option<Selection>>,
     marker: RwSignal<Option<[f32; 2]>>,
+    /// Building the map summaries: fraction done.
+    map_progress: RwSignal<Option<f64>>,
+    /// What the map build did ("map: levels 5–10, 12 contours in 230 ms") or why it failed.
+    map_note: RwSignal<String>,
+    /// Labels and tile grid over the canvas.
+    overlay: RwSignal<engine::Overlay>,
+    layers: RwSignal<engine::MapLayers>,
 }
 
 /// Mark `row` on the map (or nothing) and redraw.
@@ -298,6 +305,7 @@ async fn reproject(ui: Ui, method: String) {
             ui.hover.set(None);
             ui.projection_note.set(note);
             ui.projection.set(method);
+            spawn_local(build_map(ui));
         }
         Err(e) => ui.error.set(Some(e)),
     }
@@ -324,8 +332,20 @@ fn loading(ui: Ui, p: &vecscape_core::load::Progress) {
 
 /// Join loaded files, project and show them; on any error keep the current scene and show the
 /// message.
-async fn show_dataset(ui: Ui, parts: Vec<Loaded>) -> Result<(), String> {
+async fn show_dataset(
+    ui: Ui,
+    parts: Vec<Loaded>,
+    grid: Option<(String, vecscape_core::map::wizmap::GridJson)>,
+) -> Result<(), String> {
     let dataset = Dataset::assemble(parts, &budget()).map_err(|e| e.to_string())?;
+    // WizMap's precomputed topics and density, shown as they are.
+    let given_map = match grid {
+        Some((name, grid)) => Some(
+            grid.to_summary(vecscape_core::map::MapOptions::default().contour_levels)
+                .map_err(|e| format!("{name}: {e}"))?,
+        ),
+        None => None,
+    };
     let projection = if dataset.coords.is_some() {
         "precomputed x/y".to_owned()
     } else {
@@ -372,8 +392,104 @@ async fn show_dataset(ui: Ui, parts: Vec<Loaded>) -> Result<(), String> {
         thousands(rows)
     ));
     ui.projection_note.set(projected);
+    match given_map {
+        Some(summary) => {
+            let note = format!(
+                "map: {} levels from grid.json (WizMap's topics and density)",
+                summary.levels.len()
+            );
+            engine::with(|e| e.set_map(engine::MapView::new(summary)));
+            engine::request_redraw();
+            ui.map_progress.set(None);
+            ui.map_note.set(note);
+        }
+        None => spawn_local(build_map(ui)),
+    }
     Ok(())
 }
+
+/// Build the map's summaries (keywords per tile per level, density, contours) for the layout
+/// shown, one stage at a time with a yield to the browser between stages and a progress bar.
+/// A new layout while building abandons the old build.
+async fn build_map(ui: Ui) {
+    use vecscape_core::map::{MapOptions, SummaryBuilder};
+    let Some((generation, xs, ys, texts)) = engine::with(|e| {
+        let scene = e.scene.as_ref()?;
+        let meta = &scene.dataset.meta;
+        let texts = if meta.text_field.is_some() {
+            meta.text.clone()
+        } else {
+            Vec::new()
+        };
+        Some((e.map_generation, scene.xs.clone(), scene.ys.clone(), texts))
+    }) else {
+        return;
+    };
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let started = now_ms();
+    let mut builder = match SummaryBuilder::new(&xs, &ys, &refs, MapOptions::default()) {
+        Ok(b) => b,
+        Err(e) => {
+            ui.map_note.set(format!("no map: {e}"));
+            return;
+        }
+    };
+    ui.map_note.set(String::new());
+    loop {
+        ui.map_progress.set(Some(builder.fraction()));
+        yield_to_browser().await;
+        if engine::with(|e| e.map_generation) != generation {
+            return;
+        }
+        match builder.step() {
+            Ok(None) => {}
+            Ok(Some(summary)) => {
+                let levels = match (summary.levels.first(), summary.levels.last()) {
+                    (Some(a), Some(b)) => format!("levels {}–{}", a.level, b.level),
+                    _ => "no levels".to_owned(),
+                };
+                let note = format!(
+                    "map: {levels}, {} contours in {:.0} ms",
+                    summary.contours.len(),
+                    now_ms() - started
+                );
+                engine::with(|e| e.set_map(engine::MapView::new(summary)));
+                engine::request_redraw();
+                ui.map_progress.set(None);
+                ui.map_note.set(note);
+                return;
+            }
+            Err(e) => {
+                ui.map_progress.set(None);
+                ui.map_note.set(format!("no map: {e}"));
+                return;
+            }
+        }
+    }
+}
+
+/// Measures label text with the page's label font (a 2D canvas's `measureText`).
+fn label_measure() -> Option<engine::MeasureText> {
+    let document = web_sys::window()?.document()?;
+    let canvas = document
+        .create_element("canvas")
+        .ok()?
+        .dyn_into::<web_sys::HtmlCanvasElement>()
+        .ok()?;
+    let ctx = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .ok()?;
+    ctx.set_font(LABEL_FONT);
+    Some(Box::new(move |text: &str| {
+        ctx.measure_text(text)
+            .map_or(text.chars().count() as f32 * 7.0, |m| m.width() as f32)
+    }))
+}
+
+/// The labels' font, as in the stylesheet's `.map-label`.
+const LABEL_FONT: &str = "600 12px system-ui, sans-serif";
 
 /// The last path segment of a URL, for messages ("…/vectors.npy?x=1" → "vectors.npy").
 fn file_name(url: &str) -> String {
@@ -445,7 +561,19 @@ async fn start(
             }
         }
     }
-    let result = show_dataset(ui, parts).await;
+    let grid = match fetch::query_param("grid") {
+        Some(url) => match fetch::fetch_bytes(&url).await.and_then(|bytes| {
+            vecscape_core::map::wizmap::GridJson::parse(&bytes).map_err(|e| format!("{url}: {e}"))
+        }) {
+            Ok(grid) => Some((url, grid)),
+            Err(e) => {
+                ui.error.set(Some(e));
+                None
+            }
+        },
+        None => None,
+    };
+    let result = show_dataset(ui, parts, grid).await;
     ui.progress.set(None);
     match result {
         Ok(()) => ui.phase.set(Phase::Ready),
@@ -461,7 +589,7 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let unknown: Vec<String> = files
         .iter()
         .map(|f| f.name())
-        .filter(|n| Format::of(n) == Format::Unknown)
+        .filter(|n| Format::of(n) == Format::Unknown && !fetch::is_grid_json(n))
         .collect();
     if !unknown.is_empty() {
         ui.error.set(Some(format!(
@@ -475,10 +603,19 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let result = async {
         let budget = budget();
         let mut parts = Vec::with_capacity(files.len());
+        let mut grid = None;
         for file in &files {
+            let name = file.name();
+            if fetch::is_grid_json(&name) {
+                let bytes = fetch::file_bytes(file).await?;
+                let parsed = vecscape_core::map::wizmap::GridJson::parse(&bytes)
+                    .map_err(|e| format!("{name}: {e}"))?;
+                grid = Some((name, parsed));
+                continue;
+            }
             parts.push(fetch::read_file_into(file, &budget, |p| loading(ui, p)).await?);
         }
-        show_dataset(ui, parts).await
+        show_dataset(ui, parts, grid).await
     }
     .await;
     ui.progress.set(None);
@@ -567,6 +704,39 @@ fn local_point(ev: &web_sys::MouseEvent) -> [f32; 2] {
     ]
 }
 
+/// Change the layer settings and redraw.
+fn set_layers(ui: Ui, change: impl FnOnce(&mut engine::MapLayers)) {
+    let mut layers = ui.layers.get_untracked();
+    change(&mut layers);
+    ui.layers.set(layers);
+    engine::with(|e| e.layers = layers);
+    engine::request_redraw();
+}
+
+/// A checkbox for one map layer.
+fn layer_toggle(
+    ui: Ui,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&engine::MapLayers) -> bool,
+    set: fn(&mut engine::MapLayers, bool),
+) -> impl IntoView {
+    view! {
+        <label class="toggle">
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || get(&ui.layers.get())
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    set_layers(ui, |l| set(l, on));
+                }
+            />
+            {label}
+        </label>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let ui = Ui {
@@ -583,8 +753,16 @@ pub fn App() -> impl IntoView {
         hover: RwSignal::new(None),
         selection: RwSignal::new(None),
         marker: RwSignal::new(None),
+        map_progress: RwSignal::new(None),
+        map_note: RwSignal::new(String::new()),
+        overlay: RwSignal::new(engine::Overlay::default()),
+        layers: RwSignal::new(engine::MapLayers::default()),
     };
-    engine::with(|e| e.marker = Some(ui.marker));
+    engine::with(|e| {
+        e.marker = Some(ui.marker);
+        e.overlay = Some(ui.overlay);
+        e.measure = label_measure();
+    });
     // Where the primary pointer went down, to tell a click from a drag.
     let press = StoredValue::new(None::<[f32; 2]>);
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
@@ -724,7 +902,11 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
-        <main id="app" data-state=move || ui.phase.get().as_str()>
+        <main
+            id="app"
+            data-state=move || ui.phase.get().as_str()
+            data-map=move || if ui.map_progress.get().is_some() { "building" } else if ui.map_note.get().starts_with("map:") { "ready" } else { "none" }
+        >
             <header class="toolbar">
                 <h1>"vecscape"</h1>
                 <label class="button">
@@ -768,6 +950,28 @@ pub fn App() -> impl IntoView {
                         <option value="l2">"L2 distance"</option>
                     </select>
                 </label>
+                <fieldset class="layers">
+                    {layer_toggle(ui, "layer-contours", "Contours", |l| l.contours, |l, v| l.contours = v)}
+                    {layer_toggle(ui, "layer-points", "Points", |l| l.points, |l, v| l.points = v)}
+                    {layer_toggle(ui, "layer-grid", "Tile grid", |l| l.grid, |l, v| l.grid = v)}
+                    {layer_toggle(ui, "layer-labels", "Labels", |l| l.labels, |l, v| l.labels = v)}
+                    <label class="control">
+                        "Labels "
+                        <input
+                            id="label-count"
+                            type="range"
+                            min="0"
+                            max="150"
+                            prop:value=move || ui.layers.get().max_labels.to_string()
+                            on:input=move |ev| {
+                                if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                    set_layers(ui, |l| l.max_labels = n);
+                                }
+                            }
+                        />
+                        <span class="label-count">{move || ui.layers.get().max_labels}</span>
+                    </label>
+                </fieldset>
                 <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
             </header>
             <Show when=move || ui.error.get().is_some()>
@@ -790,6 +994,45 @@ pub fn App() -> impl IntoView {
             >
                 <canvas id="map-gpu" node_ref=gpu_canvas class:inactive=move || !ui.use_gpu.get()></canvas>
                 <canvas id="map-cpu" node_ref=cpu_canvas class:inactive=move || ui.use_gpu.get()></canvas>
+                {move || {
+                    ui.overlay
+                        .get()
+                        .grid
+                        .map(|(tile, corner)| {
+                            view! {
+                                <div
+                                    id="tile-grid"
+                                    class="tile-grid"
+                                    style:background-size=format!("{tile}px {tile}px")
+                                    style:background-position=format!("{}px {}px", corner[0], corner[1])
+                                ></div>
+                            }
+                        })
+                }}
+                <div id="labels" class="labels" data-level=move || ui.overlay.get().level.map(|l| l.to_string())>
+                    <For
+                        each=move || ui.overlay.get().labels
+                        key=|l| (l.id, l.left.to_bits(), l.top.to_bits())
+                        children=move |l| {
+                            view! {
+                                <span
+                                    class="map-label"
+                                    data-level=l.level.to_string()
+                                    style:left=format!("{}px", l.left)
+                                    style:top=format!("{}px", l.top)
+                                >
+                                    {l.text}
+                                </span>
+                            }
+                        }
+                    />
+                </div>
+                <Show when=move || ui.map_progress.get().is_some()>
+                    <div id="map-progress" class="map-progress">
+                        "Building map "
+                        <progress max="1" value=move || ui.map_progress.get().unwrap_or(0.0).to_string()></progress>
+                    </div>
+                </Show>
                 <Show when=move || ui.progress.get().is_some()>
                     <div id="progress" class="progress">
                         <div>{move || ui.progress.get().map(|p| p.what).unwrap_or_default()}</div>
@@ -891,8 +1134,13 @@ pub fn App() -> impl IntoView {
                 <span class="backend">{move || ui.backend.get()}</span>
                 <span class="summary">
                     {move || {
-                        let note = ui.projection_note.get();
-                        if note.is_empty() { ui.summary.get() } else { format!("{} · {note}", ui.summary.get()) }
+                        let mut line = ui.summary.get();
+                        for note in [ui.projection_note.get(), ui.map_note.get()] {
+                            if !note.is_empty() {
+                                line = format!("{line} · {note}");
+                            }
+                        }
+                        line
                     }}
                 </span>
             </footer>

@@ -144,6 +144,19 @@ pub fn render_points_with(
     background: Rgba,
 ) {
     (kernels.clear)(&mut frame.pixels, background);
+    draw_points_with(kernels, frame, camera, xs, ys, colors, style);
+}
+
+/// Draw the points over what the frame already holds (e.g. density bands).
+pub fn draw_points_with(
+    kernels: &Kernels,
+    frame: &mut Frame,
+    camera: &Camera,
+    xs: &[f32],
+    ys: &[f32],
+    colors: &[Rgba],
+    style: PointStyle,
+) {
     let n = xs.len().min(ys.len()).min(colors.len());
     if n == 0 || frame.width == 0 || frame.height == 0 {
         return;
@@ -194,6 +207,89 @@ pub fn render_points_with(
             let start = (y as usize * w as usize + x0 as usize) * 4;
             let end = (y as usize * w as usize + x1 as usize + 1) * 4;
             (kernels.blend_span)(&mut frame.pixels[start..end], src, style.alpha);
+        }
+    }
+}
+
+/// Tint every pixel by the density band under it: band `b` of `layer.levels` blends `color` at
+/// `max_alpha · b / levels` (pixels below the first contour stay as they are).
+pub fn fill_bands(
+    frame: &mut Frame,
+    camera: &Camera,
+    layer: &crate::map::layer::DensityLayer,
+    color: Rgba,
+    max_alpha: u8,
+) {
+    if layer.levels == 0 || layer.size < 2 {
+        return;
+    }
+    let viewport = frame.viewport();
+    let w = frame.width as usize;
+    let alphas: Vec<u8> = (0..=layer.levels)
+        .map(|b| (u32::from(max_alpha) * b / layer.levels) as u8)
+        .collect();
+    let src = [color[0], color[1], color[2], 255];
+    let x_world: Vec<f32> = (0..w)
+        .map(|x| camera.world_from_screen(viewport, [x as f32 + 0.5, 0.0])[0])
+        .collect();
+    for y in 0..frame.height as usize {
+        let wy = camera.world_from_screen(viewport, [0.0, y as f32 + 0.5])[1];
+        let row = &mut frame.pixels[y * w * 4..(y + 1) * w * 4];
+        // Runs of one band are blended as a span.
+        let mut x = 0;
+        while x < w {
+            let band = layer.band(layer.sample(x_world[x], wy));
+            let mut end = x + 1;
+            while end < w && layer.band(layer.sample(x_world[end], wy)) == band {
+                end += 1;
+            }
+            if band > 0 {
+                (ACTIVE.blend_span)(&mut row[x * 4..end * 4], src, alphas[band as usize]);
+            }
+            x = end;
+        }
+    }
+}
+
+/// Draw world-space segments `[x0, y0, x1, y1]` one pixel wide (a DDA stepping along the
+/// longer axis), blending `color` at `alpha`.
+pub fn draw_segments(
+    frame: &mut Frame,
+    camera: &Camera,
+    segments: &[[f32; 4]],
+    color: Rgba,
+    alpha: u8,
+) {
+    let viewport = frame.viewport();
+    let (w, h) = (frame.width as i64, frame.height as i64);
+    let src = [color[0], color[1], color[2], 255];
+    for s in segments {
+        let a = camera.screen_from_world(viewport, [s[0], s[1]]);
+        let b = camera.screen_from_world(viewport, [s[2], s[3]]);
+        if !(a[0].is_finite() && a[1].is_finite() && b[0].is_finite() && b[1].is_finite()) {
+            continue;
+        }
+        // Skip segments wholly off screen.
+        if (a[0] < 0.0 && b[0] < 0.0)
+            || (a[1] < 0.0 && b[1] < 0.0)
+            || (a[0] >= w as f32 && b[0] >= w as f32)
+            || (a[1] >= h as f32 && b[1] >= h as f32)
+        {
+            continue;
+        }
+        let steps = (b[0] - a[0])
+            .abs()
+            .max((b[1] - a[1]).abs())
+            .ceil()
+            .clamp(1.0, 1e5) as i64;
+        for k in 0..steps {
+            let t = k as f32 / steps as f32;
+            let x = (a[0] + (b[0] - a[0]) * t).floor() as i64;
+            let y = (a[1] + (b[1] - a[1]) * t).floor() as i64;
+            if x >= 0 && y >= 0 && x < w && y < h {
+                let i = ((y * w + x) * 4) as usize;
+                (ACTIVE.blend_span)(&mut frame.pixels[i..i + 4], src, alpha);
+            }
         }
     }
 }

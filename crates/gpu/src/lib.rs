@@ -1,10 +1,11 @@
 //! vecscape's GPU layer over `wgpu`: device set-up and the map's render pipelines.
 //! WGSL lives in `shaders/`, one file per pipeline stage; [`types`] mirrors the structs they read.
 //! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]). Render:
-//! points ([`points`]).
+//! points ([`points`]), density bands and contour lines ([`density`]).
 //! Works natively (Vulkan, e.g. Mesa lavapipe in tests) and in the browser (WebGPU).
 
 pub mod context;
+pub mod density;
 pub mod dispatch;
 pub mod knn;
 pub mod matmul;
@@ -14,6 +15,7 @@ pub mod readback;
 pub mod types;
 
 pub use context::{GpuContext, GpuError};
+pub use density::DensityRenderer;
 pub use knn::GpuFlatIndex;
 pub use matmul::GpuMatmul;
 pub use points::PointRenderer;
@@ -23,6 +25,7 @@ pub use points::PointRenderer;
 pub fn shaders() -> Vec<(&'static str, String)> {
     vec![
         ("points.wgsl", points::SHADER.to_owned()),
+        ("density.wgsl", density::SHADER.to_owned()),
         ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
         ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
         ("matmul_tiled.wgsl", matmul::MATMUL.to_owned()),

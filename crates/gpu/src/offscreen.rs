@@ -21,6 +21,26 @@ pub fn render_points_to_frame(
     style: PointStyle,
     background: wgpu::Color,
 ) -> Result<Frame, GpuError> {
+    render_to_frame(ctx, viewport, |encoder, view| {
+        renderer.draw(
+            &ctx.queue,
+            encoder,
+            view,
+            camera,
+            viewport,
+            style,
+            Some(background),
+        );
+    })
+}
+
+/// Let `record` draw into a new `viewport`-sized texture (it must clear it) and read it back.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn render_to_frame(
+    ctx: &GpuContext,
+    viewport: Viewport,
+    record: impl FnOnce(&mut wgpu::CommandEncoder, &wgpu::TextureView),
+) -> Result<Frame, GpuError> {
     let (width, height) = (viewport.width_px.max(1), viewport.height_px.max(1));
     let texture = ctx.device.create_texture(&wgpu::TextureDescriptor {
         label: Some("offscreen"),
@@ -48,15 +68,7 @@ pub fn render_points_to_frame(
     let mut encoder = ctx
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    renderer.draw(
-        &ctx.queue,
-        &mut encoder,
-        &view,
-        camera,
-        viewport,
-        style,
-        background,
-    );
+    record(&mut encoder, &view);
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {

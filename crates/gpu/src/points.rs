@@ -138,7 +138,8 @@ impl PointRenderer {
         self.count
     }
 
-    /// Record a pass that clears `target` to `background` (linear RGBA 0–1) and draws the points.
+    /// Record a pass that draws the points, first clearing `target` to `background` (RGBA 0–1)
+    /// or, with `None`, over what it holds.
     #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &self,
@@ -148,7 +149,7 @@ impl PointRenderer {
         camera: &Camera,
         viewport: Viewport,
         style: PointStyle,
-        background: wgpu::Color,
+        background: Option<wgpu::Color>,
     ) {
         let (clip_scale, clip_offset) = camera.clip_from_world(viewport);
         let uniform = PointsUniform {
@@ -166,7 +167,7 @@ impl PointRenderer {
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(background),
+                    load: background.map_or(wgpu::LoadOp::Load, wgpu::LoadOp::Clear),
                     store: wgpu::StoreOp::Store,
                 },
             })],

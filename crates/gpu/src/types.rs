@@ -24,6 +24,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::KnnParams>(), 48);
         assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
         assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
+        // Five vec2<f32> + two u32 = 48 bytes, then two vec4<f32> at 16-byte offsets: 80.
+        assert_eq!(std::mem::size_of::<super::DensityUniform>(), 80);
     }
 }
 
@@ -63,4 +65,19 @@ pub struct MatmulParams {
     pub d: u32,
     pub k: u32,
     pub tiles_x: u32,
+}
+
+/// Keep in sync with `DensityUniform` in shaders/density.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct DensityUniform {
+    pub clip_scale: [f32; 2],
+    pub clip_offset: [f32; 2],
+    pub viewport_px: [f32; 2],
+    pub origin: [f32; 2],
+    pub step: [f32; 2],
+    pub size: u32,
+    pub levels: u32,
+    pub fill: [f32; 4],
+    pub line: [f32; 4],
 }

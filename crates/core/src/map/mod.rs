@@ -7,6 +7,7 @@
 pub mod density;
 pub mod keywords;
 pub mod labels;
+pub mod layer;
 pub mod quadtree;
 pub mod wizmap;
 
@@ -101,7 +102,7 @@ pub enum Stage {
 
 impl Summary {
     /// Build every level's keywords, the density and the contours. `texts` may be empty (no
-    /// keywords then). `progress` is called between stages and returns `false` to stop early
+    /// keywords then). `progress` is called before each stage and returns `false` to stop early
     /// (then `None` is returned).
     pub fn build(
         xs: &[f32],
@@ -110,61 +111,15 @@ impl Summary {
         options: &MapOptions,
         mut progress: impl FnMut(Stage) -> bool,
     ) -> Result<Option<Self>, MapError> {
-        if !texts.is_empty() && texts.len() != xs.len() {
-            return Err(MapError::Mismatch {
-                what: "texts",
-                expected: xs.len(),
-                found: texts.len(),
-            });
-        }
-        if !progress(Stage::Tree) {
-            return Ok(None);
-        }
-        let tree = Quadtree::build(xs, ys)?;
-        if !progress(Stage::Tokens) {
-            return Ok(None);
-        }
-        let corpus = Corpus::build(texts.iter().copied(), &Tokenizer::new(&options.stop_words));
-        let (lo, hi) = quadtree::select_levels(
-            &tree.extent,
-            &tree.domain,
-            options.view_px,
-            options.ideal_tile_px,
-            options.max_zoom,
-        );
-        let mut levels = Vec::new();
-        for (done, level) in (lo..=hi).enumerate() {
-            if !progress(Stage::Level {
-                level,
-                done,
-                of: (hi - lo + 1) as usize,
-            }) {
+        let mut builder = SummaryBuilder::new(xs, ys, texts, options.clone())?;
+        loop {
+            if !progress(builder.stage()) {
                 return Ok(None);
             }
-            let topics = if corpus.is_empty() {
-                Vec::new()
-            } else {
-                keywords::level_topics(&tree, &corpus, level, options.top_k)
-            };
-            levels.push(LevelTopics { level, topics });
+            if let Some(summary) = builder.step()? {
+                return Ok(Some(summary));
+            }
         }
-        if !progress(Stage::Density) {
-            return Ok(None);
-        }
-        let spec = GridSpec::padded(&tree.domain, options.grid_size);
-        let density = density::kde_binned(xs, ys, &spec, options.bandwidth)?;
-        if !progress(Stage::Contours) {
-            return Ok(None);
-        }
-        let thresholds = density::thresholds(&density, options.contour_levels);
-        let contours = density::contours(&density, &thresholds)?;
-        Ok(Some(Summary {
-            extent: tree.extent,
-            domain: tree.domain,
-            levels,
-            density,
-            contours,
-        }))
     }
 
     /// The level whose tiles are closest to `ideal_px` wide when one world unit is
@@ -172,6 +127,143 @@ impl Summary {
     pub fn level_for_zoom(&self, px_per_unit: f64, ideal_px: f64) -> Option<&LevelTopics> {
         let level = quadtree::best_level(self.extent.size * px_per_unit, ideal_px);
         self.levels.iter().min_by_key(|l| l.level.abs_diff(level))
+    }
+}
+
+/// [`Summary::build`] one stage at a time, so a page can yield to the browser between stages
+/// (each level's keywords are one stage).
+pub struct SummaryBuilder<'a> {
+    xs: &'a [f32],
+    ys: &'a [f32],
+    texts: Vec<&'a str>,
+    options: MapOptions,
+    stage: Stage,
+    tree: Option<Quadtree>,
+    corpus: Corpus,
+    range: (u32, u32),
+    levels: Vec<LevelTopics>,
+    density: Option<DensityGrid>,
+}
+
+impl<'a> SummaryBuilder<'a> {
+    /// Check the inputs; nothing is computed yet.
+    pub fn new(
+        xs: &'a [f32],
+        ys: &'a [f32],
+        texts: &[&'a str],
+        options: MapOptions,
+    ) -> Result<Self, MapError> {
+        if !texts.is_empty() && texts.len() != xs.len() {
+            return Err(MapError::Mismatch {
+                what: "texts",
+                expected: xs.len(),
+                found: texts.len(),
+            });
+        }
+        Domain::of(xs, ys)?;
+        Ok(SummaryBuilder {
+            xs,
+            ys,
+            texts: texts.to_vec(),
+            options,
+            stage: Stage::Tree,
+            tree: None,
+            corpus: Corpus::default(),
+            range: (0, 0),
+            levels: Vec::new(),
+            density: None,
+        })
+    }
+
+    /// The stage the next [`SummaryBuilder::step`] runs.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// Fraction done, 0…1 (for a progress bar).
+    pub fn fraction(&self) -> f64 {
+        let levels = f64::from(self.range.1.saturating_sub(self.range.0) + 1);
+        let total = levels + 4.0;
+        match self.stage {
+            Stage::Tree => 0.0,
+            Stage::Tokens => 1.0 / total,
+            Stage::Level { done, .. } => (2.0 + done as f64) / total,
+            Stage::Density => (2.0 + levels) / total,
+            Stage::Contours => (3.0 + levels) / total,
+        }
+    }
+
+    /// Run one stage; the summary once the last is done.
+    pub fn step(&mut self) -> Result<Option<Summary>, MapError> {
+        match self.stage {
+            Stage::Tree => {
+                let tree = Quadtree::build(self.xs, self.ys)?;
+                self.range = quadtree::select_levels(
+                    &tree.extent,
+                    &tree.domain,
+                    self.options.view_px,
+                    self.options.ideal_tile_px,
+                    self.options.max_zoom,
+                );
+                self.tree = Some(tree);
+                self.stage = Stage::Tokens;
+            }
+            Stage::Tokens => {
+                self.corpus = Corpus::build(
+                    self.texts.iter().copied(),
+                    &Tokenizer::new(&self.options.stop_words),
+                );
+                self.stage = Stage::Level {
+                    level: self.range.0,
+                    done: 0,
+                    of: (self.range.1 - self.range.0 + 1) as usize,
+                };
+            }
+            Stage::Level { level, done, of } => {
+                let tree = self.tree.as_ref().ok_or(MapError::Empty)?;
+                let topics = if self.corpus.is_empty() {
+                    Vec::new()
+                } else {
+                    keywords::level_topics(tree, &self.corpus, level, self.options.top_k)
+                };
+                self.levels.push(LevelTopics { level, topics });
+                self.stage = if level < self.range.1 {
+                    Stage::Level {
+                        level: level + 1,
+                        done: done + 1,
+                        of,
+                    }
+                } else {
+                    Stage::Density
+                };
+            }
+            Stage::Density => {
+                let tree = self.tree.as_ref().ok_or(MapError::Empty)?;
+                let spec = GridSpec::padded(&tree.domain, self.options.grid_size);
+                self.density = Some(density::kde_binned(
+                    self.xs,
+                    self.ys,
+                    &spec,
+                    self.options.bandwidth,
+                )?);
+                self.stage = Stage::Contours;
+            }
+            Stage::Contours => {
+                let (Some(tree), Some(density)) = (self.tree.take(), self.density.take()) else {
+                    return Err(MapError::Empty);
+                };
+                let thresholds = density::thresholds(&density, self.options.contour_levels);
+                let contours = density::contours(&density, &thresholds)?;
+                return Ok(Some(Summary {
+                    extent: tree.extent,
+                    domain: tree.domain,
+                    levels: std::mem::take(&mut self.levels),
+                    density,
+                    contours,
+                }));
+            }
+        }
+        Ok(None)
     }
 }
 
