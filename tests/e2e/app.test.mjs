@@ -308,7 +308,9 @@ for (const cfg of CONFIGS) {
       assert.ok(withContours > 300, `only ${withContours} sampled pixels tinted by the density`);
       assert.equal(without, 0, 'nothing drawn with every layer off');
       await page.locator('#layer-points').check();
-      assert.match(await page.locator('#status').innerText(), /map: levels \d+–\d+, 12 contours in \d+ ms/);
+      const device = cfg.backend === 'webgpu' ? 'WebGPU' : 'CPU';
+      assert.match(await page.locator('#status').innerText(),
+        new RegExp(`map: levels \\d+–\\d+, 12 contours \\(density on ${device}\\) in \\d+ ms`));
     });
 
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {
@@ -474,6 +476,7 @@ describe('every format the core reads opens in the page', () => {
   });
 
   test('a header claiming 10^12 values is refused before allocating; the map stays', async () => {
+    await page.waitForSelector('#app[data-map=ready]', { timeout: 30_000 });
     const before = await status();
     let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }";
     header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';

@@ -435,11 +435,32 @@ async fn build_map(ui: Ui) {
         }
     };
     ui.map_note.set(String::new());
+    let mut density_device = "CPU";
     loop {
         ui.map_progress.set(Some(builder.fraction()));
         yield_to_browser().await;
         if engine::with(|e| e.map_generation) != generation {
             return;
+        }
+        // The density on WebGPU when it is live (splat + separable blur), else on the CPU.
+        if let Some((spec, sigma)) = builder.density_request() {
+            let pending = engine::with(|e| {
+                let ctx = e.gpu_context()?;
+                vecscape_gpu::GpuKde::new(&ctx)
+                    .start(&xs, &ys, &spec, sigma)
+                    .map_err(|err| log::warn!("density falls back to the CPU: {err}"))
+                    .ok()
+            });
+            if let Some(pending) = pending {
+                match pending.finish().await {
+                    Ok(grid) => {
+                        builder.provide_density(grid);
+                        density_device = "WebGPU";
+                        continue;
+                    }
+                    Err(err) => log::warn!("density falls back to the CPU: {err}"),
+                }
+            }
         }
         match builder.step() {
             Ok(None) => {}
@@ -449,7 +470,7 @@ async fn build_map(ui: Ui) {
                     _ => "no levels".to_owned(),
                 };
                 let note = format!(
-                    "map: {levels}, {} contours in {:.0} ms",
+                    "map: {levels}, {} contours (density on {density_device}) in {:.0} ms",
                     summary.contours.len(),
                     now_ms() - started
                 );

@@ -1,12 +1,14 @@
 //! vecscape's GPU layer over `wgpu`: device set-up and the map's render pipelines.
 //! WGSL lives in `shaders/`, one file per pipeline stage; [`types`] mirrors the structs they read.
-//! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]). Render:
+//! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]),
+//! kernel density for the map ([`kde`]). Render:
 //! points ([`points`]), density bands and contour lines ([`density`]).
 //! Works natively (Vulkan, e.g. Mesa lavapipe in tests) and in the browser (WebGPU).
 
 pub mod context;
 pub mod density;
 pub mod dispatch;
+pub mod kde;
 pub mod knn;
 pub mod matmul;
 pub mod offscreen;
@@ -16,6 +18,7 @@ pub mod types;
 
 pub use context::{GpuContext, GpuError};
 pub use density::DensityRenderer;
+pub use kde::GpuKde;
 pub use knn::GpuFlatIndex;
 pub use matmul::GpuMatmul;
 pub use points::PointRenderer;
@@ -29,6 +32,9 @@ pub fn shaders() -> Vec<(&'static str, String)> {
         ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
         ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
         ("matmul_tiled.wgsl", matmul::MATMUL.to_owned()),
+        ("kde_splat.wgsl", kde::SPLAT.to_owned()),
+        ("kde_blur.wgsl", kde::BLUR_X.to_owned()),
+        ("kde_blur_y.wgsl", kde::BLUR_Y.to_owned()),
     ]
 }
 

@@ -26,6 +26,9 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
         // Five vec2<f32> + two u32 = 48 bytes, then two vec4<f32> at 16-byte offsets: 80.
         assert_eq!(std::mem::size_of::<super::DensityUniform>(), 80);
+        // Two vec2<f32> + four u32 = 32; four u32 = 16.
+        assert_eq!(std::mem::size_of::<super::SplatParams>(), 32);
+        assert_eq!(std::mem::size_of::<super::BlurParams>(), 16);
     }
 }
 
@@ -80,4 +83,26 @@ pub struct DensityUniform {
     pub levels: u32,
     pub fill: [f32; 4],
     pub line: [f32; 4],
+}
+
+/// Keep in sync with `SplatParams` in shaders/kde_splat.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct SplatParams {
+    pub origin: [f32; 2],
+    pub inv_step: [f32; 2],
+    pub n_points: u32,
+    pub size: u32,
+    pub row_threads: u32,
+    pub _pad: u32,
+}
+
+/// Keep in sync with `BlurParams` in shaders/kde_blur.wgsl and kde_blur_y.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct BlurParams {
+    pub size: u32,
+    pub radius: u32,
+    pub row_threads: u32,
+    pub _pad: u32,
 }

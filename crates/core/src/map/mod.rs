@@ -193,6 +193,26 @@ impl<'a> SummaryBuilder<'a> {
         }
     }
 
+    /// At the density stage: the grid and kernel widths, so the density can be computed
+    /// elsewhere (the GPU) and handed back with [`SummaryBuilder::provide_density`].
+    pub fn density_request(&self) -> Option<(GridSpec, (f64, f64))> {
+        if self.stage != Stage::Density {
+            return None;
+        }
+        let tree = self.tree.as_ref()?;
+        let spec = GridSpec::padded(&tree.domain, self.options.grid_size);
+        Some((spec, self.options.bandwidth.sigma(self.xs, self.ys)))
+    }
+
+    /// The density computed elsewhere for [`SummaryBuilder::density_request`]; the next step
+    /// draws the contours.
+    pub fn provide_density(&mut self, density: DensityGrid) {
+        if self.stage == Stage::Density {
+            self.density = Some(density);
+            self.stage = Stage::Contours;
+        }
+    }
+
     /// Run one stage; the summary once the last is done.
     pub fn step(&mut self) -> Result<Option<Summary>, MapError> {
         match self.stage {
