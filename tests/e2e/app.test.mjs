@@ -275,6 +275,19 @@ for (const cfg of CONFIGS) {
       assert.ok(zoomed.every((l) => l.level > level0), 'labels of the finer level');
       await page.locator('button', { hasText: 'Reset view' }).click();
       await page.waitForFunction((l0) => Number(document.querySelector('#labels').dataset.level) === l0, level0);
+      // The summaries export as WizMap's grid.json.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('#export-grid').click(),
+      ]);
+      const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+      assert.equal(download.suggestedFilename(), 'grid.json');
+      assert.equal(exported.grid.length, 200);
+      assert.equal(exported.totalPointSize, meta.length);
+      const levels = Object.keys(exported.topic.data).map(Number);
+      assert.ok(levels.includes(level0), `exported levels ${levels}`);
+      const exportedNames = new Set(exported.topic.data[level0].map((t) => t[2]));
+      for (const l of first) assert.ok(exportedNames.has(l.text), `"${l.text}" not in the export`);
       // The tile grid follows the level's tiles.
       await page.locator('#layer-grid').check();
       await page.locator('#tile-grid').waitFor();
@@ -473,6 +486,56 @@ describe('every format the core reads opens in the page', () => {
     assert.ok(Math.abs(p[1][1] - p[0][1]) < 1, 'east is level with the origin');
     assert.ok(p[2][1] < p[0][1] - 50, 'north is above the origin');
     assert.ok(Math.abs(p[4][0] - (p[0][0] + p[1][0]) / 2) < 1, 'the middle is halfway');
+  });
+
+  test("WizMap's data.ndjson + grid.json: its own topics and density are shown, as text", async () => {
+    const rows = [];
+    for (let i = 0; i < 40; i++) rows.push([1 + (i % 7) * 0.3, 1 + Math.floor(i / 7) * 0.3, `south-west ${i}`]);
+    for (let i = 0; i < 40; i++) rows.push([8 + (i % 7) * 0.3, 8 + Math.floor(i / 7) * 0.3, `north-east ${i}`]);
+    const n = 30;
+    const grid = [];
+    for (let j = 0; j < n; j++) {
+      const row = [];
+      for (let i = 0; i < n; i++) {
+        const [x, y] = [-1 + (12 * i) / (n - 1), -1 + (12 * j) / (n - 1)];
+        row.push(Math.exp(-((x - 2) ** 2 + (y - 2) ** 2) / 2) + Math.exp(-((x - 9) ** 2 + (y - 9) ** 2) / 2));
+      }
+      grid.push(row);
+    }
+    const topic = {
+      extent: [[0, 0], [16, 16]],
+      range: [1, 1, 9.8, 9.8],
+      data: {
+        2: [[2, 2, 'given-topic-<b>bold</b>'], [10, 10, 'other-corner']],
+        3: [[3, 3, 'given-topic-<b>bold</b>'], [9, 9, 'other-corner']],
+        4: [[1.5, 1.5, 'given-topic-<b>bold</b>'], [8.5, 8.5, 'other-corner']],
+      },
+    };
+    const gridJson = { grid, xRange: [-1, 11], yRange: [-1, 11], padded: true, sampleSize: 80, totalPointSize: 80, topic, embeddingName: 'test' };
+    await page.setInputFiles('#file-input', [
+      { name: 'data.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) },
+      { name: 'grid.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(gridJson)) },
+    ]);
+    await waitStatus("map: 3 levels from grid.json (WizMap's topics and density)");
+    await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 0);
+    const texts = await page.locator('#labels .map-label').allTextContents();
+    assert.ok(texts.includes('given-topic-<b>bold</b>'), `labels: ${texts}`);
+    assert.equal(await page.locator('#labels b').count(), 0, 'markup in a topic is not HTML');
+    // The given density is drawn: the bands tint the map near the first bump.
+    const p = await screenPositions(page);
+    const pixels = await mapPixels(page);
+    const [x, y] = [p[24][0] + 6, p[24][1] + 6];
+    assert.ok(differsFromBackground(pixels.at(x, y), 6), `no band at ${x},${y}: ${pixels.at(x, y)}`);
+    // A broken grid.json names itself and the place; the map stays.
+    await page.setInputFiles('#file-input', [
+      { name: 'data.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) },
+      { name: 'grid.json', mimeType: 'application/json', buffer: Buffer.from('{"grid": [[1, 2], [3]], "xRange": [0, 1], "yRange": [0, 1], "topic": {"extent": [[0, 0], [1, 1]], "data": {}}}') },
+    ]);
+    const error = page.locator('#error');
+    await error.waitFor({ timeout: 10_000 });
+    assert.match(await error.innerText(), /grid\.json: grid row 1: expected 2 values \(a square grid\), found 1/);
+    assert.match(await status(), /map: 3 levels from grid\.json/);
+    await page.locator('#error .dismiss').click();
   });
 
   test('a header claiming 10^12 values is refused before allocating; the map stays', async () => {

@@ -489,6 +489,45 @@ async fn build_map(ui: Ui) {
     }
 }
 
+/// Offer the map's summaries as WizMap's `grid.json` (a download).
+fn export_grid_json() -> Result<(), String> {
+    let json = engine::with(|e| {
+        let map = e.map.as_ref()?;
+        let scene = e.scene.as_ref()?;
+        let grid = vecscape_core::map::wizmap::GridJson::from_summary(
+            &map.summary,
+            &scene.dataset.name,
+            scene.xs.len(),
+        );
+        Some(serde_json::to_string(&grid))
+    })
+    .ok_or("no map to export yet")?
+    .map_err(|e| e.to_string())?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(&json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not an anchor")?;
+    a.set_href(&url);
+    a.set_download("grid.json");
+    a.click();
+    // The download has started by the time this runs.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
 /// Measures label text with the page's label font (a 2D canvas's `measureText`).
 fn label_measure() -> Option<engine::MeasureText> {
     let document = web_sys::window()?.document()?;
@@ -993,6 +1032,17 @@ pub fn App() -> impl IntoView {
                         <span class="label-count">{move || ui.layers.get().max_labels}</span>
                     </label>
                 </fieldset>
+                <button
+                    id="export-grid"
+                    disabled=move || !ui.map_note.get().starts_with("map:")
+                    on:click=move |_| {
+                        if let Err(e) = export_grid_json() {
+                            ui.error.set(Some(format!("export: {e}")));
+                        }
+                    }
+                >
+                    "Export grid.json"
+                </button>
                 <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
             </header>
             <Show when=move || ui.error.get().is_some()>

@@ -34,7 +34,7 @@ pub enum MapError {
     BadBandwidth(String),
     #[error("contours: {0}")]
     Contour(String),
-    #[error("grid.json: {0}")]
+    #[error("{0}")]
     GridJson(String),
 }
 
