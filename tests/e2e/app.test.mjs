@@ -69,6 +69,7 @@ for (const cfg of CONFIGS) {
       await page.waitForSelector('#app[data-map=ready]', { timeout: 60_000 });
       await page.locator('#layer-contours').uncheck();
       await page.locator('#layer-labels').uncheck();
+      await page.locator('#layer-legend').uncheck();
     });
     after(async () => { await browser?.close(); });
 
@@ -326,6 +327,59 @@ for (const cfg of CONFIGS) {
         new RegExp(`map: levels \\d+–\\d+, 12 contours \\(density on ${device}\\) in \\d+ ms`));
     });
 
+    test('colour by a field: the legend lists categories, a click hides one, a numeric field gets a scale', async () => {
+      await page.locator('#layer-legend').check();
+      const legend = page.locator('#legend');
+      await legend.waitFor();
+      assert.equal(await legend.getAttribute('data-field'), 'label');
+      assert.equal(await page.locator('#color-by').inputValue(), 'cat:label');
+      // Entries: the most frequent categories first, with their counts from the data.
+      const counts = new Map();
+      for (const m of meta) counts.set(m.label, (counts.get(m.label) ?? 0) + 1);
+      const entries = await legend.locator('.legend-entry').evaluateAll((els) => els.map((e) => ({
+        name: e.querySelector('.name').textContent, count: Number(e.querySelector('.count').textContent.replace(/,/g, '')),
+      })));
+      const expected = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
+      assert.equal(entries.length, Math.min(40, counts.size));
+      entries.forEach((e, i) => assert.equal(e.count, counts.get(e.name), e.name));
+      assert.equal(entries[0].count, expected[0][1]);
+      // Hide the largest category: its points vanish from the map, the others stay.
+      await page.locator('#layer-legend').uncheck();
+      const positions = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const big = entries[0].name;
+      const isolated = (want) => {
+        const rows = positions.map((_, i) => i).filter((i) => (meta[i].label === big) === want);
+        return rows.find((i) => {
+          const [x, y] = positions[i];
+          if (x < 20 || y < 20 || x > box.width - 20 || y > box.height - 20) return false;
+          return !positions.some(([px, py], j) => j !== i && Math.hypot(px - x, py - y) < 10);
+        });
+      };
+      const hiddenRow = isolated(true);
+      const keptRow = isolated(false);
+      assert.ok(hiddenRow !== undefined && keptRow !== undefined, 'no isolated points to look at');
+      await page.locator('#layer-legend').check();
+      await page.locator(`#legend .legend-entry:has(.name:text-is("${big}"))`).click();
+      await page.waitForSelector('#legend .legend-entry.off');
+      await page.locator('#layer-legend').uncheck();
+      await page.waitForFunction(() => !document.querySelector('#legend'));
+      const pixels = await mapPixels(page);
+      const at = (row) => pixels.at(positions[row][0], positions[row][1]);
+      assert.ok(!differsFromBackground(at(hiddenRow), 6), `hidden row ${hiddenRow} still drawn: ${at(hiddenRow)}`);
+      assert.ok(differsFromBackground(at(keptRow)), `row ${keptRow} vanished`);
+      // Show it again.
+      await page.locator('#layer-legend').check();
+      await page.locator(`#legend .legend-entry:has(.name:text-is("${big}"))`).click();
+      await page.waitForFunction(() => !document.querySelector('#legend .legend-entry.off'));
+      // One colour: no legend.
+      await page.selectOption('#color-by', 'none');
+      await page.waitForFunction(() => !document.querySelector('#legend'));
+      await page.selectOption('#color-by', 'cat:label');
+      await legend.waitFor();
+      await page.locator('#layer-legend').uncheck();
+    });
+
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {
       const good = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
       const truncated = good.subarray(0, good.length - 7);
@@ -475,6 +529,34 @@ describe('every format the core reads opens in the page', () => {
       { name: 'metadata.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('a\nb\nc\nd\n') },
     ]);
     await waitStatus('tensors.bytes · 4 points × 2 dims');
+  });
+
+  test('a numeric field colours the points on a continuous scale with its range in the legend', async () => {
+    const vectors = npyF32(4, 3, [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]);
+    const jsonl = Buffer.from([1, 2.5, 3, 4].map((v, i) => JSON.stringify({ text: `row ${i}`, score: v })).join('\n'));
+    await page.setInputFiles('#file-input', [
+      { name: 'v.npy', mimeType: 'application/octet-stream', buffer: vectors },
+      { name: 'scores.jsonl', mimeType: 'application/x-ndjson', buffer: jsonl },
+    ]);
+    await waitStatus('v.npy · 4 points × 3 dims');
+    await page.selectOption('#color-by', 'num:score');
+    const legend = page.locator('#legend');
+    await legend.waitFor();
+    assert.equal(await legend.getAttribute('data-field'), 'score');
+    assert.equal(await legend.locator('.min').innerText(), '1');
+    assert.equal(await legend.locator('.max').innerText(), '4');
+    await page.locator('#layer-legend').uncheck();
+    await page.locator('#layer-contours').uncheck();
+    await page.waitForFunction(() => !document.querySelector('#legend'));
+    const p = await screenPositions(page);
+    const pixels = await mapPixels(page);
+    const low = pixels.at(p[0][0], p[0][1]);
+    const high = pixels.at(p[3][0], p[3][1]);
+    // The scale runs from dark purple (68, 1, 84) to yellow (253, 231, 37), blended at 200/255.
+    assert.ok(low[0] < 120 && low[1] < 90 && low[2] > 80, `lowest score drawn ${low}`);
+    assert.ok(high[0] > 200 && high[1] > 200 && high[2] < 110, `highest score drawn ${high}`);
+    await page.locator('#layer-legend').check();
+    await page.locator('#layer-contours').check();
   });
 
   test("WizMap's data.ndjson is drawn at its own coordinates", async () => {

@@ -94,7 +94,71 @@ pub struct Engine {
     pub overlay: Option<leptos::prelude::RwSignal<Overlay>>,
     /// Width of a label's text in CSS px (the page measures with its font).
     pub measure: Option<MeasureText>,
+    pub color_by: ColorBy,
+    /// Category codes the legend has switched off.
+    pub hidden: std::collections::HashSet<u32>,
 }
+
+/// What the points are coloured by.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ColorBy {
+    /// One colour.
+    #[default]
+    Uniform,
+    /// A categorical field: a colour per category.
+    Category(String),
+    /// A numeric field: a continuous scale from its smallest to its largest value.
+    Numeric(String),
+}
+
+impl ColorBy {
+    /// As the colour chooser's option value: `none`, `cat:FIELD` or `num:FIELD`.
+    pub fn key(&self) -> String {
+        match self {
+            ColorBy::Uniform => "none".to_owned(),
+            ColorBy::Category(f) => format!("cat:{f}"),
+            ColorBy::Numeric(f) => format!("num:{f}"),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Self {
+        if let Some(f) = key.strip_prefix("cat:") {
+            ColorBy::Category(f.to_owned())
+        } else if let Some(f) = key.strip_prefix("num:") {
+            ColorBy::Numeric(f.to_owned())
+        } else {
+            ColorBy::Uniform
+        }
+    }
+}
+
+/// One legend entry of a categorical field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    pub code: u32,
+    pub name: String,
+    pub count: usize,
+    pub color: Rgba,
+    pub hidden: bool,
+}
+
+/// What the legend shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Legend {
+    #[default]
+    None,
+    /// The most frequent categories (and how many more there are).
+    Categories {
+        field: String,
+        entries: Vec<LegendEntry>,
+        more: usize,
+    },
+    /// The range of a numeric field.
+    Numeric { field: String, min: f64, max: f64 },
+}
+
+/// Categories listed in the legend (the most frequent first).
+pub const LEGEND_ENTRIES: usize = 40;
 
 /// Width of a text in CSS px.
 pub type MeasureText = Box<dyn Fn(&str) -> f32>;
@@ -126,6 +190,7 @@ pub struct MapLayers {
     pub contours: bool,
     pub grid: bool,
     pub labels: bool,
+    pub legend: bool,
     pub max_labels: usize,
 }
 
@@ -136,6 +201,7 @@ impl Default for MapLayers {
             contours: true,
             grid: false,
             labels: true,
+            legend: true,
             max_labels: 24,
         }
     }
@@ -247,6 +313,84 @@ impl Engine {
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
         }
         self.reset_view();
+    }
+
+    /// Colour the points by `by`, hiding the categories in `hidden`; returns the legend.
+    pub fn recolor(&mut self, by: ColorBy, hidden: std::collections::HashSet<u32>) -> Legend {
+        self.color_by = by;
+        self.hidden = hidden;
+        let Some(scene) = &mut self.scene else {
+            return Legend::None;
+        };
+        let meta = &scene.dataset.meta;
+        let n = scene.xs.len();
+        let (colors, legend) = match &self.color_by {
+            ColorBy::Category(field) => match meta.categorical_field(field) {
+                Some(cat) => {
+                    let colors = (0..n)
+                        .map(|i| match cat.codes.get(i) {
+                            Some(c) if self.hidden.contains(c) => vecscape_core::palette::HIDDEN,
+                            Some(c) => category_color(*c),
+                            None => UNCATEGORISED,
+                        })
+                        .collect();
+                    let counts = cat.counts();
+                    let mut order: Vec<u32> = (0..cat.names.len() as u32).collect();
+                    order.sort_by(|a, b| {
+                        counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
+                    });
+                    let entries = order
+                        .iter()
+                        .take(LEGEND_ENTRIES)
+                        .map(|&code| LegendEntry {
+                            code,
+                            name: cat.names[code as usize].clone(),
+                            count: counts[code as usize],
+                            color: category_color(code),
+                            hidden: self.hidden.contains(&code),
+                        })
+                        .collect();
+                    (
+                        colors,
+                        Legend::Categories {
+                            field: field.clone(),
+                            entries,
+                            more: order.len().saturating_sub(LEGEND_ENTRIES),
+                        },
+                    )
+                }
+                None => (vec![UNCATEGORISED; n], Legend::None),
+            },
+            ColorBy::Numeric(field) => match meta
+                .numeric_field(field)
+                .and_then(|f| Some((f, f.range()?)))
+            {
+                Some((num, (min, max))) => {
+                    let span = if max > min { max - min } else { 1.0 };
+                    let colors = (0..n)
+                        .map(|i| {
+                            let v = num.values.get(i).copied().unwrap_or(f64::NAN);
+                            vecscape_core::palette::sequential(((v - min) / span) as f32)
+                        })
+                        .collect();
+                    (
+                        colors,
+                        Legend::Numeric {
+                            field: field.clone(),
+                            min,
+                            max,
+                        },
+                    )
+                }
+                None => (vec![UNCATEGORISED; n], Legend::None),
+            },
+            ColorBy::Uniform => (vec![UNCATEGORISED; n], Legend::None),
+        };
+        scene.colors = colors;
+        if let Some(backend) = &mut self.backend {
+            backend.upload(&scene.xs, &scene.ys, &scene.colors);
+        }
+        legend
     }
 
     /// A new layout: forget the summary built for the old one.

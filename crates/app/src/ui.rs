@@ -96,6 +96,10 @@ struct Ui {
     /// Labels and tile grid over the canvas.
     overlay: RwSignal<engine::Overlay>,
     layers: RwSignal<engine::MapLayers>,
+    /// The colour chooser's value and options (value, label).
+    color_key: RwSignal<String>,
+    color_options: RwSignal<Vec<(String, String)>>,
+    legend: RwSignal<engine::Legend>,
 }
 
 /// Mark `row` on the map (or nothing) and redraw.
@@ -366,6 +370,7 @@ async fn show_dataset(
     let variance: f64 = scene.explained_variance_ratio.iter().sum();
     let name = scene.dataset.name.clone();
     engine::with(|e| e.install(scene));
+    setup_colors(ui);
     engine::request_redraw();
     ui.hover.set(None);
     ui.selection.set(None);
@@ -486,6 +491,109 @@ async fn build_map(ui: Ui) {
                 return;
             }
         }
+    }
+}
+
+/// Fill the colour chooser from the data's fields and colour by the first categorical field.
+fn setup_colors(ui: Ui) {
+    let (options, default) = engine::with(|e| {
+        let Some(scene) = &e.scene else {
+            return (Vec::new(), engine::ColorBy::Uniform);
+        };
+        let meta = &scene.dataset.meta;
+        let mut options = vec![("none".to_owned(), "one colour".to_owned())];
+        for c in &meta.categorical {
+            options.push((
+                engine::ColorBy::Category(c.field.clone()).key(),
+                format!("{} ({} categories)", c.field, c.names.len()),
+            ));
+        }
+        for n in &meta.numeric {
+            options.push((
+                engine::ColorBy::Numeric(n.field.clone()).key(),
+                format!("{} (numeric)", n.field),
+            ));
+        }
+        let default = meta.category().map_or(engine::ColorBy::Uniform, |c| {
+            engine::ColorBy::Category(c.field.clone())
+        });
+        (options, default)
+    });
+    ui.color_options.set(options);
+    recolor(ui, default, Default::default());
+}
+
+/// Colour by `by` with the categories in `hidden` switched off.
+fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::HashSet<u32>) {
+    let key = by.key();
+    let legend = engine::with(|e| e.recolor(by, hidden));
+    ui.color_key.set(key);
+    ui.legend.set(legend);
+    engine::request_redraw();
+}
+
+/// The legend: the categories (click one to hide or show its points) or the numeric range.
+fn legend_view(ui: Ui) -> impl IntoView {
+    move || match ui.legend.get() {
+        _ if !ui.layers.get().legend => None,
+        engine::Legend::None => None,
+        engine::Legend::Categories {
+            field,
+            entries,
+            more,
+        } => Some({
+            let title = field.clone();
+            view! {
+                <aside id="legend" class="legend" data-field=field
+                    on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                    on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                >
+                    <div class="legend-title">{title}</div>
+                    {entries
+                        .into_iter()
+                        .map(|entry| {
+                            let code = entry.code;
+                            let [r, g, b, _] = entry.color;
+                            view! {
+                                <button
+                                    class="legend-entry"
+                                    class:off=entry.hidden
+                                    data-code=code.to_string()
+                                    on:click=move |_| {
+                                        let (by, mut hidden) =
+                                            engine::with(|e| (e.color_by.clone(), e.hidden.clone()));
+                                        if !hidden.remove(&code) {
+                                            hidden.insert(code);
+                                        }
+                                        recolor(ui, by, hidden);
+                                    }
+                                >
+                                    <span class="swatch" style:background=format!("rgb({r},{g},{b})")></span>
+                                    <span class="name">{entry.name}</span>
+                                    <span class="count">{thousands(entry.count)}</span>
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                    {(more > 0).then(|| view! { <div class="legend-more">{format!("… and {} more", thousands(more))}</div> })}
+                </aside>
+            }
+            .into_any()
+        }),
+        engine::Legend::Numeric { field, min, max } => Some({
+            let title = field.clone();
+            view! {
+                <aside id="legend" class="legend" data-field=field>
+                    <div class="legend-title">{title}</div>
+                    <div class="legend-scale"></div>
+                    <div class="legend-range">
+                        <span class="min">{vecscape_core::meta::format_number(min)}</span>
+                        <span class="max">{vecscape_core::meta::format_number(max)}</span>
+                    </div>
+                </aside>
+            }
+            .into_any()
+        }),
     }
 }
 
@@ -817,6 +925,9 @@ pub fn App() -> impl IntoView {
         map_note: RwSignal::new(String::new()),
         overlay: RwSignal::new(engine::Overlay::default()),
         layers: RwSignal::new(engine::MapLayers::default()),
+        color_key: RwSignal::new("none".to_owned()),
+        color_options: RwSignal::new(Vec::new()),
+        legend: RwSignal::new(engine::Legend::None),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);
@@ -1010,11 +1121,28 @@ pub fn App() -> impl IntoView {
                         <option value="l2">"L2 distance"</option>
                     </select>
                 </label>
+                <label class="control">
+                    "Colour by "
+                    <select
+                        id="color-by"
+                        prop:value=move || ui.color_key.get()
+                        on:change=move |ev| {
+                            recolor(ui, engine::ColorBy::from_key(&event_target_value(&ev)), Default::default());
+                        }
+                    >
+                        <For
+                            each=move || ui.color_options.get()
+                            key=|(value, _)| value.clone()
+                            children=move |(value, label)| view! { <option value=value>{label}</option> }
+                        />
+                    </select>
+                </label>
                 <fieldset class="layers">
                     {layer_toggle(ui, "layer-contours", "Contours", |l| l.contours, |l, v| l.contours = v)}
                     {layer_toggle(ui, "layer-points", "Points", |l| l.points, |l, v| l.points = v)}
                     {layer_toggle(ui, "layer-grid", "Tile grid", |l| l.grid, |l, v| l.grid = v)}
                     {layer_toggle(ui, "layer-labels", "Labels", |l| l.labels, |l, v| l.labels = v)}
+                    {layer_toggle(ui, "layer-legend", "Legend", |l| l.legend, |l, v| l.legend = v)}
                     <label class="control">
                         "Labels "
                         <input
@@ -1098,6 +1226,7 @@ pub fn App() -> impl IntoView {
                         }
                     />
                 </div>
+                {legend_view(ui)}
                 <Show when=move || ui.map_progress.get().is_some()>
                     <div id="map-progress" class="map-progress">
                         "Building map "

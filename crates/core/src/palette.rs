@@ -35,6 +35,35 @@ pub fn category_color(code: u32) -> Rgba {
     hsl_to_rgba(hue, 0.55, 0.55)
 }
 
+/// Stops of the continuous scale for numeric fields (perceptually ordered, dark blue to
+/// yellow, like viridis).
+const SEQUENTIAL: [[f32; 3]; 5] = [
+    [68.0, 1.0, 84.0],
+    [59.0, 82.0, 139.0],
+    [33.0, 145.0, 140.0],
+    [94.0, 201.0, 98.0],
+    [253.0, 231.0, 37.0],
+];
+
+/// Colour of `t` in 0…1 on the continuous scale (clamped; NaN is [`MISSING`]).
+pub fn sequential(t: f32) -> Rgba {
+    if t.is_nan() {
+        return MISSING;
+    }
+    let x = t.clamp(0.0, 1.0) * (SEQUENTIAL.len() - 1) as f32;
+    let i = (x.floor() as usize).min(SEQUENTIAL.len() - 2);
+    let f = x - i as f32;
+    let (a, b) = (SEQUENTIAL[i], SEQUENTIAL[i + 1]);
+    let mix = |k: usize| (a[k] + (b[k] - a[k]) * f).round().clamp(0.0, 255.0) as u8;
+    [mix(0), mix(1), mix(2), 255]
+}
+
+/// Colour of a point whose value is missing.
+pub const MISSING: Rgba = [190, 190, 190, 255];
+
+/// A point hidden by a filter (fully transparent: both renderers skip it).
+pub const HIDDEN: Rgba = [0, 0, 0, 0];
+
 /// Colour used when a dataset has no categories.
 pub const UNCATEGORISED: Rgba = [70, 130, 200, 255];
 
@@ -53,6 +82,22 @@ fn hsl_to_rgba(hue_deg: f32, s: f32, l: f32) -> Rgba {
     let m = l - c / 2.0;
     let to_byte = |v: f32| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
     [to_byte(r), to_byte(g), to_byte(b), 255]
+}
+
+#[cfg(test)]
+mod sequential_tests {
+    use super::*;
+
+    #[test]
+    fn the_scale_runs_through_its_stops() {
+        assert_eq!(sequential(0.0), [68, 1, 84, 255]);
+        assert_eq!(sequential(1.0), [253, 231, 37, 255]);
+        assert_eq!(sequential(0.5), [33, 145, 140, 255]);
+        // Halfway between the first two stops.
+        assert_eq!(sequential(0.125), [64, 42, 112, 255]);
+        assert_eq!(sequential(f32::NAN), MISSING);
+        assert_eq!(sequential(7.0), sequential(1.0));
+    }
 }
 
 /// Pack as a little-endian `u32` (bytes r, g, b, a), the layout the GPU and the canvas share.

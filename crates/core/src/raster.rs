@@ -193,6 +193,10 @@ pub fn draw_points_with(
             continue;
         }
         let c = colors[i];
+        if c[3] == 0 {
+            // Hidden by a filter.
+            continue;
+        }
         let src = [c[0], c[1], c[2], 255];
         for &(dy, dx0, dx1) in &spans {
             let y = cy + dy;
