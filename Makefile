@@ -23,3 +23,4 @@ bench: bootstrap
 	.venv/bin/python tests/reference/bench_knn.py
 	trunk build --release --offline
 	node tests/bench/browser_bench.mjs
+	node tests/bench/map_bench.mjs

@@ -8,6 +8,11 @@
 //!   first rows of the data;
 //! - `pca('{"components":2,"repeats":3}')` → `{"ms":…, "explained_variance_ratio":[…]}`
 //!   (the solver the app uses, `PcaSolver::Auto`; best of the repeats);
+//! - `map('{"repeats":1}')` → `{"ms":…, "levels":[…], "tiles":…}`: every map summary
+//!   (quadtree, keywords per tile per level, density, contours) for the loaded layout — the data's
+//!   own columns when it has two, else the projection shown — on the CPU, best of the repeats;
+//! - `pan('{"frames":120,"dx":3}')` → a promise of `{"median_ms":…, "p95_ms":…}`: per-frame time
+//!   while panning (draw, and on WebGPU until the GPU has finished the frame);
 //! - `simd()` → whether this build uses the simd128 kernels.
 
 use crate::engine;
@@ -128,6 +133,74 @@ fn pca(options: &str) -> Result<Value, String> {
     })
 }
 
+fn map(options: &str) -> Result<Value, String> {
+    use vecscape_core::map::{MapOptions, Summary};
+    let o: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let repeats = o["repeats"].as_u64().unwrap_or(1).max(1) as usize;
+    engine::with(|e| {
+        let scene = e.scene.as_ref().ok_or("no data loaded")?;
+        let x = &scene.dataset.vectors;
+        let (xs, ys) = if x.ncols() == 2 {
+            (x.column(0).to_vec(), x.column(1).to_vec())
+        } else {
+            (scene.xs.clone(), scene.ys.clone())
+        };
+        let texts: Vec<&str> = scene.dataset.meta.text.iter().map(String::as_str).collect();
+        let options = MapOptions {
+            bandwidth: match o["bandwidth"].as_str() {
+                Some(b) => {
+                    vecscape_core::map::density::Bandwidth::parse(b).map_err(|e| e.to_string())?
+                }
+                None => MapOptions::default().bandwidth,
+            },
+            ..MapOptions::default()
+        };
+        let mut best = f64::INFINITY;
+        let mut summary = None;
+        for _ in 0..repeats {
+            let started = now_ms();
+            summary =
+                Summary::build(&xs, &ys, &texts, &options, |_| true).map_err(|e| e.to_string())?;
+            best = best.min(now_ms() - started);
+        }
+        let summary = summary.ok_or("not built")?;
+        Ok(json!({
+            "rows": xs.len(),
+            "ms": best,
+            "levels": summary.levels.iter().map(|l| l.level).collect::<Vec<_>>(),
+            "tiles": summary.levels.iter().map(|l| l.topics.len()).sum::<usize>(),
+        }))
+    })
+}
+
+async fn pan(options: String) -> Result<Value, String> {
+    let o: Value = serde_json::from_str(&options).map_err(|e| e.to_string())?;
+    let frames = o["frames"].as_u64().unwrap_or(120).max(1) as usize;
+    let dx = o["dx"].as_f64().unwrap_or(3.0) as f32;
+    let mut times = Vec::with_capacity(frames);
+    for i in 0..frames {
+        let started = now_ms();
+        let step = if (i / 40) % 2 == 0 { dx } else { -dx };
+        let gpu = engine::with(|e| {
+            e.pan_css(step, 0.0);
+            e.draw().map(|()| e.gpu_context())
+        })?;
+        if let Some(ctx) = gpu {
+            let (sender, receiver) = futures_channel::oneshot::channel();
+            ctx.queue.on_submitted_work_done(move || {
+                let _ = sender.send(());
+            });
+            let _ = receiver.await;
+        }
+        times.push(now_ms() - started);
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let rows = engine::with(|e| e.scene.as_ref().map_or(0, |s| s.xs.len()));
+    Ok(json!({ "rows": rows, "frames": frames, "median_ms": at(0.5), "p95_ms": at(0.95) }))
+}
+
 fn answer(result: Result<Value, String>) -> String {
     match result {
         Ok(v) => v.to_string(),
@@ -147,6 +220,16 @@ pub fn install() {
     let pca_fn = Closure::<dyn Fn(String) -> String>::new(|o: String| answer(pca(&o)));
     let _ = js_sys::Reflect::set(&hooks, &"pca".into(), pca_fn.as_ref());
     pca_fn.forget();
+    let map_fn = Closure::<dyn Fn(String) -> String>::new(|o: String| answer(map(&o)));
+    let _ = js_sys::Reflect::set(&hooks, &"map".into(), map_fn.as_ref());
+    map_fn.forget();
+    let pan_fn = Closure::<dyn Fn(String) -> js_sys::Promise>::new(|o: String| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(wasm_bindgen::JsValue::from_str(&answer(pan(o).await)))
+        })
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"pan".into(), pan_fn.as_ref());
+    pan_fn.forget();
     let simd = Closure::<dyn Fn() -> bool>::new(|| cfg!(target_feature = "simd128"));
     let _ = js_sys::Reflect::set(&hooks, &"simd".into(), simd.as_ref());
     simd.forget();

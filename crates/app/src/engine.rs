@@ -24,6 +24,13 @@ pub const HOVER_RADIUS_CSS_PX: f32 = 8.0;
 pub const POINT_RADIUS_CSS_PX: f32 = 2.5;
 const FIT_MARGIN_CSS_PX: f32 = 24.0;
 
+/// Point radius for `n` points: full size up to 50,000, then shrinking with √n down to a single
+/// pixel at about a million, so dense maps stay readable and cheap to draw.
+pub fn point_radius_css(n: usize) -> f32 {
+    let scale = (50_000.0 / n.max(1) as f32).sqrt().clamp(0.25, 1.0);
+    POINT_RADIUS_CSS_PX * scale
+}
+
 /// A dataset ready to draw.
 pub struct Scene {
     pub dataset: Dataset,
@@ -604,7 +611,7 @@ impl Engine {
             .collect()
     }
 
-    fn draw(&mut self) -> Result<(), String> {
+    pub fn draw(&mut self) -> Result<(), String> {
         let (Some(backend), Some(scene), Some(camera)) = (
             self.backend.as_mut(),
             self.scene.as_ref(),
@@ -618,7 +625,7 @@ impl Engine {
             ys: &scene.ys,
             colors: &scene.colors,
             style: PointStyle {
-                radius_px: POINT_RADIUS_CSS_PX * device_pixel_ratio(),
+                radius_px: point_radius_css(scene.xs.len()) * device_pixel_ratio(),
                 alpha: 200,
             },
             layers: Layers {

@@ -229,22 +229,51 @@ pub fn fill_bands(
     }
     let viewport = frame.viewport();
     let w = frame.width as usize;
+    let n = layer.size as usize;
     let alphas: Vec<u8> = (0..=layer.levels)
         .map(|b| (u32::from(max_alpha) * b / layer.levels) as u8)
         .collect();
     let src = [color[0], color[1], color[2], 255];
-    let x_world: Vec<f32> = (0..w)
-        .map(|x| camera.world_from_screen(viewport, [x as f32 + 0.5, 0.0])[0])
+    let last = (n - 1) as f32;
+    // Per column: the grid cell and the weight along x (None outside the grid).
+    let columns: Vec<Option<(usize, f32)>> = (0..w)
+        .map(|x| {
+            let wx = camera.world_from_screen(viewport, [x as f32 + 0.5, 0.0])[0];
+            let fx = (wx - layer.origin[0]) / layer.step[0];
+            (fx >= 0.0 && fx <= last).then(|| {
+                let i = (fx as usize).min(n - 2);
+                (i, fx - i as f32)
+            })
+        })
         .collect();
+    let mut row_values = vec![0.0f32; n];
+    let mut bands = vec![0u32; w];
     for y in 0..frame.height as usize {
         let wy = camera.world_from_screen(viewport, [0.0, y as f32 + 0.5])[1];
-        let row = &mut frame.pixels[y * w * 4..(y + 1) * w * 4];
+        let fy = (wy - layer.origin[1]) / layer.step[1];
+        if !(fy >= 0.0 && fy <= last) {
+            continue;
+        }
+        // The grid interpolated along y for this row, then along x per pixel.
+        let j = (fy as usize).min(n - 2);
+        let ty = fy - j as f32;
+        let (top, bottom) = layer.values[j * n..(j + 2) * n].split_at(n);
+        for ((r, &a), &b) in row_values.iter_mut().zip(top).zip(bottom) {
+            *r = a * (1.0 - ty) + b * ty;
+        }
+        for (band, column) in bands.iter_mut().zip(&columns) {
+            *band = match column {
+                Some((i, tx)) => layer.band(row_values[*i] * (1.0 - tx) + row_values[i + 1] * tx),
+                None => 0,
+            };
+        }
         // Runs of one band are blended as a span.
+        let row = &mut frame.pixels[y * w * 4..(y + 1) * w * 4];
         let mut x = 0;
         while x < w {
-            let band = layer.band(layer.sample(x_world[x], wy));
+            let band = bands[x];
             let mut end = x + 1;
-            while end < w && layer.band(layer.sample(x_world[end], wy)) == band {
+            while end < w && bands[end] == band {
                 end += 1;
             }
             if band > 0 {
@@ -530,5 +559,58 @@ mod tests {
             BG,
         );
         assert!(frame.pixels.chunks(4).all(|p| p == BG));
+    }
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::*;
+    use crate::map::layer::DensityLayer;
+
+    #[test]
+    fn bands_follow_the_sampled_density() {
+        // A 5 × 5 grid with a peak in the middle, 4 levels.
+        let mut values = vec![0.0f32; 25];
+        for j in 0..5 {
+            for i in 0..5 {
+                let d = (i as f32 - 2.0).abs().max((j as f32 - 2.0).abs());
+                values[j * 5 + i] = 1.0 - d / 2.0;
+            }
+        }
+        let layer = DensityLayer {
+            size: 5,
+            origin: [0.0, 0.0],
+            step: [1.0, 1.0],
+            values,
+            levels: 4,
+            segments: Vec::new(),
+        };
+        let camera = Camera {
+            center_world: [2.0, 2.0],
+            px_per_world: 10.0,
+        };
+        let mut frame = Frame::new(60, 50);
+        (SCALAR.clear)(&mut frame.pixels, [255, 255, 255, 255]);
+        fill_bands(&mut frame, &camera, &layer, [0, 0, 0, 255], 200);
+        let viewport = frame.viewport();
+        for y in 0..50 {
+            for x in 0..60 {
+                let w = camera.world_from_screen(viewport, [x as f32 + 0.5, y as f32 + 0.5]);
+                let band = layer.band(layer.sample(w[0], w[1]));
+                let want = 255 - div255(255 * (200 * band / 4)) as u8;
+                let got = frame.pixel(x, y).unwrap()[0];
+                // Both interpolations are bilinear; only a band edge may fall a pixel apart.
+                assert!(
+                    got == want || (x % 5 == 0 || y % 5 == 0 || got.abs_diff(want) <= 51),
+                    "({x}, {y}): {got} vs {want}"
+                );
+            }
+        }
+        // The peak is the darkest band, the corners untouched.
+        assert_eq!(
+            frame.pixel(30, 25).unwrap()[0],
+            255 - div255(255 * 200) as u8
+        );
+        assert_eq!(frame.pixel(1, 1).unwrap(), [255, 255, 255, 255]);
     }
 }
