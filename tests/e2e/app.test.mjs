@@ -559,6 +559,55 @@ describe('every format the core reads opens in the page', () => {
     await page.locator('#layer-contours').check();
   });
 
+  test('the time slider shows one period at a time (points and density), and plays', async () => {
+    const n = 120;
+    const values = [];
+    const rows = [];
+    for (let i = 0; i < n; i++) {
+      const early = i < n / 2;
+      const jitter = [Math.sin(i * 1.7) * 0.05, Math.cos(i * 2.3) * 0.05, Math.sin(i * 0.9) * 0.05];
+      values.push(...(early ? [1, 0, 0] : [0, 1, 0]).map((v, k) => v + jitter[k]));
+      rows.push(JSON.stringify({ text: `${early ? 'old' : 'new'} ${i}`, time: early ? `2001-03-${String(1 + (i % 28)).padStart(2, '0')}` : `2020-06-${String(1 + (i % 28)).padStart(2, '0')}` }));
+    }
+    await page.setInputFiles('#file-input', [
+      { name: 't.npy', mimeType: 'application/octet-stream', buffer: npyF32(n, 3, values) },
+      { name: 'times.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.join('\n')) },
+    ]);
+    await waitStatus('t.npy · 120 points × 3 dims');
+    await page.waitForSelector('#app[data-map=ready]');
+    await page.locator('#time-controls').waitFor();
+    assert.equal(await page.locator('#time-label').innerText(), 'all times');
+    await page.locator('#layer-legend').uncheck();
+    await page.locator('#layer-labels').uncheck();
+    const p = await screenPositions(page);
+    const tinted = (pixels, [x, y]) => differsFromBackground(pixels.at(x, y), 6);
+    // First period: only the 2001 points, and the density only around them.
+    await page.locator('#time-slider').fill('0');
+    await page.waitForFunction(() => /^2001-03-01 – .* · 60 points$/.test(document.querySelector('#time-label').innerText));
+    let pixels = await mapPixels(page);
+    assert.ok(tinted(pixels, p[0]), 'an early point is drawn');
+    assert.ok(!tinted(pixels, p[n - 1]), 'a late point is hidden, and no density is drawn around it');
+    // Last period: the other way round.
+    await page.locator('#time-slider').fill('11');
+    await page.waitForFunction(() => / · 60 points$/.test(document.querySelector('#time-label').innerText)
+      && document.querySelector('#time-label').innerText.includes('2020-06'));
+    pixels = await mapPixels(page);
+    assert.ok(!tinted(pixels, p[0]), 'an early point is hidden');
+    assert.ok(tinted(pixels, p[n - 1]), 'a late point is drawn');
+    // All times again.
+    await page.locator('#time-slider').fill('12');
+    await page.waitForFunction(() => document.querySelector('#time-label').innerText === 'all times');
+    pixels = await mapPixels(page);
+    assert.ok(tinted(pixels, p[0]) && tinted(pixels, p[n - 1]));
+    // Play steps through the periods; pause stops.
+    await page.locator('#time-play').click();
+    await page.waitForFunction(() => document.querySelector('#time-slider').value !== '12', null, { timeout: 10_000 });
+    await page.locator('#time-play', { hasText: 'Pause' }).click();
+    await page.locator('#time-play', { hasText: 'Play' }).waitFor();
+    await page.locator('#layer-legend').check();
+    await page.locator('#layer-labels').check();
+  });
+
   test("WizMap's data.ndjson is drawn at its own coordinates", async () => {
     const rows = [[0, 0, 'origin'], [10, 0, 'east'], [0, 10, 'north'], [10, 10, 'north-east'], [5, 5, 'middle']];
     await page.setInputFiles('#file-input', [{ name: 'data.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) }]);

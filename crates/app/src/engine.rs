@@ -104,6 +104,8 @@ pub struct Engine {
     pub color_by: ColorBy,
     /// Category codes the legend has switched off.
     pub hidden: std::collections::HashSet<u32>,
+    /// Only points whose time is in `[start, end)` are shown (the time slider).
+    pub time_window: Option<(f64, f64)>,
 }
 
 /// What the points are coloured by.
@@ -393,11 +395,79 @@ impl Engine {
             },
             ColorBy::Uniform => (vec![UNCATEGORISED; n], Legend::None),
         };
+        let mut colors: Vec<Rgba> = colors;
+        if let (Some((start, end)), Some(time)) = (self.time_window, &meta.time) {
+            for (c, t) in colors.iter_mut().zip(&time.values) {
+                if !(*t >= start && *t < end) {
+                    *c = vecscape_core::palette::HIDDEN;
+                }
+            }
+        }
         scene.colors = colors;
         if let Some(backend) = &mut self.backend {
             backend.upload(&scene.xs, &scene.ys, &scene.colors);
         }
         legend
+    }
+
+    /// Show only the points whose time falls in `window` (all with `None`), with the density and
+    /// contours of just those points; returns how many are shown.
+    pub fn set_time_window(&mut self, window: Option<(f64, f64)>) -> usize {
+        use vecscape_core::map::density;
+        self.time_window = window;
+        let by = self.color_by.clone();
+        let hidden = self.hidden.clone();
+        self.recolor(by, hidden);
+        let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
+            return 0;
+        };
+        let Some(time) = &scene.dataset.meta.time else {
+            return scene.xs.len();
+        };
+        let layer = match window {
+            None => map.layer.clone(),
+            Some((start, end)) => {
+                let (xs, ys): (Vec<f32>, Vec<f32>) = scene
+                    .xs
+                    .iter()
+                    .zip(&scene.ys)
+                    .zip(&time.values)
+                    .filter(|(_, t)| **t >= start && **t < end)
+                    .map(|((x, y), _)| (*x, *y))
+                    .unzip();
+                // Same grid and kernel as the whole map, so the periods compare.
+                let spec = map.summary.density.spec;
+                let sigma = map.summary.density.sigma;
+                let grid =
+                    (!xs.is_empty()).then(|| density::kde_binned_sigma(&xs, &ys, &spec, sigma));
+                match grid {
+                    Some(grid) => {
+                        let levels = map.summary.contours.len();
+                        let contours =
+                            density::contours(&grid, &density::thresholds(&grid, levels))
+                                .unwrap_or_default();
+                        DensityLayer::new(&grid, &contours)
+                    }
+                    None => DensityLayer {
+                        values: vec![0.0; map.layer.values.len()],
+                        segments: Vec::new(),
+                        ..map.layer.clone()
+                    },
+                }
+            }
+        };
+        let shown = match window {
+            None => scene.xs.len(),
+            Some((start, end)) => time
+                .values
+                .iter()
+                .filter(|t| **t >= start && **t < end)
+                .count(),
+        };
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(Some(&layer));
+        }
+        shown
     }
 
     /// A new layout: forget the summary built for the old one.
@@ -415,6 +485,10 @@ impl Engine {
             backend.set_density(Some(&map.layer));
         }
         self.map = Some(map);
+        if self.time_window.is_some() {
+            // The density of the period shown, on the new map's grid.
+            self.set_time_window(self.time_window);
+        }
     }
 
     /// Labels and tile grid for the current view.

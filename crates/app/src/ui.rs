@@ -100,7 +100,17 @@ struct Ui {
     color_key: RwSignal<String>,
     color_options: RwSignal<Vec<(String, String)>>,
     legend: RwSignal<engine::Legend>,
+    /// The data's time range when it has a time field: (min, max).
+    time_range: RwSignal<Option<(f64, f64)>>,
+    /// The period shown (0…TIME_STEPS-1), or TIME_STEPS for all times.
+    time_step: RwSignal<usize>,
+    playing: RwSignal<bool>,
+    /// "N points in <period>".
+    time_note: RwSignal<String>,
 }
+
+/// The time slider's periods.
+const TIME_STEPS: usize = 12;
 
 /// Mark `row` on the map (or nothing) and redraw.
 fn mark(row: Option<usize>) {
@@ -520,7 +530,111 @@ fn setup_colors(ui: Ui) {
         (options, default)
     });
     ui.color_options.set(options);
+    engine::with(|e| e.time_window = None);
     recolor(ui, default, Default::default());
+    let range = engine::with(|e| {
+        let time = e.scene.as_ref()?.dataset.meta.time.as_ref()?;
+        time.range().filter(|(lo, hi)| hi > lo)
+    });
+    ui.playing.set(false);
+    ui.time_step.set(TIME_STEPS);
+    ui.time_note.set(String::new());
+    ui.time_range.set(range);
+}
+
+/// A time as a date when it looks like Unix seconds (after 1973), else as a number.
+fn format_time(t: f64) -> String {
+    if t > 1e8 {
+        let iso = String::from(js_sys::Date::new(&JsValue::from_f64(t * 1000.0)).to_iso_string());
+        iso.get(..10).unwrap_or(&iso).to_owned()
+    } else {
+        vecscape_core::meta::format_number((t * 100.0).round() / 100.0)
+    }
+}
+
+/// Show period `step` of the time range (or all times for `TIME_STEPS`).
+fn show_time_step(ui: Ui, step: usize) {
+    let Some((lo, hi)) = ui.time_range.get_untracked() else {
+        return;
+    };
+    let window = (step < TIME_STEPS).then(|| {
+        let width = (hi - lo) / TIME_STEPS as f64;
+        let start = lo + width * step as f64;
+        // The last period includes the latest time.
+        let end = if step + 1 == TIME_STEPS {
+            f64::INFINITY
+        } else {
+            start + width
+        };
+        (start, end)
+    });
+    let shown = engine::with(|e| e.set_time_window(window));
+    engine::request_redraw();
+    ui.time_step.set(step);
+    ui.time_note.set(match window {
+        None => "all times".to_owned(),
+        Some((start, _)) => {
+            let end = (lo + (hi - lo) / TIME_STEPS as f64 * (step + 1) as f64).min(hi);
+            format!(
+                "{} – {} · {} points",
+                format_time(start),
+                format_time(end),
+                thousands(shown)
+            )
+        }
+    });
+}
+
+/// Step through the periods while `playing` is on.
+async fn play(ui: Ui) {
+    while ui.playing.get_untracked() {
+        let next = (ui.time_step.get_untracked() + 1) % TIME_STEPS;
+        show_time_step(ui, next);
+        gloo_timers::future::TimeoutFuture::new(900).await;
+    }
+}
+
+/// Play/pause and the period slider, when the data has a time field.
+fn time_controls(ui: Ui) -> impl IntoView {
+    move || {
+        ui.time_range.get().map(|_| {
+            view! {
+                <div id="time-controls" class="time-controls"
+                    on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                    on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                >
+                    <button
+                        id="time-play"
+                        on:click=move |_| {
+                            let on = !ui.playing.get_untracked();
+                            ui.playing.set(on);
+                            if on {
+                                spawn_local(play(ui));
+                            }
+                        }
+                    >
+                        {move || if ui.playing.get() { "Pause" } else { "Play" }}
+                    </button>
+                    <input
+                        id="time-slider"
+                        type="range"
+                        min="0"
+                        max=TIME_STEPS.to_string()
+                        prop:value=move || ui.time_step.get().to_string()
+                        on:input=move |ev| {
+                            if let Ok(step) = event_target_value(&ev).parse::<usize>() {
+                                show_time_step(ui, step.min(TIME_STEPS));
+                            }
+                        }
+                    />
+                    <span id="time-label">{move || {
+                        let note = ui.time_note.get();
+                        if note.is_empty() { "all times".to_owned() } else { note }
+                    }}</span>
+                </div>
+            }
+        })
+    }
 }
 
 /// Colour by `by` with the categories in `hidden` switched off.
@@ -928,6 +1042,10 @@ pub fn App() -> impl IntoView {
         color_key: RwSignal::new("none".to_owned()),
         color_options: RwSignal::new(Vec::new()),
         legend: RwSignal::new(engine::Legend::None),
+        time_range: RwSignal::new(None),
+        time_step: RwSignal::new(TIME_STEPS),
+        playing: RwSignal::new(false),
+        time_note: RwSignal::new(String::new()),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);
@@ -1227,6 +1345,7 @@ pub fn App() -> impl IntoView {
                     />
                 </div>
                 {legend_view(ui)}
+                {time_controls(ui)}
                 <Show when=move || ui.map_progress.get().is_some()>
                     <div id="map-progress" class="map-progress">
                         "Building map "

@@ -254,7 +254,12 @@ pub fn kde_binned(
     bandwidth: Bandwidth,
 ) -> Result<DensityGrid, MapError> {
     Domain::of(xs, ys)?;
-    let sigma = bandwidth.sigma(xs, ys);
+    Ok(kde_binned_sigma(xs, ys, spec, bandwidth.sigma(xs, ys)))
+}
+
+/// [`kde_binned`] with the kernel's standard deviations given (e.g. a subset of the points drawn
+/// with the whole set's kernel, so that the two compare).
+pub fn kde_binned_sigma(xs: &[f32], ys: &[f32], spec: &GridSpec, sigma: (f64, f64)) -> DensityGrid {
     let (sx, sy) = spec.step();
     let bins = bin_linear(xs, ys, spec);
     let blurred = blur_separable(
@@ -263,12 +268,12 @@ pub fn kde_binned(
         &kernel_1d(sigma.0, sx),
         &kernel_1d(sigma.1, sy),
     );
-    let norm = 1.0 / (xs.len() as f64 * 2.0 * std::f64::consts::PI * sigma.0 * sigma.1);
-    Ok(DensityGrid {
+    let norm = 1.0 / (xs.len().max(1) as f64 * 2.0 * std::f64::consts::PI * sigma.0 * sigma.1);
+    DensityGrid {
         spec: *spec,
         sigma,
         values: blurred.into_iter().map(|v| v * norm).collect(),
-    })
+    }
 }
 
 /// The Gaussian KDE summed exactly over every point at every node (slow; the reference).
