@@ -153,11 +153,17 @@ for (const cfg of CONFIGS) {
       await page.waitForFunction(
         ([x0]) => Math.abs(window.vecscapeTest.screenPositions()[0] - x0) > 0.5, [panned[0][0]]);
       const zoomed = await screenPositions(page);
-      const anchor = [box.width / 2, box.height / 2];
-      const ratio = (i) => Math.hypot(zoomed[i][0] - anchor[0], zoomed[i][1] - anchor[1])
-        / Math.hypot(panned[i][0] - anchor[0], panned[i][1] - anchor[1]);
-      assert.ok(ratio(0) > 1.2, `zoom factor ${ratio(0)}`);
-      for (const i of [123, 4567, 9000]) assert.ok(Math.abs(ratio(i) - ratio(0)) < 1e-3);
+      // A zoom about a fixed point scales every distance by the same factor…
+      const dist = (ps, i, j) => Math.hypot(ps[i][0] - ps[j][0], ps[i][1] - ps[j][1]);
+      const factor = dist(zoomed, 0, 4567) / dist(panned, 0, 4567);
+      assert.ok(factor > 1.2, `zoom factor ${factor}`);
+      for (const [i, j] of [[0, 123], [123, 9000], [4567, 9000]]) {
+        const f = dist(zoomed, i, j) / dist(panned, i, j);
+        assert.ok(Math.abs(f - factor) < 1e-3, `factor between ${i} and ${j}: ${f} vs ${factor}`);
+      }
+      // …and that fixed point is the cursor (the browser may round it to a whole pixel).
+      const fixed = [0, 1].map((k) => (zoomed[0][k] - factor * panned[0][k]) / (1 - factor));
+      assert.ok(Math.hypot(fixed[0] - box.width / 2, fixed[1] - box.height / 2) < 1, `zoomed about ${fixed}`);
       assertPointsVisible(await mapPixels(page), zoomed);
       await page.locator('button', { hasText: 'Reset view' }).click();
       const reset = await screenPositions(page);
