@@ -244,8 +244,8 @@ for (const cfg of CONFIGS) {
     test('the map: keyword labels that never overlap, a finer level when zoomed, layer toggles', async () => {
       const words = new Set(meta.flatMap((m) => m.text.toLowerCase().match(/[\p{L}\p{N}_]{2,}/gu) ?? []));
       await page.locator('#layer-labels').check();
-      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 3);
-      const labels = () => page.locator('#labels .map-label').evaluateAll((els) => els.map((e) => {
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label:not(.leaving)').length > 3);
+      const labels = () => page.locator('#labels .map-label:not(.leaving)').evaluateAll((els) => els.map((e) => {
         const r = e.getBoundingClientRect();
         return { text: e.textContent, html: e.innerHTML, level: Number(e.dataset.level), box: [r.left, r.top, r.right, r.bottom] };
       }));
@@ -267,7 +267,7 @@ for (const cfg of CONFIGS) {
       }
       // The slider limits how many are placed.
       await page.locator('#label-count').fill('3');
-      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length <= 3);
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label:not(.leaving)').length <= 3);
       await page.locator('#label-count').fill('24');
       // Zooming in about the centre moves to a finer quadtree level with other labels.
       const box = await page.locator('#map').boundingBox();
@@ -277,9 +277,12 @@ for (const cfg of CONFIGS) {
         if (Number(await page.locator('#labels').getAttribute('data-level')) > level0) break;
       }
       await page.waitForFunction((l0) => Number(document.querySelector('#labels').dataset.level) > l0, level0);
-      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 0);
+      await page.waitForFunction(() => document.querySelectorAll('#labels .map-label:not(.leaving)').length > 0);
       const zoomed = await labels();
       assert.ok(zoomed.every((l) => l.level > level0), 'labels of the finer level');
+      // The coarser level's labels faded out and are gone.
+      await page.waitForFunction((l0) => ![...document.querySelectorAll('#labels .map-label')]
+        .some((e) => Number(e.dataset.level) === l0), level0, { timeout: 5_000 });
       await page.locator('button', { hasText: 'Reset view' }).click();
       await page.waitForFunction((l0) => Number(document.querySelector('#labels').dataset.level) === l0, level0);
       // The summaries export as WizMap's grid.json.
@@ -654,8 +657,8 @@ describe('every format the core reads opens in the page', () => {
       { name: 'grid.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(gridJson)) },
     ]);
     await waitStatus("map: 3 levels from grid.json (WizMap's topics and density)");
-    await page.waitForFunction(() => document.querySelectorAll('#labels .map-label').length > 0);
-    const texts = await page.locator('#labels .map-label').allTextContents();
+    await page.waitForFunction(() => document.querySelectorAll('#labels .map-label:not(.leaving)').length > 0);
+    const texts = await page.locator('#labels .map-label:not(.leaving)').allTextContents();
     assert.ok(texts.includes('given-topic-<b>bold</b>'), `labels: ${texts}`);
     assert.equal(await page.locator('#labels b').count(), 0, 'markup in a topic is not HTML');
     // The given density is drawn: the bands tint the map near the first bump.

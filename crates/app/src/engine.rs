@@ -178,6 +178,9 @@ pub struct MapView {
     pub layer: DensityLayer,
     sides: HashMap<u64, Side>,
     widths: HashMap<String, f32>,
+    /// Labels placed last frame, and those fading out (until the time given).
+    last: Vec<LabelView>,
+    leaving: Vec<(LabelView, f64)>,
 }
 
 impl MapView {
@@ -188,6 +191,8 @@ impl MapView {
             layer,
             sides: HashMap::new(),
             widths: HashMap::new(),
+            last: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 }
@@ -224,7 +229,12 @@ pub struct LabelView {
     pub level: u32,
     pub left: f32,
     pub top: f32,
+    /// No longer placed: fading out where it was.
+    pub leaving: bool,
 }
+
+/// How long a label that is no longer placed takes to fade out (ms), as in the stylesheet.
+pub const LABEL_FADE_MS: f64 = 250.0;
 
 /// What the HTML overlay shows over the canvas.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -248,6 +258,12 @@ thread_local! {
 /// Run `f` with the engine. Must not be re-entered from inside `f`.
 pub fn with<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
     ENGINE.with(|e| f(&mut e.borrow_mut()))
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 fn device_pixel_ratio() -> f32 {
@@ -555,17 +571,38 @@ impl Engine {
         }
         let placed = labels::place(&candidates, &map.sides, self.layers.max_labels, view);
         map.sides = placed.iter().map(|p| (p.id, p.side)).collect();
+        let current: Vec<LabelView> = placed
+            .into_iter()
+            .map(|p| LabelView {
+                id: p.id,
+                text: texts.remove(&p.id).unwrap_or_default(),
+                level: level.level,
+                left: p.rect[0],
+                top: p.rect[1],
+                leaving: false,
+            })
+            .collect();
+        // Labels dropped this frame fade out where they were; a label placed again is back.
+        let now = now_ms();
+        let placed_ids: std::collections::HashSet<u64> = current.iter().map(|l| l.id).collect();
+        for old in std::mem::take(&mut map.last) {
+            if !placed_ids.contains(&old.id) {
+                map.leaving.push((
+                    LabelView {
+                        leaving: true,
+                        ..old
+                    },
+                    now + LABEL_FADE_MS,
+                ));
+            }
+        }
+        map.leaving
+            .retain(|(l, until)| *until > now && !placed_ids.contains(&l.id));
+        map.last = current.clone();
+        let mut labels = current;
+        labels.extend(map.leaving.iter().map(|(l, _)| l.clone()));
         Overlay {
-            labels: placed
-                .into_iter()
-                .map(|p| LabelView {
-                    id: p.id,
-                    text: texts.remove(&p.id).unwrap_or_default(),
-                    level: level.level,
-                    left: p.rect[0],
-                    top: p.rect[1],
-                })
-                .collect(),
+            labels,
             level: Some(level.level),
             grid,
         }
@@ -721,10 +758,15 @@ pub fn request_redraw() {
             e.redraw_pending = false;
             (e.draw(), e.marker, e.selected_css(), e.overlay, e.overlay())
         });
+        let fading = shown.labels.iter().any(|l| l.leaving);
         if let Some(overlay) = overlay {
             if overlay.get_untracked() != shown {
                 overlay.set(shown);
             }
+        }
+        if fading {
+            // Once the fade is over, draw again so the faded labels are removed.
+            gloo_timers::callback::Timeout::new(LABEL_FADE_MS as u32 + 20, request_redraw).forget();
         }
         // Set outside the borrow: the view may read the engine when the signal changes.
         if let Some(marker) = marker {

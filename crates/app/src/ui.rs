@@ -1328,17 +1328,19 @@ pub fn App() -> impl IntoView {
                 }}
                 <div id="labels" class="labels" data-level=move || ui.overlay.get().level.map(|l| l.to_string())>
                     <For
-                        each=move || ui.overlay.get().labels
-                        key=|l| (l.id, l.left.to_bits(), l.top.to_bits())
-                        children=move |l| {
+                        each=move || ui.overlay.with(|o| o.labels.iter().map(|l| l.id).collect::<Vec<_>>())
+                        key=|id| *id
+                        children=move |id| {
+                            let label = move || ui.overlay.with(|o| o.labels.iter().find(|l| l.id == id).cloned());
                             view! {
                                 <span
                                     class="map-label"
-                                    data-level=l.level.to_string()
-                                    style:left=format!("{}px", l.left)
-                                    style:top=format!("{}px", l.top)
+                                    class:leaving=move || label().is_none_or(|l| l.leaving)
+                                    data-level=(id >> 48).to_string()
+                                    style:left=move || format!("{}px", label().map_or(0.0, |l| l.left))
+                                    style:top=move || format!("{}px", label().map_or(0.0, |l| l.top))
                                 >
-                                    {l.text}
+                                    {move || label().map(|l| l.text).unwrap_or_default()}
                                 </span>
                             }
                         }
