@@ -490,6 +490,14 @@ describe('?data= opens another file by URL', () => {
     assert.match(await page.locator('#error').innerText(), /demo\/missing\.npy: HTTP 404/);
     await page.close();
   });
+
+  test('a missing ?grid= names the URL; the data still opens and the map is built in the page', async () => {
+    const page = await openApp(browser, server.url + '?grid=demo/missing-grid.json');
+    assert.match(await page.locator('#error').innerText(), /demo\/missing-grid\.json: HTTP 404/);
+    await page.waitForSelector('#app[data-map=ready]', { timeout: 60_000 });
+    assert.match(await page.locator('#status').innerText(), /15,000 points × 384 dims.*map: levels/s);
+    await page.close();
+  });
 });
 
 describe('every format the core reads opens in the page', () => {

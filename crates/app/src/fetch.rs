@@ -18,14 +18,8 @@ fn js_error(context: &str, e: JsValue) -> String {
     format!("{context}: {detail}")
 }
 
-/// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
-/// after each chunk. Returns what the file held.
-pub async fn fetch_into(
-    url: &str,
-    name: &str,
-    budget: &Budget,
-    mut on_progress: impl FnMut(&Progress),
-) -> Result<Loaded, String> {
+/// The response to `url`, or an error naming the URL and the HTTP status.
+async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -39,6 +33,18 @@ pub async fn fetch_into(
             response.status_text()
         ));
     }
+    Ok(response)
+}
+
+/// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
+/// after each chunk. Returns what the file held.
+pub async fn fetch_into(
+    url: &str,
+    name: &str,
+    budget: &Budget,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Loaded, String> {
+    let response = fetch_ok(url).await?;
     let total = response
         .headers()
         .get("content-length")
@@ -122,19 +128,7 @@ pub fn query_param(name: &str) -> Option<String> {
 
 /// The whole body of `url` (small files such as WizMap's `grid.json`).
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| js_error(url, e))?
-        .dyn_into()
-        .map_err(|e| js_error(url, e))?;
-    if !response.ok() {
-        return Err(format!(
-            "{url}: HTTP {} {}",
-            response.status(),
-            response.status_text()
-        ));
-    }
+    let response = fetch_ok(url).await?;
     let buffer = JsFuture::from(response.array_buffer().map_err(|e| js_error(url, e))?)
         .await
         .map_err(|e| js_error(url, e))?;
