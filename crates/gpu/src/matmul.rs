@@ -177,10 +177,7 @@ impl GpuMatmul {
         b: ArrayView2<'_, f32>,
         max_chunk_bytes: Option<u64>,
     ) -> Result<Array2<f32>, GpuError> {
-        let (encoder, readback) = self.encode(a, b, max_chunk_bytes)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        let bytes = crate::readback::read_async(&self.ctx, &readback).await?;
-        Self::decode(&bytes, a.nrows(), b.ncols())
+        self.start(a, b, max_chunk_bytes)?.finish().await
     }
 
     /// Random projection of the rows of `x` (Gaussian or very sparse, expanded to a dense
