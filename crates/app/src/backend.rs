@@ -261,10 +261,16 @@ impl Backend {
                 Ok(())
             }
             Backend::Cpu(c) => {
-                (raster::ACTIVE.clear)(&mut c.frame.pixels, BACKGROUND);
                 if let (true, Some(layer)) = (input.layers.contours, &c.density) {
                     let fill = [BAND_FILL[0], BAND_FILL[1], BAND_FILL[2], 255];
-                    raster::fill_bands(&mut c.frame, input.camera, layer, fill, BAND_FILL[3]);
+                    raster::paint_bands(
+                        &mut c.frame,
+                        input.camera,
+                        layer,
+                        BACKGROUND,
+                        fill,
+                        BAND_FILL[3],
+                    );
                     let line = [CONTOUR_LINE[0], CONTOUR_LINE[1], CONTOUR_LINE[2], 255];
                     raster::draw_segments(
                         &mut c.frame,
@@ -273,6 +279,8 @@ impl Backend {
                         line,
                         CONTOUR_LINE[3],
                     );
+                } else {
+                    (raster::ACTIVE.clear)(&mut c.frame.pixels, BACKGROUND);
                 }
                 if input.layers.points {
                     raster::draw_points_with(

@@ -12,7 +12,7 @@
 //!   (quadtree, keywords per tile per level, density, contours) for the loaded layout — the data's
 //!   own columns when it has two, else the projection shown — on the CPU, best of the repeats;
 //! - `pan('{"frames":120,"dx":3}')` → a promise of `{"median_ms":…, "p95_ms":…}`: per-frame time
-//!   while panning (draw, and on WebGPU until the GPU has finished the frame);
+//!   while panning (draw and label layout, and on WebGPU until the GPU has finished the frame);
 //! - `simd()` → whether this build uses the simd128 kernels.
 
 use crate::engine;
@@ -183,7 +183,10 @@ async fn pan(options: String) -> Result<Value, String> {
         let step = if (i / 40) % 2 == 0 { dx } else { -dx };
         let gpu = engine::with(|e| {
             e.pan_css(step, 0.0);
-            e.draw().map(|()| e.gpu_context())
+            // What a frame of the app computes: the drawing and the label layout.
+            let drawn = e.draw().map(|()| e.gpu_context());
+            std::hint::black_box(e.overlay());
+            drawn
         })?;
         if let Some(ctx) = gpu {
             let (sender, receiver) = futures_channel::oneshot::channel();

@@ -508,7 +508,7 @@ impl Engine {
     }
 
     /// Labels and tile grid for the current view.
-    fn overlay(&mut self) -> Overlay {
+    pub fn overlay(&mut self) -> Overlay {
         let (Some(map), Some(camera), Some(viewport)) = (
             self.map.as_mut(),
             self.camera,

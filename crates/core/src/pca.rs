@@ -65,21 +65,15 @@ pub struct Pca {
 impl Pca {
     /// Fit `k` components to the rows of `x`.
     pub fn fit(x: ArrayView2<'_, f32>, k: usize, solver: PcaSolver) -> Result<Self, PcaError> {
-        let (n, d) = x.dim();
-        if n < 2 {
-            return Err(PcaError::TooFewRows { rows: n });
-        }
-        let max = n.min(d).min(MAX_COMPONENTS);
-        if k == 0 || k > max {
-            return Err(PcaError::TooManyComponents { asked: k, max });
-        }
+        Self::check(x.dim(), k)?;
+        let d = x.ncols();
         let mean = column_means(x);
         let solver = match solver {
             PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
             PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
             s => s,
         };
-        let (mut components, eigenvalues, total_scatter) = match solver {
+        let (components, eigenvalues, total_scatter) = match solver {
             PcaSolver::Randomized { seed } => {
                 let mut centred = x.to_owned();
                 centred -= &mean.view().insert_axis(Axis(0));
@@ -94,9 +88,41 @@ impl Pca {
                 (c, e, total)
             }
         };
-        let total_variance = total_scatter / (n - 1) as f64;
+        Ok(Self::from_solution(
+            mean,
+            components,
+            &eigenvalues,
+            total_scatter,
+            x.nrows(),
+        ))
+    }
+
+    /// Whether `k` components can be fitted to an `n × d` matrix.
+    pub fn check((n, d): (usize, usize), k: usize) -> Result<(), PcaError> {
+        if n < 2 {
+            return Err(PcaError::TooFewRows { rows: n });
+        }
+        let max = n.min(d).min(MAX_COMPONENTS);
+        if k == 0 || k > max {
+            return Err(PcaError::TooManyComponents { asked: k, max });
+        }
+        Ok(())
+    }
+
+    /// A fit from a solver's output: `components` (`k × d`, orthonormal rows, any sign) and the
+    /// scatter matrix's eigenvalues along them, for `n` rows whose total scatter (sum of squared
+    /// deviations from `mean`) is `total_scatter`. Signs are flipped as scikit-learn's.
+    pub fn from_solution(
+        mean: Array1<f32>,
+        mut components: Array2<f64>,
+        eigenvalues: &[f64],
+        total_scatter: f64,
+        n: usize,
+    ) -> Self {
+        let dof = n.saturating_sub(1).max(1) as f64;
+        let total_variance = total_scatter / dof;
         flip_signs(&mut components);
-        let explained_variance: Vec<f64> = eigenvalues.iter().map(|l| l / (n - 1) as f64).collect();
+        let explained_variance: Vec<f64> = eigenvalues.iter().map(|l| l / dof).collect();
         let explained_variance_ratio = explained_variance
             .iter()
             .map(|v| {
@@ -107,12 +133,12 @@ impl Pca {
                 }
             })
             .collect();
-        Ok(Self {
+        Self {
             mean,
             components: components.mapv(|v| v as f32),
             explained_variance,
             explained_variance_ratio,
-        })
+        }
     }
 
     /// Project rows of `x` onto the components (`n × k`), row by row (no `n × d` temporary).
@@ -147,7 +173,8 @@ impl Pca {
     }
 }
 
-fn column_means(x: ArrayView2<'_, f32>) -> Array1<f32> {
+/// Column means, summed in f64.
+pub fn column_means(x: ArrayView2<'_, f32>) -> Array1<f32> {
     let n = x.nrows() as f64;
     let mut sums = vec![0f64; x.ncols()];
     for row in x.rows() {
@@ -156,6 +183,19 @@ fn column_means(x: ArrayView2<'_, f32>) -> Array1<f32> {
         }
     }
     sums.into_iter().map(|s| (s / n) as f32).collect()
+}
+
+/// The total scatter `Σᵢⱼ (xᵢⱼ − meanⱼ)²` (the trace of the scatter matrix), in f64.
+pub fn total_scatter(x: ArrayView2<'_, f32>, mean: &[f32]) -> f64 {
+    x.rows()
+        .into_iter()
+        .map(|row| {
+            row.iter()
+                .zip(mean)
+                .map(|(v, m)| f64::from(v - m).powi(2))
+                .sum::<f64>()
+        })
+        .sum()
 }
 
 /// Rows per panel of the scatter kernel: a panel of 256 rows × 384 dims is 384 KiB.
@@ -325,7 +365,43 @@ fn orthonormalize64(mut q: Array2<f64>) -> Array2<f64> {
     q
 }
 
-/// Randomized subspace iteration (Halko et al., algorithm 4.4) with Rayleigh–Ritz.
+/// Randomized subspace iteration (Halko et al., algorithm 4.4) with Rayleigh–Ritz, on the CPU:
+/// [`RandomizedSolver`] driven by ndarray products with the centred data.
+fn randomized(centred: &Array2<f32>, k: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
+    let (n, d) = centred.dim();
+    let mut solver = RandomizedSolver::new(n, d, k, seed);
+    while let Some(request) = solver.request() {
+        let product = match request {
+            Product::Times(m) => centred.dot(m),
+            Product::TransposeTimes(m) => centred.t().dot(m),
+        };
+        solver.provide(product);
+    }
+    solver.result()
+}
+
+/// A product of the centred data `X_c` (`n × d`) that [`RandomizedSolver`] needs next.
+#[derive(Debug, Clone, Copy)]
+pub enum Product<'a> {
+    /// `X_c · m`, with `m` of shape `d × l`; the answer is `n × l`.
+    Times(&'a Array2<f32>),
+    /// `X_cᵀ · m`, with `m` of shape `n × l`; the answer is `d × l`.
+    TransposeTimes(&'a Array2<f32>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Waiting for `X_c · m` where `m` is the Gaussian sketch or the last `z`.
+    Range,
+    /// Waiting for `X_cᵀ · q`.
+    CoRange,
+    Done,
+}
+
+/// Randomized subspace iteration (Halko et al., algorithm 4.4) with Rayleigh–Ritz, as a state
+/// machine that asks for the big products and does the small steps itself (orthonormalisation
+/// and the `l × l` eigenproblem, in f64). The CPU solver and the GPU one (`vecscape-gpu`) drive
+/// the same machine, so they differ only in how the products are summed.
 ///
 /// At least [`POWER_ITERATIONS`] iterations run; after those, iteration continues until the top
 /// `k` Ritz vectors stop moving (largest principal angle between successive estimates below
@@ -333,33 +409,96 @@ fn orthonormalize64(mut q: Array2<f64>) -> Array2<f64> {
 /// alone, data whose leading eigenvalues are close (real embeddings: 4.7 % vs 3.2 % of the
 /// variance) leave the 2-D subspace off by 0.05 rad; the check makes it accurate to < 1e-3 rad
 /// at the cost of a few more passes over the data when it is needed.
-fn randomized(centred: &Array2<f32>, k: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
-    let (n, d) = centred.dim();
-    let l = (k + OVERSAMPLES).min(n).min(d);
-    let mut rng = crate::rng::SplitMix64::new(seed);
-    let omega = Array2::from_shape_fn((d, l), |_| rng.normal() as f32);
-    let mut y = centred.dot(&omega);
-    let mut previous: Option<Array2<f64>> = None;
-    let mut result = (Array2::zeros((k, d)), vec![0.0; k]);
-    for iteration in 1..=MAX_POWER_ITERATIONS {
-        let q = orthonormalize(&y);
-        let z = orthonormalize(&centred.t().dot(&q)); // d × l, orthonormal columns
-        y = centred.dot(&z); // n × l
-                             // Rayleigh–Ritz in span(z): eigenvectors of (Xz)ᵀ(Xz) rotate z onto the components.
-        let y64 = y.mapv(f64::from);
-        let (values, u) = symmetric_eigen(y64.t().dot(&y64));
-        let z64 = z.mapv(f64::from);
-        let components = u.slice(ndarray::s![.., ..k]).t().dot(&z64.t()); // k × d
-        let moved = previous
-            .as_ref()
-            .map_or(f64::INFINITY, |p| largest_angle_sin(&components, p));
-        previous = Some(components.clone());
-        result = (components, values[..k].to_vec());
-        if iteration >= POWER_ITERATIONS && moved < CONVERGED_SIN {
-            break;
+#[derive(Debug, Clone)]
+pub struct RandomizedSolver {
+    k: usize,
+    stage: Stage,
+    /// The matrix the pending product multiplies: the sketch, `q` (n × l) or `z` (d × l).
+    operand: Array2<f32>,
+    iteration: usize,
+    previous: Option<Array2<f64>>,
+    components: Array2<f64>,
+    eigenvalues: Vec<f64>,
+}
+
+impl RandomizedSolver {
+    /// A solver for `k` components of an `n × d` matrix (`1 ≤ k ≤ min(n, d)`), seeded.
+    pub fn new(n: usize, d: usize, k: usize, seed: u64) -> Self {
+        let l = (k + OVERSAMPLES).min(n).min(d).max(1);
+        let mut rng = crate::rng::SplitMix64::new(seed);
+        let omega = Array2::from_shape_fn((d, l), |_| rng.normal() as f32);
+        Self {
+            k,
+            stage: Stage::Range,
+            operand: omega,
+            iteration: 0,
+            previous: None,
+            components: Array2::zeros((k, d)),
+            eigenvalues: vec![0.0; k],
         }
     }
-    result
+
+    /// The product needed next, or `None` once the subspace has converged.
+    pub fn request(&self) -> Option<Product<'_>> {
+        match self.stage {
+            Stage::Range => Some(Product::Times(&self.operand)),
+            Stage::CoRange => Some(Product::TransposeTimes(&self.operand)),
+            Stage::Done => None,
+        }
+    }
+
+    /// Hand over the product last requested.
+    pub fn provide(&mut self, product: Array2<f32>) {
+        match self.stage {
+            Stage::Range if self.iteration == 0 => {
+                // y = X_c Ω: the first range estimate.
+                self.iteration = 1;
+                self.operand = orthonormalize(&product);
+                self.stage = Stage::CoRange;
+            }
+            Stage::Range => {
+                // y = X_c z. Rayleigh–Ritz in span(z): eigenvectors of (X_c z)ᵀ(X_c z) rotate z
+                // onto the components.
+                let y64 = product.mapv(f64::from);
+                let (values, u) = symmetric_eigen(y64.t().dot(&y64));
+                let z64 = self.operand.mapv(f64::from);
+                let components = u.slice(ndarray::s![.., ..self.k]).t().dot(&z64.t()); // k × d
+                let moved = self
+                    .previous
+                    .as_ref()
+                    .map_or(f64::INFINITY, |p| largest_angle_sin(&components, p));
+                self.previous = Some(components.clone());
+                self.components = components;
+                self.eigenvalues = values[..self.k].to_vec();
+                if (self.iteration >= POWER_ITERATIONS && moved < CONVERGED_SIN)
+                    || self.iteration >= MAX_POWER_ITERATIONS
+                {
+                    self.stage = Stage::Done;
+                } else {
+                    self.iteration += 1;
+                    self.operand = orthonormalize(&product);
+                    self.stage = Stage::CoRange;
+                }
+            }
+            Stage::CoRange => {
+                // z = orth(X_cᵀ q), d × l; next, y = X_c z.
+                self.operand = orthonormalize(&product);
+                self.stage = Stage::Range;
+            }
+            Stage::Done => {}
+        }
+    }
+
+    /// Power iterations run so far.
+    pub fn iterations(&self) -> usize {
+        self.iteration
+    }
+
+    /// The components (`k × d`, orthonormal rows, signs not yet flipped) and the eigenvalues of
+    /// the scatter matrix along them.
+    pub fn result(self) -> (Array2<f64>, Vec<f64>) {
+        (self.components, self.eigenvalues)
+    }
 }
 
 /// Sine of the largest principal angle between the row spaces of `a` and `b` (orthonormal rows).

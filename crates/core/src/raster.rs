@@ -147,7 +147,15 @@ pub fn render_points_with(
     draw_points_with(kernels, frame, camera, xs, ys, colors, style);
 }
 
+/// Points transformed to pixels per chunk, so drawing needs no per-frame allocation.
+const POINT_CHUNK: usize = 1024;
+
 /// Draw the points over what the frame already holds (e.g. density bands).
+///
+/// Points are transformed a chunk at a time (with `kernels.to_pixels`); a point whose disc is a
+/// single pixel (radius < 1, the size used for dense maps) is blended in place, and the wider
+/// discs blend their row spans with `kernels.blend_span`. Either way the bytes are those of
+/// [`blend_channel`] per channel.
 pub fn draw_points_with(
     kernels: &Kernels,
     frame: &mut Frame,
@@ -166,74 +174,150 @@ pub fn draw_points_with(
         0.5 * viewport.width_px as f32,
         0.5 * viewport.height_px as f32,
     ];
-    let mut px = vec![0i32; n];
-    let mut py = vec![0i32; n];
-    // Pixel whose centre is nearest the point: floor of the screen coordinate.
-    (kernels.to_pixels)(
-        &xs[..n],
-        camera.center_world[0],
-        camera.px_per_world,
-        half[0],
-        &mut px,
-    );
-    (kernels.to_pixels)(
-        &ys[..n],
-        camera.center_world[1],
-        -camera.px_per_world,
-        half[1],
-        &mut py,
-    );
     let spans = disc_spans(style.radius_px);
+    let single_pixel = spans == [(0, 0, 0)];
     let (w, h) = (frame.width as i32, frame.height as i32);
     let reach = style.radius_px.max(0.5).ceil() as i32;
-    for i in 0..n {
-        let (cx, cy) = (px[i], py[i]);
-        // Also keeps `cx + dx` below from overflowing for far-away (saturated) points.
-        if cx < -reach || cy < -reach || cx > w + reach || cy > h + reach {
+    let alpha = u32::from(style.alpha);
+    let mut px = [0i32; POINT_CHUNK];
+    let mut py = [0i32; POINT_CHUNK];
+    for start in (0..n).step_by(POINT_CHUNK) {
+        let end = (start + POINT_CHUNK).min(n);
+        let (px, py) = (&mut px[..end - start], &mut py[..end - start]);
+        // Pixel whose centre is nearest the point: floor of the screen coordinate.
+        (kernels.to_pixels)(
+            &xs[start..end],
+            camera.center_world[0],
+            camera.px_per_world,
+            half[0],
+            px,
+        );
+        (kernels.to_pixels)(
+            &ys[start..end],
+            camera.center_world[1],
+            -camera.px_per_world,
+            half[1],
+            py,
+        );
+        let colors = &colors[start..end];
+        if single_pixel {
+            for ((&cx, &cy), c) in px.iter().zip(py.iter()).zip(colors) {
+                // Negative coordinates wrap to large values and fail the test too.
+                if (cx as u32) < w as u32 && (cy as u32) < h as u32 && c[3] != 0 {
+                    let i = (cy as usize * w as usize + cx as usize) * 4;
+                    if let Some(p) = frame.pixels.get_mut(i..i + 4) {
+                        blend_pixel(p, Source::new(*c, alpha));
+                    }
+                }
+            }
             continue;
         }
-        let c = colors[i];
-        if c[3] == 0 {
-            // Hidden by a filter.
-            continue;
-        }
-        let src = [c[0], c[1], c[2], 255];
-        for &(dy, dx0, dx1) in &spans {
-            let y = cy + dy;
-            if y < 0 || y >= h {
+        for ((&cx, &cy), c) in px.iter().zip(py.iter()).zip(colors) {
+            // Also keeps `cx + dx` below from overflowing for far-away (saturated) points.
+            if cx < -reach || cy < -reach || cx > w + reach || cy > h + reach {
                 continue;
             }
-            let x0 = (cx + dx0).max(0);
-            let x1 = (cx + dx1).min(w - 1);
-            if x0 > x1 {
+            if c[3] == 0 {
+                // Hidden by a filter.
                 continue;
             }
-            let start = (y as usize * w as usize + x0 as usize) * 4;
-            let end = (y as usize * w as usize + x1 as usize + 1) * 4;
-            (kernels.blend_span)(&mut frame.pixels[start..end], src, style.alpha);
+            let source = Source::new(*c, alpha);
+            for &(dy, dx0, dx1) in &spans {
+                let y = cy + dy;
+                if y < 0 || y >= h {
+                    continue;
+                }
+                let x0 = (cx + dx0).max(0);
+                let x1 = (cx + dx1).min(w - 1);
+                if x0 > x1 {
+                    continue;
+                }
+                let start = (y as usize * w as usize + x0 as usize) * 4;
+                let end = (y as usize * w as usize + x1 as usize + 1) * 4;
+                let span = &mut frame.pixels[start..end];
+                if span.len() < 16 {
+                    for p in span.chunks_exact_mut(4) {
+                        blend_pixel(p, source);
+                    }
+                } else {
+                    (kernels.blend_span)(span, [c[0], c[1], c[2], 255], style.alpha);
+                }
+            }
         }
     }
 }
 
-/// Tint every pixel by the density band under it: band `b` of `layer.levels` blends `color` at
-/// `max_alpha · b / levels` (pixels below the first contour stay as they are).
-pub fn fill_bands(
+/// An opaque colour premultiplied by its blend alpha, packed for [`blend_pixel`]: red and blue
+/// in the two 16-bit lanes of one word, green and alpha in the other.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    rb: u32,
+    ga: u32,
+    inverse: u32,
+}
+
+impl Source {
+    #[inline]
+    fn new(color: Rgba, alpha: u32) -> Self {
+        let [r, g, b, _] = color.map(u32::from);
+        Self {
+            rb: (r | b << 16) * alpha,
+            ga: (g | 255 << 16) * alpha,
+            inverse: 255 - alpha,
+        }
+    }
+}
+
+/// `round(v / 255)` in both 16-bit lanes of `v` (each at most 255·255): [`div255`] twice.
+#[inline]
+fn div255_lanes(v: u32) -> u32 {
+    let t = v + 0x0080_0080;
+    ((t + ((t >> 8) & 0x00ff_00ff)) >> 8) & 0x00ff_00ff
+}
+
+/// Source-over blend of one RGBA8 pixel with two-lane integer arithmetic: the same bytes as
+/// [`blend_channel`] on each channel (no lane can carry into the next: every lane stays below
+/// 2¹⁶ at each step).
+#[inline]
+fn blend_pixel(pixel: &mut [u8], source: Source) {
+    let Ok(bytes) = <[u8; 4]>::try_from(&*pixel) else {
+        return;
+    };
+    let dst = u32::from_le_bytes(bytes);
+    let rb = (dst & 0x00ff_00ff) * source.inverse + source.rb;
+    let ga = ((dst >> 8) & 0x00ff_00ff) * source.inverse + source.ga;
+    let out = div255_lanes(rb) | div255_lanes(ga) << 8;
+    pixel.copy_from_slice(&out.to_le_bytes());
+}
+
+/// Paint the whole frame: `background` tinted by the density band under each pixel, band `b`
+/// of `layer.levels` blending `color` at `max_alpha · b / levels` (pixels below the first
+/// contour, and outside the grid, are `background`).
+///
+/// The band colours are computed once, so each pixel costs a bilinear sample and one store.
+pub fn paint_bands(
     frame: &mut Frame,
     camera: &Camera,
     layer: &crate::map::layer::DensityLayer,
+    background: Rgba,
     color: Rgba,
     max_alpha: u8,
 ) {
-    if layer.levels == 0 || layer.size < 2 {
-        return;
-    }
     let viewport = frame.viewport();
     let w = frame.width as usize;
+    if layer.levels == 0 || layer.size < 2 {
+        scalar::clear(&mut frame.pixels, background);
+        return;
+    }
     let n = layer.size as usize;
-    let alphas: Vec<u8> = (0..=layer.levels)
-        .map(|b| (u32::from(max_alpha) * b / layer.levels) as u8)
+    let colors: Vec<[u8; 4]> = (0..=layer.levels)
+        .map(|b| {
+            let alpha = u32::from(max_alpha) * b / layer.levels;
+            let mut pixel = background;
+            blend_pixel(&mut pixel, Source::new(color, alpha));
+            pixel
+        })
         .collect();
-    let src = [color[0], color[1], color[2], 255];
     let last = (n - 1) as f32;
     // Per column: the grid cell and the weight along x (None outside the grid).
     let columns: Vec<Option<(usize, f32)>> = (0..w)
@@ -247,11 +331,11 @@ pub fn fill_bands(
         })
         .collect();
     let mut row_values = vec![0.0f32; n];
-    let mut bands = vec![0u32; w];
-    for y in 0..frame.height as usize {
+    for (y, row) in frame.pixels.chunks_exact_mut(w * 4).enumerate() {
         let wy = camera.world_from_screen(viewport, [0.0, y as f32 + 0.5])[1];
         let fy = (wy - layer.origin[1]) / layer.step[1];
         if !(fy >= 0.0 && fy <= last) {
+            scalar::clear(row, background);
             continue;
         }
         // The grid interpolated along y for this row, then along x per pixel.
@@ -261,25 +345,15 @@ pub fn fill_bands(
         for ((r, &a), &b) in row_values.iter_mut().zip(top).zip(bottom) {
             *r = a * (1.0 - ty) + b * ty;
         }
-        for (band, column) in bands.iter_mut().zip(&columns) {
-            *band = match column {
-                Some((i, tx)) => layer.band(row_values[*i] * (1.0 - tx) + row_values[i + 1] * tx),
+        for (pixel, column) in row.chunks_exact_mut(4).zip(&columns) {
+            let band = match column {
+                Some((i, tx)) => {
+                    let (a, b) = (row_values[*i], row_values[i + 1]);
+                    layer.band(a * (1.0 - tx) + b * tx) as usize
+                }
                 None => 0,
             };
-        }
-        // Runs of one band are blended as a span.
-        let row = &mut frame.pixels[y * w * 4..(y + 1) * w * 4];
-        let mut x = 0;
-        while x < w {
-            let band = bands[x];
-            let mut end = x + 1;
-            while end < w && bands[end] == band {
-                end += 1;
-            }
-            if band > 0 {
-                (ACTIVE.blend_span)(&mut row[x * 4..end * 4], src, alphas[band as usize]);
-            }
-            x = end;
+            pixel.copy_from_slice(&colors[band]);
         }
     }
 }
@@ -295,7 +369,7 @@ pub fn draw_segments(
 ) {
     let viewport = frame.viewport();
     let (w, h) = (frame.width as i64, frame.height as i64);
-    let src = [color[0], color[1], color[2], 255];
+    let source = Source::new(color, u32::from(alpha));
     for s in segments {
         let a = camera.screen_from_world(viewport, [s[0], s[1]]);
         let b = camera.screen_from_world(viewport, [s[2], s[3]]);
@@ -321,7 +395,9 @@ pub fn draw_segments(
             let y = (a[1] + (b[1] - a[1]) * t).floor() as i64;
             if x >= 0 && y >= 0 && x < w && y < h {
                 let i = ((y * w + x) * 4) as usize;
-                (ACTIVE.blend_span)(&mut frame.pixels[i..i + 4], src, alpha);
+                if let Some(p) = frame.pixels.get_mut(i..i + 4) {
+                    blend_pixel(p, source);
+                }
             }
         }
     }
@@ -543,6 +619,71 @@ mod tests {
     }
 
     #[test]
+    fn packed_blend_equals_the_per_channel_blend() {
+        for alpha in 0..=255u32 {
+            for src in (0..=255u8).step_by(3) {
+                let color = [src, 255 - src, src / 2, 255];
+                for dst in 0..=255u8 {
+                    let before = [dst, dst / 3, 255 - dst, dst.wrapping_mul(7)];
+                    let mut pixel = before;
+                    blend_pixel(&mut pixel, Source::new(color, alpha));
+                    let want: Vec<u8> = (0..4)
+                        .map(|ch| {
+                            blend_channel(
+                                before[ch],
+                                [src, 255 - src, src / 2, 255][ch],
+                                alpha as u8,
+                            )
+                        })
+                        .collect();
+                    assert_eq!(pixel.to_vec(), want, "alpha {alpha} src {src} dst {dst}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pixel_points_and_disc_points_blend_alike() {
+        // Radius 0.6 takes the single-pixel path, radius 1.0 the span path: their centre pixels
+        // match, drawn over a non-uniform background, for points in and around the frame.
+        let (xs, ys): (Vec<f32>, Vec<f32>) = (0..3000)
+            .map(|i| ((i % 61) as f32 * 0.37 - 11.0, (i % 47) as f32 * 0.41 - 9.0))
+            .unzip();
+        let colors: Vec<Rgba> = (0..3000)
+            .map(|i| crate::palette::category_color(i % 9))
+            .collect();
+        let camera = Camera {
+            center_world: [0.3, -0.2],
+            px_per_world: 1.0,
+        };
+        let mut small = Frame::new(21, 17);
+        for (i, p) in small.pixels.iter_mut().enumerate() {
+            *p = (i * 37 % 251) as u8;
+        }
+        let mut reference = small.clone();
+        let style = PointStyle {
+            radius_px: 0.6,
+            alpha: 170,
+        };
+        draw_points_with(&SCALAR, &mut small, &camera, &xs, &ys, &colors, style);
+        // The reference: each point blended into its pixel one at a time with blend_channel.
+        let viewport = reference.viewport();
+        for i in 0..xs.len() {
+            let s = camera.screen_from_world(viewport, [xs[i], ys[i]]);
+            let (x, y) = (s[0].floor(), s[1].floor());
+            if x < 0.0 || y < 0.0 || x >= 21.0 || y >= 17.0 {
+                continue;
+            }
+            let at = (y as usize * 21 + x as usize) * 4;
+            let src = [colors[i][0], colors[i][1], colors[i][2], 255];
+            for (p, s) in reference.pixels[at..at + 4].iter_mut().zip(src) {
+                *p = blend_channel(*p, s, 170);
+            }
+        }
+        assert_eq!(small, reference);
+    }
+
+    #[test]
     fn points_far_outside_are_skipped_without_overflow() {
         let mut frame = Frame::new(4, 4);
         let camera = Camera {
@@ -590,8 +731,15 @@ mod band_tests {
             px_per_world: 10.0,
         };
         let mut frame = Frame::new(60, 50);
-        (SCALAR.clear)(&mut frame.pixels, [255, 255, 255, 255]);
-        fill_bands(&mut frame, &camera, &layer, [0, 0, 0, 255], 200);
+        frame.pixels.fill(7);
+        paint_bands(
+            &mut frame,
+            &camera,
+            &layer,
+            [255, 255, 255, 255],
+            [0, 0, 0, 255],
+            200,
+        );
         let viewport = frame.viewport();
         for y in 0..50 {
             for x in 0..60 {

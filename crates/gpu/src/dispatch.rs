@@ -23,6 +23,20 @@ pub fn dispatch(
     groups: u32,
     z: u32,
 ) {
+    let (x, y) = split_groups(groups);
+    dispatch_3d(device, encoder, pipeline, params, buffers, [x, y, z.max(1)]);
+}
+
+/// Record one compute pass of exactly `groups` workgroups (x, y, z), with `params` as a uniform
+/// at binding 0 and `buffers` at bindings 1….
+pub fn dispatch_3d(
+    device: &wgpu::Device,
+    encoder: &mut wgpu::CommandEncoder,
+    pipeline: &wgpu::ComputePipeline,
+    params: &[u8],
+    buffers: &[&wgpu::Buffer],
+    groups: [u32; 3],
+) {
     let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("params"),
         contents: params,
@@ -47,6 +61,5 @@ pub fn dispatch(
     });
     pass.set_pipeline(pipeline);
     pass.set_bind_group(0, &bind_group, &[]);
-    let (x, y) = split_groups(groups);
-    pass.dispatch_workgroups(x, y, z.max(1));
+    pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
 }

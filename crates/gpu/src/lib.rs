@@ -1,6 +1,7 @@
 //! vecscape's GPU layer over `wgpu`: device set-up and the map's render pipelines.
 //! WGSL lives in `shaders/`, one file per pipeline stage; [`types`] mirrors the structs they read.
-//! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]),
+//! Compute: exact kNN ([`knn`]), dense products for random projection ([`matmul`]), randomized
+//! PCA on those products ([`pca`]),
 //! kernel density for the map ([`kde`]). Render:
 //! points ([`points`]), density bands and contour lines ([`density`]).
 //! Works natively (Vulkan, e.g. Mesa lavapipe in tests) and in the browser (WebGPU).
@@ -12,6 +13,7 @@ pub mod kde;
 pub mod knn;
 pub mod matmul;
 pub mod offscreen;
+pub mod pca;
 pub mod points;
 pub mod readback;
 pub mod types;
@@ -20,7 +22,8 @@ pub use context::{GpuContext, GpuError};
 pub use density::DensityRenderer;
 pub use kde::GpuKde;
 pub use knn::GpuFlatIndex;
-pub use matmul::GpuMatmul;
+pub use matmul::{GpuMatmul, GpuMatrix};
+pub use pca::GpuPca;
 pub use points::PointRenderer;
 
 /// Every pipeline's WGSL, by file name, for validation and tooling. Kernels that use the shared
@@ -32,6 +35,7 @@ pub fn shaders() -> Vec<(&'static str, String)> {
         ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
         ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
         ("matmul_tiled.wgsl", matmul::MATMUL.to_owned()),
+        ("matmul_transpose.wgsl", matmul::TRANSPOSE.to_owned()),
         ("kde_splat.wgsl", kde::SPLAT.to_owned()),
         ("kde_blur.wgsl", kde::BLUR_X.to_owned()),
         ("kde_blur_y.wgsl", kde::BLUR_Y.to_owned()),

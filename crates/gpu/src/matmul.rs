@@ -1,59 +1,187 @@
-//! Dense matrix products on the GPU (`matmul_tiled.wgsl`: 16 × 16 tiles in workgroup memory),
-//! used for random projection (`X · R`). The CPU twin is
-//! `vecscape_core::random_projection::RandomProjection::apply`; both sum the products in
-//! increasing order of the inner index.
+//! Dense matrix products on the GPU with 16 × 16 tiles in workgroup memory:
+//! - `matmul_tiled.wgsl`: `(A − 1·meanᵀ) · B`, used for random projection (`X · R`, no mean) and
+//!   for the range steps of randomized PCA (`X_c · Ω`, `X_c · z`);
+//! - `matmul_transpose.wgsl`: `(A − 1·meanᵀ)ᵀ · M`, the co-range step of randomized PCA
+//!   (`X_cᵀ · q`), summed over slices of [`SLICE_ROWS`] rows on the GPU and across slices in f64
+//!   on the CPU.
 //!
-//! `A` is split into row chunks under the adapter's storage-binding limit (or a smaller limit a
-//! test forces); each chunk's product is copied into one readback buffer.
+//! The CPU twins are `vecscape_core::random_projection::RandomProjection::apply` and ndarray's
+//! products in `vecscape_core::pca`. `A` lives on the GPU as a [`GpuMatrix`]: row chunks under
+//! the adapter's storage-binding limit (or a smaller limit a test forces), uploaded once and
+//! multiplied as often as needed; each chunk's result is copied into one readback buffer.
 
 use crate::dispatch::{dispatch, split_groups};
-use crate::types::MatmulParams;
+use crate::types::{MatmulParams, TransposeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::{Array2, ArrayView2};
 use vecscape_core::random_projection::RandomProjection;
 use wgpu::util::DeviceExt;
 
-/// The kernel's source.
+/// The product kernel's source.
 pub const MATMUL: &str = include_str!("shaders/matmul_tiled.wgsl");
+/// The transposed product kernel's source.
+pub const TRANSPOSE: &str = include_str!("shaders/matmul_transpose.wgsl");
 const TILE: u32 = 16;
+/// Rows summed by one workgroup of the transposed product before the slices are added up.
+pub const SLICE_ROWS: u32 = 2048;
 
-/// A compiled matrix-product pipeline.
+fn pipeline(ctx: &GpuContext, label: &str, source: &str) -> wgpu::ComputePipeline {
+    let module = ctx
+        .device
+        .create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+    ctx.device
+        .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(label),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        })
+}
+
+/// The largest storage binding the device allows, or `forced` when that is smaller.
+fn binding_limit(ctx: &GpuContext, forced: Option<u64>) -> u64 {
+    let limits = ctx.device.limits();
+    limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size)
+        .min(forced.unwrap_or(u64::MAX))
+}
+
+struct Chunk {
+    buffer: wgpu::Buffer,
+    start: usize,
+    rows: usize,
+}
+
+/// An `n × d` f32 matrix resident on the GPU in row chunks, with column means that the kernels
+/// subtract as they read (zeros unless given).
+pub struct GpuMatrix {
+    chunks: Vec<Chunk>,
+    mean: wgpu::Buffer,
+    n: usize,
+    d: usize,
+    limit: u64,
+}
+
+impl GpuMatrix {
+    /// Upload `a`, split into row chunks of at most the binding limit (or `max_chunk_bytes`).
+    pub fn upload(
+        ctx: &GpuContext,
+        a: ArrayView2<'_, f32>,
+        mean: Option<&[f32]>,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<Self, GpuError> {
+        let (n, d) = a.dim();
+        if mean.is_some_and(|m| m.len() != d) {
+            return Err(GpuError::Input(format!(
+                "the mean has {} entries for {d} columns",
+                mean.map_or(0, <[f32]>::len)
+            )));
+        }
+        let limit = binding_limit(ctx, max_chunk_bytes);
+        let row_bytes = (d.max(1) * 4) as u64;
+        if row_bytes > limit {
+            return Err(GpuError::TooLarge(format!(
+                "one row of {d} values is over the {limit}-byte binding limit"
+            )));
+        }
+        let rows_per_chunk = ((limit / row_bytes) as usize).clamp(1, n.max(1));
+        let a = a.as_standard_layout();
+        let flat = a
+            .as_slice()
+            .ok_or_else(|| GpuError::Input("the matrix is not contiguous".into()))?;
+        let device = &ctx.device;
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let end = (start + rows_per_chunk).min(n);
+            chunks.push(Chunk {
+                buffer: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("matrix chunk"),
+                    contents: bytemuck::cast_slice(&flat[start * d..end * d]),
+                    usage: wgpu::BufferUsages::STORAGE,
+                }),
+                start,
+                rows: end - start,
+            });
+            start = end;
+        }
+        let zeros = vec![0f32; d.max(1)];
+        let mean = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("matrix mean"),
+            contents: bytemuck::cast_slice(mean.filter(|m| !m.is_empty()).unwrap_or(&zeros)),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        Ok(Self {
+            chunks,
+            mean,
+            n,
+            d,
+            limit,
+        })
+    }
+
+    /// `(rows, columns)`.
+    pub fn dim(&self) -> (usize, usize) {
+        (self.n, self.d)
+    }
+
+    /// How many row chunks it is stored in.
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+}
+
+/// The compiled matrix-product pipelines.
 pub struct GpuMatmul {
     ctx: GpuContext,
     pipeline: wgpu::ComputePipeline,
+    transpose: wgpu::ComputePipeline,
 }
 
 impl GpuMatmul {
     pub fn new(ctx: &GpuContext) -> Self {
-        let module = ctx
-            .device
-            .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("matmul_tiled.wgsl"),
-                source: wgpu::ShaderSource::Wgsl(MATMUL.into()),
-            });
-        let pipeline = ctx
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("matmul_tiled.wgsl"),
-                layout: None,
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
         Self {
             ctx: ctx.clone(),
-            pipeline,
+            pipeline: pipeline(ctx, "matmul_tiled.wgsl", MATMUL),
+            transpose: pipeline(ctx, "matmul_transpose.wgsl", TRANSPOSE),
         }
     }
 
-    /// Record `A · B`; returns the encoder and the readback buffer (n × k f32).
-    fn encode(
+    /// The device these pipelines run on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    fn readback(&self, bytes: u64) -> wgpu::Buffer {
+        self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("matmul readback"),
+            size: bytes.max(4),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        })
+    }
+
+    fn output(&self, bytes: u64) -> wgpu::Buffer {
+        self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("matmul output chunk"),
+            size: bytes.max(4),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Record and submit `(A − 1·meanᵀ) · B` (`n × k`); read it with [`PendingProduct::finish`].
+    pub fn start_times(
         &self,
-        a: ArrayView2<'_, f32>,
+        a: &GpuMatrix,
         b: ArrayView2<'_, f32>,
-        max_chunk_bytes: Option<u64>,
-    ) -> Result<(wgpu::CommandEncoder, wgpu::Buffer), GpuError> {
+    ) -> Result<PendingProduct, GpuError> {
         let (n, d) = a.dim();
         let (bd, k) = b.dim();
         if bd != d {
@@ -62,54 +190,30 @@ impl GpuMatmul {
             )));
         }
         let device = &self.ctx.device;
-        let limits = device.limits();
-        let binding_limit = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size)
-            .min(max_chunk_bytes.unwrap_or(u64::MAX));
         let out_bytes = (n * k * 4) as u64;
-        if out_bytes > limits.max_buffer_size || (d * k * 4) as u64 > binding_limit {
+        let largest_chunk = a.chunks.iter().map(|c| c.rows).max().unwrap_or(0);
+        if out_bytes > device.limits().max_buffer_size
+            || (d * k * 4) as u64 > a.limit
+            || (largest_chunk * k * 4) as u64 > a.limit
+        {
             return Err(GpuError::TooLarge(format!(
                 "{n} × {k} output or {d} × {k} matrix"
             )));
         }
-        let row_bytes = (d.max(k).max(1) * 4) as u64;
-        let rows_per_chunk = ((binding_limit / row_bytes).max(1) as usize).min(n.max(1));
-        let a = a.as_standard_layout();
-        let a_flat = a
-            .as_slice()
-            .ok_or_else(|| GpuError::Input("A is not contiguous".into()))?;
         let b = b.as_standard_layout();
         let b_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("matmul B"),
             contents: bytemuck::cast_slice(b.as_slice().unwrap_or(&[])),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("matmul readback"),
-            size: out_bytes.max(4),
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
-        });
+        let readback = self.readback(out_bytes);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("matmul"),
         });
-        let mut start = 0;
-        while start < n {
-            let end = (start + rows_per_chunk).min(n);
-            let rows = (end - start) as u32;
-            let a_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul A chunk"),
-                contents: bytemuck::cast_slice(&a_flat[start * d..end * d]),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+        for chunk in &a.chunks {
+            let rows = chunk.rows as u32;
             let c_bytes = u64::from(rows) * k as u64 * 4;
-            let c_buf = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("matmul C chunk"),
-                size: c_bytes.max(4),
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            });
+            let c_buf = self.output(c_bytes);
             let row_tiles = rows.div_ceil(TILE);
             let (tiles_x, _) = split_groups(row_tiles);
             let params = MatmulParams {
@@ -123,19 +227,124 @@ impl GpuMatmul {
                 &mut encoder,
                 &self.pipeline,
                 bytemuck::bytes_of(&params),
-                &[&a_buf, &b_buf, &c_buf],
+                &[&chunk.buffer, &b_buf, &c_buf, &a.mean],
                 row_tiles,
                 (k as u32).div_ceil(TILE),
             );
-            encoder.copy_buffer_to_buffer(&c_buf, 0, &readback, (start * k * 4) as u64, c_bytes);
-            start = end;
+            encoder.copy_buffer_to_buffer(
+                &c_buf,
+                0,
+                &readback,
+                (chunk.start * k * 4) as u64,
+                c_bytes,
+            );
         }
-        Ok((encoder, readback))
+        self.ctx.queue.submit([encoder.finish()]);
+        Ok(PendingProduct {
+            ctx: self.ctx.clone(),
+            readback,
+            rows: n,
+            cols: k,
+            slices: 1,
+        })
     }
 
-    fn decode(bytes: &[u8], n: usize, k: usize) -> Result<Array2<f32>, GpuError> {
-        let values: Vec<f32> = bytemuck::cast_slice(&bytes[..n * k * 4]).to_vec();
-        Array2::from_shape_vec((n, k), values).map_err(|e| GpuError::Readback(e.to_string()))
+    /// Record and submit `(A − 1·meanᵀ)ᵀ · M` (`d × k`, for `M` of `n × k`); read it with
+    /// [`PendingProduct::finish`], which adds up the slices in f64.
+    pub fn start_transpose_times(
+        &self,
+        a: &GpuMatrix,
+        m: ArrayView2<'_, f32>,
+    ) -> Result<PendingProduct, GpuError> {
+        let (n, d) = a.dim();
+        let (mn, k) = m.dim();
+        if mn != n {
+            return Err(GpuError::Input(format!(
+                "transposed product: A has {n} rows, M has {mn}"
+            )));
+        }
+        let device = &self.ctx.device;
+        let slices_of = |rows: usize| rows.div_ceil(SLICE_ROWS as usize);
+        let slices: usize = a.chunks.iter().map(|c| slices_of(c.rows)).sum();
+        let block_bytes = (d * k * 4) as u64;
+        let largest_chunk = a.chunks.iter().map(|c| c.rows).max().unwrap_or(0);
+        if slices as u64 * block_bytes > device.limits().max_buffer_size
+            || slices_of(largest_chunk) as u64 * block_bytes > a.limit
+            || (largest_chunk * k * 4) as u64 > a.limit
+        {
+            return Err(GpuError::TooLarge(format!(
+                "{slices} partial sums of {d} × {k}"
+            )));
+        }
+        let m = m.as_standard_layout();
+        let m_flat = m
+            .as_slice()
+            .ok_or_else(|| GpuError::Input("M is not contiguous".into()))?;
+        let readback = self.readback(slices as u64 * block_bytes);
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("matmul transpose"),
+        });
+        let mut slice_at = 0;
+        for chunk in &a.chunks {
+            let m_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("matmul M chunk"),
+                contents: bytemuck::cast_slice(
+                    &m_flat[chunk.start * k..(chunk.start + chunk.rows) * k],
+                ),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            let chunk_slices = slices_of(chunk.rows);
+            let bytes = chunk_slices as u64 * block_bytes;
+            let partial = self.output(bytes);
+            let params = TransposeParams {
+                n: chunk.rows as u32,
+                d: d as u32,
+                k: k as u32,
+                slice_rows: SLICE_ROWS,
+            };
+            // x: column tiles of A (output rows); y: column tiles of M; z: row slices.
+            crate::dispatch::dispatch_3d(
+                device,
+                &mut encoder,
+                &self.transpose,
+                bytemuck::bytes_of(&params),
+                &[&chunk.buffer, &m_buf, &partial, &a.mean],
+                [
+                    (d as u32).div_ceil(TILE),
+                    (k as u32).div_ceil(TILE),
+                    chunk_slices as u32,
+                ],
+            );
+            encoder.copy_buffer_to_buffer(
+                &partial,
+                0,
+                &readback,
+                slice_at as u64 * block_bytes,
+                bytes,
+            );
+            slice_at += chunk_slices;
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+        Ok(PendingProduct {
+            ctx: self.ctx.clone(),
+            readback,
+            rows: d,
+            cols: k,
+            slices,
+        })
+    }
+
+    /// Upload `A` and submit `A · B` now; the result is read with [`PendingProduct::finish`].
+    /// Lets a caller lend `A` only for the submission (e.g. from inside a borrow) and await
+    /// afterwards.
+    pub fn start(
+        &self,
+        a: ArrayView2<'_, f32>,
+        b: ArrayView2<'_, f32>,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<PendingProduct, GpuError> {
+        let resident = GpuMatrix::upload(&self.ctx, a, None, max_chunk_bytes)?;
+        self.start_times(&resident, b)
     }
 
     /// `A · B`, waiting for the GPU (native).
@@ -146,28 +355,7 @@ impl GpuMatmul {
         b: ArrayView2<'_, f32>,
         max_chunk_bytes: Option<u64>,
     ) -> Result<Array2<f32>, GpuError> {
-        let (encoder, readback) = self.encode(a, b, max_chunk_bytes)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        let bytes = crate::readback::read_blocking(&self.ctx, &readback)?;
-        Self::decode(&bytes, a.nrows(), b.ncols())
-    }
-
-    /// Record and submit `A · B` now; the result is read with [`PendingProduct::finish`]. Lets a
-    /// caller lend `A` only for the submission (e.g. from inside a borrow) and await afterwards.
-    pub fn start(
-        &self,
-        a: ArrayView2<'_, f32>,
-        b: ArrayView2<'_, f32>,
-        max_chunk_bytes: Option<u64>,
-    ) -> Result<PendingProduct, GpuError> {
-        let (encoder, readback) = self.encode(a, b, max_chunk_bytes)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        Ok(PendingProduct {
-            ctx: self.ctx.clone(),
-            readback,
-            n: a.nrows(),
-            k: b.ncols(),
-        })
+        self.start(a, b, max_chunk_bytes)?.finish_blocking()
     }
 
     /// `A · B` (works in the browser).
@@ -209,14 +397,44 @@ impl GpuMatmul {
 pub struct PendingProduct {
     ctx: GpuContext,
     readback: wgpu::Buffer,
-    n: usize,
-    k: usize,
+    rows: usize,
+    cols: usize,
+    /// Partial sums to add up (1: the product itself).
+    slices: usize,
 }
 
 impl PendingProduct {
-    /// Wait for the GPU and read the `n × k` result.
+    /// Wait for the GPU and read the `rows × cols` result.
     pub async fn finish(self) -> Result<Array2<f32>, GpuError> {
         let bytes = crate::readback::read_async(&self.ctx, &self.readback).await?;
-        GpuMatmul::decode(&bytes, self.n, self.k)
+        self.decode(&bytes)
+    }
+
+    /// [`Self::finish`], blocking (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn finish_blocking(self) -> Result<Array2<f32>, GpuError> {
+        let bytes = crate::readback::read_blocking(&self.ctx, &self.readback)?;
+        self.decode(&bytes)
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Array2<f32>, GpuError> {
+        let block = self.rows * self.cols;
+        let values: &[f32] = bytes
+            .get(..self.slices * block * 4)
+            .map(bytemuck::cast_slice)
+            .ok_or_else(|| GpuError::Readback("short readback".into()))?;
+        let values = if self.slices == 1 {
+            values.to_vec()
+        } else {
+            let mut sums = vec![0f64; block];
+            for slice in values.chunks_exact(block) {
+                for (s, v) in sums.iter_mut().zip(slice) {
+                    *s += f64::from(*v);
+                }
+            }
+            sums.into_iter().map(|s| s as f32).collect()
+        };
+        Array2::from_shape_vec((self.rows, self.cols), values)
+            .map_err(|e| GpuError::Readback(e.to_string()))
     }
 }

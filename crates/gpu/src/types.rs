@@ -24,6 +24,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::KnnParams>(), 48);
         assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
         assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
+        assert_eq!(std::mem::size_of::<super::TransposeParams>(), 16);
         // Five vec2<f32> + two u32 = 48 bytes, then two vec4<f32> at 16-byte offsets: 80.
         assert_eq!(std::mem::size_of::<super::DensityUniform>(), 80);
         // Two vec2<f32> + four u32 = 32; four u32 = 16.
@@ -68,6 +69,16 @@ pub struct MatmulParams {
     pub d: u32,
     pub k: u32,
     pub tiles_x: u32,
+}
+
+/// Keep in sync with `TransposeParams` in shaders/matmul_transpose.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct TransposeParams {
+    pub n: u32,
+    pub d: u32,
+    pub k: u32,
+    pub slice_rows: u32,
 }
 
 /// Keep in sync with `DensityUniform` in shaders/density.wgsl.

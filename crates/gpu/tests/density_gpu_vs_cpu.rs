@@ -1,12 +1,12 @@
 //! The density layer drawn by WebGPU's pipeline (natively on lavapipe) against its CPU twin,
-//! `vecscape_core::raster::fill_bands` / `draw_segments`, on a KDE of a two-cluster layout.
+//! `vecscape_core::raster::paint_bands` / `draw_segments`, on a KDE of a two-cluster layout.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::map::density::{self, Bandwidth, GridSpec};
 use vecscape_core::map::layer::DensityLayer;
 use vecscape_core::map::quadtree::Domain;
-use vecscape_core::raster::{fill_bands, Frame, SCALAR};
+use vecscape_core::raster::{paint_bands, Frame, SCALAR};
 use vecscape_gpu::density::DensityStyle;
 use vecscape_gpu::offscreen::{render_to_frame, OFFSCREEN_FORMAT};
 use vecscape_gpu::DensityRenderer;
@@ -71,11 +71,11 @@ fn density_bands_match_the_cpu_twin() {
     })
     .unwrap();
     let mut cpu = Frame::new(viewport.width_px, viewport.height_px);
-    (SCALAR.clear)(&mut cpu.pixels, background);
-    fill_bands(
+    paint_bands(
         &mut cpu,
         &camera,
         &layer,
+        background,
         [fill[0], fill[1], fill[2], 255],
         fill[3],
     );

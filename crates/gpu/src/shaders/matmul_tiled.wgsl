@@ -1,8 +1,8 @@
-// C = A · B with 16 × 16 tiles in workgroup memory.
-// A: n × d (one row chunk), B: d × k, C: n × k, all row-major f32.
-// Row tiles are spread over x and y (2-D past 65 535 workgroups), column tiles over z.
-// Products are summed in increasing order of the inner index, as the CPU twin
-// (vecscape_core::random_projection) does.
+// C = (A − 1·meanᵀ) · B with 16 × 16 tiles in workgroup memory.
+// A: n × d (one row chunk), mean: d (zeros for a plain product), B: d × k, C: n × k, all
+// row-major f32. Row tiles are spread over x and y (2-D past 65 535 workgroups), column tiles
+// over z. Products are summed in increasing order of the inner index, as the CPU twins
+// (vecscape_core::random_projection, ndarray's product in vecscape_core::pca) do.
 
 struct MatmulParams {
     n: u32,
@@ -17,6 +17,7 @@ const T: u32 = 16u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> mean: array<f32>;
 
 var<workgroup> tile_a: array<array<f32, 16>, 16>;
 var<workgroup> tile_b: array<array<f32, 16>, 16>;
@@ -34,7 +35,7 @@ fn main(
         let a_col = s * T + lid.x;
         var va = 0.0;
         if (row < p.n && a_col < p.d) {
-            va = a[row * p.d + a_col];
+            va = a[row * p.d + a_col] - mean[a_col];
         }
         tile_a[lid.y][lid.x] = va;
         let b_row = s * T + lid.y;

@@ -1,0 +1,113 @@
+//! Randomized PCA on the GPU: the core's [`RandomizedSolver`] (Halko et al. subspace iteration
+//! with Rayleigh–Ritz) with its big products — `X_c · Ω`, `X_cᵀ · q`, `X_c · z` — run by
+//! [`GpuMatmul`] on the data resident on the GPU, centred by the kernels as they read it. The
+//! small steps (orthonormalisation, the `l × l` eigenproblem) stay on the CPU in f64, and the
+//! column means and total scatter are one CPU pass. The CPU twin is
+//! `vecscape_core::pca::Pca::fit` with `PcaSolver::Randomized`: the same machine, with ndarray
+//! products.
+
+use crate::matmul::{GpuMatrix, PendingProduct};
+use crate::{GpuContext, GpuError, GpuMatmul};
+use ndarray::{Array1, ArrayView2};
+use vecscape_core::pca::{column_means, total_scatter, Pca, Product, RandomizedSolver};
+
+/// The randomized PCA pipelines.
+pub struct GpuPca {
+    matmul: GpuMatmul,
+}
+
+/// Data uploaded for fitting, with its column means and total scatter.
+pub struct PreparedPca {
+    matrix: GpuMatrix,
+    mean: Array1<f32>,
+    total_scatter: f64,
+    k: usize,
+}
+
+impl PreparedPca {
+    /// How many row chunks the data is stored in on the GPU.
+    pub fn chunks(&self) -> usize {
+        self.matrix.chunks()
+    }
+}
+
+impl GpuPca {
+    pub fn new(ctx: &GpuContext) -> Self {
+        Self {
+            matmul: GpuMatmul::new(ctx),
+        }
+    }
+
+    /// Check that `k` components can be fitted, compute the column means and total scatter, and
+    /// upload `x` (split into chunks of at most `max_chunk_bytes` when given). `x` is only
+    /// borrowed for this call.
+    pub fn prepare(
+        &self,
+        x: ArrayView2<'_, f32>,
+        k: usize,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<PreparedPca, GpuError> {
+        Pca::check(x.dim(), k).map_err(|e| GpuError::Input(e.to_string()))?;
+        let mean = column_means(x);
+        let mean_slice = mean.as_slice().unwrap_or(&[]);
+        let total_scatter = total_scatter(x, mean_slice);
+        let matrix =
+            GpuMatrix::upload(self.matmul.context(), x, Some(mean_slice), max_chunk_bytes)?;
+        Ok(PreparedPca {
+            matrix,
+            mean,
+            total_scatter,
+            k,
+        })
+    }
+
+    fn submit(
+        &self,
+        prepared: &PreparedPca,
+        request: Product<'_>,
+    ) -> Result<PendingProduct, GpuError> {
+        match request {
+            Product::Times(m) => self.matmul.start_times(&prepared.matrix, m.view()),
+            Product::TransposeTimes(m) => self
+                .matmul
+                .start_transpose_times(&prepared.matrix, m.view()),
+        }
+    }
+
+    fn solver(prepared: &PreparedPca, seed: u64) -> RandomizedSolver {
+        let (n, d) = prepared.matrix.dim();
+        RandomizedSolver::new(n, d, prepared.k, seed)
+    }
+
+    fn result(prepared: &PreparedPca, solver: RandomizedSolver) -> Pca {
+        let (components, eigenvalues) = solver.result();
+        Pca::from_solution(
+            prepared.mean.clone(),
+            components,
+            &eigenvalues,
+            prepared.total_scatter,
+            prepared.matrix.dim().0,
+        )
+    }
+
+    /// Fit the prepared data (works in the browser).
+    pub async fn fit(&self, prepared: &PreparedPca, seed: u64) -> Result<Pca, GpuError> {
+        let mut solver = Self::solver(prepared, seed);
+        while let Some(request) = solver.request() {
+            let product = self.submit(prepared, request)?.finish().await?;
+            solver.provide(product);
+        }
+        Ok(Self::result(prepared, solver))
+    }
+
+    /// Fit the prepared data, waiting for the GPU (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn fit_blocking(&self, prepared: &PreparedPca, seed: u64) -> Result<Pca, GpuError> {
+        let mut solver = Self::solver(prepared, seed);
+        while let Some(request) = solver.request() {
+            let product = self.submit(prepared, request)?.finish_blocking()?;
+            solver.provide(product);
+        }
+        Ok(Self::result(prepared, solver))
+    }
+}
