@@ -6,7 +6,7 @@
 //    map's contours on, on the CPU fallback (120 frames) and on WebGPU (8 frames: SwiftShader is a
 //    CPU emulation, so its figure says little about a real GPU).
 //
-//   node tests/bench/map_bench.mjs [--rows 100000] [--points 1000000] [--skip-wizmap]
+//   node tests/bench/map_bench.mjs [--rows 100000] [--points 1000000] [--skip-wizmap] [--pan cpu,webgpu]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -58,7 +58,7 @@ try {
     console.log(`  ratio WizMap / vecscape: ${(wizmap.total_s * 1000 / ours.ms).toFixed(1)}×`);
   }
   await p.close();
-  for (const backend of ['cpu', 'webgpu']) {
+  for (const backend of (args.pan ?? 'cpu,webgpu').split(',')) {
     const q = await open(browser, `${backend === 'cpu' ? 'backend=cpu&' : ''}data=/bench/${path.basename(synthetic)}`);
     const status = await q.locator('#status').innerText();
     // SwiftShader takes seconds a frame: a few frames say enough there.

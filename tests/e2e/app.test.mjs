@@ -191,6 +191,26 @@ for (const cfg of CONFIGS) {
       await page.locator('button', { hasText: 'Reset view' }).click();
     });
 
+    test('PCA runs on this backend: on WebGPU it matches its CPU twin, on the CPU it is the CPU fit', async () => {
+      const device = cfg.backend === 'webgpu' ? 'WebGPU' : 'CPU';
+      const text = await page.locator('#status').innerText();
+      assert.match(text, new RegExp(`PCA 2-D \\(\\d+\\.\\d % of variance\\) on ${device} in \\d+ ms`));
+      const [shown, twin] = await page.evaluate((solver) => [
+        Array.from(window.vecscapeTest.worldPositions()),
+        Array.from(window.vecscapeTest.cpuPca(solver)),
+      ], cfg.backend === 'webgpu' ? 'randomized' : 'auto');
+      assert.equal(shown.length, twin.length);
+      const scale = Math.max(...twin.map(Math.abs));
+      let worst = 0;
+      for (let i = 0; i < twin.length; i++) worst = Math.max(worst, Math.abs(shown[i] - twin[i]) / scale);
+      if (cfg.backend === 'webgpu') {
+        // Components within 1e-3 of the twin's; the products are summed in another order.
+        assert.ok(worst < 2e-3, `GPU PCA vs its CPU twin: worst relative difference ${worst}`);
+      } else {
+        assert.equal(worst, 0, 'the CPU path is the CPU fit itself');
+      }
+    });
+
     test('the projection chooser re-projects (random projection on this backend) and returns to PCA', async () => {
       const pca = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
       for (const [method, label] of [['gaussian-rp', 'Gaussian'], ['sparse-rp', 'sparse']]) {

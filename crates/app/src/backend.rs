@@ -27,9 +27,6 @@ pub struct Layers {
 /// What one frame shows.
 pub struct FrameInput<'a> {
     pub camera: &'a Camera,
-    pub xs: &'a [f32],
-    pub ys: &'a [f32],
-    pub colors: &'a [Rgba],
     pub style: PointStyle,
     pub layers: Layers,
 }
@@ -48,6 +45,10 @@ pub struct CpuBackend {
     ctx2d: web_sys::CanvasRenderingContext2d,
     frame: Frame,
     density: Option<DensityLayer>,
+    /// The points in drawing order (see [`Backend::upload`]).
+    xs: Vec<f32>,
+    ys: Vec<f32>,
+    colors: Vec<Rgba>,
 }
 
 pub enum Backend {
@@ -109,6 +110,9 @@ impl CpuBackend {
             ctx2d,
             frame: Frame::new(viewport.width_px, viewport.height_px),
             density: None,
+            xs: Vec::new(),
+            ys: Vec::new(),
+            colors: Vec::new(),
         })
     }
 }
@@ -176,14 +180,35 @@ impl Backend {
         true
     }
 
-    /// New point set (positions and colours).
-    pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba]) {
-        if let Backend::Gpu(g) = self {
-            let packed: Vec<u32> = colors
-                .iter()
-                .map(|c| vecscape_core::palette::pack(*c))
-                .collect();
-            g.points.set_points(&g.ctx.device, xs, ys, &packed);
+    /// New point set (positions and colours). The GPU draws in row order; the CPU fallback
+    /// keeps a copy in `order` (a spatial order, [`vecscape_core::spatial::GridIndex::order`]),
+    /// so that its writes into the frame stay close together — at a million points that halves
+    /// the time to draw them. Overlapping points then stack by cell rather than by row.
+    pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba], order: &[u32]) {
+        match self {
+            Backend::Gpu(g) => {
+                let packed: Vec<u32> = colors
+                    .iter()
+                    .map(|c| vecscape_core::palette::pack(*c))
+                    .collect();
+                g.points.set_points(&g.ctx.device, xs, ys, &packed);
+            }
+            Backend::Cpu(c) => {
+                let n = xs.len().min(ys.len()).min(colors.len());
+                let valid = order.len() == n && order.iter().all(|&i| (i as usize) < n);
+                let gather = |i: usize| {
+                    let i = if valid { order[i] as usize } else { i };
+                    (xs[i], ys[i], colors[i])
+                };
+                c.xs.clear();
+                c.ys.clear();
+                c.colors.clear();
+                for (x, y, color) in (0..n).map(gather) {
+                    c.xs.push(x);
+                    c.ys.push(y);
+                    c.colors.push(color);
+                }
+            }
         }
     }
 
@@ -287,9 +312,9 @@ impl Backend {
                         &raster::ACTIVE,
                         &mut c.frame,
                         input.camera,
-                        input.xs,
-                        input.ys,
-                        input.colors,
+                        &c.xs,
+                        &c.ys,
+                        &c.colors,
                         input.style,
                     );
                 }

@@ -42,20 +42,36 @@ pub struct Scene {
     pub explained_variance_ratio: Vec<f64>,
 }
 
+/// 2-D PCA on the CPU (`PcaSolver::Auto`): the projection and its explained-variance ratios.
+pub fn cpu_pca_2d(
+    x: ndarray::ArrayView2<'_, f32>,
+) -> Result<(ndarray::Array2<f32>, Vec<f64>), String> {
+    let pca = Pca::fit(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
+    Ok((pca.transform(x), pca.explained_variance_ratio))
+}
+
 impl Scene {
-    /// Project to 2-D (precomputed coordinates when the data has them, else PCA) and prepare
-    /// colours and the hover index.
-    pub fn build(dataset: Dataset) -> Result<Self, String> {
-        let (xs, ys, explained_variance_ratio) = match &dataset.coords {
-            Some(c) => (c.column(0).to_vec(), c.column(1).to_vec(), Vec::new()),
-            None => {
-                let pca = Pca::fit(dataset.vectors.view(), 2, PcaSolver::Auto)
+    /// Place the points (precomputed coordinates when the data has them, else `pca`: a 2-D
+    /// projection and its explained-variance ratios, computed here on the CPU when not given) and
+    /// prepare colours and the hover index.
+    pub fn build(
+        dataset: Dataset,
+        pca: Option<(ndarray::Array2<f32>, Vec<f64>)>,
+    ) -> Result<Self, String> {
+        let (xs, ys, explained_variance_ratio) = match (&dataset.coords, pca) {
+            (Some(c), _) => (c.column(0).to_vec(), c.column(1).to_vec(), Vec::new()),
+            (None, Some((projected, ratio))) => (
+                projected.column(0).to_vec(),
+                projected.column(1).to_vec(),
+                ratio,
+            ),
+            (None, None) => {
+                let (projected, ratio) = cpu_pca_2d(dataset.vectors.view())
                     .map_err(|e| format!("{}: {e}", dataset.name))?;
-                let projected = pca.transform(dataset.vectors.view());
                 (
                     projected.column(0).to_vec(),
                     projected.column(1).to_vec(),
-                    pca.explained_variance_ratio,
+                    ratio,
                 )
             }
         };
@@ -282,7 +298,7 @@ impl Engine {
         self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
-            backend.upload(&scene.xs, &scene.ys, &scene.colors);
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
             if let Some(ctx) = backend.gpu_context() {
                 match GpuFlatIndex::new(ctx, &scene.dataset.vectors, self.metric, None) {
                     Ok(index) => self.gpu_index = Some(Rc::new(index)),
@@ -335,7 +351,7 @@ impl Engine {
         scene.ys = ys;
         scene.explained_variance_ratio = explained;
         if let Some(backend) = &mut self.backend {
-            backend.upload(&scene.xs, &scene.ys, &scene.colors);
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }
         self.reset_view();
     }
@@ -421,7 +437,7 @@ impl Engine {
         }
         scene.colors = colors;
         if let Some(backend) = &mut self.backend {
-            backend.upload(&scene.xs, &scene.ys, &scene.colors);
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }
         legend
     }
@@ -732,9 +748,6 @@ impl Engine {
         };
         backend.draw(&FrameInput {
             camera,
-            xs: &scene.xs,
-            ys: &scene.ys,
-            colors: &scene.colors,
             style: PointStyle {
                 radius_px: point_radius_css(scene.xs.len()) * device_pixel_ratio(),
                 alpha: 200,

@@ -9,7 +9,6 @@ use leptos::task::spawn_local;
 use vecscape_core::budget::Budget;
 use vecscape_core::dataset::Dataset;
 use vecscape_core::load::{Format, Loaded};
-use vecscape_core::pca::{Pca, PcaSolver};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -223,12 +222,41 @@ async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// 2-D PCA on WebGPU when `ctx` is given (the randomized solver with its products on the GPU;
+/// `prepare` uploads the vectors from wherever they are borrowed), else — or when the GPU
+/// fails — on the CPU with `cpu`. Returns the projection, its explained-variance ratios and
+/// where it ran.
+async fn pca_2d(
+    ctx: Option<vecscape_gpu::GpuContext>,
+    prepare: impl FnOnce(&vecscape_gpu::GpuPca) -> Result<vecscape_gpu::pca::PreparedPca, String>,
+    cpu: impl FnOnce() -> Result<(ndarray::Array2<f32>, Vec<f64>), String>,
+) -> Result<(ndarray::Array2<f32>, Vec<f64>, &'static str), String> {
+    if let Some(ctx) = ctx {
+        let gpu = vecscape_gpu::GpuPca::new(&ctx);
+        let attempt = async {
+            let prepared = prepare(&gpu)?;
+            let fit = gpu.fit(&prepared, 0).await.map_err(|e| e.to_string())?;
+            let projected = gpu
+                .project(&prepared, &fit)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((projected, fit.explained_variance_ratio))
+        };
+        match attempt.await {
+            Ok((projected, ratio)) => return Ok((projected, ratio, "WebGPU")),
+            Err(e) => log::warn!("PCA falls back to the CPU: {e}"),
+        }
+    }
+    let (projected, ratio) = cpu()?;
+    Ok((projected, ratio, "CPU"))
+}
+
 /// New positions: xs, ys, explained variance ratios (PCA), and what it took.
 type Projected = (Vec<f32>, Vec<f32>, Vec<f64>, String);
 
 /// Project the loaded vectors again with `method` ("pca", "gaussian-rp", "sparse-rp",
-/// "precomputed"): random projections run on WebGPU when it is live (tiled matrix product),
-/// else on the CPU; PCA on the CPU. The status line says which and how long it took.
+/// "precomputed"): random projections and PCA run on WebGPU when it is live (tiled matrix
+/// products), else on the CPU. The status line says which and how long it took.
 async fn reproject(ui: Ui, method: String) {
     use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
     let started = now_ms();
@@ -294,23 +322,39 @@ async fn reproject(ui: Ui, method: String) {
                 "precomputed x/y".to_owned(),
             ))
         }),
-        None => engine::with(|e| {
-            let scene = e.scene.as_ref().ok_or("no data loaded")?;
-            let x = scene.dataset.vectors.view();
-            let pca = Pca::fit(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
-            let p = pca.transform(x);
-            let variance: f64 = pca.explained_variance_ratio.iter().sum();
-            Ok((
-                p.column(0).to_vec(),
-                p.column(1).to_vec(),
-                pca.explained_variance_ratio,
-                format!(
-                    "PCA 2-D ({:.1} % of variance) in {:.0} ms",
-                    variance * 100.0,
-                    now_ms() - started
-                ),
-            ))
-        }),
+        None => {
+            let ctx = engine::with(|e| e.gpu_context());
+            pca_2d(
+                ctx,
+                |gpu| {
+                    engine::with(|e| {
+                        let scene = e.scene.as_ref().ok_or("no data loaded")?;
+                        gpu.prepare(scene.dataset.vectors.view(), 2, None)
+                            .map_err(|e| e.to_string())
+                    })
+                },
+                || {
+                    engine::with(|e| {
+                        let scene = e.scene.as_ref().ok_or("no data loaded")?;
+                        engine::cpu_pca_2d(scene.dataset.vectors.view())
+                    })
+                },
+            )
+            .await
+            .map(|(p, ratio, device)| {
+                let variance: f64 = ratio.iter().sum();
+                (
+                    p.column(0).to_vec(),
+                    p.column(1).to_vec(),
+                    ratio,
+                    format!(
+                        "PCA 2-D ({:.1} % of variance) on {device} in {:.0} ms",
+                        variance * 100.0,
+                        now_ms() - started
+                    ),
+                )
+            })
+        }
     };
     match result {
         Ok((xs, ys, explained, note)) => {
@@ -375,7 +419,21 @@ async fn show_dataset(
     yield_to_browser().await;
     let started = now_ms();
     let (rows, dims) = dataset.vectors.dim();
-    let scene = Scene::build(dataset)?;
+    let (pca, device) = if dataset.coords.is_none() {
+        let ctx = engine::with(|e| e.gpu_context());
+        let x = dataset.vectors.view();
+        let (projected, ratio, device) = pca_2d(
+            ctx,
+            |gpu| gpu.prepare(x, 2, None).map_err(|e| e.to_string()),
+            || engine::cpu_pca_2d(x),
+        )
+        .await
+        .map_err(|e| format!("{}: {e}", dataset.name))?;
+        (Some((projected, ratio)), device)
+    } else {
+        (None, "CPU")
+    };
+    let scene = Scene::build(dataset, pca)?;
     let pca_ms = now_ms() - started;
     let variance: f64 = scene.explained_variance_ratio.iter().sum();
     let name = scene.dataset.name.clone();
@@ -386,7 +444,7 @@ async fn show_dataset(
     ui.selection.set(None);
     let projected = if projection == "PCA" {
         format!(
-            "PCA 2-D ({:.1} % of variance) in {pca_ms:.0} ms",
+            "PCA 2-D ({:.1} % of variance) on {device} in {pca_ms:.0} ms",
             variance * 100.0
         )
     } else {
@@ -953,6 +1011,25 @@ fn install_test_hooks() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"cpuRandomProjection".into(), cpu_rp.as_ref());
     cpu_rp.forget();
+    // The CPU PCA the app would show: "randomized" is the WebGPU path's twin (same solver and
+    // seed, products summed by ndarray), anything else the CPU path (`PcaSolver::Auto`).
+    // Projected rows interleaved x, y.
+    let cpu_pca = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|solver: String| {
+        use vecscape_core::pca::{Pca, PcaSolver};
+        let solver = if solver == "randomized" {
+            PcaSolver::Randomized { seed: 0 }
+        } else {
+            PcaSolver::Auto
+        };
+        let out = engine::with(|e| {
+            let x = e.scene.as_ref()?.dataset.vectors.view();
+            let pca = Pca::fit(x, 2, solver).ok()?;
+            Some(pca.transform(x).iter().copied().collect::<Vec<f32>>())
+        });
+        js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"cpuPca".into(), cpu_pca.as_ref());
+    cpu_pca.forget();
     let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
     let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
     twins.forget();

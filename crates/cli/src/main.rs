@@ -73,13 +73,14 @@ enum Command {
         method: Method,
         #[arg(long, default_value_t = 2)]
         dims: usize,
-        /// Seed of the randomized solver (used when the input has more than 128 dimensions).
+        /// Seed of the random projection, or of the randomized PCA solver (on the GPU, or on the CPU
+        /// above 512 dimensions).
         #[arg(long, default_value_t = 0)]
         seed: u64,
         #[arg(long)]
         out: PathBuf,
-        /// Where random projections run: the GPU (tiled matrix product on any wgpu adapter) or
-        /// the CPU. Default: the GPU when an adapter exists. PCA runs on the CPU.
+        /// Where the projection runs: the GPU (tiled matrix products on any wgpu adapter; PCA
+        /// uses the randomized solver there) or the CPU. Default: the GPU when an adapter exists.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
     },
@@ -495,22 +496,33 @@ fn main() -> Result<()> {
             }
             let (projected, note) = match method {
                 Method::Pca => {
-                    if device == Some(DeviceArg::Gpu) {
-                        bail!("--device gpu: PCA has no GPU kernel yet; use --device cpu");
-                    }
-                    let solver = if x.ncols() > vecscape_core::pca::EXACT_MAX_DIMS {
-                        PcaSolver::Randomized { seed }
-                    } else {
-                        PcaSolver::Exact
+                    let (pca, projected) = match gpu_for(device)? {
+                        // Randomized PCA with its products on the GPU, the data resident there.
+                        Some(ctx) => {
+                            let gpu = vecscape_gpu::GpuPca::new(&ctx);
+                            let prepared = gpu.prepare(x.view(), dims, None)?;
+                            let pca = gpu.fit_blocking(&prepared, seed)?;
+                            let projected = gpu.project_blocking(&prepared, &pca)?;
+                            (pca, projected)
+                        }
+                        None => {
+                            let solver = if x.ncols() > vecscape_core::pca::EXACT_MAX_DIMS {
+                                PcaSolver::Randomized { seed }
+                            } else {
+                                PcaSolver::Exact
+                            };
+                            let pca = Pca::fit(x.view(), dims, solver)?;
+                            let projected = pca.transform(x.view());
+                            (pca, projected)
+                        }
                     };
-                    let pca = Pca::fit(x.view(), dims, solver)?;
                     let ratio: Vec<String> = pca
                         .explained_variance_ratio
                         .iter()
                         .map(|r| format!("{r:.4}"))
                         .collect();
                     (
-                        pca.transform(x.view()),
+                        projected,
                         format!("explained variance ratio [{}]", ratio.join(", ")),
                     )
                 }

@@ -298,7 +298,7 @@ fn project_on_the_gpu_matches_the_cpu() {
     );
     let dir = std::env::temp_dir().join(format!("vecscape-cli-gpu-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for method in ["gaussian-rp", "sparse-rp"] {
+    for method in ["gaussian-rp", "sparse-rp", "pca"] {
         let mut outs = Vec::new();
         for device in ["cpu", "gpu"] {
             let out = dir.join(format!("{method}-{device}.npy"));
@@ -326,21 +326,13 @@ fn project_on_the_gpu_matches_the_cpu() {
             outs.push(vecscape_core::npy::read_npy("out.npy", &bytes).unwrap());
         }
         let scale = outs[0].iter().fold(0f32, |m, v| m.max(v.abs()));
+        // Random projections: the same product summed in another order. PCA: the GPU's
+        // randomized solver against the CPU's exact one (components within 1e-3).
+        let tolerance = if method == "pca" { 2e-3 } else { 1e-4 };
         for (a, b) in outs[0].iter().zip(outs[1].iter()) {
-            assert!((a - b).abs() <= 1e-4 * scale, "{method}: {a} vs {b}");
+            assert!((a - b).abs() <= tolerance * scale, "{method}: {a} vs {b}");
         }
     }
-    let run = vecscape(&[
-        "project",
-        vectors,
-        "--method",
-        "pca",
-        "--device",
-        "gpu",
-        "--out",
-        dir.join("p.npy").to_str().unwrap(),
-    ]);
-    assert!(!run.status.success());
 }
 
 #[test]

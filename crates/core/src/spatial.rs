@@ -50,6 +50,13 @@ impl GridIndex {
         index
     }
 
+    /// Every point id, sorted by grid cell (cells in row-major order, ids ascending within a
+    /// cell): neighbours on the map are near each other in this order, which makes it a
+    /// cache-friendly order to draw in.
+    pub fn order(&self) -> &[u32] {
+        &self.ids
+    }
+
     fn cell_coords(&self, p: [f32; 2]) -> (usize, usize) {
         let cx = ((p[0] - self.bounds.min[0]) / self.cell_size[0]).floor();
         let cy = ((p[1] - self.bounds.min[1]) / self.cell_size[1]).floor();

@@ -8,7 +8,7 @@
 
 use crate::matmul::{GpuMatrix, PendingProduct};
 use crate::{GpuContext, GpuError, GpuMatmul};
-use ndarray::{Array1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
 use vecscape_core::pca::{column_means, total_scatter, Pca, Product, RandomizedSolver};
 
 /// The randomized PCA pipelines.
@@ -88,6 +88,37 @@ impl GpuPca {
             prepared.total_scatter,
             prepared.matrix.dim().0,
         )
+    }
+
+    /// Submit the projection of the prepared data onto `fit`'s components (`X_c · Cᵀ`, `n × k`).
+    fn submit_projection(
+        &self,
+        prepared: &PreparedPca,
+        fit: &Pca,
+    ) -> Result<PendingProduct, GpuError> {
+        let components_t = fit.components.t().as_standard_layout().into_owned();
+        self.matmul
+            .start_times(&prepared.matrix, components_t.view())
+    }
+
+    /// The prepared rows projected onto `fit`'s components, centred by the prepared mean: the
+    /// GPU twin of `Pca::transform` (works in the browser).
+    pub async fn project(
+        &self,
+        prepared: &PreparedPca,
+        fit: &Pca,
+    ) -> Result<Array2<f32>, GpuError> {
+        self.submit_projection(prepared, fit)?.finish().await
+    }
+
+    /// [`Self::project`], waiting for the GPU (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn project_blocking(
+        &self,
+        prepared: &PreparedPca,
+        fit: &Pca,
+    ) -> Result<Array2<f32>, GpuError> {
+        self.submit_projection(prepared, fit)?.finish_blocking()
     }
 
     /// Fit the prepared data (works in the browser).

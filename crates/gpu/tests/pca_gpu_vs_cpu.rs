@@ -118,7 +118,18 @@ fn real_vectors_fit_the_same() {
     };
     let x = vecscape_core::npy::read_npy(path, &std::fs::read(path).unwrap()).unwrap();
     let x = x.slice(ndarray::s![..x.nrows().min(20_000), ..]).to_owned();
-    let gpu = fit_gpu(&pca, &x, 2, None);
+    let prepared = pca.prepare(x.view(), 2, None).unwrap();
+    let gpu = pca.fit_blocking(&prepared, 0).unwrap();
     let cpu = Pca::fit(x.view(), 2, PcaSolver::Randomized { seed: 0 }).unwrap();
     assert_same_fit(&gpu, &cpu, path);
+    // The projection on the GPU is the CPU's transform with the same fit.
+    let projected = pca.project_blocking(&prepared, &gpu).unwrap();
+    let want = gpu.transform(x.view());
+    let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+    for (a, b) in projected.iter().zip(want.iter()) {
+        assert!(
+            (a - b).abs() <= 1e-4 * scale,
+            "projection: GPU {a} vs CPU {b}"
+        );
+    }
 }
