@@ -167,7 +167,8 @@ for (const cfg of CONFIGS) {
       assertPointsVisible(await mapPixels(page), zoomed);
       await page.locator('button', { hasText: 'Reset view' }).click();
       const reset = await screenPositions(page);
-      assert.ok(Math.abs(reset[0][0] - before[0][0]) < 0.01 && Math.abs(reset[0][1] - before[0][1]) < 0.01);
+      assert.ok(Math.abs(reset[0][0] - before[0][0]) < 0.01 && Math.abs(reset[0][1] - before[0][1]) < 0.01,
+        `reset ${reset[0]} vs before ${before[0]}; box ${JSON.stringify(box)} now ${JSON.stringify(await page.locator('#map').boundingBox())}`);
     });
 
     test('a two-finger pinch zooms', async () => {

@@ -1131,6 +1131,16 @@ pub fn App() -> impl IntoView {
     });
     // Where the primary pointer went down, to tell a click from a drag.
     let press = StoredValue::new(None::<[f32; 2]>);
+    // The status line's notes; also its tooltip, where the line is cut short.
+    let status_line = move || {
+        let mut line = ui.summary.get();
+        for note in [ui.projection_note.get(), ui.map_note.get()] {
+            if !note.is_empty() {
+                line = format!("{line} · {note}");
+            }
+        }
+        line
+    };
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let started = StoredValue::new(false);
@@ -1530,16 +1540,8 @@ pub fn App() -> impl IntoView {
             </div>
             <footer id="status" data-backend=move || if ui.use_gpu.get() { "webgpu" } else { "cpu" }>
                 <span class="backend">{move || ui.backend.get()}</span>
-                <span class="summary">
-                    {move || {
-                        let mut line = ui.summary.get();
-                        for note in [ui.projection_note.get(), ui.map_note.get()] {
-                            if !note.is_empty() {
-                                line = format!("{line} · {note}");
-                            }
-                        }
-                        line
-                    }}
+                <span class="summary" title=status_line>
+                    {status_line}
                 </span>
             </footer>
         </main>
