@@ -13,6 +13,11 @@
 //!   own columns when it has two, else the projection shown — on the CPU, best of the repeats;
 //! - `pan('{"frames":120,"dx":3}')` → a promise of `{"median_ms":…, "p95_ms":…}`: per-frame time
 //!   while panning (draw and label layout, and on WebGPU until the GPU has finished the frame);
+//! - `scaling('{"rows":100000,"dims":384,"cpu_queries":20,"gpu_queries":5}')` → a promise of
+//!   the WebGPU kernels against the wasm SIMD ones on synthetic data generated in the page
+//!   (seeded; eight strong directions plus noise): exact top-10 cosine kNN per query and 2-D PCA
+//!   with projection, each side's time, whether the neighbours agree and the angle between the
+//!   PCA subspaces;
 //! - `simd()` → whether this build uses the simd128 kernels.
 
 use crate::engine;
@@ -204,6 +209,89 @@ async fn pan(options: String) -> Result<Value, String> {
     Ok(json!({ "rows": rows, "frames": frames, "median_ms": at(0.5), "p95_ms": at(0.95) }))
 }
 
+async fn scaling(options: String) -> Result<Value, String> {
+    use vecscape_core::pca::largest_angle_sin;
+    let o: Value = serde_json::from_str(&options).map_err(|e| e.to_string())?;
+    let rows = o["rows"].as_u64().unwrap_or(10_000).max(2) as usize;
+    let dims = o["dims"].as_u64().unwrap_or(384).max(2) as usize;
+    let cpu_queries = o["cpu_queries"].as_u64().unwrap_or(20).max(1) as usize;
+    let gpu_queries = o["gpu_queries"].as_u64().unwrap_or(5).max(1) as usize;
+    let k = 10;
+    let ctx = engine::with(|e| e.gpu_context()).ok_or("WebGPU is not the live backend")?;
+    let started = now_ms();
+    let x = vecscape_core::rng::synthetic_vectors(rows, dims, 17);
+    let generate_ms = now_ms() - started;
+    let queries: Vec<Vec<f32>> = (0..cpu_queries.max(gpu_queries))
+        .map(|q| x.row(q * 7919 % rows).to_vec())
+        .collect();
+
+    // kNN: the simd128 scan, then the GPU's (upload timed apart from the searches).
+    let exact = FlatIndex::new(&x, Metric::Cosine);
+    let started = now_ms();
+    let mut cpu_results = Vec::new();
+    for q in &queries[..cpu_queries] {
+        cpu_results.push(exact.search(q, k, None).map_err(|e| e.to_string())?);
+    }
+    let cpu_knn_ms = (now_ms() - started) / cpu_queries as f64;
+    let started = now_ms();
+    let index = vecscape_gpu::GpuFlatIndex::new(&ctx, &x, Metric::Cosine, None)
+        .map_err(|e| e.to_string())?;
+    let gpu_upload_ms = now_ms() - started;
+    // The first search compiles nothing (pipelines are built with the index) but warms caches.
+    let _ = index.search(&queries[0], k, None).await;
+    let started = now_ms();
+    let mut same_ids = true;
+    for (i, q) in queries[..gpu_queries].iter().enumerate() {
+        let found = index.search(q, k, None).await.map_err(|e| e.to_string())?;
+        if let Some(cpu) = cpu_results.get(i) {
+            same_ids &= cpu.ids == found.ids;
+        }
+    }
+    let gpu_knn_ms = (now_ms() - started) / gpu_queries as f64;
+    drop(index);
+
+    // PCA to 2-D with the projection: the app's CPU path (exact for ≤ 512 dims) and the GPU's
+    // randomized solver.
+    let started = now_ms();
+    let cpu_fit = Pca::fit(x.view(), 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
+    let _cpu_projected = cpu_fit.transform(x.view());
+    let cpu_pca_ms = now_ms() - started;
+    let started = now_ms();
+    let gpu = vecscape_gpu::GpuPca::new(&ctx);
+    let prepared = gpu.prepare(x.view(), 2, None).map_err(|e| e.to_string())?;
+    let gpu_fit = gpu.fit(&prepared, 0).await.map_err(|e| e.to_string())?;
+    let _gpu_projected = gpu
+        .project(&prepared, &gpu_fit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let gpu_pca_ms = now_ms() - started;
+    let angle = largest_angle_sin(
+        &cpu_fit.components.mapv(f64::from),
+        &gpu_fit.components.mapv(f64::from),
+    );
+    Ok(json!({
+        "rows": rows,
+        "dims": dims,
+        "generate_ms": generate_ms,
+        "adapter": ctx.describe(),
+        "knn": {
+            "cpu_ms_per_query": cpu_knn_ms,
+            "gpu_ms_per_query": gpu_knn_ms,
+            "gpu_upload_ms": gpu_upload_ms,
+            "same_ids": same_ids,
+            "cpu_queries": cpu_queries,
+            "gpu_queries": gpu_queries,
+        },
+        "pca": {
+            "cpu_ms": cpu_pca_ms,
+            "gpu_ms": gpu_pca_ms,
+            "subspace_sin": angle,
+            "cpu_evr": cpu_fit.explained_variance_ratio,
+            "gpu_evr": gpu_fit.explained_variance_ratio,
+        },
+    }))
+}
+
 fn answer(result: Result<Value, String>) -> String {
     match result {
         Ok(v) => v.to_string(),
@@ -233,6 +321,13 @@ pub fn install() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"pan".into(), pan_fn.as_ref());
     pan_fn.forget();
+    let scaling_fn = Closure::<dyn Fn(String) -> js_sys::Promise>::new(|o: String| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(wasm_bindgen::JsValue::from_str(&answer(scaling(o).await)))
+        })
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"scaling".into(), scaling_fn.as_ref());
+    scaling_fn.forget();
     let simd = Closure::<dyn Fn() -> bool>::new(|| cfg!(target_feature = "simd128"));
     let _ = js_sys::Reflect::set(&hooks, &"simd".into(), simd.as_ref());
     simd.forget();

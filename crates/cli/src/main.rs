@@ -582,24 +582,36 @@ fn main() -> Result<()> {
                 None => None,
             };
             let index = FlatIndex::new(&x, metric);
-            let mut results = Vec::with_capacity(query_rows.len());
-            for &row in &query_rows {
-                if row >= x.nrows() {
-                    return Err(KnnError::NoSuchRow {
-                        row,
-                        rows: x.nrows(),
-                    })
-                    .with_context(|| name_of(&files[0]));
-                }
-                let exclude = exclude_self.then_some(row as u32);
-                let query = x.row(row).to_vec();
-                let found = match (&gpu, &quantized) {
-                    (_, Some((qi, pool))) => qi.search(&query, k, *pool, exclude)?,
-                    (Some(g), None) => g.search_blocking(&query, k, exclude)?,
-                    (None, None) => index.search(&query, k, exclude)?,
-                };
-                results.push((row, found));
+            if let Some(&row) = query_rows.iter().find(|&&row| row >= x.nrows()) {
+                return Err(KnnError::NoSuchRow {
+                    row,
+                    rows: x.nrows(),
+                })
+                .with_context(|| name_of(&files[0]));
             }
+            let excludes: Vec<Option<u32>> = query_rows
+                .iter()
+                .map(|&row| exclude_self.then_some(row as u32))
+                .collect();
+            let queries: Vec<Vec<f32>> = query_rows.iter().map(|&r| x.row(r).to_vec()).collect();
+            let found: Vec<Neighbors> = match (&gpu, &quantized) {
+                // Every query in one GPU submission.
+                (Some(g), None) => {
+                    let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+                    g.search_batch_blocking(&refs, k, &excludes)?
+                }
+                (_, Some((qi, pool))) => queries
+                    .iter()
+                    .zip(&excludes)
+                    .map(|(q, e)| qi.search(q, k, *pool, *e))
+                    .collect::<Result<_, _>>()?,
+                (None, None) => queries
+                    .iter()
+                    .zip(&excludes)
+                    .map(|(q, e)| index.search(q, k, *e))
+                    .collect::<Result<_, _>>()?,
+            };
+            let results: Vec<(usize, Neighbors)> = query_rows.iter().copied().zip(found).collect();
             match format {
                 Format::Json => {
                     let results: Vec<serde_json::Value> = results
@@ -705,7 +717,18 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
         let qmat = x.slice(ndarray::s![..queries, ..]);
         for start in (0..queries).step_by(plan.batch) {
             let end = (start + plan.batch).min(queries);
-            results.extend(cpu.search_batch(qmat.slice(ndarray::s![start..end, ..]), k, &[])?);
+            match &gpu {
+                Some(g) => {
+                    let refs: Vec<&[f32]> =
+                        query_rows[start..end].iter().map(Vec::as_slice).collect();
+                    results.extend(g.search_batch_blocking(&refs, k, &[])?);
+                }
+                None => results.extend(cpu.search_batch(
+                    qmat.slice(ndarray::s![start..end, ..]),
+                    k,
+                    &[],
+                )?),
+            }
         }
     } else {
         for q in &query_rows {

@@ -31,6 +31,28 @@ impl SplitMix64 {
     }
 }
 
+/// `rows × dims` synthetic embedding-like vectors for benchmarks: eight latent factors of
+/// decaying scale mixed by a random matrix, plus a little noise — so PCA has a clear answer and
+/// neighbours have structure. The same seed gives the same matrix on every target.
+pub fn synthetic_vectors(rows: usize, dims: usize, seed: u64) -> ndarray::Array2<f32> {
+    const FACTORS: usize = 8;
+    let mut rng = SplitMix64::new(seed);
+    let mixing: Vec<f32> = (0..FACTORS * dims).map(|_| rng.normal() as f32).collect();
+    let mut x = ndarray::Array2::<f32>::zeros((rows, dims));
+    for mut row in x.rows_mut() {
+        let f: [f32; FACTORS] =
+            std::array::from_fn(|j| (rng.uniform() as f32 - 0.5) / (j + 1) as f32);
+        for (c, v) in row.iter_mut().enumerate() {
+            let mut s = (rng.uniform() as f32 - 0.5) * 0.05;
+            for (j, fj) in f.iter().enumerate() {
+                s += fj * mixing[j * dims + c];
+            }
+            *v = s;
+        }
+    }
+    x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,24 +148,25 @@ impl GpuFlatIndex {
         self.chunks.len()
     }
 
-    /// Record both passes for one query; returns the buffer holding k keys then k ids.
+    /// Record both passes for each of `queries` (one command buffer); returns the buffer holding,
+    /// per query, k keys then k ids.
     fn encode(
         &self,
-        query: &[f32],
+        queries: &[&[f32]],
         k: u32,
     ) -> Result<(wgpu::CommandEncoder, wgpu::Buffer), GpuError> {
-        if query.len() != self.dims {
+        if let Some(bad) = queries.iter().find(|q| q.len() != self.dims) {
             return Err(GpuError::Input(format!(
                 "query has {} dimensions, the data has {}",
-                query.len(),
+                bad.len(),
                 self.dims
             )));
         }
         let device = &self.ctx.device;
-        let query_norm = query.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let flat: Vec<f32> = queries.iter().flat_map(|q| q.iter().copied()).collect();
         let query_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("knn query"),
-            contents: bytemuck::cast_slice(query),
+            label: Some("knn queries"),
+            contents: bytemuck::cast_slice(&flat),
             usage: wgpu::BufferUsages::STORAGE,
         });
         let groups_per_chunk: Vec<u32> = self
@@ -175,6 +176,14 @@ impl GpuFlatIndex {
             .collect();
         let total_groups: u32 = groups_per_chunk.iter().sum();
         let candidates = u64::from(total_groups) * u64::from(k);
+        let q = queries.len() as u64;
+        if candidates * q > u64::from(u32::MAX)
+            || candidates * q * 4 > device.limits().max_buffer_size
+        {
+            return Err(GpuError::TooLarge(format!(
+                "{q} queries × {candidates} candidates"
+            )));
+        }
         let storage = |label: &str, bytes: u64| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -183,72 +192,91 @@ impl GpuFlatIndex {
                 mapped_at_creation: false,
             })
         };
-        let partial_keys = storage("knn partial keys", candidates * 4);
-        let partial_ids = storage("knn partial ids", candidates * 4);
-        let final_keys = storage("knn keys", u64::from(k) * 4);
-        let final_ids = storage("knn ids", u64::from(k) * 4);
+        let partial_keys = storage("knn partial keys", q * candidates * 4);
+        let partial_ids = storage("knn partial ids", q * candidates * 4);
+        let final_keys = storage("knn keys", q * u64::from(k) * 4);
+        let final_ids = storage("knn ids", q * u64::from(k) * 4);
         let mut encoder =
             device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("knn") });
-        let mut out_offset = 0u32;
-        for (chunk, &groups) in self.chunks.iter().zip(&groups_per_chunk) {
-            let params = KnnParams {
-                n_rows: chunk.n_rows,
-                dims: self.dims as u32,
+        for (qi, query) in queries.iter().enumerate() {
+            let qi = qi as u32;
+            let query_norm = query.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let mut out_offset = qi * total_groups;
+            for (chunk, &groups) in self.chunks.iter().zip(&groups_per_chunk) {
+                let params = KnnParams {
+                    n_rows: chunk.n_rows,
+                    dims: self.dims as u32,
+                    k,
+                    metric: metric_code(self.metric),
+                    row_offset: chunk.row_offset,
+                    rows_per_group: ROWS_PER_GROUP,
+                    n_groups: groups,
+                    out_offset,
+                    query_offset: qi * self.dims as u32,
+                    query_inv_norm: if query_norm > 0.0 {
+                        1.0 / query_norm
+                    } else {
+                        0.0
+                    },
+                    _pad0: 0,
+                    _pad1: 0,
+                };
+                dispatch(
+                    device,
+                    &mut encoder,
+                    &self.partial,
+                    bytemuck::bytes_of(&params),
+                    &[
+                        &chunk.rows,
+                        &query_buf,
+                        &chunk.inv_norms,
+                        &partial_keys,
+                        &partial_ids,
+                    ],
+                    groups,
+                    1,
+                );
+                out_offset += groups;
+            }
+            let merge_params = MergeParams {
+                n_candidates: candidates as u32,
                 k,
-                metric: metric_code(self.metric),
-                row_offset: chunk.row_offset,
-                rows_per_group: ROWS_PER_GROUP,
-                n_groups: groups,
-                out_offset,
-                query_offset: 0,
-                query_inv_norm: if query_norm > 0.0 {
-                    1.0 / query_norm
-                } else {
-                    0.0
-                },
-                _pad0: 0,
-                _pad1: 0,
+                in_offset: qi * candidates as u32,
+                out_offset: qi * k,
             };
             dispatch(
                 device,
                 &mut encoder,
-                &self.partial,
-                bytemuck::bytes_of(&params),
-                &[
-                    &chunk.rows,
-                    &query_buf,
-                    &chunk.inv_norms,
-                    &partial_keys,
-                    &partial_ids,
-                ],
-                groups,
+                &self.merge,
+                bytemuck::bytes_of(&merge_params),
+                &[&partial_keys, &partial_ids, &final_keys, &final_ids],
+                1,
                 1,
             );
-            out_offset += groups;
         }
-        let merge_params = MergeParams {
-            n_candidates: candidates as u32,
-            k,
-            _pad0: 0,
-            _pad1: 0,
-        };
-        dispatch(
-            device,
-            &mut encoder,
-            &self.merge,
-            bytemuck::bytes_of(&merge_params),
-            &[&partial_keys, &partial_ids, &final_keys, &final_ids],
-            1,
-            1,
-        );
+        let block = u64::from(k) * 4;
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("knn readback"),
-            size: u64::from(k) * 8,
+            size: (q * block * 2).max(4),
             usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
             mapped_at_creation: false,
         });
-        encoder.copy_buffer_to_buffer(&final_keys, 0, &readback, 0, u64::from(k) * 4);
-        encoder.copy_buffer_to_buffer(&final_ids, 0, &readback, u64::from(k) * 4, u64::from(k) * 4);
+        for qi in 0..q {
+            encoder.copy_buffer_to_buffer(
+                &final_keys,
+                qi * block,
+                &readback,
+                2 * qi * block,
+                block,
+            );
+            encoder.copy_buffer_to_buffer(
+                &final_ids,
+                qi * block,
+                &readback,
+                (2 * qi + 1) * block,
+                block,
+            );
+        }
         Ok((encoder, readback))
     }
 
@@ -294,11 +322,10 @@ impl GpuFlatIndex {
         k: usize,
         exclude: Option<u32>,
     ) -> Result<Neighbors, GpuError> {
-        let (fetch, want) = self.checked_k(k, exclude)?;
-        let (encoder, readback) = self.encode(query, fetch)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        let bytes = crate::readback::read_blocking(&self.ctx, &readback)?;
-        Ok(self.decode(&bytes, fetch as usize, exclude, want))
+        let mut found = self.search_batch_blocking(&[query], k, &[exclude])?;
+        found
+            .pop()
+            .ok_or_else(|| GpuError::Readback("no result".into()))
     }
 
     /// The `k` nearest rows to `query`, optionally leaving one row out.
@@ -308,10 +335,67 @@ impl GpuFlatIndex {
         k: usize,
         exclude: Option<u32>,
     ) -> Result<Neighbors, GpuError> {
-        let (fetch, want) = self.checked_k(k, exclude)?;
-        let (encoder, readback) = self.encode(query, fetch)?;
+        let mut found = self.search_batch(&[query], k, &[exclude]).await?;
+        found
+            .pop()
+            .ok_or_else(|| GpuError::Readback("no result".into()))
+    }
+
+    /// The `k` nearest rows to each of `queries` (`excludes[i]` leaves one row out of query
+    /// `i`'s answer; missing entries leave none out), in one submission and one readback: the
+    /// per-query cost of submitting and waiting is paid once. Waits for the GPU.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn search_batch_blocking(
+        &self,
+        queries: &[&[f32]],
+        k: usize,
+        excludes: &[Option<u32>],
+    ) -> Result<Vec<Neighbors>, GpuError> {
+        let fetch = self.batch_fetch(k, excludes)?;
+        let (encoder, readback) = self.encode(queries, fetch)?;
+        self.ctx.queue.submit([encoder.finish()]);
+        let bytes = crate::readback::read_blocking(&self.ctx, &readback)?;
+        self.decode_batch(&bytes, queries.len(), fetch, k, excludes)
+    }
+
+    /// [`Self::search_batch_blocking`] without blocking (works in the browser).
+    pub async fn search_batch(
+        &self,
+        queries: &[&[f32]],
+        k: usize,
+        excludes: &[Option<u32>],
+    ) -> Result<Vec<Neighbors>, GpuError> {
+        let fetch = self.batch_fetch(k, excludes)?;
+        let (encoder, readback) = self.encode(queries, fetch)?;
         self.ctx.queue.submit([encoder.finish()]);
         let bytes = crate::readback::read_async(&self.ctx, &readback).await?;
-        Ok(self.decode(&bytes, fetch as usize, exclude, want))
+        self.decode_batch(&bytes, queries.len(), fetch, k, excludes)
+    }
+
+    /// How many candidates each query fetches: k, plus one when any query leaves a row out.
+    fn batch_fetch(&self, k: usize, excludes: &[Option<u32>]) -> Result<u32, GpuError> {
+        let any_excluded = excludes.iter().flatten().next().copied();
+        Ok(self.checked_k(k, any_excluded)?.0)
+    }
+
+    fn decode_batch(
+        &self,
+        bytes: &[u8],
+        queries: usize,
+        fetch: u32,
+        k: usize,
+        excludes: &[Option<u32>],
+    ) -> Result<Vec<Neighbors>, GpuError> {
+        let block = fetch as usize * 8;
+        (0..queries)
+            .map(|qi| {
+                let exclude = excludes.get(qi).copied().flatten();
+                let want = k.min(self.n_rows);
+                bytes
+                    .get(qi * block..(qi + 1) * block)
+                    .map(|b| self.decode(b, fetch as usize, exclude, want))
+                    .ok_or_else(|| GpuError::Readback("short readback".into()))
+            })
+            .collect()
     }
 }

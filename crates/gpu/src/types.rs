@@ -57,8 +57,10 @@ pub struct KnnParams {
 pub struct MergeParams {
     pub n_candidates: u32,
     pub k: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
+    /// First candidate (element) of this query's lists in the partial buffers.
+    pub in_offset: u32,
+    /// First slot (element) of this query's final k in the output.
+    pub out_offset: u32,
 }
 
 /// Keep in sync with `MatmulParams` in shaders/matmul_tiled.wgsl.

@@ -42,6 +42,40 @@ fn compare(
                 assert!((g - w).abs() <= tol, "{metric:?}: {g} vs {w}");
             }
         }
+        // All queries in one submission: the same answers as one at a time, bit for bit.
+        let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let batch = gpu.search_batch_blocking(&refs, k, &[]).unwrap();
+        assert_eq!(batch.len(), queries.len());
+        for (q, got) in queries.iter().zip(&batch) {
+            assert_eq!(
+                got,
+                &gpu.search_blocking(q, k, None).unwrap(),
+                "{metric:?} batch"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_batch_leaves_out_each_query_its_own_row() {
+    let Some(ctx) = context() else { return };
+    let data = random_matrix(5_001, 24, 8);
+    let cpu = FlatIndex::new(&data, Metric::Cosine);
+    let gpu = GpuFlatIndex::new(&ctx, &data, Metric::Cosine, None).unwrap();
+    let rows: Vec<usize> = vec![0, 17, 4_999, 2_500, 17];
+    let queries: Vec<Vec<f32>> = rows.iter().map(|&r| data.row(r).to_vec()).collect();
+    let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+    // Only some queries exclude their row; the others must still get k results with themselves.
+    let excludes: Vec<Option<u32>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| (i % 2 == 0).then_some(r as u32))
+        .collect();
+    let batch = gpu.search_batch_blocking(&refs, 7, &excludes).unwrap();
+    for ((q, exclude), got) in queries.iter().zip(&excludes).zip(&batch) {
+        let want = cpu.search(q, 7, *exclude).unwrap();
+        assert_eq!(got.ids, want.ids, "exclude {exclude:?}");
+        assert_eq!(got.ids.len(), 7);
     }
 }
 

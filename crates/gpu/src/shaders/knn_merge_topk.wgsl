@@ -1,12 +1,12 @@
-// Pass 2 of exact kNN: one workgroup merges all partial lists into the final k, so only k keys
-// and ids are read back. Needs topk_common.wgsl before it.
+// Pass 2 of exact kNN: one workgroup merges all partial lists of one query into its final k,
+// so only k keys and ids per query are read back. Needs topk_common.wgsl before it.
 
 // Keep in sync with `MergeParams` in src/types.rs.
 struct MergeParams {
     n_candidates: u32,
     k: u32,
-    _pad0: u32,
-    _pad1: u32,
+    in_offset: u32,   // first candidate of this query in in_keys / in_ids
+    out_offset: u32,  // first slot of this query in out_keys / out_ids
 };
 
 @group(0) @binding(0) var<uniform> params: MergeParams;
@@ -21,15 +21,16 @@ fn main(@builtin(local_invocation_id) local: vec3<u32>) {
     var ids: array<u32, MAX_K>;
     clear_list(&keys, &ids);
     for (var i = local.x; i < params.n_candidates; i += WORKGROUP) {
-        if in_ids[i] != EMPTY_ID {
-            insert(&keys, &ids, params.k, in_keys[i], in_ids[i]);
+        let at = params.in_offset + i;
+        if in_ids[at] != EMPTY_ID {
+            insert(&keys, &ids, params.k, in_keys[at], in_ids[at]);
         }
     }
     merge_workgroup(local.x, params.k, &keys, &ids);
     if local.x == 0u {
         for (var j = 0u; j < params.k; j++) {
-            out_keys[j] = keys[j];
-            out_ids[j] = ids[j];
+            out_keys[params.out_offset + j] = keys[j];
+            out_ids[params.out_offset + j] = ids[j];
         }
     }
 }
