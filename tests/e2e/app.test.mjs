@@ -439,6 +439,29 @@ for (const cfg of CONFIGS) {
       assert.match(await page.locator('#status').innerText(), /15,000 points/);
       await page.locator('#error .dismiss').click();
     });
+
+    // Last: it leaves this page on the CPU.
+    test('a lost WebGPU device: drawing and search go on on the CPU, nothing is lost', { skip: cfg.backend !== 'webgpu' }, async () => {
+      const positions = await screenPositions(page);
+      assert.equal(await page.evaluate(() => window.vecscapeTest.loseGpuDevice()), true);
+      await page.waitForSelector('#status[data-backend="cpu"]', { timeout: 20_000 });
+      assert.match(await page.locator('#status').innerText(), /^CPU \(wasm simd128\) · the WebGPU device was lost \(Destroyed/);
+      // Same data, same view, same map.
+      assert.deepEqual(await screenPositions(page), positions);
+      assert.equal(await page.getAttribute('#app', 'data-map'), 'ready');
+      assert.match(await page.locator('#status').innerText(), /15,000 points/);
+      assertPointsVisible(await mapPixels(page), positions);
+      // Neighbours now come from the CPU, and are still exact.
+      const box = await page.locator('#map').boundingBox();
+      const row = isolatedPoint(positions, box.width, box.height);
+      await page.mouse.click(box.x + positions[row][0], box.y + positions[row][1]);
+      const panel = page.locator('#neighbors');
+      await panel.waitFor({ timeout: 10_000 });
+      assert.equal(await panel.locator('.neighbors-title').getAttribute('data-device'), 'cpu');
+      const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
+      assert.deepEqual(ids, cosineTopK(vectors, row, 10).map(([, r]) => r));
+      await panel.locator('.dismiss').click();
+    });
   });
 }
 

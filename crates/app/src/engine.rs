@@ -502,6 +502,24 @@ impl Engine {
         shown
     }
 
+    /// Swap in another backend (the CPU one after the WebGPU device was lost), keeping the
+    /// scene, the map, the time window and the view: the points and the density shown are
+    /// handed to the new backend, and GPU-held state (the neighbour index) is dropped.
+    pub fn replace_backend(&mut self, backend: Backend) {
+        self.gpu_index = None;
+        self.backend = Some(backend);
+        if let (Some(backend), Some(scene)) = (&mut self.backend, &self.scene) {
+            backend.fit_to_css_size();
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        }
+        if let (Some(backend), Some(map)) = (&mut self.backend, &self.map) {
+            backend.set_density(Some(&map.layer));
+        }
+        if self.time_window.is_some() {
+            self.set_time_window(self.time_window);
+        }
+    }
+
     /// A new layout: forget the summary built for the old one.
     pub fn clear_map(&mut self) {
         self.map = None;

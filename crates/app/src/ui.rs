@@ -840,6 +840,39 @@ fn file_name(url: &str) -> String {
         .to_owned()
 }
 
+/// The WebGPU device is gone: draw on the CPU canvas from now on, keeping the data, the map,
+/// the view and the selection, and say so in the status line. Searches and projections already
+/// fall back per request when the GPU fails; after this they go straight to the CPU.
+fn fall_back_to_cpu(ui: Ui, why: &str) {
+    if !engine::with(|e| e.backend.as_ref().is_some_and(Backend::is_gpu)) {
+        return;
+    }
+    let canvas = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("map-cpu"))
+        .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok());
+    let cpu = match canvas.map(CpuBackend::new) {
+        Some(Ok(cpu)) => Backend::Cpu(cpu),
+        Some(Err(e)) => {
+            ui.error
+                .set(Some(format!("The WebGPU device was lost ({why}) and {e}")));
+            return;
+        }
+        None => {
+            ui.error.set(Some(format!(
+                "The WebGPU device was lost ({why}) and there is no CPU canvas"
+            )));
+            return;
+        }
+    };
+    let label = cpu.label();
+    engine::with(|e| e.replace_backend(cpu));
+    ui.use_gpu.set(false);
+    ui.backend
+        .set(format!("{label} · the WebGPU device was lost ({why})"));
+    engine::request_redraw();
+}
+
 async fn start(
     ui: Ui,
     gpu_canvas: web_sys::HtmlCanvasElement,
@@ -870,6 +903,18 @@ async fn start(
             }
         },
     };
+    if let Some(ctx) = backend.gpu_context() {
+        // A lost device (driver reset, GPU removed, `destroy()`): finish on the CPU. The callback
+        // may fire while the GPU is in use, so the switch runs on the next turn of the event loop.
+        ctx.device.set_device_lost_callback(move |reason, message| {
+            let why = if message.is_empty() {
+                format!("{reason:?}")
+            } else {
+                format!("{reason:?}: {message}")
+            };
+            gloo_timers::callback::Timeout::new(0, move || fall_back_to_cpu(ui, &why)).forget();
+        });
+    }
     ui.use_gpu.set(backend.is_gpu());
     ui.backend.set(format!("{}{note}", backend.label()));
     engine::with(|e| {
@@ -1030,6 +1075,14 @@ fn install_test_hooks() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"cpuPca".into(), cpu_pca.as_ref());
     cpu_pca.forget();
+    // Destroy the WebGPU device, as a driver reset would lose it; true when there was one.
+    let lose = Closure::<dyn Fn() -> bool>::new(|| {
+        engine::with(|e| e.gpu_context())
+            .map(|ctx| ctx.device.destroy())
+            .is_some()
+    });
+    let _ = js_sys::Reflect::set(&hooks, &"loseGpuDevice".into(), lose.as_ref());
+    lose.forget();
     let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
     let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
     twins.forget();
