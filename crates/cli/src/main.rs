@@ -569,17 +569,17 @@ fn main() -> Result<()> {
                     pool.unwrap_or(q.default_pool(k)),
                 )
             });
-            if quantized.is_some() && device == Some(DeviceArg::Gpu) {
-                bail!("--quantize runs on the CPU; drop --device gpu");
-            }
-            let device = if quantized.is_some() {
-                Some(DeviceArg::Cpu)
-            } else {
-                device
+            // On the GPU: the exact scan, or the quantised scan with the re-rank on the CPU.
+            let ctx = gpu_for(device)?;
+            let gpu = match (&ctx, &quantized) {
+                (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::new(ctx, &x, metric, None)?),
+                _ => None,
             };
-            let gpu = match gpu_for(device)? {
-                Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, &x, metric, None)?),
-                None => None,
+            let gpu_quantized = match (&ctx, &quantized) {
+                (Some(ctx), Some((qi, _))) => {
+                    Some(vecscape_gpu::GpuQuantizedIndex::new(ctx, qi, None)?)
+                }
+                _ => None,
             };
             let index = FlatIndex::new(&x, metric);
             if let Some(&row) = query_rows.iter().find(|&&row| row >= x.nrows()) {
@@ -600,11 +600,18 @@ fn main() -> Result<()> {
                     let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
                     g.search_batch_blocking(&refs, k, &excludes)?
                 }
-                (_, Some((qi, pool))) => queries
-                    .iter()
-                    .zip(&excludes)
-                    .map(|(q, e)| qi.search(q, k, *pool, *e))
-                    .collect::<Result<_, _>>()?,
+                (_, Some((qi, pool))) => match &gpu_quantized {
+                    Some(g) => queries
+                        .iter()
+                        .zip(&excludes)
+                        .map(|(q, e)| g.search_blocking(qi, q, k, *pool, *e))
+                        .collect::<Result<_, _>>()?,
+                    None => queries
+                        .iter()
+                        .zip(&excludes)
+                        .map(|(q, e)| qi.search(q, k, *pool, *e))
+                        .collect::<Result<_, _>>()?,
+                },
                 (None, None) => queries
                     .iter()
                     .zip(&excludes)
@@ -691,14 +698,10 @@ struct BenchPlan {
 fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()> {
     let queries = plan.queries.min(x.nrows());
     let k = plan.k;
-    let cpu_only = plan.batch > 1 || plan.quantize.is_some();
-    let gpu = match gpu_for(if cpu_only {
-        Some(DeviceArg::Cpu)
-    } else {
-        device
-    })? {
-        Some(ctx) => Some(vecscape_gpu::GpuFlatIndex::new(&ctx, x, plan.metric, None)?),
-        None => None,
+    let ctx = gpu_for(device)?;
+    let gpu = match (&ctx, plan.quantize) {
+        (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::new(ctx, x, plan.metric, None)?),
+        _ => None,
     };
     let cpu = FlatIndex::new(x, plan.metric);
     let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
@@ -706,6 +709,10 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     let quantized = plan
         .quantize
         .map(|q| QuantizedIndex::build(x, plan.metric, q));
+    let gpu_quantized = match (&ctx, &quantized) {
+        (Some(ctx), Some(qi)) => Some(vecscape_gpu::GpuQuantizedIndex::new(ctx, qi, None)?),
+        _ => None,
+    };
     let build_ms = build_started.elapsed().as_secs_f64() * 1e3;
     let pool = plan
         .quantize
@@ -733,7 +740,10 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     } else {
         for q in &query_rows {
             results.push(match (&gpu, &quantized) {
-                (_, Some(qi)) => qi.search(q, k, pool, None)?,
+                (_, Some(qi)) => match &gpu_quantized {
+                    Some(g) => g.search_blocking(qi, q, k, pool, None)?,
+                    None => qi.search(q, k, pool, None)?,
+                },
                 (Some(g), None) => g.search_blocking(q, k, None)?,
                 (None, None) => cpu.search(q, k, None)?,
             });
@@ -753,7 +763,7 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     println!(
         "{}",
         serde_json::json!({
-            "device": if gpu.is_some() { "gpu" } else { "cpu" },
+            "device": if ctx.is_some() { "gpu" } else { "cpu" },
             "rows": x.nrows(),
             "dims": x.ncols(),
             "queries": queries,

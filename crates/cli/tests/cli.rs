@@ -96,6 +96,9 @@ fn knn_json_matches_numpy_brute_force() {
         ("cosine", "cpu", Some("int8")),
         ("dot", "cpu", Some("int8-dim")),
         ("l2", "cpu", Some("int8")),
+        ("cosine", "gpu", Some("int8")),
+        ("dot", "gpu", Some("int8-dim")),
+        ("l2", "gpu", Some("int8")),
     ] {
         if device == "gpu" && std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1") {
             continue; // the GPU run needs an adapter (lavapipe under `make test`)

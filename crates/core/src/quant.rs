@@ -41,6 +41,35 @@ impl Quantizer {
     }
 }
 
+/// The codes of a [`QuantizedIndex`], borrowed.
+#[derive(Debug, Clone, Copy)]
+pub enum CodesView<'a> {
+    Int8 {
+        stride: usize,
+        codes: &'a [i8],
+        /// One per row (`per_vector`) or one per dimension.
+        scales: &'a [f32],
+        per_vector: bool,
+    },
+    Binary {
+        words: usize,
+        bits: &'a [u64],
+    },
+}
+
+/// A query in the codes' terms ([`QuantizedIndex::quantize_query`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryCodes {
+    /// `stride` codes and the query's scale.
+    Int8 {
+        codes: Vec<i8>,
+        scale: f32,
+    },
+    Binary {
+        bits: Vec<u64>,
+    },
+}
+
 /// Int8 codes, rows padded to a multiple of 16 bytes.
 #[derive(Debug, Clone)]
 struct Int8Codes {
@@ -176,13 +205,39 @@ impl<'a> QuantizedIndex<'a> {
         }
     }
 
-    /// The `pool` best candidates by the quantised scan (larger key is nearer).
-    pub fn candidates(
-        &self,
-        query: &[f32],
-        pool: usize,
-        exclude: Option<u32>,
-    ) -> Result<Vec<u32>, KnnError> {
+    /// The codes and scales, for a scan elsewhere (the GPU's): int8 rows are `stride` bytes
+    /// (a multiple of 16, zero-padded), binary rows `words` u64 words of sign bits.
+    pub fn codes(&self) -> CodesView<'_> {
+        match &self.codes {
+            Codes::Int8(c) => CodesView::Int8 {
+                stride: c.stride,
+                codes: &c.codes,
+                scales: &c.scales,
+                per_vector: c.scale == Int8Scale::PerVector,
+            },
+            Codes::Binary(b) => CodesView::Binary {
+                words: b.words,
+                bits: &b.bits,
+            },
+        }
+    }
+
+    /// Squared row norms (the L2 scan's `‖x‖²`; empty for the other metrics).
+    pub fn norms_sq(&self) -> &[f32] {
+        &self.norms_sq
+    }
+
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    pub fn rows(&self) -> usize {
+        self.data.nrows()
+    }
+
+    /// The query in the codes' terms: int8 codes (per-dimension scales folded in, then one
+    /// scale for the query) or sign bits.
+    pub fn quantize_query(&self, query: &[f32]) -> Result<QueryCodes, KnnError> {
         let d = self.data.ncols();
         if query.len() != d {
             return Err(KnnError::DimensionMismatch {
@@ -190,50 +245,79 @@ impl<'a> QuantizedIndex<'a> {
                 found: query.len(),
             });
         }
-        let q: Vec<f32> = if self.metric == Metric::Cosine {
-            let s = inv(query.iter().map(|v| v * v).sum::<f32>().sqrt());
-            query.iter().map(|v| v * s).collect()
-        } else {
-            query.to_vec()
-        };
-        let mut top = TopK::new(pool);
-        let n = self.data.nrows();
-        match &self.codes {
+        Ok(match &self.codes {
             Codes::Int8(c) => {
+                let q: Vec<f32> = if self.metric == Metric::Cosine {
+                    let s = inv(query.iter().map(|v| v * v).sum::<f32>().sqrt());
+                    query.iter().map(|v| v * s).collect()
+                } else {
+                    query.to_vec()
+                };
                 // Fold per-dimension scales into the query, then quantise it per vector.
                 let scaled: Vec<f32> = match c.scale {
                     Int8Scale::PerDimension => {
                         q.iter().zip(&c.scales).map(|(v, s)| v * s).collect()
                     }
-                    Int8Scale::PerVector => q.clone(),
+                    Int8Scale::PerVector => q,
                 };
-                let qs = scaled.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
-                let mut qcodes = vec![0i8; c.stride];
-                quantize(scaled.into_iter(), |_| inv(qs), &mut qcodes);
+                let scale = scaled.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                let mut codes = vec![0i8; c.stride];
+                quantize(scaled.into_iter(), |_| inv(scale), &mut codes);
+                QueryCodes::Int8 { codes, scale }
+            }
+            Codes::Binary(b) => {
+                let mut bits = vec![0u64; b.words];
+                for (j, v) in query.iter().enumerate() {
+                    if *v > 0.0 {
+                        bits[j / 64] |= 1u64 << (j % 64);
+                    }
+                }
+                QueryCodes::Binary { bits }
+            }
+        })
+    }
+
+    /// The scan's key for row `i` (larger is nearer) from its integer score: the int8 dot of
+    /// the codes, or the Hamming distance.
+    #[inline]
+    pub fn key_of(&self, i: usize, integer: i32, query: &QueryCodes) -> f32 {
+        match (&self.codes, query) {
+            (Codes::Int8(c), QueryCodes::Int8 { scale, .. }) => {
+                let raw = integer as f32 * scale;
+                let dot = match c.scale {
+                    Int8Scale::PerVector => raw * c.scales[i],
+                    Int8Scale::PerDimension => raw,
+                };
+                match self.metric {
+                    Metric::L2 => 2.0 * dot - self.norms_sq[i],
+                    _ => dot,
+                }
+            }
+            _ => -(integer as f32),
+        }
+    }
+
+    /// The `pool` best candidates by the quantised scan (larger key is nearer).
+    pub fn candidates(
+        &self,
+        query: &[f32],
+        pool: usize,
+        exclude: Option<u32>,
+    ) -> Result<Vec<u32>, KnnError> {
+        let q = self.quantize_query(query)?;
+        let mut top = TopK::new(pool);
+        let n = self.data.nrows();
+        match (&self.codes, &q) {
+            (Codes::Int8(c), QueryCodes::Int8 { codes: qcodes, .. }) => {
                 for i in 0..n {
                     if exclude == Some(i as u32) {
                         continue;
                     }
                     let row = &c.codes[i * c.stride..(i + 1) * c.stride];
-                    let raw = int8::dot(&qcodes, row) as f32 * qs;
-                    let dot = match c.scale {
-                        Int8Scale::PerVector => raw * c.scales[i],
-                        Int8Scale::PerDimension => raw,
-                    };
-                    let key = match self.metric {
-                        Metric::L2 => 2.0 * dot - self.norms_sq[i],
-                        _ => dot,
-                    };
-                    top.push(key, i as u32);
+                    top.push(self.key_of(i, int8::dot(qcodes, row), &q), i as u32);
                 }
             }
-            Codes::Binary(b) => {
-                let mut qbits = vec![0u64; b.words];
-                for (j, v) in query.iter().enumerate() {
-                    if *v > 0.0 {
-                        qbits[j / 64] |= 1u64 << (j % 64);
-                    }
-                }
+            (Codes::Binary(b), QueryCodes::Binary { bits: qbits }) => {
                 for i in 0..n {
                     if exclude == Some(i as u32) {
                         continue;
@@ -241,14 +325,37 @@ impl<'a> QuantizedIndex<'a> {
                     let row = &b.bits[i * b.words..(i + 1) * b.words];
                     let hamming: u32 = row
                         .iter()
-                        .zip(&qbits)
+                        .zip(qbits)
                         .map(|(a, b)| (a ^ b).count_ones())
                         .sum();
-                    top.push(-(hamming as f32), i as u32);
+                    top.push(self.key_of(i, hamming as i32, &q), i as u32);
                 }
             }
+            _ => {}
         }
         Ok(top.into_sorted().into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The `pool` best rows by precomputed scan keys (one per row, larger is nearer; e.g. from
+    /// the GPU), lower id on ties.
+    pub fn best_of(keys: &[f32], pool: usize, exclude: Option<u32>) -> Vec<u32> {
+        let mut top = TopK::new(pool);
+        for (i, key) in keys.iter().enumerate() {
+            if exclude != Some(i as u32) {
+                top.push(*key, i as u32);
+            }
+        }
+        top.into_sorted().into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The `k` nearest of `candidates` by the exact metric, with exact scores.
+    pub fn rerank(&self, query: &[f32], candidates: &[u32], k: usize) -> Neighbors {
+        let query_norm = self.exact.query_norm(query);
+        let mut top = TopK::new(k);
+        for &id in candidates {
+            top.push(self.exact.key(query, query_norm, id as usize), id);
+        }
+        self.exact.finish(top)
     }
 
     /// The `k` nearest rows: a quantised scan keeps `pool` candidates, the exact metric
@@ -261,12 +368,7 @@ impl<'a> QuantizedIndex<'a> {
         exclude: Option<u32>,
     ) -> Result<Neighbors, KnnError> {
         let candidates = self.candidates(query, pool.max(k), exclude)?;
-        let query_norm = self.exact.query_norm(query);
-        let mut top = TopK::new(k);
-        for id in candidates {
-            top.push(self.exact.key(query, query_norm, id as usize), id);
-        }
-        Ok(self.exact.finish(top))
+        Ok(self.rerank(query, &candidates, k))
     }
 }
 

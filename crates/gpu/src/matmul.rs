@@ -25,7 +25,8 @@ const TILE: u32 = 16;
 /// Rows summed by one workgroup of the transposed product before the slices are added up.
 pub const SLICE_ROWS: u32 = 2048;
 
-fn pipeline(ctx: &GpuContext, label: &str, source: &str) -> wgpu::ComputePipeline {
+/// A compute pipeline from WGSL `source` with entry point `main` and an inferred layout.
+pub(crate) fn pipeline(ctx: &GpuContext, label: &str, source: &str) -> wgpu::ComputePipeline {
     let module = ctx
         .device
         .create_shader_module(wgpu::ShaderModuleDescriptor {

@@ -25,6 +25,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
         assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
         assert_eq!(std::mem::size_of::<super::TransposeParams>(), 16);
+        assert_eq!(std::mem::size_of::<super::QuantParams>(), 32);
         // Five vec2<f32> + two u32 = 48 bytes, then two vec4<f32> at 16-byte offsets: 80.
         assert_eq!(std::mem::size_of::<super::DensityUniform>(), 80);
         // Two vec2<f32> + four u32 = 32; four u32 = 16.
@@ -81,6 +82,20 @@ pub struct TransposeParams {
     pub d: u32,
     pub k: u32,
     pub slice_rows: u32,
+}
+
+/// Keep in sync with `QuantParams` in shaders/quant_scan.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct QuantParams {
+    pub n: u32,
+    pub words: u32,
+    pub mode: u32,
+    pub l2: u32,
+    pub row_offset: u32,
+    pub groups_x: u32,
+    pub q_scale: f32,
+    pub _pad: u32,
 }
 
 /// Keep in sync with `DensityUniform` in shaders/density.wgsl.
