@@ -101,7 +101,8 @@ enum Command {
         /// Leave each query row out of its own results.
         #[arg(long)]
         exclude_self: bool,
-        /// Scan quantised codes, then re-rank a candidate pool exactly (CPU only).
+        /// Scan quantised codes, then re-rank a candidate pool exactly (the scan on the GPU
+        /// with `--device gpu`, the re-rank on the CPU).
         #[arg(long, value_enum)]
         quantize: Option<QuantizeArg>,
         /// Candidates re-ranked exactly (default: max(10·k, 100) for int8, max(50·k, 500) for binary).
@@ -111,6 +112,10 @@ enum Command {
         /// adapter exists, else the CPU; the choice is printed to stderr.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
+        /// How the GPU holds the rows for exact search: f32, or f16 (half the GPU memory; the
+        /// answers are then exact for the data rounded to f16).
+        #[arg(long, value_enum, default_value_t = StorageArg::F32)]
+        storage: StorageArg,
     },
     /// Build the multi-resolution map of 2-D points (quadtree keywords per zoom level, density)
     /// and write it as WizMap's grid.json.
@@ -153,10 +158,13 @@ enum Command {
         metric: MetricArg,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
-        /// Queries per batch (CPU); 1 = one at a time.
+        /// How the GPU holds the rows (see `knn --storage`).
+        #[arg(long, value_enum, default_value_t = StorageArg::F32)]
+        storage: StorageArg,
+        /// Queries per batch (one submission each on the GPU); 1 = one at a time.
         #[arg(long, default_value_t = 1)]
         batch: usize,
-        /// Time a quantised scan with exact re-rank instead (CPU).
+        /// Time a quantised scan with exact re-rank instead.
         #[arg(long, value_enum)]
         quantize: Option<QuantizeArg>,
         #[arg(long)]
@@ -210,6 +218,21 @@ impl From<MetricArg> for Metric {
             MetricArg::Cosine => Metric::Cosine,
             MetricArg::Dot => Metric::Dot,
             MetricArg::L2 => Metric::L2,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StorageArg {
+    F32,
+    F16,
+}
+
+impl From<StorageArg> for vecscape_gpu::knn::RowStorage {
+    fn from(s: StorageArg) -> Self {
+        match s {
+            StorageArg::F32 => Self::F32,
+            StorageArg::F16 => Self::F16,
         }
     }
 }
@@ -559,6 +582,7 @@ fn main() -> Result<()> {
             device,
             quantize,
             pool,
+            storage,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             let metric = metric.into();
@@ -572,7 +596,13 @@ fn main() -> Result<()> {
             // On the GPU: the exact scan, or the quantised scan with the re-rank on the CPU.
             let ctx = gpu_for(device)?;
             let gpu = match (&ctx, &quantized) {
-                (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::new(ctx, &x, metric, None)?),
+                (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::with_storage(
+                    ctx,
+                    &x,
+                    metric,
+                    None,
+                    storage.into(),
+                )?),
                 _ => None,
             };
             let gpu_quantized = match (&ctx, &quantized) {
@@ -666,12 +696,14 @@ fn main() -> Result<()> {
             k,
             metric,
             device,
+            storage,
             batch,
             quantize,
             pool,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             let plan = BenchPlan {
+                storage,
                 queries,
                 k,
                 metric: metric.into(),
@@ -685,6 +717,7 @@ fn main() -> Result<()> {
 }
 
 struct BenchPlan {
+    storage: StorageArg,
     queries: usize,
     k: usize,
     metric: Metric,
@@ -700,7 +733,13 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     let k = plan.k;
     let ctx = gpu_for(device)?;
     let gpu = match (&ctx, plan.quantize) {
-        (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::new(ctx, x, plan.metric, None)?),
+        (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::with_storage(
+            ctx,
+            x,
+            plan.metric,
+            None,
+            plan.storage.into(),
+        )?),
         _ => None,
     };
     let cpu = FlatIndex::new(x, plan.metric);
@@ -764,6 +803,7 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
         "{}",
         serde_json::json!({
             "device": if ctx.is_some() { "gpu" } else { "cpu" },
+            "storage": if gpu.is_some() && plan.storage == StorageArg::F16 { "f16" } else { "f32" },
             "rows": x.nrows(),
             "dims": x.ncols(),
             "queries": queries,

@@ -449,3 +449,51 @@ fn map_writes_a_wizmap_grid_and_refuses_bad_input() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[test]
+fn knn_with_f16_rows_on_the_gpu_matches_the_cpu_on_the_rounded_data() {
+    if std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1") {
+        return; // needs an adapter (lavapipe under `make test`)
+    }
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let run = vecscape(&[
+        "knn",
+        vectors,
+        "--query-rows",
+        "0,5,9,1234",
+        "--metric",
+        "l2",
+        "--device",
+        "gpu",
+        "--storage",
+        "f16",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let x = vecscape_core::npy::read_npy("v.npy", &std::fs::read(vectors).unwrap()).unwrap();
+    let rounded = ndarray::Array2::from_shape_vec(
+        x.dim(),
+        vecscape_gpu::knn::round_to_f16(x.as_slice().unwrap()),
+    )
+    .unwrap();
+    let cpu = vecscape_core::knn::FlatIndex::new(&rounded, vecscape_core::knn::Metric::L2);
+    for (i, row) in [0usize, 5, 9, 1234].into_iter().enumerate() {
+        let want = cpu
+            .search(rounded.row(row).as_slice().unwrap(), 10, None)
+            .unwrap();
+        let ids: Vec<u32> = got["results"][i]["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(ids, want.ids, "query {row}");
+    }
+}

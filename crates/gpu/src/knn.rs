@@ -18,6 +18,10 @@ pub const TOPK_COMMON: &str = include_str!("shaders/topk_common.wgsl");
 pub const PARTIAL_TOPK: &str = include_str!("shaders/knn_partial_topk.wgsl");
 /// Pass 2 source, without the shared part.
 pub const MERGE_TOPK: &str = include_str!("shaders/knn_merge_topk.wgsl");
+/// How pass 1 reads rows stored as f32.
+pub const ROWS_F32: &str = include_str!("shaders/knn_rows_f32.wgsl");
+/// How pass 1 reads rows stored as f16 pairs.
+pub const ROWS_F16: &str = include_str!("shaders/knn_rows_f16.wgsl");
 /// Largest k the kernels keep (MAX_K in topk_common.wgsl).
 pub const MAX_K: usize = 32;
 /// Rows scored by one workgroup; small enough to spread work, large enough to keep pass 2 short.
@@ -26,6 +30,43 @@ const ROWS_PER_GROUP: u32 = 1024;
 /// Full source of a kernel: the shared snippet, then the kernel.
 pub fn with_common(kernel: &str) -> String {
     format!("{TOPK_COMMON}\n{kernel}")
+}
+
+/// Full source of pass 1 for rows stored as `storage`.
+pub fn partial_source(storage: RowStorage) -> String {
+    let rows = match storage {
+        RowStorage::F32 => ROWS_F32,
+        RowStorage::F16 => ROWS_F16,
+    };
+    with_common(&format!("{rows}\n{PARTIAL_TOPK}"))
+}
+
+/// How the GPU holds the rows. The arithmetic is f32 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowStorage {
+    /// Four bytes a value: the same keys as the CPU.
+    #[default]
+    F32,
+    /// Two bytes a value (IEEE half, round to nearest): half the GPU memory; the answers are
+    /// exact for the data rounded to f16, whose CPU twin is `FlatIndex` over that rounded data.
+    F16,
+}
+
+impl RowStorage {
+    fn bytes_per_value(self) -> u64 {
+        match self {
+            Self::F32 => 4,
+            Self::F16 => 2,
+        }
+    }
+}
+
+/// `values` rounded to f16 and back: what the GPU sees of f16-stored rows.
+pub fn round_to_f16(values: &[f32]) -> Vec<f32> {
+    values
+        .iter()
+        .map(|v| half::f16::from_f32(*v).to_f32())
+        .collect()
 }
 
 struct Chunk {
@@ -55,13 +96,24 @@ fn metric_code(metric: Metric) -> u32 {
 }
 
 impl GpuFlatIndex {
-    /// Upload `data` (n × d). `max_chunk_bytes` caps each row chunk below the adapter's binding
-    /// limit (tests force small chunks with it).
+    /// Upload `data` (n × d) as f32. `max_chunk_bytes` caps each row chunk below the adapter's
+    /// binding limit (tests force small chunks with it).
     pub fn new(
         ctx: &GpuContext,
         data: &Array2<f32>,
         metric: Metric,
         max_chunk_bytes: Option<u64>,
+    ) -> Result<Self, GpuError> {
+        Self::with_storage(ctx, data, metric, max_chunk_bytes, RowStorage::F32)
+    }
+
+    /// Upload `data` (n × d) stored as `storage`.
+    pub fn with_storage(
+        ctx: &GpuContext,
+        data: &Array2<f32>,
+        metric: Metric,
+        max_chunk_bytes: Option<u64>,
+        storage: RowStorage,
     ) -> Result<Self, GpuError> {
         let (n, d) = data.dim();
         let limits = ctx.device.limits();
@@ -69,8 +121,9 @@ impl GpuFlatIndex {
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             .min(max_chunk_bytes.unwrap_or(u64::MAX));
-        let row_bytes = (d.max(1) * 4) as u64;
-        let rows_per_chunk = (binding_limit / row_bytes).max(1) as usize;
+        let row_bytes = d.max(1) as u64 * storage.bytes_per_value();
+        // An f16 chunk may end in half a word: leave room for the padding.
+        let rows_per_chunk = (binding_limit.saturating_sub(2) / row_bytes).max(1) as usize;
         if n > u32::MAX as usize - 1 {
             return Err(GpuError::TooLarge(format!("{n} rows")));
         }
@@ -82,7 +135,15 @@ impl GpuFlatIndex {
         let mut start = 0;
         while start < n {
             let end = (start + rows_per_chunk).min(n);
-            let slice = &flat[start * d..end * d];
+            let rounded;
+            let slice = match storage {
+                RowStorage::F32 => &flat[start * d..end * d],
+                RowStorage::F16 => {
+                    rounded = round_to_f16(&flat[start * d..end * d]);
+                    &rounded[..]
+                }
+            };
+            // f16 rows: norms of the rounded values, as the CPU twin over rounded data has them.
             let inv: Vec<f32> = slice
                 .chunks(d.max(1))
                 .map(|r| {
@@ -98,7 +159,19 @@ impl GpuFlatIndex {
                 .device
                 .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some("knn rows"),
-                    contents: bytemuck::cast_slice(slice),
+                    contents: &match storage {
+                        RowStorage::F32 => bytemuck::cast_slice::<f32, u8>(slice).to_vec(),
+                        RowStorage::F16 => {
+                            let mut halves: Vec<u16> = slice
+                                .iter()
+                                .map(|v| half::f16::from_f32(*v).to_bits())
+                                .collect();
+                            if halves.len() % 2 == 1 {
+                                halves.push(0);
+                            }
+                            bytemuck::cast_slice::<u16, u8>(&halves).to_vec()
+                        }
+                    },
                     usage: wgpu::BufferUsages::STORAGE,
                 });
             let inv_norms = ctx
@@ -116,27 +189,14 @@ impl GpuFlatIndex {
             });
             start = end;
         }
-        let pipeline = |label: &str, kernel: &str| {
-            let module = ctx
-                .device
-                .create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(label),
-                    source: wgpu::ShaderSource::Wgsl(with_common(kernel).into()),
-                });
-            ctx.device
-                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(label),
-                    layout: None,
-                    module: &module,
-                    entry_point: Some("main"),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
-        };
         Ok(Self {
             ctx: ctx.clone(),
-            partial: pipeline("knn_partial_topk.wgsl", PARTIAL_TOPK),
-            merge: pipeline("knn_merge_topk.wgsl", MERGE_TOPK),
+            partial: crate::matmul::pipeline(
+                ctx,
+                "knn_partial_topk.wgsl",
+                &partial_source(storage),
+            ),
+            merge: crate::matmul::pipeline(ctx, "knn_merge_topk.wgsl", &with_common(MERGE_TOPK)),
             chunks,
             dims: d,
             n_rows: n,

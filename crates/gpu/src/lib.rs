@@ -29,12 +29,20 @@ pub use points::PointRenderer;
 pub use quant::GpuQuantizedIndex;
 
 /// Every pipeline's WGSL, by file name, for validation and tooling. Kernels that use the shared
-/// top-k snippet are listed with it prepended, as they are compiled.
+/// top-k snippet are listed with it prepended, as they are compiled; pass 1 of kNN once per row
+/// storage.
 pub fn shaders() -> Vec<(&'static str, String)> {
     vec![
         ("points.wgsl", points::SHADER.to_owned()),
         ("density.wgsl", density::SHADER.to_owned()),
-        ("knn_partial_topk.wgsl", knn::with_common(knn::PARTIAL_TOPK)),
+        (
+            "knn_partial_topk.wgsl",
+            knn::partial_source(knn::RowStorage::F32),
+        ),
+        (
+            "knn_partial_topk.wgsl",
+            knn::partial_source(knn::RowStorage::F16),
+        ),
         ("knn_merge_topk.wgsl", knn::with_common(knn::MERGE_TOPK)),
         ("matmul_tiled.wgsl", matmul::MATMUL.to_owned()),
         ("matmul_transpose.wgsl", matmul::TRANSPOSE.to_owned()),
@@ -46,4 +54,5 @@ pub fn shaders() -> Vec<(&'static str, String)> {
 }
 
 /// WGSL files that are snippets prepended to other shaders, not pipelines of their own.
-pub const SHADER_SNIPPETS: &[&str] = &["topk_common.wgsl"];
+pub const SHADER_SNIPPETS: &[&str] =
+    &["topk_common.wgsl", "knn_rows_f32.wgsl", "knn_rows_f16.wgsl"];

@@ -5,6 +5,7 @@
 use ndarray::Array2;
 use vecscape_core::knn::{FlatIndex, Metric};
 use vecscape_core::rng::SplitMix64;
+use vecscape_gpu::knn::{round_to_f16, RowStorage};
 use vecscape_gpu::{GpuContext, GpuFlatIndex};
 
 mod common;
@@ -145,4 +146,43 @@ fn bad_requests_are_errors() {
         gpu.search_blocking(&[0.0; 4], 20, None).unwrap().ids.len(),
         10
     );
+}
+
+#[test]
+fn f16_rows_answer_as_the_cpu_does_on_the_rounded_data() {
+    let Some(ctx) = context() else { return };
+    // Odd sizes: an f16 chunk can end in half a word.
+    for (n, d, chunk) in [
+        (1, 3, None),
+        (63, 51, None),
+        (1000, 384, None),
+        (20_003, 49, None),
+        (5_001, 33, Some(33 * 2 * 777)),
+    ] {
+        let data = random_matrix(n, d, (n * 17 + d) as u64);
+        let rounded =
+            Array2::from_shape_vec((n, d), round_to_f16(data.as_slice().unwrap())).unwrap();
+        let queries: Vec<Vec<f32>> = (0..2)
+            .map(|s| random_matrix(1, d, 7 + s).row(0).to_vec())
+            .collect();
+        for metric in METRICS {
+            let cpu = FlatIndex::new(&rounded, metric);
+            let gpu =
+                GpuFlatIndex::with_storage(&ctx, &data, metric, chunk, RowStorage::F16).unwrap();
+            if chunk.is_some() {
+                assert!(gpu.chunk_count() > 1);
+            }
+            for q in &queries {
+                let want = cpu.search(q, 10, None).unwrap();
+                let got = gpu.search_blocking(q, 10, None).unwrap();
+                assert_eq!(got.ids, want.ids, "{metric:?} n={n} d={d}");
+                for (g, w) in got.scores.iter().zip(&want.scores) {
+                    assert!(
+                        (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                        "{metric:?}: {g} vs {w}"
+                    );
+                }
+            }
+        }
+    }
 }

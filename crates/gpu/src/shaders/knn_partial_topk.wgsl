@@ -1,6 +1,7 @@
 // Pass 1 of exact kNN: every workgroup scores a contiguous block of rows against one query and
 // writes its best k (key, id) pairs. Keys: similarity for cosine and dot, minus the squared
-// distance for L2, so that larger is always better. Needs topk_common.wgsl before it.
+// distance for L2, so that larger is always better. Needs topk_common.wgsl and one of
+// knn_rows_f32.wgsl / knn_rows_f16.wgsl (binding 1, `rows`, and `row_at`) before it.
 
 // Keep in sync with `KnnParams` in src/types.rs.
 struct KnnParams {
@@ -19,7 +20,6 @@ struct KnnParams {
 };
 
 @group(0) @binding(0) var<uniform> params: KnnParams;
-@group(0) @binding(1) var<storage, read> rows: array<f32>;
 @group(0) @binding(2) var<storage, read> queries: array<f32>;
 @group(0) @binding(3) var<storage, read> inv_norms: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out_keys: array<f32>;
@@ -46,13 +46,13 @@ fn main(
         var key = 0.0;
         if params.metric == 2u {
             for (var c = 0u; c < params.dims; c++) {
-                let diff = queries[params.query_offset + c] - rows[base + c];
+                let diff = queries[params.query_offset + c] - row_at(base + c);
                 acc += diff * diff;
             }
             key = -acc;
         } else {
             for (var c = 0u; c < params.dims; c++) {
-                acc += queries[params.query_offset + c] * rows[base + c];
+                acc += queries[params.query_offset + c] * row_at(base + c);
             }
             key = acc;
             if params.metric == 0u {
