@@ -288,7 +288,17 @@ async fn reproject(ui: Ui, method: String) {
                 Ok((_, Some(cpu))) => Ok((cpu, "CPU")),
                 Ok((Some(pending), None)) => match pending.finish().await {
                     Ok(gpu) => Ok((gpu, "WebGPU")),
-                    Err(err) => Err(format!("WebGPU random projection failed: {err}")),
+                    // The GPU failed mid-request (e.g. the device was lost): finish on the CPU.
+                    Err(err) => {
+                        log::warn!("random projection falls back to the CPU: {err}");
+                        engine::with(|e| {
+                            let scene = e.scene.as_ref().ok_or("no data loaded")?;
+                            let x = &scene.dataset.vectors;
+                            RandomProjection::new(kind, x.ncols(), 2, 0)
+                                .map(|rp| (rp.apply(x.view()), "CPU"))
+                                .map_err(|e| e.to_string())
+                        })
+                    }
                 },
                 Ok((None, None)) => Err("nothing to project".to_owned()),
             }
