@@ -787,6 +787,9 @@ pub fn request_redraw() {
     leptos::prelude::request_animation_frame(|| {
         let (result, marker, at, overlay, shown) = with(|e| {
             e.redraw_pending = false;
+            // The canvas may have changed size since the last resize notice (a banner came or
+            // went while the observer's callback read a stale layout): match it before drawing.
+            e.on_resize();
             (e.draw(), e.marker, e.selected_css(), e.overlay, e.overlay())
         });
         let fading = shown.labels.iter().any(|l| l.leaving);
