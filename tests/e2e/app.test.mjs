@@ -718,9 +718,12 @@ describe('every format the core reads opens in the page', () => {
       { name: 'grid.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(gridJson)) },
     ]);
     await waitStatus("map: 3 levels from grid.json (WizMap's topics and density)");
-    await page.waitForFunction(() => document.querySelectorAll('#labels .map-label:not(.leaving)').length > 0);
-    const texts = await page.locator('#labels .map-label:not(.leaving)').allTextContents();
-    assert.ok(texts.includes('given-topic-<b>bold</b>'), `labels: ${texts}`);
+    // The overlay follows on the next frame: wait for the given topic (the previous data's
+    // labels may still be up for that frame).
+    const shown = () => page.locator('#labels .map-label:not(.leaving)').allTextContents();
+    await page.waitForFunction(() => [...document.querySelectorAll('#labels .map-label:not(.leaving)')]
+      .some((l) => l.textContent === 'given-topic-<b>bold</b>'), undefined, { timeout: 10_000 })
+      .catch(async () => assert.fail(`labels: ${await shown()}`));
     assert.equal(await page.locator('#labels b').count(), 0, 'markup in a topic is not HTML');
     // The given density is drawn: the bands tint the map near the first bump.
     const p = await screenPositions(page);
