@@ -1,7 +1,32 @@
 //! Recording one compute pass: a uniform, storage buffers and a dispatch that goes 2-D past the
 //! per-dimension workgroup limit.
 
+use crate::GpuContext;
 use wgpu::util::DeviceExt;
+
+/// A compute pipeline from WGSL `source` with an inferred layout, entering at `entry`.
+pub fn compute_pipeline(
+    ctx: &GpuContext,
+    label: &str,
+    source: &str,
+    entry: &str,
+) -> wgpu::ComputePipeline {
+    let module = ctx
+        .device
+        .create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+    ctx.device
+        .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(label),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            cache: None,
+        })
+}
 
 /// The most workgroups WebGPU guarantees along one dimension.
 pub const MAX_GROUPS_PER_DIM: u32 = 65_535;

@@ -59,21 +59,7 @@ impl PendingDensity {
 impl GpuKde {
     pub fn new(ctx: &GpuContext) -> Self {
         let pipeline = |label: &str, source: &str, entry: &str| {
-            let module = ctx
-                .device
-                .create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(label),
-                    source: wgpu::ShaderSource::Wgsl(source.into()),
-                });
-            ctx.device
-                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(label),
-                    layout: None,
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
+            crate::dispatch::compute_pipeline(ctx, label, source, entry)
         };
         Self {
             ctx: ctx.clone(),

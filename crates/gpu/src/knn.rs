@@ -191,12 +191,18 @@ impl GpuFlatIndex {
         }
         Ok(Self {
             ctx: ctx.clone(),
-            partial: crate::matmul::pipeline(
+            partial: crate::dispatch::compute_pipeline(
                 ctx,
                 "knn_partial_topk.wgsl",
                 &partial_source(storage),
+                "main",
             ),
-            merge: crate::matmul::pipeline(ctx, "knn_merge_topk.wgsl", &with_common(MERGE_TOPK)),
+            merge: crate::dispatch::compute_pipeline(
+                ctx,
+                "knn_merge_topk.wgsl",
+                &with_common(MERGE_TOPK),
+                "main",
+            ),
             chunks,
             dims: d,
             n_rows: n,

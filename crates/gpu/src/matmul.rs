@@ -10,7 +10,7 @@
 //! the adapter's storage-binding limit (or a smaller limit a test forces), uploaded once and
 //! multiplied as often as needed; each chunk's result is copied into one readback buffer.
 
-use crate::dispatch::{dispatch, split_groups};
+use crate::dispatch::{compute_pipeline, dispatch, split_groups};
 use crate::types::{MatmulParams, TransposeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::{Array2, ArrayView2};
@@ -24,25 +24,6 @@ pub const TRANSPOSE: &str = include_str!("shaders/matmul_transpose.wgsl");
 const TILE: u32 = 16;
 /// Rows summed by one workgroup of the transposed product before the slices are added up.
 pub const SLICE_ROWS: u32 = 2048;
-
-/// A compute pipeline from WGSL `source` with entry point `main` and an inferred layout.
-pub(crate) fn pipeline(ctx: &GpuContext, label: &str, source: &str) -> wgpu::ComputePipeline {
-    let module = ctx
-        .device
-        .create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(label),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
-    ctx.device
-        .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(label),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        })
-}
 
 /// The largest storage binding the device allows, or `forced` when that is smaller.
 fn binding_limit(ctx: &GpuContext, forced: Option<u64>) -> u64 {
@@ -149,8 +130,8 @@ impl GpuMatmul {
     pub fn new(ctx: &GpuContext) -> Self {
         Self {
             ctx: ctx.clone(),
-            pipeline: pipeline(ctx, "matmul_tiled.wgsl", MATMUL),
-            transpose: pipeline(ctx, "matmul_transpose.wgsl", TRANSPOSE),
+            pipeline: compute_pipeline(ctx, "matmul_tiled.wgsl", MATMUL, "main"),
+            transpose: compute_pipeline(ctx, "matmul_transpose.wgsl", TRANSPOSE, "main"),
         }
     }
 

@@ -101,7 +101,7 @@ impl GpuQuantizedIndex {
             });
             start = end;
         }
-        let pipeline = crate::matmul::pipeline(ctx, "quant_scan.wgsl", SHADER);
+        let pipeline = crate::dispatch::compute_pipeline(ctx, "quant_scan.wgsl", SHADER, "main");
         Ok(Self {
             ctx: ctx.clone(),
             pipeline,
