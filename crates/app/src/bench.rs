@@ -68,7 +68,7 @@ fn knn(options: &str) -> Result<Value, String> {
         let pool = quantizer
             .map(|q| o["pool"].as_u64().map_or(q.default_pool(k), |p| p as usize))
             .unwrap_or(0);
-        let rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
+        let rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row_f32(r)).collect();
         let mut results: Vec<Neighbors> = Vec::with_capacity(queries);
         let started = now_ms();
         if let Some(qi) = &quantized {
@@ -78,10 +78,10 @@ fn knn(options: &str) -> Result<Value, String> {
         } else if batch > 1 {
             for start in (0..queries).step_by(batch) {
                 let end = (start + batch).min(queries);
-                let block = x.slice(ndarray::s![start..end, ..]);
+                let block = x.block(start, end);
                 results.extend(
                     exact
-                        .search_batch(block, k, &[])
+                        .search_batch(block.view(), k, &[])
                         .map_err(|e| e.to_string())?,
                 );
             }
@@ -104,6 +104,7 @@ fn knn(options: &str) -> Result<Value, String> {
         Ok(json!({
             "rows": x.nrows(),
             "dims": x.ncols(),
+            "storage": x.storage().name(),
             "queries": queries,
             "batch": batch,
             "build_ms": build_ms,
@@ -122,13 +123,14 @@ fn pca(options: &str) -> Result<Value, String> {
     let repeats = o["repeats"].as_u64().unwrap_or(3).max(1) as usize;
     engine::with(|e| {
         let scene = e.scene.as_ref().ok_or("no data loaded")?;
-        let x = scene.dataset.vectors.view();
+        let x = &scene.dataset.vectors;
         let mut best = f64::INFINITY;
         let mut evr = Vec::new();
         for _ in 0..repeats {
             let started = now_ms();
-            let fit = Pca::fit(x, components, PcaSolver::Auto).map_err(|e| e.to_string())?;
-            let _projected = fit.transform(x);
+            let fit =
+                Pca::fit_vectors(x, components, PcaSolver::Auto).map_err(|e| e.to_string())?;
+            let _projected = fit.transform_vectors(x);
             best = best.min(now_ms() - started);
             evr = fit.explained_variance_ratio;
         }
@@ -146,6 +148,7 @@ fn map(options: &str) -> Result<Value, String> {
         let scene = e.scene.as_ref().ok_or("no data loaded")?;
         let x = &scene.dataset.vectors;
         let (xs, ys) = if x.ncols() == 2 {
+            let x = x.to_f32();
             (x.column(0).to_vec(), x.column(1).to_vec())
         } else {
             (scene.xs.clone(), scene.ys.clone())

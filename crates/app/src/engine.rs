@@ -44,10 +44,10 @@ pub struct Scene {
 
 /// 2-D PCA on the CPU (`PcaSolver::Auto`): the projection and its explained-variance ratios.
 pub fn cpu_pca_2d(
-    x: ndarray::ArrayView2<'_, f32>,
+    x: &vecscape_core::store::Vectors,
 ) -> Result<(ndarray::Array2<f32>, Vec<f64>), String> {
-    let pca = Pca::fit(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
-    Ok((pca.transform(x), pca.explained_variance_ratio))
+    let pca = Pca::fit_vectors(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
+    Ok((pca.transform_vectors(x), pca.explained_variance_ratio))
 }
 
 impl Scene {
@@ -66,8 +66,8 @@ impl Scene {
                 ratio,
             ),
             (None, None) => {
-                let (projected, ratio) = cpu_pca_2d(dataset.vectors.view())
-                    .map_err(|e| format!("{}: {e}", dataset.name))?;
+                let (projected, ratio) =
+                    cpu_pca_2d(&dataset.vectors).map_err(|e| format!("{}: {e}", dataset.name))?;
                 (
                     projected.column(0).to_vec(),
                     projected.column(1).to_vec(),
@@ -300,7 +300,7 @@ impl Engine {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
             if let Some(ctx) = backend.gpu_context() {
-                match GpuFlatIndex::new(ctx, &scene.dataset.vectors, self.metric, None) {
+                match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, self.metric, None) {
                     Ok(index) => self.gpu_index = Some(Rc::new(index)),
                     Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
                 }
@@ -308,6 +308,30 @@ impl Engine {
         }
         self.scene = Some(scene);
         self.reset_view();
+    }
+
+    /// Keep the scene's vectors in `storage` from now on (converted a block at a time; the GPU
+    /// index is rebuilt from them). The view, colours and map stay as they are.
+    pub fn set_storage(&mut self, storage: vecscape_core::store::Storage) -> Result<(), String> {
+        let Some(scene) = &mut self.scene else {
+            return Ok(());
+        };
+        let converted = scene
+            .dataset
+            .vectors
+            .convert(&scene.dataset.name, storage)
+            .map_err(|e| e.to_string())?;
+        scene.dataset.vectors = converted;
+        self.gpu_index = None;
+        if let (Some(backend), Some(scene)) = (&self.backend, &self.scene) {
+            if let Some(ctx) = backend.gpu_context() {
+                match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, self.metric, None) {
+                    Ok(index) => self.gpu_index = Some(Rc::new(index)),
+                    Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Rank neighbours by `metric` from now on (the GPU index is rebuilt for it).
@@ -321,7 +345,7 @@ impl Engine {
             return;
         };
         if let Some(ctx) = backend.gpu_context() {
-            match GpuFlatIndex::new(ctx, &scene.dataset.vectors, metric, None) {
+            match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, metric, None) {
                 Ok(index) => self.gpu_index = Some(Rc::new(index)),
                 Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
             }

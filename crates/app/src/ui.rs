@@ -6,7 +6,7 @@ use crate::engine::{self, Scene};
 use crate::fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vecscape_core::budget::Budget;
+use vecscape_core::budget::{Budget, Storage};
 use vecscape_core::dataset::Dataset;
 use vecscape_core::load::{Format, Loaded};
 use wasm_bindgen::prelude::*;
@@ -84,6 +84,8 @@ struct Ui {
     /// Whether the data has precomputed x/y.
     has_coords: RwSignal<bool>,
     metric: RwSignal<String>,
+    /// How the vectors are kept: "f32", "f16" or "int8" (`?storage=`, or the Memory chooser).
+    storage: RwSignal<String>,
     error: RwSignal<Option<String>>,
     hover: RwSignal<Option<Hover>>,
     selection: RwSignal<Option<Selection>>,
@@ -125,7 +127,7 @@ const NEIGHBORS_SHOWN: usize = 10;
 fn select_at(ui: Ui, at: [f32; 2]) {
     let picked = engine::with(|e| {
         let row = e.pick_css(at)?;
-        let query = e.scene.as_ref()?.dataset.vectors.row(row).to_vec();
+        let query = e.scene.as_ref()?.dataset.vectors.row_f32(row);
         Some((row, query, e.gpu_index()))
     });
     let Some((row, query, gpu)) = picked else {
@@ -274,13 +276,13 @@ async fn reproject(ui: Ui, method: String) {
                 let rp = RandomProjection::new(kind, x.ncols(), 2, 0).map_err(|e| e.to_string())?;
                 match e.gpu_context() {
                     Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx)
-                        .start(x.view(), rp.dense_matrix().view(), None)
+                        .start_project_vectors(x, &rp, None)
                         .map(|p| (Some(p), None))
                         .or_else(|err| {
                             log::warn!("random projection falls back to the CPU: {err}");
-                            Ok::<_, String>((None, Some(rp.apply(x.view()))))
+                            Ok::<_, String>((None, Some(rp.apply_vectors(x))))
                         }),
-                    None => Ok((None, Some(rp.apply(x.view())))),
+                    None => Ok((None, Some(rp.apply_vectors(x)))),
                 }
             });
             match submitted {
@@ -295,7 +297,7 @@ async fn reproject(ui: Ui, method: String) {
                             let scene = e.scene.as_ref().ok_or("no data loaded")?;
                             let x = &scene.dataset.vectors;
                             RandomProjection::new(kind, x.ncols(), 2, 0)
-                                .map(|rp| (rp.apply(x.view()), "CPU"))
+                                .map(|rp| (rp.apply_vectors(x), "CPU"))
                                 .map_err(|e| e.to_string())
                         })
                     }
@@ -339,14 +341,14 @@ async fn reproject(ui: Ui, method: String) {
                 |gpu| {
                     engine::with(|e| {
                         let scene = e.scene.as_ref().ok_or("no data loaded")?;
-                        gpu.prepare(scene.dataset.vectors.view(), 2, None)
+                        gpu.prepare_vectors(&scene.dataset.vectors, 2, None)
                             .map_err(|e| e.to_string())
                     })
                 },
                 || {
                     engine::with(|e| {
                         let scene = e.scene.as_ref().ok_or("no data loaded")?;
-                        engine::cpu_pca_2d(scene.dataset.vectors.view())
+                        engine::cpu_pca_2d(&scene.dataset.vectors)
                     })
                 },
             )
@@ -379,9 +381,54 @@ async fn reproject(ui: Ui, method: String) {
     }
 }
 
-/// The memory budget, with `?maxRows=N` keeping only the first N rows.
-fn budget() -> Budget {
+/// The memory budget, with `?maxRows=N` keeping only the first N rows, and the vectors kept
+/// in the storage chosen (`?storage=f32|f16|int8` or the Memory chooser).
+fn budget(ui: Ui) -> Budget {
+    let storage = Storage::from_name(&ui.storage.get_untracked()).unwrap_or_default();
     Budget::with_max_rows(fetch::query_param("maxRows").and_then(|v| v.parse().ok()))
+        .with_storage(storage)
+}
+
+/// "15,000 points × 384 dims · f16, 11.5 MB".
+fn summary_of(name: &str, vectors: &vecscape_core::store::Vectors) -> String {
+    let (rows, dims) = vectors.dim();
+    format!(
+        "{name} · {} points × {dims} dims · {}, {}",
+        thousands(rows),
+        vectors.storage().name(),
+        vecscape_core::budget::format_bytes(vectors.bytes())
+    )
+}
+
+/// Keep the loaded vectors in `name`'s storage from now on (and for the next files opened).
+fn change_storage(ui: Ui, name: String) {
+    let Some(storage) = Storage::from_name(&name) else {
+        return;
+    };
+    let previous = ui.storage.get_untracked();
+    let result = engine::with(|e| {
+        e.set_storage(storage)?;
+        Ok::<_, String>(
+            e.scene
+                .as_ref()
+                .map(|s| summary_of(&s.dataset.name, &s.dataset.vectors)),
+        )
+    });
+    match result {
+        Ok(summary) => {
+            ui.storage.set(name);
+            if let Some(summary) = summary {
+                ui.summary.set(summary);
+            }
+            ui.selection.set(None);
+            mark(None);
+        }
+        Err(e) => {
+            // The vectors stay as they were; so does the chooser.
+            ui.storage.set(previous);
+            ui.error.set(Some(e));
+        }
+    }
 }
 
 /// Progress of one file as the bar shows it.
@@ -405,7 +452,7 @@ async fn show_dataset(
     parts: Vec<Loaded>,
     grid: Option<(String, vecscape_core::map::wizmap::GridJson)>,
 ) -> Result<(), String> {
-    let dataset = Dataset::assemble(parts, &budget()).map_err(|e| e.to_string())?;
+    let dataset = Dataset::assemble(parts, &budget(ui)).map_err(|e| e.to_string())?;
     // WizMap's precomputed topics and density, shown as they are.
     let given_map = match grid {
         Some((name, grid)) => Some(
@@ -431,10 +478,10 @@ async fn show_dataset(
     let (rows, dims) = dataset.vectors.dim();
     let (pca, device) = if dataset.coords.is_none() {
         let ctx = engine::with(|e| e.gpu_context());
-        let x = dataset.vectors.view();
+        let x = &dataset.vectors;
         let (projected, ratio, device) = pca_2d(
             ctx,
-            |gpu| gpu.prepare(x, 2, None).map_err(|e| e.to_string()),
+            |gpu| gpu.prepare_vectors(x, 2, None).map_err(|e| e.to_string()),
             || engine::cpu_pca_2d(x),
         )
         .await
@@ -469,11 +516,12 @@ async fn show_dataset(
         .to_owned(),
     );
     ui.has_coords.set(projection != "PCA");
-    ui.summary.set(format!(
-        "{} · {} points × {dims} dims",
-        name,
-        thousands(rows)
-    ));
+    ui.summary.set(engine::with(|e| {
+        e.scene.as_ref().map_or_else(
+            || format!("{name} · {} points × {dims} dims", thousands(rows)),
+            |s| summary_of(&name, &s.dataset.vectors),
+        )
+    }));
     ui.projection_note.set(projected);
     match given_map {
         Some(summary) => {
@@ -942,7 +990,7 @@ async fn start(
         Some(data) => (data, fetch::query_param("meta")),
         None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
     };
-    let budget = budget();
+    let budget = budget(ui);
     let mut parts = Vec::new();
     for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
         let result = fetch::fetch_into(url, &file_name(url), &budget, |p| loading(ui, p)).await;
@@ -996,7 +1044,7 @@ async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
     let result = async {
-        let budget = budget();
+        let budget = budget(ui);
         let mut parts = Vec::with_capacity(files.len());
         let mut grid = None;
         for file in &files {
@@ -1060,7 +1108,7 @@ fn install_test_hooks() {
         let out = engine::with(|e| {
             let x = &e.scene.as_ref()?.dataset.vectors;
             let rp = RandomProjection::new(kind, x.ncols(), 2, 0).ok()?;
-            Some(rp.apply(x.view()).iter().copied().collect::<Vec<f32>>())
+            Some(rp.apply_vectors(x).iter().copied().collect::<Vec<f32>>())
         });
         js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
     });
@@ -1077,9 +1125,14 @@ fn install_test_hooks() {
             PcaSolver::Auto
         };
         let out = engine::with(|e| {
-            let x = e.scene.as_ref()?.dataset.vectors.view();
-            let pca = Pca::fit(x, 2, solver).ok()?;
-            Some(pca.transform(x).iter().copied().collect::<Vec<f32>>())
+            let x = &e.scene.as_ref()?.dataset.vectors;
+            let pca = Pca::fit_vectors(x, 2, solver).ok()?;
+            Some(
+                pca.transform_vectors(x)
+                    .iter()
+                    .copied()
+                    .collect::<Vec<f32>>(),
+            )
         });
         js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
     });
@@ -1171,6 +1224,11 @@ pub fn App() -> impl IntoView {
         projection_note: RwSignal::new(String::new()),
         has_coords: RwSignal::new(false),
         metric: RwSignal::new("cosine".to_owned()),
+        storage: RwSignal::new(
+            fetch::query_param("storage")
+                .filter(|s| Storage::from_name(s).is_some())
+                .unwrap_or_else(|| "f32".to_owned()),
+        ),
         error: RwSignal::new(None),
         hover: RwSignal::new(None),
         selection: RwSignal::new(None),
@@ -1387,6 +1445,18 @@ pub fn App() -> impl IntoView {
                         <option value="cosine">"cosine"</option>
                         <option value="dot">"dot product"</option>
                         <option value="l2">"L2 distance"</option>
+                    </select>
+                </label>
+                <label class="control" title="How the vectors are kept in memory: f32 as loaded; f16 in half the memory (exact for data stored as f16); int8 in a quarter (a byte a value and a scale per row). Neighbours are exact for the stored values.">
+                    "Memory "
+                    <select
+                        id="storage"
+                        prop:value=move || ui.storage.get()
+                        on:change=move |ev| change_storage(ui, event_target_value(&ev))
+                    >
+                        <option value="f32">"f32"</option>
+                        <option value="f16">"f16 (½)"</option>
+                        <option value="int8">"int8 (¼)"</option>
                     </select>
                 </label>
                 <label class="control">

@@ -22,6 +22,7 @@ use vecscape_core::knn::{FlatIndex, KnnError, Metric, Neighbors};
 use vecscape_core::pca::{Pca, PcaSolver};
 use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
 use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
+use vecscape_core::store::{Storage, Vectors};
 
 #[derive(Parser)]
 #[command(
@@ -35,9 +36,14 @@ struct Cli {
     /// Keep only the first N rows of the vectors (and their metadata).
     #[arg(long, global = true)]
     max_rows: Option<usize>,
-    /// The most memory the f32 vectors may take, e.g. 2G, 512M or 1500000000 (default 16G).
+    /// The most memory the vectors may take, e.g. 2G, 512M or 1500000000 (default 16G).
     #[arg(long, global = true, value_parser = parse_bytes)]
     memory_budget: Option<u64>,
+    /// How the vectors are kept in memory (and on the GPU): f32; f16 (half the memory, exact
+    /// for data stored as f16, else rounded to the nearest half); or int8 (a quarter: one byte
+    /// a value and a scale per row). Searches and projections are exact for the stored values.
+    #[arg(long, global = true, value_enum, default_value_t = StorageArg::F32)]
+    storage: StorageArg,
 }
 
 fn parse_bytes(s: &str) -> Result<u64, String> {
@@ -112,10 +118,6 @@ enum Command {
         /// adapter exists, else the CPU; the choice is printed to stderr.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
-        /// How the GPU holds the rows for exact search: f32, or f16 (half the GPU memory; the
-        /// answers are then exact for the data rounded to f16).
-        #[arg(long, value_enum, default_value_t = StorageArg::F32)]
-        storage: StorageArg,
     },
     /// Build the multi-resolution map of 2-D points (quadtree keywords per zoom level, density)
     /// and write it as WizMap's grid.json.
@@ -158,9 +160,6 @@ enum Command {
         metric: MetricArg,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
-        /// How the GPU holds the rows (see `knn --storage`).
-        #[arg(long, value_enum, default_value_t = StorageArg::F32)]
-        storage: StorageArg,
         /// Queries per batch (one submission each on the GPU); 1 = one at a time.
         #[arg(long, default_value_t = 1)]
         batch: usize,
@@ -226,13 +225,15 @@ impl From<MetricArg> for Metric {
 enum StorageArg {
     F32,
     F16,
+    Int8,
 }
 
-impl From<StorageArg> for vecscape_gpu::knn::RowStorage {
+impl From<StorageArg> for Storage {
     fn from(s: StorageArg) -> Self {
         match s {
             StorageArg::F32 => Self::F32,
             StorageArg::F16 => Self::F16,
+            StorageArg::Int8 => Self::Int8,
         }
     }
 }
@@ -329,9 +330,10 @@ fn inspect(paths: &[PathBuf], budget: &Budget) -> Result<()> {
     let (rows, cols) = ds.vectors.dim();
     println!("vectors from {}: {rows} rows × {cols} dims", ds.name);
     println!(
-        "  in memory as f32: {} bytes ({})",
-        rows * cols * 4,
-        vecscape_core::budget::format_bytes(rows as u64 * cols as u64 * 4)
+        "  in memory as {}: {} bytes ({})",
+        ds.vectors.storage().name(),
+        ds.vectors.bytes(),
+        vecscape_core::budget::format_bytes(ds.vectors.bytes())
     );
     if ds.coords.is_some() {
         println!("  precomputed 2-D coordinates: yes");
@@ -440,7 +442,7 @@ fn map(
     let ds = read_dataset(&[coords.to_path_buf()], budget)?;
     let xy = match (&ds.coords, ds.vectors.ncols()) {
         (Some(c), _) => c.clone(),
-        (None, 2) => ds.vectors.clone(),
+        (None, 2) => ds.vectors.to_f32().into_owned(),
         (None, d) => bail!(
             "{}: expected N×2 coordinates, found {d} columns; project first with `vecscape project --dims 2`",
             coords.display()
@@ -499,7 +501,7 @@ fn map(
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let mut budget = Budget::with_max_rows(cli.max_rows);
+    let mut budget = Budget::with_max_rows(cli.max_rows).with_storage(cli.storage.into());
     if let Some(bytes) = cli.memory_budget {
         budget.bytes = bytes;
     }
@@ -523,7 +525,7 @@ fn main() -> Result<()> {
                         // Randomized PCA with its products on the GPU, the data resident there.
                         Some(ctx) => {
                             let gpu = vecscape_gpu::GpuPca::new(&ctx);
-                            let prepared = gpu.prepare(x.view(), dims, None)?;
+                            let prepared = gpu.prepare_vectors(&x, dims, None)?;
                             let pca = gpu.fit_blocking(&prepared, seed)?;
                             let projected = gpu.project_blocking(&prepared, &pca)?;
                             (pca, projected)
@@ -534,8 +536,8 @@ fn main() -> Result<()> {
                             } else {
                                 PcaSolver::Exact
                             };
-                            let pca = Pca::fit(x.view(), dims, solver)?;
-                            let projected = pca.transform(x.view());
+                            let pca = Pca::fit_vectors(&x, dims, solver)?;
+                            let projected = pca.transform_vectors(&x);
                             (pca, projected)
                         }
                     };
@@ -557,12 +559,10 @@ fn main() -> Result<()> {
                     };
                     let rp = RandomProjection::new(kind, x.ncols(), dims, seed)?;
                     let projected = match gpu_for(device)? {
-                        Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx).project_blocking(
-                            x.view(),
-                            &rp,
-                            None,
-                        )?,
-                        None => rp.apply(x.view()),
+                        Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx)
+                            .start_project_vectors(&x, &rp, None)?
+                            .finish_blocking()?,
+                        None => rp.apply_vectors(&x),
                     };
                     (projected, format!("seed {seed}"))
                 }
@@ -582,7 +582,6 @@ fn main() -> Result<()> {
             device,
             quantize,
             pool,
-            storage,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             let metric = metric.into();
@@ -596,12 +595,8 @@ fn main() -> Result<()> {
             // On the GPU: the exact scan, or the quantised scan with the re-rank on the CPU.
             let ctx = gpu_for(device)?;
             let gpu = match (&ctx, &quantized) {
-                (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::with_storage(
-                    ctx,
-                    &x,
-                    metric,
-                    None,
-                    storage.into(),
+                (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::from_vectors(
+                    ctx, &x, metric, None,
                 )?),
                 _ => None,
             };
@@ -623,7 +618,7 @@ fn main() -> Result<()> {
                 .iter()
                 .map(|&row| exclude_self.then_some(row as u32))
                 .collect();
-            let queries: Vec<Vec<f32>> = query_rows.iter().map(|&r| x.row(r).to_vec()).collect();
+            let queries: Vec<Vec<f32>> = query_rows.iter().map(|&r| x.row_f32(r)).collect();
             let found: Vec<Neighbors> = match (&gpu, &quantized) {
                 // Every query in one GPU submission.
                 (Some(g), None) => {
@@ -696,14 +691,12 @@ fn main() -> Result<()> {
             k,
             metric,
             device,
-            storage,
             batch,
             quantize,
             pool,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             let plan = BenchPlan {
-                storage,
                 queries,
                 k,
                 metric: metric.into(),
@@ -717,7 +710,6 @@ fn main() -> Result<()> {
 }
 
 struct BenchPlan {
-    storage: StorageArg,
     queries: usize,
     k: usize,
     metric: Metric,
@@ -728,22 +720,21 @@ struct BenchPlan {
 
 /// Times kNN (after the index is built) and prints a JSON summary with the ids of the first
 /// query, so a caller can check the answer against its own.
-fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()> {
+fn bench(x: &Vectors, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()> {
     let queries = plan.queries.min(x.nrows());
     let k = plan.k;
     let ctx = gpu_for(device)?;
     let gpu = match (&ctx, plan.quantize) {
-        (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::with_storage(
+        (Some(ctx), None) => Some(vecscape_gpu::GpuFlatIndex::from_vectors(
             ctx,
             x,
             plan.metric,
             None,
-            plan.storage.into(),
         )?),
         _ => None,
     };
     let cpu = FlatIndex::new(x, plan.metric);
-    let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row(r).to_vec()).collect();
+    let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row_f32(r)).collect();
     let build_started = std::time::Instant::now();
     let quantized = plan
         .quantize
@@ -760,7 +751,7 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
     let mut results: Vec<Neighbors> = Vec::with_capacity(queries);
     let started = std::time::Instant::now();
     if plan.batch > 1 && quantized.is_none() {
-        let qmat = x.slice(ndarray::s![..queries, ..]);
+        let qmat = x.block(0, queries);
         for start in (0..queries).step_by(plan.batch) {
             let end = (start + plan.batch).min(queries);
             match &gpu {
@@ -803,7 +794,7 @@ fn bench(x: &ndarray::Array2<f32>, plan: &BenchPlan, device: Option<DeviceArg>) 
         "{}",
         serde_json::json!({
             "device": if ctx.is_some() { "gpu" } else { "cpu" },
-            "storage": if gpu.is_some() && plan.storage == StorageArg::F16 { "f16" } else { "f32" },
+            "storage": x.storage().name(),
             "rows": x.nrows(),
             "dims": x.ncols(),
             "queries": queries,

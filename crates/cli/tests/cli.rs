@@ -87,18 +87,26 @@ fn knn_json_matches_numpy_brute_force() {
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/knn_expected.json")).unwrap())
             .unwrap();
-    for (metric, device, quantize) in [
-        ("cosine", "cpu", None),
-        ("dot", "cpu", None),
-        ("l2", "cpu", None),
-        ("cosine", "gpu", None),
-        ("l2", "gpu", None),
-        ("cosine", "cpu", Some("int8")),
-        ("dot", "cpu", Some("int8-dim")),
-        ("l2", "cpu", Some("int8")),
-        ("cosine", "gpu", Some("int8")),
-        ("dot", "gpu", Some("int8-dim")),
-        ("l2", "gpu", Some("int8")),
+    // The demo vectors are f16 in their file, so `--storage f16` keeps the same values and must
+    // give numpy's answers too.
+    for (metric, device, quantize, storage) in [
+        ("cosine", "cpu", None, "f32"),
+        ("dot", "cpu", None, "f32"),
+        ("l2", "cpu", None, "f32"),
+        ("cosine", "gpu", None, "f32"),
+        ("l2", "gpu", None, "f32"),
+        ("cosine", "cpu", Some("int8"), "f32"),
+        ("dot", "cpu", Some("int8-dim"), "f32"),
+        ("l2", "cpu", Some("int8"), "f32"),
+        ("cosine", "gpu", Some("int8"), "f32"),
+        ("dot", "gpu", Some("int8-dim"), "f32"),
+        ("l2", "gpu", Some("int8"), "f32"),
+        ("cosine", "cpu", None, "f16"),
+        ("dot", "cpu", None, "f16"),
+        ("l2", "cpu", None, "f16"),
+        ("cosine", "gpu", None, "f16"),
+        ("dot", "gpu", None, "f16"),
+        ("cosine", "cpu", Some("int8"), "f16"),
     ] {
         if device == "gpu" && std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1") {
             continue; // the GPU run needs an adapter (lavapipe under `make test`)
@@ -124,6 +132,8 @@ fn knn_json_matches_numpy_brute_force() {
             "--exclude-self",
             "--device",
             device,
+            "--storage",
+            storage,
         ];
         if let Some(q) = quantize {
             // int8 + exact re-rank must give numpy's exact answer on this data.
@@ -143,7 +153,7 @@ fn knn_json_matches_numpy_brute_force() {
             .zip(expected[metric].as_array().unwrap())
         {
             assert_eq!(g["query"], e["query"]);
-            assert_eq!(g["ids"], e["ids"], "{metric}");
+            assert_eq!(g["ids"], e["ids"], "{metric} {device} {storage}");
             for (gs, es) in g["scores"]
                 .as_array()
                 .unwrap()
@@ -158,6 +168,80 @@ fn knn_json_matches_numpy_brute_force() {
     let run = vecscape(&["knn", vectors, "--query-rows", "17", "--k", "1"]);
     let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(got["results"][0]["ids"][0], 17);
+}
+
+/// `--storage int8` keeps a quarter of the memory: `inspect` says so, a budget too small for
+/// f32 and f16 names int8 as the way out, and searches over the stored codes find nearly all of
+/// numpy's neighbours (they are exact for the dequantised values, which the core tests check).
+#[test]
+fn int8_storage_fits_a_small_budget_and_keeps_the_neighbours() {
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let run = vecscape(&["inspect", vectors, "--storage", "int8"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("in memory as int8: 5820000 bytes (5.8 MB)"),
+        "{text}"
+    );
+    let run = vecscape(&["inspect", vectors, "--memory-budget", "8M"]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("vectors.f16.npy: 15000 × 384 vectors need 23.0 MB as f32, more than the memory budget of 8.4 MB; keep them as int8 (5.8 MB"),
+        "{err}"
+    );
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/knn_expected.json")).unwrap())
+            .unwrap();
+    let rows: Vec<String> = expected["cosine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["query"].to_string())
+        .collect();
+    let run = vecscape(&[
+        "knn",
+        vectors,
+        "--query-rows",
+        &rows.join(","),
+        "--k",
+        "10",
+        "--exclude-self",
+        "--device",
+        "cpu",
+        "--storage",
+        "int8",
+        "--memory-budget",
+        "8M",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let (mut found, mut total) = (0, 0);
+    for (g, e) in got["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(expected["cosine"].as_array().unwrap())
+    {
+        let want: Vec<u64> = e["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        for id in g["ids"].as_array().unwrap() {
+            found += usize::from(want.contains(&id.as_u64().unwrap()));
+        }
+        total += want.len();
+    }
+    let recall = found as f64 / total as f64;
+    assert!(recall >= 0.9, "recall@10 of int8 storage {recall}");
 }
 
 #[test]
@@ -229,7 +313,7 @@ fn every_format_and_the_memory_budget_from_the_command_line() {
     ]);
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(err.contains("15000 × 384 vectors need 23.0 MB as f32, more than the memory budget of 10.5 MB; load at most 6826 rows"), "{err}");
+    assert!(err.contains("15000 × 384 vectors need 23.0 MB as f32, more than the memory budget of 10.5 MB; keep them as int8 (5.8 MB: the \"Memory\" chooser, `--storage`, or `?storage=`), or load at most 6826 rows"), "{err}");
     let run = vecscape(&[
         "knn",
         vectors,

@@ -3,9 +3,12 @@
 //! A browser tab gets at most 4 GiB of wasm32 memory and the page needs room besides the vectors,
 //! so the default budget there is 2 GiB of f32 vectors (about 1.4 M × 384). Natively it is 16 GiB.
 //! When a file needs more, loading stops before allocating, with the figure and the ways out:
-//! keep only the first rows (`max_rows`), or raise the budget.
+//! keep the vectors as f16 or int8 ([`Storage`]: a half or a quarter of the memory), keep only
+//! the first rows (`max_rows`), or raise the budget.
 
-/// The default budget for f32 vectors, in bytes.
+pub use crate::store::Storage;
+
+/// The default budget for the vectors, in bytes.
 pub const DEFAULT_BUDGET_BYTES: u64 = if cfg!(target_arch = "wasm32") {
     2 << 30
 } else {
@@ -15,10 +18,12 @@ pub const DEFAULT_BUDGET_BYTES: u64 = if cfg!(target_arch = "wasm32") {
 /// How much memory loading may use, and how many rows to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Budget {
-    /// The most bytes the f32 vectors may take.
+    /// The most bytes the stored vectors may take.
     pub bytes: u64,
     /// Keep only the first rows of the file (`None` = all).
     pub max_rows: Option<usize>,
+    /// How the vectors are kept.
+    pub storage: Storage,
 }
 
 impl Default for Budget {
@@ -26,13 +31,14 @@ impl Default for Budget {
         Self {
             bytes: DEFAULT_BUDGET_BYTES,
             max_rows: None,
+            storage: Storage::F32,
         }
     }
 }
 
 /// Loading would need more memory than the budget.
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}: {rows} × {dims} vectors need {} as f32, more than the memory budget of {}; load at most {fits_rows} rows (the \"max rows\" setting, `--max-rows`, or `?maxRows=`), or raise the budget (`--memory-budget`)", format_bytes(*needed), format_bytes(*limit))]
+#[error("{file}: {rows} × {dims} vectors need {} as {}, more than the memory budget of {}; {}load at most {fits_rows} rows (the \"max rows\" setting, `--max-rows`, or `?maxRows=`), or raise the budget (`--memory-budget`)", format_bytes(*needed), storage.name(), format_bytes(*limit), smaller_storage(*storage, *rows, *dims, *limit))]
 pub struct BudgetError {
     pub file: String,
     pub rows: u64,
@@ -40,6 +46,25 @@ pub struct BudgetError {
     pub needed: u128,
     pub limit: u64,
     pub fits_rows: u64,
+    pub storage: Storage,
+}
+
+/// "keep them as f16 (768 MB: the \"Memory\" chooser, `--storage`, or `?storage=`), or " when a
+/// smaller storage would fit, else "".
+fn smaller_storage(storage: Storage, rows: u64, dims: u64, limit: u64) -> String {
+    let fits = Storage::ALL
+        .into_iter()
+        .skip_while(|s| *s != storage)
+        .skip(1)
+        .find(|s| u128::from(rows) * u128::from(s.row_bytes(dims)) <= u128::from(limit));
+    match fits {
+        Some(s) => format!(
+            "keep them as {} ({}: the \"Memory\" chooser, `--storage`, or `?storage=`), or ",
+            s.name(),
+            format_bytes(u128::from(rows) * u128::from(s.row_bytes(dims)))
+        ),
+        None => String::new(),
+    }
 }
 
 impl Budget {
@@ -56,9 +81,16 @@ impl Budget {
         self.max_rows.map_or(rows, |m| rows.min(m as u64))
     }
 
-    /// Check that `rows × dims` f32 values fit (`rows` already limited by `max_rows`).
+    /// With a storage.
+    pub fn with_storage(self, storage: Storage) -> Self {
+        Self { storage, ..self }
+    }
+
+    /// Check that `rows × dims` values fit in the chosen storage (`rows` already limited by
+    /// `max_rows`).
     pub fn check(&self, file: &str, rows: u64, dims: u64) -> Result<(), BudgetError> {
-        let needed = u128::from(rows) * u128::from(dims) * 4;
+        let row_bytes = self.storage.row_bytes(dims);
+        let needed = u128::from(rows) * u128::from(row_bytes);
         if needed <= u128::from(self.bytes) {
             return Ok(());
         }
@@ -68,7 +100,8 @@ impl Budget {
             dims,
             needed,
             limit: self.bytes,
-            fits_rows: self.bytes / (dims.max(1) * 4),
+            fits_rows: self.bytes / row_bytes.max(1),
+            storage: self.storage,
         })
     }
 }
@@ -99,15 +132,30 @@ mod tests {
         let budget = Budget {
             bytes: 1_000_000_000,
             max_rows: None,
+            storage: Storage::F32,
         };
         // 1M × 384 f32 = 1.536 GB.
         let err = budget.check("big.npy", 1_000_000, 384).unwrap_err();
         assert_eq!(err.needed, 1_536_000_000);
         assert_eq!(err.fits_rows, 651_041);
         let text = err.to_string();
-        assert!(text.starts_with("big.npy: 1000000 × 384 vectors need 1.5 GB as f32, more than the memory budget of 1.0 GB; load at most 651041 rows"), "{text}");
+        assert!(text.starts_with("big.npy: 1000000 × 384 vectors need 1.5 GB as f32, more than the memory budget of 1.0 GB; keep them as f16 (768 MB: the \"Memory\" chooser, `--storage`, or `?storage=`), or load at most 651041 rows"), "{text}");
         assert!(budget.check("ok.npy", 651_041, 384).is_ok());
         assert!(budget.check("no.npy", 651_042, 384).is_err());
+        // f16 halves the need, int8 takes a byte a value plus a 4-byte scale per row.
+        let half = budget.clone().with_storage(Storage::F16);
+        assert!(half.check("big.npy", 1_000_000, 384).is_ok());
+        let err = half.check("big.npy", 2_000_000, 384).unwrap_err();
+        assert_eq!((err.needed, err.fits_rows), (1_536_000_000, 1_302_083));
+        assert!(err.to_string().contains("need 1.5 GB as f16, more than the memory budget of 1.0 GB; keep them as int8 (776 MB"), "{err}");
+        let q = budget.clone().with_storage(Storage::Int8);
+        assert_eq!(
+            q.check("q.npy", 3_000_000, 384).unwrap_err().needed,
+            3_000_000 * 388
+        );
+        // Nothing smaller fits: no storage advice.
+        let err = q.check("q.npy", 3_000_000, 384).unwrap_err().to_string();
+        assert!(err.contains("1.0 GB; load at most"), "{err}");
         assert_eq!(format_bytes(768_000_000u64), "768 MB");
         assert_eq!(format_bytes(999u64), "999 bytes");
     }

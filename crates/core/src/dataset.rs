@@ -6,6 +6,7 @@ use crate::load::{
     base_name, decode_raw_f32, Format, LoadError, Loaded, ProjectorEmbedding, RawError,
 };
 use crate::meta::Metadata;
+use crate::store::Vectors;
 use ndarray::Array2;
 
 /// Why a dataset could not be assembled.
@@ -40,7 +41,8 @@ impl From<crate::npy::NpyError> for DatasetError {
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub name: String,
-    pub vectors: Array2<f32>,
+    /// The vectors, in the storage the budget chose.
+    pub vectors: Vectors,
     pub meta: Metadata,
     /// Precomputed 2-D coordinates (`n × 2`), e.g. from WizMap's `data.ndjson`.
     pub coords: Option<Array2<f32>>,
@@ -127,7 +129,7 @@ impl Dataset {
                 })
                 .into());
             }
-            part.vectors = Some(vectors);
+            part.vectors = crate::load::stored(&part.file, Some(vectors), budget)?;
         }
         let named_vectors = config.as_ref().and_then(|(_, e)| {
             let path = e.tensor_path.as_deref()?;
@@ -151,7 +153,7 @@ impl Dataset {
             }
             (None, Some(i)) => {
                 let p = &mut parts[i];
-                let v = p.coords.clone().unwrap_or_default();
+                let v = Vectors::F32(p.coords.clone().unwrap_or_default());
                 (p.file.clone(), v, p.meta.take())
             }
             (None, None) => return Err(DatasetError::NoVectors { files }),
@@ -302,7 +304,7 @@ mod tests {
         ];
         for files in cases {
             let ds = Dataset::from_named_files(&files).unwrap();
-            assert_eq!(ds.vectors, m, "{files:?}");
+            assert_eq!(ds.vectors, Vectors::F32(m.clone()), "{files:?}");
             assert_eq!(ds.meta.text, vec!["a", "b", "c"], "{files:?}");
         }
         let err = Dataset::from_named_files(&[("m.jsonl", jsonl)]).unwrap_err();

@@ -6,6 +6,7 @@
 //! scalar); natively a portable loop with eight independent lanes lets the compiler use SSE/AVX.
 //! Ties are broken deterministically: the lower row id wins.
 
+use crate::store::{half_to_f32, HalfMatrix, Int8Matrix, Vectors};
 use ndarray::{Array2, ArrayView1};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -69,12 +70,56 @@ pub struct Neighbors {
     pub scores: Vec<f32>,
 }
 
-/// Brute-force index over the rows of a matrix (borrowed, nothing copied).
+/// The rows an index scans, in their storage (borrowed, nothing copied).
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    F32(&'a Array2<f32>),
+    F16(&'a HalfMatrix),
+    Int8(&'a Int8Matrix),
+}
+
+impl<'a> From<&'a Array2<f32>> for Rows<'a> {
+    fn from(m: &'a Array2<f32>) -> Self {
+        Rows::F32(m)
+    }
+}
+
+impl<'a> From<&'a Vectors> for Rows<'a> {
+    fn from(v: &'a Vectors) -> Self {
+        match v {
+            Vectors::F32(m) => Rows::F32(m),
+            Vectors::F16(h) => Rows::F16(h),
+            Vectors::Int8(q) => Rows::Int8(q),
+        }
+    }
+}
+
+impl Rows<'_> {
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Rows::F32(m) => m.dim(),
+            Rows::F16(h) => (h.rows(), h.dims()),
+            Rows::Int8(q) => (q.rows(), q.dims()),
+        }
+    }
+}
+
+/// A query made ready for one index: its norm (cosine) and, for f16 rows, a copy scaled by
+/// 2¹¹² so that the kernel can use a half's bits shifted into an f32 without the multiply that
+/// would rebias the exponent (each product is the same real number, so the same f32).
+#[derive(Debug, Clone)]
+pub struct Query<'q> {
+    values: &'q [f32],
+    norm: f32,
+    scaled: Option<Vec<f32>>,
+}
+
+/// Brute-force index over the rows of a matrix in any [`Storage`](crate::store::Storage)
+/// (borrowed, nothing copied). Scores are exact for the stored values.
 #[derive(Debug, Clone)]
 pub struct FlatIndex<'a> {
-    data: &'a Array2<f32>,
-    /// Per-row Euclidean norms (cosine) or squared norms (not used for L2, which is computed
-    /// directly to avoid cancellation).
+    data: Rows<'a>,
+    /// Per-row Euclidean norms of the stored values (cosine only).
     norms: Vec<f32>,
     metric: Metric,
 }
@@ -156,16 +201,46 @@ impl TopK {
     }
 }
 
+/// 2¹¹²: the gap between the f32 and f16 exponent biases (127 − 15).
+const HALF_REBIAS: f32 = 5.192_297e33;
+
 impl<'a> FlatIndex<'a> {
-    pub fn new(data: &'a Array2<f32>, metric: Metric) -> Self {
-        let norms = match metric {
-            Metric::Cosine => data.rows().into_iter().map(|r| dot(r, r).sqrt()).collect(),
-            _ => Vec::new(),
-        };
-        Self {
+    pub fn new(data: impl Into<Rows<'a>>, metric: Metric) -> Self {
+        let data = data.into();
+        let mut index = Self {
             data,
-            norms,
+            norms: Vec::new(),
             metric,
+        };
+        if metric == Metric::Cosine {
+            index.norms = (0..index.rows())
+                .map(|i| index.with_row(i, |row| kernels::dot(row, row).sqrt()))
+                .collect();
+        }
+        index
+    }
+
+    /// Run `f` on row `i` as f32 values (converted into a scratch row for f16 and int8).
+    pub(crate) fn with_row<T>(&self, i: usize, f: impl FnOnce(&[f32]) -> T) -> T {
+        match self.data {
+            Rows::F32(m) => f(m.row(i).as_slice().unwrap_or(&[])),
+            Rows::F16(h) => {
+                let d = h.dims();
+                let row: Vec<f32> = h.bits()[i * d..(i + 1) * d]
+                    .iter()
+                    .map(|b| half_to_f32(*b))
+                    .collect();
+                f(&row)
+            }
+            Rows::Int8(q) => {
+                let d = q.dims();
+                let s = q.scales()[i];
+                let row: Vec<f32> = q.codes()[i * d..(i + 1) * d]
+                    .iter()
+                    .map(|c| f32::from(*c) * s)
+                    .collect();
+                f(&row)
+            }
         }
     }
 
@@ -175,16 +250,16 @@ impl<'a> FlatIndex<'a> {
 
     /// The data's number of dimensions.
     pub fn dims(&self) -> usize {
-        self.data.ncols()
+        self.data.dim().1
     }
 
     /// The data's number of rows.
     pub fn rows(&self) -> usize {
-        self.data.nrows()
+        self.data.dim().0
     }
 
     fn check_query(&self, query: &[f32]) -> Result<(), KnnError> {
-        let d = self.data.ncols();
+        let d = self.dims();
         if query.len() != d {
             return Err(KnnError::DimensionMismatch {
                 expected: d,
@@ -194,30 +269,71 @@ impl<'a> FlatIndex<'a> {
         Ok(())
     }
 
-    /// What the ranking key of a query needs besides the query itself (its norm, for cosine).
-    pub(crate) fn query_norm(&self, query: &[f32]) -> f32 {
-        match self.metric {
+    /// Make `query` ready for this index (its norm; a scaled copy for f16 rows).
+    pub fn prepare<'q>(&self, query: &'q [f32]) -> Query<'q> {
+        let norm = match self.metric {
             Metric::Cosine => kernels::dot(query, query).sqrt(),
             _ => 1.0,
+        };
+        // 2¹⁵ × 2¹¹² stays below f32::MAX; a larger query takes the converting path.
+        let fits = query.iter().all(|v| v.abs() < 32768.0);
+        let scaled = (matches!(self.data, Rows::F16(_)) && self.metric != Metric::L2 && fits)
+            .then(|| query.iter().map(|v| v * HALF_REBIAS).collect());
+        Query {
+            values: query,
+            norm,
+            scaled,
         }
     }
 
-    /// The exact ranking key of row `i` for `query` (larger is nearer).
+    /// The metric's raw value of row `i` (dot product or squared distance), exactly as the scan
+    /// computes it.
     #[inline]
-    pub(crate) fn key(&self, query: &[f32], query_norm: f32, i: usize) -> f32 {
-        let row = self.data.row(i);
-        let row = row.as_slice().unwrap_or(&[]);
+    fn raw(&self, q: &Query<'_>, i: usize) -> f32 {
+        match self.data {
+            Rows::F32(m) => {
+                let row = &m.as_slice().unwrap_or(&[])[i * m.ncols()..(i + 1) * m.ncols()];
+                match self.metric {
+                    Metric::L2 => kernels::l2_squared(q.values, row),
+                    _ => kernels::dot(q.values, row),
+                }
+            }
+            Rows::F16(h) => {
+                let d = h.dims();
+                let row = &h.bits()[i * d..(i + 1) * d];
+                match (&q.scaled, self.metric) {
+                    (_, Metric::L2) => kernels::l2_f16(q.values, row),
+                    (Some(scaled), _) => kernels::dot_f16_prescaled(scaled, row),
+                    (None, _) => self.with_row(i, |r| kernels::dot(q.values, r)),
+                }
+            }
+            Rows::Int8(c) => {
+                let d = c.dims();
+                let row = &c.codes()[i * d..(i + 1) * d];
+                let s = c.scales()[i];
+                match self.metric {
+                    Metric::L2 => kernels::l2_i8(q.values, row, s),
+                    _ => kernels::dot_i8(q.values, row) * s,
+                }
+            }
+        }
+    }
+
+    /// The exact ranking key of row `i` for a prepared query (larger is nearer).
+    #[inline]
+    pub fn key(&self, q: &Query<'_>, i: usize) -> f32 {
+        let raw = self.raw(q, i);
         match self.metric {
-            Metric::Dot => kernels::dot(query, row),
+            Metric::Dot => raw,
             Metric::Cosine => {
-                let denom = query_norm * self.norms[i];
+                let denom = q.norm * self.norms[i];
                 if denom > 0.0 {
-                    kernels::dot(query, row) / denom
+                    raw / denom
                 } else {
                     0.0
                 }
             }
-            Metric::L2 => -kernels::l2_squared(query, row),
+            Metric::L2 => -raw,
         }
     }
 
@@ -235,6 +351,13 @@ impl<'a> FlatIndex<'a> {
         }
     }
 
+    fn check_layout(&self) -> Result<(), KnnError> {
+        match self.data {
+            Rows::F32(m) if m.as_slice().is_none() => Err(KnnError::NotContiguous),
+            _ => Ok(()),
+        }
+    }
+
     /// The `k` nearest rows to `query`, optionally leaving out one row (the query's own).
     pub fn search(
         &self,
@@ -243,28 +366,53 @@ impl<'a> FlatIndex<'a> {
         exclude: Option<u32>,
     ) -> Result<Neighbors, KnnError> {
         self.check_query(query)?;
-        if self.data.as_slice().is_none() {
-            return Err(KnnError::NotContiguous);
-        }
-        let query_norm = self.query_norm(query);
+        self.check_layout()?;
+        let q = self.prepare(query);
         let mut top = TopK::new(k);
-        let d = self.data.ncols().max(1);
-        let rows = self.data.as_slice().unwrap_or(&[]).chunks_exact(d);
-        // The metric is chosen once, outside the scan; the keys are exactly `key()`'s.
-        match self.metric {
-            Metric::Dot => {
-                for (i, row) in rows.enumerate() {
+        let n = self.rows();
+        // The storage and the metric are chosen once, outside the scan (each arm is `key()`
+        // with the match hoisted), so the keys are exactly `key()`'s.
+        match (self.data, self.metric, &q.scaled) {
+            (Rows::F32(m), Metric::Dot, _) => {
+                scan(&mut top, exclude, rows_f32(m), |r| kernels::dot(query, r))
+            }
+            (Rows::F32(m), Metric::Cosine, _) => {
+                scan_cosine(&mut top, exclude, rows_f32(m), &self.norms, q.norm, |r| {
+                    kernels::dot(query, r)
+                })
+            }
+            (Rows::F32(m), Metric::L2, _) => scan(&mut top, exclude, rows_f32(m), |r| {
+                -kernels::l2_squared(query, r)
+            }),
+            (Rows::F16(h), Metric::Dot, Some(qs)) => scan(
+                &mut top,
+                exclude,
+                h.bits().chunks_exact(h.dims().max(1)),
+                |r| kernels::dot_f16_prescaled(qs, r),
+            ),
+            (Rows::F16(h), Metric::Cosine, Some(qs)) => scan_cosine(
+                &mut top,
+                exclude,
+                h.bits().chunks_exact(h.dims().max(1)),
+                &self.norms,
+                q.norm,
+                |r| kernels::dot_f16_prescaled(qs, r),
+            ),
+            (Rows::Int8(c), Metric::Dot, _) => {
+                let rows = c.codes().chunks_exact(c.dims().max(1)).zip(c.scales());
+                for (i, (row, s)) in rows.enumerate() {
                     if exclude != Some(i as u32) {
-                        top.push(kernels::dot(query, row), i as u32);
+                        top.push(kernels::dot_i8(query, row) * s, i as u32);
                     }
                 }
             }
-            Metric::Cosine => {
-                for ((i, row), norm) in rows.enumerate().zip(&self.norms) {
+            (Rows::Int8(c), Metric::Cosine, _) => {
+                let rows = c.codes().chunks_exact(c.dims().max(1)).zip(c.scales());
+                for ((i, (row, s)), norm) in rows.enumerate().zip(&self.norms) {
                     if exclude != Some(i as u32) {
-                        let denom = query_norm * norm;
+                        let denom = q.norm * norm;
                         let key = if denom > 0.0 {
-                            kernels::dot(query, row) / denom
+                            kernels::dot_i8(query, row) * s / denom
                         } else {
                             0.0
                         };
@@ -272,10 +420,10 @@ impl<'a> FlatIndex<'a> {
                     }
                 }
             }
-            Metric::L2 => {
-                for (i, row) in rows.enumerate() {
+            _ => {
+                for i in 0..n {
                     if exclude != Some(i as u32) {
-                        top.push(-kernels::l2_squared(query, row), i as u32);
+                        top.push(self.key(&q, i), i as u32);
                     }
                 }
             }
@@ -295,9 +443,7 @@ impl<'a> FlatIndex<'a> {
     ) -> Result<Vec<Neighbors>, KnnError> {
         /// Rows per block: 64 × 384 f32 = 96 KiB, which stays in a core's L2 cache.
         const BLOCK_BYTES: usize = 96 << 10;
-        if self.data.as_slice().is_none() {
-            return Err(KnnError::NotContiguous);
-        }
+        self.check_layout()?;
         let queries = queries.as_standard_layout();
         let rows: Vec<&[f32]> = queries
             .rows()
@@ -307,19 +453,19 @@ impl<'a> FlatIndex<'a> {
         for q in &rows {
             self.check_query(q)?;
         }
-        let norms: Vec<f32> = rows.iter().map(|q| self.query_norm(q)).collect();
+        let prepared: Vec<Query<'_>> = rows.iter().map(|q| self.prepare(q)).collect();
         let mut tops: Vec<TopK> = rows.iter().map(|_| TopK::new(k)).collect();
-        let block = (BLOCK_BYTES / (self.data.ncols().max(1) * 4)).max(8);
-        let n = self.data.nrows();
+        let block = (BLOCK_BYTES / (self.dims().max(1) * 4)).max(8);
+        let n = self.rows();
         let mut start = 0;
         while start < n {
             let end = (start + block).min(n);
-            for (qi, q) in rows.iter().enumerate() {
+            for (qi, q) in prepared.iter().enumerate() {
                 let skip = exclude.get(qi).copied().flatten();
                 let top = &mut tops[qi];
                 for i in start..end {
                     if skip != Some(i as u32) {
-                        top.push(self.key(q, norms[qi], i), i as u32);
+                        top.push(self.key(q, i), i as u32);
                     }
                 }
             }
@@ -330,12 +476,50 @@ impl<'a> FlatIndex<'a> {
 
     /// Neighbours of an existing row, leaving the row itself out.
     pub fn search_row(&self, row: usize, k: usize) -> Result<Neighbors, KnnError> {
-        let rows = self.data.nrows();
+        let rows = self.rows();
         if row >= rows {
             return Err(KnnError::NoSuchRow { row, rows });
         }
-        let query = self.data.row(row).to_vec();
+        let query = self.with_row(row, |r| r.to_vec());
         self.search(&query, k, Some(row as u32))
+    }
+}
+
+fn rows_f32(m: &Array2<f32>) -> std::slice::ChunksExact<'_, f32> {
+    m.as_slice().unwrap_or(&[]).chunks_exact(m.ncols().max(1))
+}
+
+/// Push every row's key, leaving out `exclude`.
+#[inline(always)]
+fn scan<'r, T: 'r>(
+    top: &mut TopK,
+    exclude: Option<u32>,
+    rows: impl Iterator<Item = &'r [T]>,
+    key: impl Fn(&[T]) -> f32,
+) {
+    for (i, row) in rows.enumerate() {
+        if exclude != Some(i as u32) {
+            top.push(key(row), i as u32);
+        }
+    }
+}
+
+/// [`scan`] for cosine: the dot product over the two norms (0 for a zero vector).
+#[inline(always)]
+fn scan_cosine<'r, T: 'r>(
+    top: &mut TopK,
+    exclude: Option<u32>,
+    rows: impl Iterator<Item = &'r [T]>,
+    norms: &[f32],
+    query_norm: f32,
+    dot: impl Fn(&[T]) -> f32,
+) {
+    for ((i, row), norm) in rows.enumerate().zip(norms) {
+        if exclude != Some(i as u32) {
+            let denom = query_norm * norm;
+            let key = if denom > 0.0 { dot(row) / denom } else { 0.0 };
+            top.push(key, i as u32);
+        }
     }
 }
 
@@ -394,6 +578,97 @@ pub mod portable {
         for (x, y) in ac.zip(bc) {
             for l in 0..LANES {
                 let d = x[l] - y[l];
+                acc[l] += d * d;
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+
+    /// A half's bits as an f32 scaled by 2⁻¹¹² (exact, subnormals included): the sign moves to
+    /// bit 31, exponent and mantissa move up 13 bits, the copies of the sign that sign
+    /// extension left in bits 28–30 are cleared.
+    #[inline(always)]
+    pub fn half_bits_shifted(h: u16) -> f32 {
+        f32::from_bits(((i32::from(h as i16) << 13) as u32) & 0x8fff_e000)
+    }
+
+    /// Dot product of a query pre-multiplied by 2¹¹² with a row of halves.
+    #[inline]
+    pub fn dot_f16_prescaled(q: &[f32], h: &[u16]) -> f32 {
+        let n = q.len().min(h.len());
+        let mut acc = [0.0f32; LANES];
+        let (qc, hc) = (q[..n].chunks_exact(LANES), h[..n].chunks_exact(LANES));
+        let tail: f32 = qc
+            .remainder()
+            .iter()
+            .zip(hc.remainder())
+            .map(|(x, y)| x * half_bits_shifted(*y))
+            .sum();
+        for (x, y) in qc.zip(hc) {
+            for l in 0..LANES {
+                acc[l] += x[l] * half_bits_shifted(y[l]);
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+
+    /// Squared distance from a query to a row of halves.
+    #[inline]
+    pub fn l2_f16(q: &[f32], h: &[u16]) -> f32 {
+        let n = q.len().min(h.len());
+        let mut acc = [0.0f32; LANES];
+        let f = |b: u16| half_bits_shifted(b) * super::HALF_REBIAS;
+        let (qc, hc) = (q[..n].chunks_exact(LANES), h[..n].chunks_exact(LANES));
+        let tail: f32 = qc
+            .remainder()
+            .iter()
+            .zip(hc.remainder())
+            .map(|(x, y)| (x - f(*y)) * (x - f(*y)))
+            .sum();
+        for (x, y) in qc.zip(hc) {
+            for l in 0..LANES {
+                let d = x[l] - f(y[l]);
+                acc[l] += d * d;
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+
+    /// Dot product of a query with a row of int8 codes (the row's scale not applied).
+    #[inline]
+    pub fn dot_i8(q: &[f32], c: &[i8]) -> f32 {
+        let n = q.len().min(c.len());
+        let mut acc = [0.0f32; LANES];
+        let (qc, cc) = (q[..n].chunks_exact(LANES), c[..n].chunks_exact(LANES));
+        let tail: f32 = qc
+            .remainder()
+            .iter()
+            .zip(cc.remainder())
+            .map(|(x, y)| x * f32::from(*y))
+            .sum();
+        for (x, y) in qc.zip(cc) {
+            for l in 0..LANES {
+                acc[l] += x[l] * f32::from(y[l]);
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+
+    /// Squared distance from a query to a row of int8 codes times `scale`.
+    #[inline]
+    pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
+        let n = q.len().min(c.len());
+        let mut acc = [0.0f32; LANES];
+        let (qc, cc) = (q[..n].chunks_exact(LANES), c[..n].chunks_exact(LANES));
+        let tail: f32 = qc
+            .remainder()
+            .iter()
+            .zip(cc.remainder())
+            .map(|(x, y)| (x - f32::from(*y) * scale).powi(2))
+            .sum();
+        for (x, y) in qc.zip(cc) {
+            for l in 0..LANES {
+                let d = x[l] - f32::from(y[l]) * scale;
                 acc[l] += d * d;
             }
         }
@@ -481,6 +756,153 @@ pub mod simd {
             .sum();
         sum4(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail
     }
+
+    /// Halves `8..16` of `v` (eight lanes of i16) sign-extended and shifted into f32 bits
+    /// scaled by 2⁻¹¹² (see `portable::half_bits_shifted`).
+    #[inline(always)]
+    fn halves_shifted(v: v128) -> (v128, v128) {
+        let mask = u32x4_splat(0x8fff_e000);
+        (
+            v128_and(i32x4_shl(i32x4_extend_low_i16x8(v), 13), mask),
+            v128_and(i32x4_shl(i32x4_extend_high_i16x8(v), 13), mask),
+        )
+    }
+
+    /// Dot product of a query pre-multiplied by 2¹¹² with a row of halves; lanes as the
+    /// portable kernel's, eight at a time.
+    #[inline]
+    pub fn dot_f16_prescaled(q: &[f32], h: &[u16]) -> f32 {
+        let n = q.len().min(h.len());
+        let whole = n / 16 * 16;
+        let (mut s0, mut s1, mut s2, mut s3) = (
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+            f32x4_splat(0.0),
+        );
+        let (pq, ph) = (q.as_ptr(), h.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let lq = |o: usize| v128_load(pq.add(i + o).cast::<v128>());
+                let (h0, h1) = halves_shifted(v128_load(ph.add(i).cast::<v128>()));
+                let (h2, h3) = halves_shifted(v128_load(ph.add(i + 8).cast::<v128>()));
+                s0 = f32x4_add(s0, f32x4_mul(lq(0), h0));
+                s1 = f32x4_add(s1, f32x4_mul(lq(4), h1));
+                s2 = f32x4_add(s2, f32x4_mul(lq(8), h2));
+                s3 = f32x4_add(s3, f32x4_mul(lq(12), h3));
+            }
+            i += 16;
+        }
+        let tail: f32 = q[whole..n]
+            .iter()
+            .zip(&h[whole..n])
+            .map(|(x, y)| x * super::portable::half_bits_shifted(*y))
+            .sum();
+        sum4(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail
+    }
+
+    /// Squared distance from a query to a row of halves.
+    #[inline]
+    pub fn l2_f16(q: &[f32], h: &[u16]) -> f32 {
+        let n = q.len().min(h.len());
+        let whole = n / 16 * 16;
+        let mut s = [f32x4_splat(0.0); 4];
+        let rebias = f32x4_splat(super::HALF_REBIAS);
+        let (pq, ph) = (q.as_ptr(), h.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let lq = |o: usize| v128_load(pq.add(i + o).cast::<v128>());
+                let (h0, h1) = halves_shifted(v128_load(ph.add(i).cast::<v128>()));
+                let (h2, h3) = halves_shifted(v128_load(ph.add(i + 8).cast::<v128>()));
+                for (j, hv) in [h0, h1, h2, h3].into_iter().enumerate() {
+                    let d = f32x4_sub(lq(4 * j), f32x4_mul(hv, rebias));
+                    s[j] = f32x4_add(s[j], f32x4_mul(d, d));
+                }
+            }
+            i += 16;
+        }
+        let tail: f32 = q[whole..n]
+            .iter()
+            .zip(&h[whole..n])
+            .map(|(x, y)| {
+                let d = x - super::portable::half_bits_shifted(*y) * super::HALF_REBIAS;
+                d * d
+            })
+            .sum();
+        sum4(f32x4_add(f32x4_add(s[0], s[1]), f32x4_add(s[2], s[3]))) + tail
+    }
+
+    /// Sixteen int8 codes as four f32x4.
+    #[inline(always)]
+    fn codes_f32(v: v128) -> [v128; 4] {
+        let (lo, hi) = (i16x8_extend_low_i8x16(v), i16x8_extend_high_i8x16(v));
+        [
+            f32x4_convert_i32x4(i32x4_extend_low_i16x8(lo)),
+            f32x4_convert_i32x4(i32x4_extend_high_i16x8(lo)),
+            f32x4_convert_i32x4(i32x4_extend_low_i16x8(hi)),
+            f32x4_convert_i32x4(i32x4_extend_high_i16x8(hi)),
+        ]
+    }
+
+    /// Dot product of a query with a row of int8 codes (the row's scale not applied).
+    #[inline]
+    pub fn dot_i8(q: &[f32], c: &[i8]) -> f32 {
+        let n = q.len().min(c.len());
+        let whole = n / 16 * 16;
+        let mut s = [f32x4_splat(0.0); 4];
+        let (pq, pc) = (q.as_ptr(), c.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let cs = codes_f32(v128_load(pc.add(i).cast::<v128>()));
+                for (j, cv) in cs.into_iter().enumerate() {
+                    let qv = v128_load(pq.add(i + 4 * j).cast::<v128>());
+                    s[j] = f32x4_add(s[j], f32x4_mul(qv, cv));
+                }
+            }
+            i += 16;
+        }
+        let tail: f32 = q[whole..n]
+            .iter()
+            .zip(&c[whole..n])
+            .map(|(x, y)| x * f32::from(*y))
+            .sum();
+        sum4(f32x4_add(f32x4_add(s[0], s[1]), f32x4_add(s[2], s[3]))) + tail
+    }
+
+    /// Squared distance from a query to a row of int8 codes times `scale`.
+    #[inline]
+    pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
+        let n = q.len().min(c.len());
+        let whole = n / 16 * 16;
+        let mut s = [f32x4_splat(0.0); 4];
+        let sv = f32x4_splat(scale);
+        let (pq, pc) = (q.as_ptr(), c.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let cs = codes_f32(v128_load(pc.add(i).cast::<v128>()));
+                for (j, cv) in cs.into_iter().enumerate() {
+                    let qv = v128_load(pq.add(i + 4 * j).cast::<v128>());
+                    let d = f32x4_sub(qv, f32x4_mul(cv, sv));
+                    s[j] = f32x4_add(s[j], f32x4_mul(d, d));
+                }
+            }
+            i += 16;
+        }
+        let tail: f32 = q[whole..n]
+            .iter()
+            .zip(&c[whole..n])
+            .map(|(x, y)| (x - f32::from(*y) * scale).powi(2))
+            .sum();
+        sum4(f32x4_add(f32x4_add(s[0], s[1]), f32x4_add(s[2], s[3]))) + tail
+    }
 }
 
 /// The kernels this build uses: simd128 on wasm32, portable elsewhere.
@@ -534,6 +956,142 @@ mod tests {
                     assert!((f64::from(*g) - e).abs() < 1e-5, "{metric:?}: {g} vs {e}");
                 }
             }
+        }
+    }
+
+    /// The demo vectors are f16 in the file: kept as f16 they are the same values, so the scan
+    /// over halves must give numpy's answers (computed in f32 from the same file).
+    #[test]
+    fn f16_storage_matches_numpy_on_half_data() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let half = Vectors::from_f32("demo", data.clone(), crate::store::Storage::F16).unwrap();
+        assert_eq!(half.to_f32().into_owned(), data, "lossless for half data");
+        let reference: Reference = serde_json::from_slice(
+            &std::fs::read(format!("{root}/tests/fixtures/knn_expected.json")).unwrap(),
+        )
+        .unwrap();
+        for (metric, queries) in [
+            (Metric::Cosine, &reference.cosine),
+            (Metric::Dot, &reference.dot),
+            (Metric::L2, &reference.l2),
+        ] {
+            let index = FlatIndex::new(&half, metric);
+            let rows: Vec<usize> = queries.iter().map(|q| q.query).collect();
+            let exclude: Vec<Option<u32>> = rows.iter().map(|r| Some(*r as u32)).collect();
+            let batch = index
+                .search_batch(
+                    data.select(ndarray::Axis(0), &rows).view(),
+                    reference.k,
+                    &exclude,
+                )
+                .unwrap();
+            for (q, b) in queries.iter().zip(&batch) {
+                let got = index.search_row(q.query, reference.k).unwrap();
+                assert_eq!(got.ids, q.ids, "{metric:?} query {}", q.query);
+                for (g, e) in got.scores.iter().zip(&q.scores) {
+                    assert!((f64::from(*g) - e).abs() < 1e-5, "{metric:?}: {g} vs {e}");
+                }
+                assert_eq!(*b, got, "batch = single, {metric:?}");
+            }
+        }
+    }
+
+    /// A query too large to pre-scale (|v| ≥ 2¹⁵) takes the converting path and still agrees
+    /// with the f32 scan over the same values.
+    #[test]
+    fn f16_storage_with_huge_queries_and_odd_lengths() {
+        for d in [1usize, 7, 16, 17, 33, 384] {
+            let m = Array2::from_shape_fn((50, d), |(i, j)| ((i * 31 + j * 7) as f32).sin() * 4.0);
+            let half = Vectors::from_f32("m", m, crate::store::Storage::F16).unwrap();
+            let f32s = half.to_f32().into_owned();
+            for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+                let (h, f) = (FlatIndex::new(&half, metric), FlatIndex::new(&f32s, metric));
+                for scale in [1.0f32, 40_000.0] {
+                    let q: Vec<f32> = (0..d).map(|j| (j as f32 * 0.3).cos() * scale).collect();
+                    let (a, b) = (
+                        h.search(&q, 5, None).unwrap(),
+                        f.search(&q, 5, None).unwrap(),
+                    );
+                    assert_eq!(a.ids, b.ids, "d={d} {metric:?} scale={scale}");
+                    for (x, y) in a.scores.iter().zip(&b.scores) {
+                        assert!((x - y).abs() <= 1e-5 * y.abs().max(1.0), "{x} vs {y}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// int8 storage: the scan over codes gives the f32 scan's answers over the dequantised
+    /// values (code × scale), and keeps nearly all of the exact neighbours of the original.
+    #[test]
+    fn int8_storage_searches_its_dequantised_values() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let q8 = Vectors::from_f32("demo", data.clone(), crate::store::Storage::Int8).unwrap();
+        assert_eq!(q8.bytes(), data.nrows() as u64 * (384 + 4));
+        let deq = q8.to_f32().into_owned();
+        let rows: Vec<usize> = (0..60).map(|i| i * 251).collect();
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let (a, b, exact) = (
+                FlatIndex::new(&q8, metric),
+                FlatIndex::new(&deq, metric),
+                FlatIndex::new(&data, metric),
+            );
+            let mut found = Vec::new();
+            let mut want = Vec::new();
+            for r in &rows {
+                let q = data.row(*r).to_vec();
+                let (x, y) = (
+                    a.search(&q, 10, None).unwrap(),
+                    b.search(&q, 10, None).unwrap(),
+                );
+                assert_eq!(x.ids, y.ids, "{metric:?} row {r}");
+                for (s, t) in x.scores.iter().zip(&y.scores) {
+                    assert!((s - t).abs() <= 1e-5 * t.abs().max(1.0), "{s} vs {t}");
+                }
+                want.push(exact.search(&q, 10, None).unwrap());
+                found.push(x);
+            }
+            let recall = crate::quant::recall_at_k(&want, &found);
+            assert!(recall >= 0.95, "{metric:?} recall {recall}");
+        }
+    }
+
+    #[test]
+    fn storage_kernels_handle_every_length() {
+        for n in 0..40 {
+            let a: Vec<f32> = (0..n).map(|i| i as f32 * 0.5 - 3.0).collect();
+            let h: Vec<u16> = (0..n)
+                .map(|i| half::f16::from_f32(1.0 - i as f32 * 0.25 + 1e-7 * i as f32).to_bits())
+                .collect();
+            let hv: Vec<f64> = h.iter().map(|b| f64::from(half_to_f32(*b))).collect();
+            let c: Vec<i8> = (0..n).map(|i| (i * 13 % 255 - 127) as i8).collect();
+            let dot = |v: &[f64]| -> f64 { a.iter().zip(v).map(|(x, y)| f64::from(*x) * y).sum() };
+            let l2 = |v: &[f64]| -> f64 {
+                a.iter()
+                    .zip(v)
+                    .map(|(x, y)| (f64::from(*x) - y).powi(2))
+                    .sum()
+            };
+            let scaled: Vec<f32> = a.iter().map(|v| v * HALF_REBIAS).collect();
+            assert!((f64::from(kernels::dot_f16_prescaled(&scaled, &h)) - dot(&hv)).abs() < 1e-3);
+            assert!((f64::from(kernels::l2_f16(&a, &h)) - l2(&hv)).abs() < 1e-3);
+            let cv: Vec<f64> = c.iter().map(|v| f64::from(*v) * 0.01).collect();
+            let ci: Vec<f64> = c.iter().map(|v| f64::from(*v)).collect();
+            assert!((f64::from(kernels::dot_i8(&a, &c)) - dot(&ci)).abs() < 1e-2);
+            assert!((f64::from(kernels::l2_i8(&a, &c, 0.01)) - l2(&cv)).abs() < 1e-3);
+        }
+        // Subnormal halves and negative zero convert exactly.
+        for bits in [0x0001u16, 0x03ff, 0x8001, 0x8000, 0x0400, 0x7bff, 0xfbff] {
+            let v = half_to_f32(bits);
+            assert_eq!(
+                portable::half_bits_shifted(bits) * HALF_REBIAS,
+                v,
+                "{bits:#x}"
+            );
         }
     }
 

@@ -4,6 +4,7 @@
 //! - [`npy`], [`meta`] and [`delimited`] load vectors and their metadata from bytes
 //!   (`.npy`, JSON Lines, CSV/TSV and TF Embedding Projector bundles).
 //! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
+//! - [`store`] keeps the vectors as f32, f16 or int8.
 //! - [`knn`] finds exact nearest neighbours (cosine, dot, L2).
 //! - [`pca`] projects vectors to 2-D (or up to 50-D).
 //! - [`random_projection`] projects with seeded Gaussian or very sparse matrices.
@@ -32,3 +33,4 @@ pub mod random_projection;
 pub mod raster;
 pub mod rng;
 pub mod spatial;
+pub mod store;

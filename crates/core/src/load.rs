@@ -18,6 +18,7 @@ use crate::delimited::DelimitedError;
 use crate::jsonl::{JsonlReader, MetaError};
 use crate::meta::Metadata;
 use crate::npy::{NpyError, NpyStream};
+use crate::store::Vectors;
 use ndarray::Array2;
 
 /// What a file holds, decided from its first bytes and its name.
@@ -171,6 +172,8 @@ pub enum LoadError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Budget(#[from] crate::budget::BudgetError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// Neither the name nor the content says what the file is.
     #[error("{file}: unknown file type; expected .npy, .jsonl/.ndjson, .csv, .tsv, .parquet, .arrow/.feather, raw .bin/.bytes or projector_config.json")]
     UnknownFormat { file: String },
@@ -270,7 +273,8 @@ pub fn decode_raw_f32(
 pub struct Loaded {
     pub file: String,
     pub format: Format,
-    pub vectors: Option<Array2<f32>>,
+    /// The vectors, kept in the budget's storage.
+    pub vectors: Option<Vectors>,
     /// The file's own metadata (other columns or fields).
     pub meta: Option<Metadata>,
     /// This file read as a TF Projector `metadata.tsv` (TSV only).
@@ -390,7 +394,7 @@ impl FileLoader {
             State::Npy(s) => out.vectors = Some(s.finish()?),
             State::Jsonl(r) => {
                 let data = r.finish()?;
-                out.vectors = data.vectors;
+                out.vectors = stored(file, data.vectors, &self.budget)?;
                 out.coords = data.coords;
                 out.meta = Some(data.meta);
             }
@@ -415,13 +419,13 @@ fn load_format(
         }
         Format::JsonLines => {
             let data = crate::jsonl::read_jsonl_data(file, &bytes)?;
-            out.vectors = data.vectors;
+            out.vectors = stored(file, data.vectors, budget)?;
             out.coords = data.coords;
             out.meta = Some(data.meta);
         }
         Format::Csv => {
             let table = crate::delimited::read_delimited(file, &bytes, b',')?;
-            out.vectors = table.vectors;
+            out.vectors = stored(file, table.vectors, budget)?;
             out.meta = Some(table.meta);
         }
         Format::Tsv => {
@@ -431,7 +435,7 @@ fn load_format(
                 (Err(e), Err(_)) => return Err(e.into()),
                 (table, projector) => {
                     if let Ok(t) = table {
-                        out.vectors = t.vectors;
+                        out.vectors = stored(file, t.vectors, budget)?;
                         out.meta = Some(t.meta);
                     }
                     out.projector_meta = projector.ok();
@@ -440,16 +444,22 @@ fn load_format(
         }
         Format::Parquet => {
             let t = crate::columnar::read_parquet(file, bytes::Bytes::from(bytes), budget)?;
-            out.vectors = Some(t.vectors);
+            out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
         }
         Format::ArrowIpc => {
             let t = crate::columnar::read_arrow_ipc(file, &bytes, budget)?;
-            out.vectors = Some(t.vectors);
+            out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
         }
         Format::RawF32 => match dims_from_name(file) {
-            Some(dims) => out.vectors = Some(decode_raw_f32(file, &bytes, dims, budget)?),
+            Some(dims) => {
+                out.vectors = stored(
+                    file,
+                    Some(decode_raw_f32(file, &bytes, dims, budget)?),
+                    budget,
+                )?
+            }
             None => out.raw = Some(bytes),
         },
         Format::ProjectorConfig => out.config = Some(read_projector_config(file, &bytes)?),
@@ -460,6 +470,17 @@ fn load_format(
         }
     }
     Ok(out)
+}
+
+/// Keep vectors a reader produced as f32 in the budget's storage. (The text and columnar readers
+/// build f32 first; only `.npy` streams straight into the storage.)
+pub(crate) fn stored(
+    file: &str,
+    m: Option<Array2<f32>>,
+    budget: &Budget,
+) -> Result<Option<Vectors>, LoadError> {
+    Ok(m.map(|m| Vectors::from_f32(file, m, budget.storage))
+        .transpose()?)
 }
 
 /// Load a whole buffer.

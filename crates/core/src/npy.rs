@@ -5,6 +5,7 @@
 //! offsets, before anything is allocated.
 
 use crate::budget::Budget;
+use crate::store::{Storage, Vectors, VectorsBuilder};
 use ndarray::Array2;
 
 /// Why a `.npy` file could not be read. Every variant names the file.
@@ -45,6 +46,9 @@ pub enum NpyError {
         column: usize,
         value: f32,
     },
+    /// A value does not fit the chosen storage.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Parse a `.npy` file's bytes into an `n × d` row-major `f32` matrix, with the default budget.
@@ -53,7 +57,10 @@ pub enum NpyError {
 pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
     let mut stream = NpyStream::new(file, Budget::default());
     stream.push(bytes)?;
-    stream.finish()
+    match stream.finish()? {
+        Vectors::F32(m) => Ok(m),
+        other => Ok(other.to_f32().into_owned()),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +129,10 @@ pub struct NpyStream {
     budget: Budget,
     head: Vec<u8>,
     layout: Option<Layout>,
+    /// Fortran order: every value lands in its place in an f32 matrix, converted at the end.
     out: Vec<f32>,
+    /// C order: rows go straight into the chosen storage.
+    rows_out: Option<VectorsBuilder>,
     carry: Vec<u8>,
     elements: u64,
 }
@@ -135,6 +145,7 @@ impl NpyStream {
             head: Vec::new(),
             layout: None,
             out: Vec::new(),
+            rows_out: None,
             carry: Vec::new(),
             elements: 0,
         }
@@ -169,7 +180,12 @@ impl NpyStream {
             if l.fortran {
                 self.out = vec![0.0; kept];
             } else {
-                self.out = Vec::with_capacity(kept);
+                self.rows_out = Some(VectorsBuilder::new(
+                    &self.file,
+                    self.budget.storage,
+                    l.cols as usize,
+                    l.kept_rows as usize,
+                ));
             }
         }
         self.decode(rest)
@@ -198,8 +214,8 @@ impl NpyStream {
             if let Some(slot) = self.out.get_mut((row * l.cols + col) as usize) {
                 *slot = v;
             }
-        } else {
-            self.out.push(v);
+        } else if let Some(rows) = &mut self.rows_out {
+            rows.push(v)?;
         }
         Ok(())
     }
@@ -236,8 +252,9 @@ impl NpyStream {
         Ok(())
     }
 
-    /// The file has ended: check that all the data arrived and return the matrix.
-    pub fn finish(self) -> Result<Array2<f32>, NpyError> {
+    /// The file has ended: check that all the data arrived and return the vectors, kept in the
+    /// budget's storage.
+    pub fn finish(self) -> Result<Vectors, NpyError> {
         let Some(l) = self.layout else {
             if self.head.len() < 6 || !self.head.starts_with(b"\x93NUMPY") {
                 return Err(NpyError::NotNpy { file: self.file });
@@ -258,13 +275,23 @@ impl NpyStream {
                 found_bytes: self.elements * size + self.carry.len() as u64,
             });
         }
-        Array2::from_shape_vec((l.kept_rows as usize, l.cols as usize), self.out).map_err(|e| {
-            NpyError::BadHeader {
-                file: self.file,
+        if let Some(rows) = self.rows_out {
+            let mut v = rows.finish();
+            if l.cols == 0 {
+                // No values to count rows by: the shape says how many.
+                v = Vectors::F32(Array2::zeros((l.kept_rows as usize, 0)));
+            }
+            return Ok(v);
+        }
+        let m = Array2::from_shape_vec((l.kept_rows as usize, l.cols as usize), self.out).map_err(
+            |e| NpyError::BadHeader {
+                file: self.file.clone(),
                 offset: l.data_offset,
                 message: e.to_string(),
-            }
-        })
+            },
+        )?;
+        let storage: Storage = self.budget.storage;
+        Ok(Vectors::from_f32(&self.file, m, storage)?)
     }
 }
 
@@ -577,7 +604,7 @@ mod tests {
                 assert_eq!(s.rows(), 7);
                 assert_eq!(
                     s.finish().unwrap(),
-                    whole,
+                    Vectors::F32(whole.clone()),
                     "{descr} fortran={fortran} chunk={size}"
                 );
             }
@@ -604,8 +631,50 @@ mod tests {
             s.push(&bytes).unwrap();
             let m = s.finish().unwrap();
             assert_eq!(m.dim(), (2, 3));
-            assert_eq!(m.row(1), full.row(1));
+            assert_eq!(m.row_f32(1), full.row(1).to_vec());
         }
+    }
+
+    #[test]
+    fn streams_into_f16_and_int8_storage_in_any_chunking() {
+        // Halves in the file stay bit for bit; f32 values are rounded to the nearest half.
+        let values: Vec<f32> = (0..35).map(|i| (i as f32 * 0.731).sin() * 3.0).collect();
+        let halves: Vec<u8> = values
+            .iter()
+            .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+            .collect();
+        for (descr, data) in [("<f2", halves), ("<f4", le_f32(&values))] {
+            for fortran in [false, true] {
+                let bytes = npy_bytes(descr, fortran, "(7, 5)", &data);
+                let f32s = read_npy("s.npy", &bytes).unwrap();
+                for storage in [Storage::F16, Storage::Int8] {
+                    let want = Vectors::from_f32("s.npy", f32s.clone(), storage).unwrap();
+                    for size in [1, 3, 64, bytes.len()] {
+                        let budget = Budget::default().with_storage(storage);
+                        let mut s = NpyStream::new("s.npy", budget);
+                        for chunk in bytes.chunks(size) {
+                            s.push(chunk).unwrap();
+                        }
+                        let got = s.finish().unwrap();
+                        assert_eq!(got, want, "{descr} {fortran} {storage:?} {size}");
+                    }
+                }
+                if descr == "<f2" {
+                    let budget = Budget::default().with_storage(Storage::F16);
+                    let mut s = NpyStream::new("s.npy", budget);
+                    s.push(&bytes).unwrap();
+                    assert_eq!(s.finish().unwrap().to_f32().into_owned(), f32s);
+                }
+            }
+        }
+        // An f32 too large for a half is refused with its place.
+        let bytes = npy_bytes("<f4", false, "(2, 2)", &le_f32(&[1.0, 2.0, 3.0, 1.0e6]));
+        let mut s = NpyStream::new("big.npy", Budget::default().with_storage(Storage::F16));
+        let err = s.push(&bytes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big.npy: row 1, column 1: 1000000 is out of the range of f16 storage (±65504); keep these vectors as f32 or int8"
+        );
     }
 
     #[test]

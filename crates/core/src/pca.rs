@@ -11,6 +11,7 @@
 //! entry of largest magnitude is positive, so our output can be compared with scikit-learn's as is.
 
 use crate::knn::kernels;
+use crate::store::Vectors;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// The largest number of components we compute.
@@ -95,6 +96,91 @@ impl Pca {
             total_scatter,
             x.nrows(),
         ))
+    }
+
+    /// Fit `k` components to vectors in any storage. f32 goes to [`Pca::fit`]; f16 and int8 are
+    /// read a block of rows at a time ([`Vectors::blocks`]), so no f32 copy of the whole is
+    /// made: the exact solver sums the scatter matrix block by block, the randomized one forms
+    /// its products block by block.
+    pub fn fit_vectors(v: &Vectors, k: usize, solver: PcaSolver) -> Result<Self, PcaError> {
+        if let Some(m) = v.as_f32() {
+            return Self::fit(m.view(), k, solver);
+        }
+        Self::check(v.dim(), k)?;
+        let (n, d) = v.dim();
+        let mean = column_means_vectors(v);
+        let m = mean.as_slice().unwrap_or(&[]);
+        let solver = match solver {
+            PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
+            PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
+            s => s,
+        };
+        let centred = |block: ndarray::CowArray<'_, f32, ndarray::Ix2>| {
+            let mut b = block.into_owned();
+            b -= &mean.view().insert_axis(Axis(0));
+            b
+        };
+        let (components, eigenvalues, total) = match solver {
+            PcaSolver::Randomized { seed } => {
+                let mut solver = RandomizedSolver::new(n, d, k, seed);
+                while let Some(request) = solver.request() {
+                    let product = match request {
+                        Product::Times(op) => {
+                            let mut out = Array2::zeros((n, op.ncols()));
+                            for (start, block) in v.blocks() {
+                                let rows = block.nrows();
+                                out.slice_mut(ndarray::s![start..start + rows, ..])
+                                    .assign(&centred(block).dot(op));
+                            }
+                            out
+                        }
+                        Product::TransposeTimes(op) => {
+                            let mut out = Array2::<f32>::zeros((d, op.ncols()));
+                            for (start, block) in v.blocks() {
+                                let rows = block.nrows();
+                                let part = op.slice(ndarray::s![start..start + rows, ..]);
+                                out += &centred(block).t().dot(&part);
+                            }
+                            out
+                        }
+                    };
+                    solver.provide(product);
+                }
+                let total = total_scatter_vectors(v, m);
+                let (c, e) = solver.result();
+                (c, e, total)
+            }
+            _ => {
+                let mut scatter = Array2::<f64>::zeros((d, d));
+                for (_, block) in v.blocks() {
+                    scatter += &scatter_matrix(block.view(), m);
+                }
+                let total: f64 = scatter.diag().sum();
+                let (c, e) = exact(scatter, k);
+                (c, e, total)
+            }
+        };
+        Ok(Self::from_solution(
+            mean,
+            components,
+            &eigenvalues,
+            total,
+            n,
+        ))
+    }
+
+    /// [`Pca::transform`] for vectors in any storage, a block at a time.
+    pub fn transform_vectors(&self, v: &Vectors) -> Array2<f32> {
+        if let Some(m) = v.as_f32() {
+            return self.transform(m.view());
+        }
+        let mut out = Array2::zeros((v.nrows(), self.components.nrows()));
+        for (start, block) in v.blocks() {
+            let rows = block.nrows();
+            out.slice_mut(ndarray::s![start..start + rows, ..])
+                .assign(&self.transform(block.view()));
+        }
+        out
     }
 
     /// Whether `k` components can be fitted to an `n × d` matrix.
@@ -183,6 +269,25 @@ pub fn column_means(x: ArrayView2<'_, f32>) -> Array1<f32> {
         }
     }
     sums.into_iter().map(|s| (s / n) as f32).collect()
+}
+
+/// [`column_means`] of vectors in any storage, a block at a time.
+pub fn column_means_vectors(v: &Vectors) -> Array1<f32> {
+    let mut sums = vec![0f64; v.ncols()];
+    for (_, block) in v.blocks() {
+        for row in block.rows() {
+            for (s, x) in sums.iter_mut().zip(row.iter()) {
+                *s += f64::from(*x);
+            }
+        }
+    }
+    let n = v.nrows() as f64;
+    sums.into_iter().map(|s| (s / n) as f32).collect()
+}
+
+/// [`total_scatter`] of vectors in any storage, a block at a time.
+pub fn total_scatter_vectors(v: &Vectors, mean: &[f32]) -> f64 {
+    v.blocks().map(|(_, b)| total_scatter(b.view(), mean)).sum()
 }
 
 /// The total scatter `Σᵢⱼ (xᵢⱼ − meanⱼ)²` (the trace of the scatter matrix), in f64.
@@ -597,6 +702,36 @@ fn flip_signs(components: &mut Array2<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stored as f16, the demo vectors (f16 in their file) are the same values: the block-wise
+    /// fits agree with the whole-matrix fits; int8 stays close to them.
+    #[test]
+    fn fits_vectors_in_every_storage_block_by_block() {
+        use crate::store::Storage;
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        let x = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let x = x.slice(ndarray::s![..4000, ..]).to_owned();
+        for solver in [PcaSolver::Exact, PcaSolver::Randomized { seed: 3 }] {
+            let want = Pca::fit(x.view(), 2, solver).unwrap();
+            let as_f64 = |p: &Pca| p.components.mapv(f64::from);
+            for (storage, tol) in [(Storage::F16, 1e-5), (Storage::Int8, 0.05)] {
+                let v = Vectors::from_f32("x", x.clone(), storage).unwrap();
+                let got = Pca::fit_vectors(&v, 2, solver).unwrap();
+                let sin = largest_angle_sin(&as_f64(&got), &as_f64(&want));
+                assert!(sin < tol, "{solver:?} {storage:?}: sin {sin}");
+                for (a, b) in got
+                    .explained_variance_ratio
+                    .iter()
+                    .zip(&want.explained_variance_ratio)
+                {
+                    assert!((a - b).abs() < tol * 0.1 + 1e-6, "{storage:?}: {a} vs {b}");
+                }
+                let t = got.transform_vectors(&v);
+                assert_eq!(t, got.transform(v.to_f32().view()));
+            }
+        }
+    }
     use serde::Deserialize;
 
     #[derive(Deserialize)]

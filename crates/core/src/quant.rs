@@ -11,8 +11,7 @@
 //! `2·x·q − ‖x‖²` with exact norms. Re-ranking uses [`FlatIndex`], so the returned scores are
 //! exact and ties go to the lower id, as in exact search. [`recall_at_k`] measures the result.
 
-use crate::knn::{FlatIndex, KnnError, Metric, Neighbors, TopK};
-use ndarray::Array2;
+use crate::knn::{FlatIndex, KnnError, Metric, Neighbors, Rows, TopK};
 
 /// Int8 scale granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +96,6 @@ enum Codes {
 #[derive(Debug, Clone)]
 pub struct QuantizedIndex<'a> {
     exact: FlatIndex<'a>,
-    data: &'a Array2<f32>,
     codes: Codes,
     /// Squared norms, for the L2 scan.
     norms_sq: Vec<f32>,
@@ -120,17 +118,19 @@ fn inv(scale: f32) -> f32 {
 
 impl<'a> QuantizedIndex<'a> {
     /// Quantise `data` for `metric`.
-    pub fn build(data: &'a Array2<f32>, metric: Metric, quantizer: Quantizer) -> Self {
-        let (n, d) = data.dim();
+    pub fn build(data: impl Into<Rows<'a>>, metric: Metric, quantizer: Quantizer) -> Self {
+        let exact = FlatIndex::new(data, metric);
+        let (n, d) = (exact.rows(), exact.dims());
         let unit = |i: usize| -> Vec<f32> {
-            let row = data.row(i);
-            if metric == Metric::Cosine {
-                let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-                let s = inv(norm);
-                row.iter().map(|v| v * s).collect()
-            } else {
-                row.to_vec()
-            }
+            exact.with_row(i, |row| {
+                if metric == Metric::Cosine {
+                    let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    let s = inv(norm);
+                    row.iter().map(|v| v * s).collect()
+                } else {
+                    row.to_vec()
+                }
+            })
         };
         let codes = match quantizer {
             Quantizer::Int8(scale) => {
@@ -174,23 +174,26 @@ impl<'a> QuantizedIndex<'a> {
                 let words = d.div_ceil(64);
                 let mut bits = vec![0u64; n * words];
                 for i in 0..n {
-                    for (j, v) in data.row(i).iter().enumerate() {
-                        if *v > 0.0 {
-                            bits[i * words + j / 64] |= 1u64 << (j % 64);
+                    exact.with_row(i, |row| {
+                        for (j, v) in row.iter().enumerate() {
+                            if *v > 0.0 {
+                                bits[i * words + j / 64] |= 1u64 << (j % 64);
+                            }
                         }
-                    }
+                    });
                 }
                 Codes::Binary(BinaryCodes { words, bits })
             }
         };
         let norms_sq = if metric == Metric::L2 {
-            data.rows().into_iter().map(|r| r.dot(&r)).collect()
+            (0..n)
+                .map(|i| exact.with_row(i, |r| r.iter().map(|v| v * v).sum()))
+                .collect()
         } else {
             Vec::new()
         };
         Self {
-            exact: FlatIndex::new(data, metric),
-            data,
+            exact,
             codes,
             norms_sq,
             metric,
@@ -232,13 +235,13 @@ impl<'a> QuantizedIndex<'a> {
     }
 
     pub fn rows(&self) -> usize {
-        self.data.nrows()
+        self.exact.rows()
     }
 
     /// The query in the codes' terms: int8 codes (per-dimension scales folded in, then one
     /// scale for the query) or sign bits.
     pub fn quantize_query(&self, query: &[f32]) -> Result<QueryCodes, KnnError> {
-        let d = self.data.ncols();
+        let d = self.exact.dims();
         if query.len() != d {
             return Err(KnnError::DimensionMismatch {
                 expected: d,
@@ -306,7 +309,7 @@ impl<'a> QuantizedIndex<'a> {
     ) -> Result<Vec<u32>, KnnError> {
         let q = self.quantize_query(query)?;
         let mut top = TopK::new(pool);
-        let n = self.data.nrows();
+        let n = self.exact.rows();
         match (&self.codes, &q) {
             (Codes::Int8(c), QueryCodes::Int8 { codes: qcodes, .. }) => {
                 for i in 0..n {
@@ -350,10 +353,10 @@ impl<'a> QuantizedIndex<'a> {
 
     /// The `k` nearest of `candidates` by the exact metric, with exact scores.
     pub fn rerank(&self, query: &[f32], candidates: &[u32], k: usize) -> Neighbors {
-        let query_norm = self.exact.query_norm(query);
+        let q = self.exact.prepare(query);
         let mut top = TopK::new(k);
         for &id in candidates {
-            top.push(self.exact.key(query, query_norm, id as usize), id);
+            top.push(self.exact.key(&q, id as usize), id);
         }
         self.exact.finish(top)
     }
@@ -446,6 +449,7 @@ pub mod int8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array2;
 
     fn demo() -> Array2<f32> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -506,9 +510,9 @@ mod tests {
         // Whatever was found carries its exact score.
         for (g, r) in got.iter().zip(&rows) {
             let q = data.row(*r).to_vec();
-            let qn = exact.query_norm(&q);
+            let prepared = exact.prepare(&q);
             for (id, score) in g.ids.iter().zip(&g.scores) {
-                assert_eq!(*score, exact.key(&q, qn, *id as usize));
+                assert_eq!(*score, exact.key(&prepared, *id as usize));
             }
         }
         // A pool of k gives the scan's own order: recall drops, which shows re-ranking matters.

@@ -8,6 +8,7 @@
 //! same bits natively and in wasm.
 
 use crate::rng::SplitMix64;
+use crate::store::Vectors;
 use ndarray::{Array2, ArrayView2};
 
 /// Which random matrix.
@@ -118,6 +119,21 @@ impl RandomProjection {
         }
     }
 
+    /// [`RandomProjection::apply`] to vectors in any storage, a block of rows at a time (rows
+    /// are projected independently, so the output is the same as for the whole matrix).
+    pub fn apply_vectors(&self, v: &Vectors) -> Array2<f32> {
+        if let Some(m) = v.as_f32() {
+            return self.apply(m.view());
+        }
+        let mut out = Array2::zeros((v.nrows(), self.output_dims()));
+        for (start, block) in v.blocks() {
+            let rows = block.nrows();
+            out.slice_mut(ndarray::s![start..start + rows, ..])
+                .assign(&self.apply(block.view()));
+        }
+        out
+    }
+
     pub fn apply(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
         let n = x.nrows();
         let k = self.output_dims();
@@ -156,6 +172,23 @@ impl RandomProjection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_of_stored_vectors_project_like_the_whole() {
+        use crate::store::Storage;
+        let x = Array2::from_shape_fn((3000, 96), |(i, j)| ((i * 96 + j) as f32 * 0.013).sin());
+        for kind in [
+            RandomProjectionKind::Gaussian,
+            RandomProjectionKind::VerySparse,
+        ] {
+            let rp = RandomProjection::new(kind, 96, 2, 7).unwrap();
+            for storage in Storage::ALL {
+                let v = Vectors::from_f32("x", x.clone(), storage).unwrap();
+                let whole = rp.apply(v.to_f32().view());
+                assert_eq!(rp.apply_vectors(&v), whole, "{kind:?} {storage:?}");
+            }
+        }
+    }
 
     fn real_rows(n: usize) -> Array2<f32> {
         let path = concat!(

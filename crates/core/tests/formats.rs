@@ -70,7 +70,13 @@ fn parquet_and_arrow_give_the_same_vectors_and_metadata() {
         } else {
             want.clone()
         };
-        let got: Vec<Vec<f32>> = ds.vectors.rows().into_iter().map(|r| r.to_vec()).collect();
+        let got: Vec<Vec<f32>> = ds
+            .vectors
+            .to_f32()
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect();
         assert_eq!(got, want, "{name}");
         let texts: Vec<String> = exp["text"]
             .as_array()
@@ -115,7 +121,7 @@ fn max_rows_keeps_the_first_rows_of_parquet_and_arrow() {
         let loaded = load_chunks(name, None, [bytes.as_slice()], &budget, |_| {}).unwrap();
         let ds = Dataset::assemble(vec![loaded], &budget).unwrap();
         assert_eq!(ds.len(), 6, "{name}");
-        assert_eq!(ds.vectors.row(5).to_vec(), want[5], "{name}");
+        assert_eq!(ds.vectors.row_f32(5), want[5], "{name}");
         assert_eq!(ds.meta.len(), 6);
     }
 }
@@ -187,6 +193,7 @@ fn a_budget_too_small_is_refused_from_the_parquet_footer() {
     let budget = Budget {
         bytes: 100,
         max_rows: None,
+        ..Budget::default()
     };
     let err = vecscape_core::load::load_bytes("snappy.parquet", &bytes, &budget).unwrap_err();
     assert!(
@@ -212,7 +219,7 @@ fn raw_float32_with_a_projector_config_or_a_dimension_in_the_name() {
         ("meta.tsv", meta),
     ])
     .unwrap();
-    assert_eq!(ds.vectors.as_slice().unwrap(), &values);
+    assert_eq!(ds.vectors.to_f32().as_slice().unwrap(), &values);
     assert_eq!(ds.vectors.dim(), (3, 2));
     assert_eq!(ds.meta.text, vec!["a", "b", "c"]);
     assert_eq!(ds.meta.category_of(1), Some("y"));
@@ -267,7 +274,7 @@ fn wizmap_data_ndjson_alone_is_a_map() {
 fn jsonl_with_a_vector_field_is_a_whole_dataset() {
     let src = b"{\"text\":\"a\",\"label\":\"x\",\"embedding\":[1,2,3]}\n{\"text\":\"b\",\"label\":\"y\",\"embedding\":[4,5,6]}\n";
     let ds = Dataset::from_named_files(&[("data.jsonl", src)]).unwrap();
-    assert_eq!(ds.vectors.row(1).to_vec(), vec![4.0, 5.0, 6.0]);
+    assert_eq!(ds.vectors.row_f32(1), vec![4.0, 5.0, 6.0]);
     assert_eq!(ds.meta.category_of(1), Some("y"));
 }
 
@@ -291,4 +298,29 @@ fn unknown_and_empty_files() {
     // Non-UTF-8 text in CSV.
     let err = Dataset::from_named_files(&[("t.csv", b"text,x\n\xff\xfe,1\n")]).unwrap_err();
     assert!(err.to_string().starts_with("t.csv: line 2"), "{err}");
+}
+
+/// With f16 or int8 storage every format keeps the values it reads as f32, stored the same way
+/// (the text and columnar readers convert after reading; `.npy` streams straight in).
+#[test]
+fn every_format_keeps_its_vectors_in_the_chosen_storage() {
+    use vecscape_core::store::{Storage, Vectors};
+    for name in [
+        "snappy.parquet",
+        "gzip_list.parquet",
+        "lz4.feather",
+        "plain.arrows",
+        "f16.parquet",
+    ] {
+        let want = load(name).unwrap().vectors;
+        let bytes = fixture(name);
+        for storage in [Storage::F16, Storage::Int8] {
+            let budget = Budget::default().with_storage(storage);
+            let loaded = load_chunks(name, None, bytes.chunks(777), &budget, |_| {}).unwrap();
+            let ds = Dataset::assemble(vec![loaded], &budget).unwrap();
+            assert_eq!(ds.vectors.storage(), storage);
+            let expect = Vectors::from_f32(name, want.to_f32().into_owned(), storage).unwrap();
+            assert_eq!(ds.vectors, expect, "{name} {storage:?}");
+        }
+    }
 }

@@ -9,7 +9,9 @@ use crate::dispatch::dispatch;
 use crate::types::{KnnParams, MergeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::Array2;
+use std::borrow::Cow;
 use vecscape_core::knn::{Metric, Neighbors};
+use vecscape_core::store::{Storage, Vectors};
 use wgpu::util::DeviceExt;
 
 /// WGSL shared by both passes.
@@ -115,7 +117,57 @@ impl GpuFlatIndex {
         max_chunk_bytes: Option<u64>,
         storage: RowStorage,
     ) -> Result<Self, GpuError> {
-        let (n, d) = data.dim();
+        let contiguous = data.as_standard_layout();
+        let flat = contiguous
+            .as_slice()
+            .ok_or_else(|| GpuError::TooLarge("layout".into()))?;
+        let d = data.ncols();
+        Self::upload(
+            ctx,
+            data.dim(),
+            metric,
+            max_chunk_bytes,
+            storage,
+            |start, end| Cow::Borrowed(&flat[start * d..end * d]),
+        )
+    }
+
+    /// Upload vectors kept in any [`Storage`]: f16 rows stay f16 on the GPU (the same values,
+    /// half the memory), f32 stays f32, and int8 rows go up as their f32 values (code × scale),
+    /// which is what the CPU scan over int8 rows computes with. Rows are converted a chunk at a
+    /// time.
+    pub fn from_vectors(
+        ctx: &GpuContext,
+        data: &Vectors,
+        metric: Metric,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<Self, GpuError> {
+        if let Some(m) = data.as_f32() {
+            return Self::new(ctx, m, metric, max_chunk_bytes);
+        }
+        let storage = match data.storage() {
+            Storage::F16 => RowStorage::F16,
+            _ => RowStorage::F32,
+        };
+        Self::upload(
+            ctx,
+            data.dim(),
+            metric,
+            max_chunk_bytes,
+            storage,
+            |start, end| Cow::Owned(data.block(start, end).iter().copied().collect()),
+        )
+    }
+
+    /// Upload `n × d` rows given a chunk at a time by `rows(start, end)` (row-major f32).
+    fn upload<'d>(
+        ctx: &GpuContext,
+        (n, d): (usize, usize),
+        metric: Metric,
+        max_chunk_bytes: Option<u64>,
+        storage: RowStorage,
+        rows_of: impl Fn(usize, usize) -> Cow<'d, [f32]>,
+    ) -> Result<Self, GpuError> {
         let limits = ctx.device.limits();
         let binding_limit = limits
             .max_storage_buffer_binding_size
@@ -127,19 +179,16 @@ impl GpuFlatIndex {
         if n > u32::MAX as usize - 1 {
             return Err(GpuError::TooLarge(format!("{n} rows")));
         }
-        let contiguous = data.as_standard_layout();
-        let flat = contiguous
-            .as_slice()
-            .ok_or_else(|| GpuError::TooLarge("layout".into()))?;
         let mut chunks = Vec::new();
         let mut start = 0;
         while start < n {
             let end = (start + rows_per_chunk).min(n);
+            let given = rows_of(start, end);
             let rounded;
             let slice = match storage {
-                RowStorage::F32 => &flat[start * d..end * d],
+                RowStorage::F32 => &given[..],
                 RowStorage::F16 => {
-                    rounded = round_to_f16(&flat[start * d..end * d]);
+                    rounded = round_to_f16(&given);
                     &rounded[..]
                 }
             };

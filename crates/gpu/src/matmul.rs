@@ -14,7 +14,9 @@ use crate::dispatch::{compute_pipeline, dispatch, split_groups};
 use crate::types::{MatmulParams, TransposeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::{Array2, ArrayView2};
+use std::borrow::Cow;
 use vecscape_core::random_projection::RandomProjection;
+use vecscape_core::store::Vectors;
 use wgpu::util::DeviceExt;
 
 /// The product kernel's source.
@@ -58,7 +60,40 @@ impl GpuMatrix {
         mean: Option<&[f32]>,
         max_chunk_bytes: Option<u64>,
     ) -> Result<Self, GpuError> {
-        let (n, d) = a.dim();
+        let a = a.as_standard_layout();
+        let flat = a
+            .as_slice()
+            .ok_or_else(|| GpuError::Input("the matrix is not contiguous".into()))?;
+        let d = a.ncols();
+        Self::upload_rows(ctx, a.dim(), mean, max_chunk_bytes, |start, end| {
+            Cow::Borrowed(&flat[start * d..end * d])
+        })
+    }
+
+    /// Upload vectors kept in any storage as f32 values, converting a chunk at a time (no f32
+    /// copy of the whole is made on the CPU).
+    pub fn upload_vectors(
+        ctx: &GpuContext,
+        v: &Vectors,
+        mean: Option<&[f32]>,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<Self, GpuError> {
+        if let Some(m) = v.as_f32() {
+            return Self::upload(ctx, m.view(), mean, max_chunk_bytes);
+        }
+        Self::upload_rows(ctx, v.dim(), mean, max_chunk_bytes, |start, end| {
+            Cow::Owned(v.block(start, end).iter().copied().collect())
+        })
+    }
+
+    /// Upload `n × d` rows given a chunk at a time by `rows_of(start, end)` (row-major).
+    fn upload_rows<'a>(
+        ctx: &GpuContext,
+        (n, d): (usize, usize),
+        mean: Option<&[f32]>,
+        max_chunk_bytes: Option<u64>,
+        rows_of: impl Fn(usize, usize) -> Cow<'a, [f32]>,
+    ) -> Result<Self, GpuError> {
         if mean.is_some_and(|m| m.len() != d) {
             return Err(GpuError::Input(format!(
                 "the mean has {} entries for {d} columns",
@@ -73,10 +108,6 @@ impl GpuMatrix {
             )));
         }
         let rows_per_chunk = ((limit / row_bytes) as usize).clamp(1, n.max(1));
-        let a = a.as_standard_layout();
-        let flat = a
-            .as_slice()
-            .ok_or_else(|| GpuError::Input("the matrix is not contiguous".into()))?;
         let device = &ctx.device;
         let mut chunks = Vec::new();
         let mut start = 0;
@@ -85,7 +116,7 @@ impl GpuMatrix {
             chunks.push(Chunk {
                 buffer: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some("matrix chunk"),
-                    contents: bytemuck::cast_slice(&flat[start * d..end * d]),
+                    contents: bytemuck::cast_slice(&rows_of(start, end)),
                     usage: wgpu::BufferUsages::STORAGE,
                 }),
                 start,
@@ -327,6 +358,19 @@ impl GpuMatmul {
     ) -> Result<PendingProduct, GpuError> {
         let resident = GpuMatrix::upload(&self.ctx, a, None, max_chunk_bytes)?;
         self.start_times(&resident, b)
+    }
+
+    /// Submit the random projection of vectors kept in any storage (uploaded a chunk at a
+    /// time as f32); finish it with [`PendingProduct::finish`] or `finish_blocking`.
+    pub fn start_project_vectors(
+        &self,
+        v: &Vectors,
+        projection: &RandomProjection,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<PendingProduct, GpuError> {
+        let resident = GpuMatrix::upload_vectors(&self.ctx, v, None, max_chunk_bytes)?;
+        let r = projection.dense_matrix();
+        self.start_times(&resident, r.view())
     }
 
     /// `A · B`, waiting for the GPU (native).

@@ -9,7 +9,11 @@
 use crate::matmul::{GpuMatrix, PendingProduct};
 use crate::{GpuContext, GpuError, GpuMatmul};
 use ndarray::{Array1, Array2, ArrayView2};
-use vecscape_core::pca::{column_means, total_scatter, Pca, Product, RandomizedSolver};
+use vecscape_core::pca::{
+    column_means, column_means_vectors, total_scatter, total_scatter_vectors, Pca, Product,
+    RandomizedSolver,
+};
+use vecscape_core::store::Vectors;
 
 /// The randomized PCA pipelines.
 pub struct GpuPca {
@@ -53,6 +57,31 @@ impl GpuPca {
         let total_scatter = total_scatter(x, mean_slice);
         let matrix =
             GpuMatrix::upload(self.matmul.context(), x, Some(mean_slice), max_chunk_bytes)?;
+        Ok(PreparedPca {
+            matrix,
+            mean,
+            total_scatter,
+            k,
+        })
+    }
+
+    /// [`GpuPca::prepare`] for vectors in any storage: the means and total scatter are one
+    /// CPU pass over blocks of rows, and the rows go up as f32 a chunk at a time.
+    pub fn prepare_vectors(
+        &self,
+        v: &Vectors,
+        k: usize,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<PreparedPca, GpuError> {
+        if let Some(m) = v.as_f32() {
+            return self.prepare(m.view(), k, max_chunk_bytes);
+        }
+        Pca::check(v.dim(), k).map_err(|e| GpuError::Input(e.to_string()))?;
+        let mean = column_means_vectors(v);
+        let mean_slice = mean.as_slice().unwrap_or(&[]);
+        let total_scatter = total_scatter_vectors(v, mean_slice);
+        let matrix =
+            GpuMatrix::upload_vectors(self.matmul.context(), v, Some(mean_slice), max_chunk_bytes)?;
         Ok(PreparedPca {
             matrix,
             mean,

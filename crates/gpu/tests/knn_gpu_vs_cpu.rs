@@ -186,3 +186,36 @@ fn f16_rows_answer_as_the_cpu_does_on_the_rounded_data() {
         }
     }
 }
+
+/// Vectors kept as f16 or int8 (`vecscape_core::store`) go up chunk by chunk: f16 stays f16 on
+/// the GPU, int8 goes up as its f32 values. The CPU twin is `FlatIndex` over the same stored
+/// vectors (which scans halves and codes directly).
+#[test]
+fn stored_vectors_answer_as_the_cpu_scan_over_them() {
+    use vecscape_core::store::{Storage, Vectors};
+    let Some(ctx) = context() else { return };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let data =
+        vecscape_core::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+    for storage in [Storage::F16, Storage::Int8] {
+        let v = Vectors::from_f32("demo", data.clone(), storage).unwrap();
+        for metric in METRICS {
+            let cpu = FlatIndex::new(&v, metric);
+            // Three chunks, to check the conversion a chunk at a time.
+            let gpu = GpuFlatIndex::from_vectors(&ctx, &v, metric, Some(384 * 2 * 6_000)).unwrap();
+            assert!(gpu.chunk_count() > 1);
+            for row in [0usize, 4242, 14_999] {
+                let q = v.row_f32(row);
+                let want = cpu.search(&q, 10, Some(row as u32)).unwrap();
+                let got = gpu.search_blocking(&q, 10, Some(row as u32)).unwrap();
+                assert_eq!(got.ids, want.ids, "{storage:?} {metric:?} row {row}");
+                for (g, w) in got.scores.iter().zip(&want.scores) {
+                    assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+                }
+            }
+        }
+    }
+}

@@ -133,3 +133,21 @@ fn real_vectors_fit_the_same() {
         );
     }
 }
+
+/// PCA of vectors kept as f16 or int8: the rows go up as f32 a chunk at a time and the fit is
+/// the CPU's block-wise fit of the same stored vectors.
+#[test]
+fn stored_vectors_fit_as_on_the_cpu() {
+    use vecscape_core::store::{Storage, Vectors};
+    let Some(ctx) = context() else { return };
+    let pca = GpuPca::new(&ctx);
+    let x = structured(3_001, 50, 99);
+    for storage in [Storage::F16, Storage::Int8] {
+        let v = Vectors::from_f32("x", x.clone(), storage).unwrap();
+        let prepared = pca.prepare_vectors(&v, 2, Some(50 * 4 * 1_000)).unwrap();
+        assert_eq!(prepared.chunks(), 4);
+        let gpu = pca.fit_blocking(&prepared, 0).unwrap();
+        let cpu = Pca::fit_vectors(&v, 2, PcaSolver::Randomized { seed: 0 }).unwrap();
+        assert_same_fit(&gpu, &cpu, storage.name());
+    }
+}
