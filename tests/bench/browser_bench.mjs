@@ -37,9 +37,9 @@ function synthetic() {
   return file;
 }
 
-async function page(browser, server, data, rows) {
+async function page(browser, server, data, rows, storage = 'f32') {
   const p = await browser.newPage();
-  await p.goto(`${server.url}?bench&backend=cpu&data=${encodeURIComponent(data)}&maxRows=${rows}`);
+  await p.goto(`${server.url}?bench&backend=cpu&data=${encodeURIComponent(data)}&maxRows=${rows}&storage=${storage}`);
   await p.waitForSelector('#app[data-state="ready"], #app[data-state="failed"]', { timeout: 600_000 });
   if ((await p.getAttribute('#app', 'data-state')) !== 'ready') throw new Error(await p.textContent('body'));
   return p;
@@ -62,7 +62,7 @@ try {
   const p = await page(browser, server, '/shared/wordnet/vectors.f16.npy', ROWS);
   console.log(`Chromium ${browser.version()}, wasm simd128: ${await p.evaluate(() => window.vecscapeBench.simd())}`);
   console.log(`\n== WordNet ${native.rows} × ${native.dims}, top-10 cosine, ${QUERIES} queries (the first rows)`);
-  const single = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine' });
+  const single = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
   console.log(`faiss IndexFlatIP, 1 thread, single queries: ${native.faiss_single_ms.toFixed(2)} ms/query`);
   console.log(`vecscape wasm SIMD, single queries:          ${single.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native.faiss_single_ms, single.ms_per_query)}  same ids: ${same(single.first_ids, native.faiss_first_ids)}`);
   const batched = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', batch: BATCH });
@@ -77,6 +77,20 @@ try {
   console.log(`scikit-learn PCA(svd_solver="randomized"), 1 BLAS thread: ${native.sklearn_pca_ms.toFixed(0)} ms  evr ${native.sklearn_evr.map((v) => v.toFixed(4))}`);
   console.log(`vecscape wasm PCA (scatter matrix, exact):          ${pca.ms.toFixed(0)} ms  evr ${pca.explained_variance_ratio.map((v) => v.toFixed(4))}  ratio ${ratio(native.sklearn_pca_ms, pca.ms)}`);
   await p.close();
+
+  // The same file kept as f16 (lossless: it is f16 on disk) and as int8, single queries.
+  console.log(`\n== WordNet ${native.rows} × ${native.dims} kept as f16 and as int8 (Memory chooser / ?storage=), top-10 cosine, single queries`);
+  for (const storage of ['f16', 'int8']) {
+    const ps = await page(browser, server, '/shared/wordnet/vectors.f16.npy', ROWS, storage);
+    const r = await call(ps, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
+    const found = r.ids.reduce((n, ids, i) => n + ids.filter((id) => single.ids[i].includes(id)).length, 0);
+    const recall = found / (single.ids.length * 10);
+    const peer = storage === 'f16' ? native.faiss_sq_fp16_single_ms : native.faiss_sq_8bit_single_ms;
+    const peerName = storage === 'f16' ? 'QT_fp16' : 'QT_8bit';
+    console.log(`faiss IndexScalarQuantizer ${peerName}, 1 thread: ${peer.toFixed(2)} ms/query`);
+    console.log(`vecscape wasm, ${r.storage} storage (exact scan):   ${r.ms_per_query.toFixed(2)} ms/query  ratio vs ${peerName} ${ratio(peer, r.ms_per_query)}  vs faiss IndexFlatIP ${ratio(native.faiss_single_ms, r.ms_per_query)}  recall@10 vs f32 ${recall.toFixed(3)}  same first ids as faiss: ${same(r.first_ids, native.faiss_first_ids)}`);
+    await ps.close();
+  }
 
   const synth = synthetic();
   const native1m = peers(synth, 1_000_000, ['--no-pca']);

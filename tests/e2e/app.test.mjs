@@ -23,6 +23,26 @@ const CONFIGS = [
   { name: 'nogpu', webgpu: false, query: '', backend: 'cpu', label: /^CPU \(wasm simd128\).*WebGPU unavailable/ },
 ];
 
+/**
+ * The values int8 storage keeps: per row, scale = max|x| / 127 and code = round(x / scale)
+ * (half away from zero), in f32 arithmetic as the core does it; the value is code × scale.
+ */
+function int8Values({ rows, cols, data }) {
+  const f = Math.fround;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = data.subarray(r * cols, (r + 1) * cols);
+    const scale = f(row.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127);
+    const inv = scale > 0 ? f(1 / scale) : 0;
+    for (let c = 0; c < cols; c++) {
+      const x = f(row[c] * inv);
+      const code = Math.max(-127, Math.min(127, Math.sign(x) * Math.round(Math.abs(x))));
+      out[r * cols + c] = f(code * scale);
+    }
+  }
+  return { rows, cols, data: out };
+}
+
 /** A point at least `gap` CSS px from every other point and from the map's edges. */
 function isolatedPoint(positions, width, height, gap = 12) {
   const margin = 60;
@@ -443,6 +463,39 @@ for (const cfg of CONFIGS) {
     });
 
     // Last: it leaves this page on the CPU.
+    test('memory: ?storage=f16 keeps the same neighbours (the demo is f16), the chooser moves to int8 and its neighbours are exact for the codes', async () => {
+      const url = server.url + (cfg.query ? `${cfg.query}&` : '?') + 'storage=f16';
+      const p = await openApp(browser, url);
+      try {
+        const status = p.locator('#status');
+        assert.match(await status.innerText(), /15,000 points × 384 dims · f16, 11\.5 MB/);
+        assert.equal(await p.locator('#storage').inputValue(), 'f16');
+        const click = async (reference) => {
+          const positions = await screenPositions(p);
+          const box = await p.locator('#map').boundingBox();
+          const row = isolatedPoint(positions, box.width, box.height);
+          assert.ok(row >= 0, 'no isolated point found');
+          await p.mouse.click(box.x + positions[row][0], box.y + positions[row][1]);
+          const panel = p.locator('#neighbors');
+          await panel.waitFor({ timeout: 10_000 });
+          assert.equal(await panel.locator('.neighbors-title').getAttribute('data-device'), cfg.backend);
+          const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
+          const expected = cosineTopK(reference, row, 10);
+          assert.deepEqual(ids, expected.map(([, r]) => r));
+          const scores = await panel.locator('li .score').allInnerTexts();
+          scores.forEach((s, i) => assert.ok(Math.abs(Number(s) - expected[i][0]) < 5e-4, `${s} vs ${expected[i][0]}`));
+          await panel.locator('.dismiss').click();
+        };
+        await click(vectors);
+        await p.locator('#storage').selectOption('int8');
+        await p.waitForFunction(() => /int8, 5\.8 MB/.test(document.querySelector('#status').textContent));
+        await click(int8Values(vectors));
+        assert.deepEqual(p.errors, []);
+      } finally {
+        await p.close();
+      }
+    });
+
     test('a lost WebGPU device: drawing and search go on on the CPU, nothing is lost', { skip: cfg.backend !== 'webgpu' }, async () => {
       // Let pending resize notices land first (headless Chromium delivers them with the next
       // rendered frame, e.g. after the error banner above went away).

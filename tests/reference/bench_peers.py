@@ -3,6 +3,8 @@ tests/bench/browser_bench.mjs and usable alone). Prints one JSON object.
 
 - faiss-cpu IndexFlatIP (inner product on L2-normalised rows = cosine), one thread:
   single queries (the first `--queries` rows, one at a time) and batches of `--batch`;
+- faiss-cpu IndexScalarQuantizer with QT_fp16 and QT_8bit (faiss's own half and byte storage,
+  flat scan, inner product), single queries: the peers of vecscape's f16 and int8 storage;
 - scikit-learn PCA(n_components=2, svd_solver="randomized") fit + transform, BLAS on one thread
   (the wasm side is single-threaded), best of `--repeats`.
 
@@ -48,7 +50,18 @@ def main() -> None:
     for s in range(0, len(q), a.batch):
         index.search(q[s : s + a.batch], 10)
     batch_ms = (time.perf_counter() - started) * 1e3 / len(q)
+    sq = {}
+    for name, kind in [("fp16", faiss.ScalarQuantizer.QT_fp16), ("8bit", faiss.ScalarQuantizer.QT_8bit)]:
+        sq_index = faiss.IndexScalarQuantizer(x.shape[1], kind, faiss.METRIC_INNER_PRODUCT)
+        sq_index.train(unit)
+        sq_index.add(unit)
+        sq_index.search(q[:1], 10)  # warm up
+        started = time.perf_counter()
+        for i in range(len(q)):
+            sq_index.search(q[i : i + 1], 10)
+        sq[f"faiss_sq_{name}_single_ms"] = (time.perf_counter() - started) * 1e3 / len(q)
     out = {
+        **sq,
         "rows": x.shape[0],
         "dims": x.shape[1],
         "faiss_single_ms": single_ms,

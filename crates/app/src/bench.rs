@@ -113,6 +113,7 @@ fn knn(options: &str) -> Result<Value, String> {
             "recall_at_k": recall,
             "pool": pool,
             "first_ids": results.first().map(|r| r.ids.clone()).unwrap_or_default(),
+            "ids": o["ids"].as_bool().unwrap_or(false).then(|| results.iter().map(|r| r.ids.clone()).collect::<Vec<_>>()),
         }))
     })
 }
