@@ -278,7 +278,7 @@ impl<'a> FlatIndex<'a> {
         // 2¹⁵ × 2¹¹² stays below f32::MAX; a larger query takes the converting path.
         let fits = query.iter().all(|v| v.abs() < 32768.0);
         let scaled = (matches!(self.data, Rows::F16(_)) && self.metric != Metric::L2 && fits)
-            .then(|| query.iter().map(|v| v * HALF_REBIAS).collect());
+            .then(|| kernels::prepare_f16_query(query));
         Query {
             values: query,
             norm,
@@ -592,6 +592,11 @@ pub mod portable {
         f32::from_bits(((i32::from(h as i16) << 13) as u32) & 0x8fff_e000)
     }
 
+    /// The query as [`dot_f16_prescaled`] wants it: times 2¹¹², in its own order.
+    pub fn prepare_f16_query(q: &[f32]) -> Vec<f32> {
+        q.iter().map(|v| v * super::HALF_REBIAS).collect()
+    }
+
     /// Dot product of a query pre-multiplied by 2¹¹² with a row of halves.
     #[inline]
     pub fn dot_f16_prescaled(q: &[f32], h: &[u16]) -> f32 {
@@ -757,10 +762,21 @@ pub mod simd {
         sum4(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail
     }
 
-    /// Halves `8..16` of `v` (eight lanes of i16) sign-extended and shifted into f32 bits
-    /// scaled by 2⁻¹¹² (see `portable::half_bits_shifted`).
+    /// Eight halves as f32 bits scaled by 2⁻¹¹² (see `portable::half_bits_shifted`), without
+    /// widening: each 32-bit lane holds two halves; the low one is shifted to the top and both
+    /// are moved into place by an arithmetic shift (which copies the sign into bits 28–30, then
+    /// masked off). The results come de-interleaved: (h0, h2, h4, h6) and (h1, h3, h5, h7).
     #[inline(always)]
-    fn halves_shifted(v: v128) -> (v128, v128) {
+    fn halves_shifted(v: v128, mask: v128) -> (v128, v128) {
+        (
+            v128_and(i32x4_shr(i32x4_shl(v, 16), 3), mask),
+            v128_and(i32x4_shr(v, 3), mask),
+        )
+    }
+
+    /// Halves sign-extended into f32 bits scaled by 2⁻¹¹², in order (for L2).
+    #[inline(always)]
+    fn halves_shifted_in_order(v: v128) -> (v128, v128) {
         let mask = u32x4_splat(0x8fff_e000);
         (
             v128_and(i32x4_shl(i32x4_extend_low_i16x8(v), 13), mask),
@@ -768,8 +784,27 @@ pub mod simd {
         )
     }
 
-    /// Dot product of a query pre-multiplied by 2¹¹² with a row of halves; lanes as the
-    /// portable kernel's, eight at a time.
+    /// The query as [`dot_f16_prescaled`] wants it: times 2¹¹², and each whole block of eight
+    /// values de-interleaved into evens then odds (as `halves_shifted` gives the row); the tail
+    /// past the last whole 16 stays in order.
+    pub fn prepare_f16_query(q: &[f32]) -> Vec<f32> {
+        let whole = q.len() / 16 * 16;
+        let mut out = Vec::with_capacity(q.len());
+        for block in q[..whole].chunks_exact(8) {
+            out.extend(block.iter().step_by(2).map(|v| v * super::HALF_REBIAS));
+            out.extend(
+                block
+                    .iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|v| v * super::HALF_REBIAS),
+            );
+        }
+        out.extend(q[whole..].iter().map(|v| v * super::HALF_REBIAS));
+        out
+    }
+
+    /// Dot product of a query prepared by [`prepare_f16_query`] with a row of halves.
     #[inline]
     pub fn dot_f16_prescaled(q: &[f32], h: &[u16]) -> f32 {
         let n = q.len().min(h.len());
@@ -781,13 +816,14 @@ pub mod simd {
             f32x4_splat(0.0),
         );
         let (pq, ph) = (q.as_ptr(), h.as_ptr());
+        let mask = u32x4_splat(0x8fff_e000);
         let mut i = 0;
         while i < whole {
             // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
             unsafe {
                 let lq = |o: usize| v128_load(pq.add(i + o).cast::<v128>());
-                let (h0, h1) = halves_shifted(v128_load(ph.add(i).cast::<v128>()));
-                let (h2, h3) = halves_shifted(v128_load(ph.add(i + 8).cast::<v128>()));
+                let (h0, h1) = halves_shifted(v128_load(ph.add(i).cast::<v128>()), mask);
+                let (h2, h3) = halves_shifted(v128_load(ph.add(i + 8).cast::<v128>()), mask);
                 s0 = f32x4_add(s0, f32x4_mul(lq(0), h0));
                 s1 = f32x4_add(s1, f32x4_mul(lq(4), h1));
                 s2 = f32x4_add(s2, f32x4_mul(lq(8), h2));
@@ -816,8 +852,8 @@ pub mod simd {
             // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
             unsafe {
                 let lq = |o: usize| v128_load(pq.add(i + o).cast::<v128>());
-                let (h0, h1) = halves_shifted(v128_load(ph.add(i).cast::<v128>()));
-                let (h2, h3) = halves_shifted(v128_load(ph.add(i + 8).cast::<v128>()));
+                let (h0, h1) = halves_shifted_in_order(v128_load(ph.add(i).cast::<v128>()));
+                let (h2, h3) = halves_shifted_in_order(v128_load(ph.add(i + 8).cast::<v128>()));
                 for (j, hv) in [h0, h1, h2, h3].into_iter().enumerate() {
                     let d = f32x4_sub(lq(4 * j), f32x4_mul(hv, rebias));
                     s[j] = f32x4_add(s[j], f32x4_mul(d, d));
@@ -1076,7 +1112,7 @@ mod tests {
                     .map(|(x, y)| (f64::from(*x) - y).powi(2))
                     .sum()
             };
-            let scaled: Vec<f32> = a.iter().map(|v| v * HALF_REBIAS).collect();
+            let scaled = kernels::prepare_f16_query(&a);
             assert!((f64::from(kernels::dot_f16_prescaled(&scaled, &h)) - dot(&hv)).abs() < 1e-3);
             assert!((f64::from(kernels::l2_f16(&a, &h)) - l2(&hv)).abs() < 1e-3);
             let cv: Vec<f64> = c.iter().map(|v| f64::from(*v) * 0.01).collect();
