@@ -102,8 +102,11 @@ for (const cfg of CONFIGS) {
       assert.equal(await page.locator('#progress').count(), 0, 'progress still shown');
     });
 
-    test('the simd128 raster kernels and their scalar twins give identical bytes', async () => {
+    test('the simd128 raster kernels and their scalar twins give identical bytes; the kNN kernels agree with their reference', async () => {
       assert.equal(await page.evaluate(() => window.vecscapeTest.rasterTwinsAgree()), true);
+      // The kNN kernels as this build has them (simd128 here): every kernel (f32, f16, int8)
+      // matches an f64 reference.
+      assert.equal(await page.evaluate(() => window.vecscapeTest.knnKernelsAgree()), true);
     });
 
     test('draws the points where the data is', async () => {

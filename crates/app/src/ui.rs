@@ -1149,6 +1149,9 @@ fn install_test_hooks() {
     let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
     let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
     twins.forget();
+    let knn = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::knn::kernels_agree(7));
+    let _ = js_sys::Reflect::set(&hooks, &"knnKernelsAgree".into(), knn.as_ref());
+    knn.forget();
     let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
 }
 

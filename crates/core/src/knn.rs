@@ -589,6 +589,67 @@ pub fn l2_squared(a: ArrayView1<'_, f32>, b: ArrayView1<'_, f32>) -> f32 {
     }
 }
 
+/// Checks this build's kernels (simd128 on wasm, portable natively) on seeded data of every
+/// length up to 70 and 384: `dot`, `l2_squared`, the f16 and the int8 kernels agree with an f64
+/// reference within 1e-5 relative. The browser test calls it through
+/// `vecscapeTest.knnKernelsAgree()`, so the simd128 kernels are checked where they run.
+pub fn kernels_agree(seed: u64) -> bool {
+    let mut rng = crate::rng::SplitMix64::new(seed);
+    let mut ok = true;
+    for n in (0..=70).chain([384]) {
+        let mut vec = |scale: f64| -> Vec<f32> {
+            (0..n)
+                .map(|_| ((rng.uniform() * 2.0 - 1.0) * scale) as f32)
+                .collect()
+        };
+        let q = vec(1.0);
+        let rows: Vec<Vec<f32>> = (0..4).map(|_| vec(1.0)).collect();
+        let close = |got: f32, want: f64, scale: f64| {
+            (f64::from(got) - want).abs() <= 1e-5 * scale.max(1.0)
+        };
+        let mag: f64 = q.iter().map(|v| f64::from(v.abs())).sum();
+        for row in &rows {
+            let want: f64 = q
+                .iter()
+                .zip(row)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum();
+            ok &= close(kernels::dot(&q, row), want, mag);
+            let l2: f64 = q
+                .iter()
+                .zip(row)
+                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                .sum();
+            ok &= close(kernels::l2_squared(&q, row), l2, l2);
+            let halves: Vec<u16> = row
+                .iter()
+                .map(|v| half::f16::from_f32(*v).to_bits())
+                .collect();
+            let hv: Vec<f64> = halves.iter().map(|h| f64::from(half_to_f32(*h))).collect();
+            let want: f64 = q.iter().zip(&hv).map(|(a, b)| f64::from(*a) * b).sum();
+            let prepared = kernels::prepare_f16_query(&q);
+            ok &= close(kernels::dot_f16_prescaled(&prepared, &halves), want, mag);
+            let l2: f64 = q
+                .iter()
+                .zip(&hv)
+                .map(|(a, b)| (f64::from(*a) - b).powi(2))
+                .sum();
+            ok &= close(kernels::l2_f16(&q, &halves), l2, l2);
+            let codes: Vec<i8> = row.iter().map(|v| (v * 127.0).round() as i8).collect();
+            let cv: Vec<f64> = codes.iter().map(|c| f64::from(*c)).collect();
+            let want: f64 = q.iter().zip(&cv).map(|(a, b)| f64::from(*a) * b).sum();
+            ok &= close(kernels::dot_i8(&q, &codes), want, mag * 127.0);
+            let l2: f64 = q
+                .iter()
+                .zip(&cv)
+                .map(|(a, b)| (f64::from(*a) - b * 0.01).powi(2))
+                .sum();
+            ok &= close(kernels::l2_i8(&q, &codes, 0.01), l2, l2);
+        }
+    }
+    ok
+}
+
 /// Portable kernels: eight independent partial sums the compiler can keep in vector registers.
 pub mod portable {
     const LANES: usize = 8;
@@ -1180,6 +1241,12 @@ mod tests {
     }
 
     #[test]
+    fn this_builds_kernels_agree_with_the_reference() {
+        assert!(kernels_agree(1));
+        assert!(kernels_agree(2));
+    }
+
+    #[test]
     fn two_streams_visit_every_row_once_with_its_id() {
         for d in [1usize, 3, 256, 300, 384, 1100] {
             for n in [0usize, 1, 2, 3, 7, 8, 9, 31, 64, 65, 1000] {
@@ -1203,7 +1270,11 @@ mod tests {
             for i in 0..1001 {
                 top.push(index.key(&p, i), i as u32);
             }
-            assert_eq!(index.search(&q, 7, None).unwrap(), index.finish(top), "{metric:?}");
+            assert_eq!(
+                index.search(&q, 7, None).unwrap(),
+                index.finish(top),
+                "{metric:?}"
+            );
         }
     }
 
