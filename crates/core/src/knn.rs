@@ -591,7 +591,7 @@ pub fn l2_squared(a: ArrayView1<'_, f32>, b: ArrayView1<'_, f32>) -> f32 {
 
 /// Checks this build's kernels (simd128 on wasm, portable natively) on seeded data of every
 /// length up to 70 and 384: `dot`, `l2_squared`, the f16 and the int8 kernels agree with an f64
-/// reference within 1e-5 relative. The browser test calls it through
+/// reference within 1e-5 relative, and the quantised scan's integer kernels are exact. The browser test calls it through
 /// `vecscapeTest.knnKernelsAgree()`, so the simd128 kernels are checked where they run.
 pub fn kernels_agree(seed: u64) -> bool {
     let mut rng = crate::rng::SplitMix64::new(seed);
@@ -645,6 +645,16 @@ pub fn kernels_agree(seed: u64) -> bool {
                 .map(|(a, b)| (f64::from(*a) - b * 0.01).powi(2))
                 .sum();
             ok &= close(kernels::l2_i8(&q, &codes, 0.01), l2, l2);
+            // The quantised scan's integer kernels: exact.
+            let qc: Vec<i8> = q.iter().map(|v| (v * 127.0).round() as i8).collect();
+            let exact: i32 = qc
+                .iter()
+                .zip(&codes)
+                .map(|(a, b)| i32::from(*a) * i32::from(*b))
+                .sum();
+            let wide: Vec<i16> = qc.iter().map(|v| i16::from(*v)).collect();
+            ok &= crate::quant::int8::dot(&qc, &codes) == exact;
+            ok &= crate::quant::int8::dot_wide(&wide, &codes) == exact;
         }
     }
     ok

@@ -312,12 +312,14 @@ impl<'a> QuantizedIndex<'a> {
         let n = self.exact.rows();
         match (&self.codes, &q) {
             (Codes::Int8(c), QueryCodes::Int8 { codes: qcodes, .. }) => {
+                // The query widened to i16 once, not once per row.
+                let wide: Vec<i16> = qcodes.iter().map(|v| i16::from(*v)).collect();
                 for i in 0..n {
                     if exclude == Some(i as u32) {
                         continue;
                     }
                     let row = &c.codes[i * c.stride..(i + 1) * c.stride];
-                    top.push(self.key_of(i, int8::dot(qcodes, row), &q), i as u32);
+                    top.push(self.key_of(i, int8::dot_wide(&wide, row), &q), i as u32);
                 }
             }
             (Codes::Binary(b), QueryCodes::Binary { bits: qbits }) => {
@@ -439,6 +441,50 @@ pub mod int8 {
             + tail
     }
 
+    /// The same integer as [`dot`], with `a` already widened to i16 (a query, widened once).
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[inline]
+    pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum()
+    }
+
+    /// simd128 [`dot_wide`]: only the row is sign-extended; `i32x4.dot_i16x8` does the rest.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline]
+    pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
+        use core::arch::wasm32::*;
+        let n = a.len().min(b.len());
+        let whole = n / 16 * 16;
+        let (mut s0, mut s1) = (i32x4_splat(0), i32x4_splat(0));
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut i = 0;
+        while i < whole {
+            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+            unsafe {
+                let y = v128_load(pb.add(i).cast::<v128>());
+                let x0 = v128_load(pa.add(i).cast::<v128>());
+                let x1 = v128_load(pa.add(i + 8).cast::<v128>());
+                s0 = i32x4_add(s0, i32x4_dot_i16x8(x0, i16x8_extend_low_i8x16(y)));
+                s1 = i32x4_add(s1, i32x4_dot_i16x8(x1, i16x8_extend_high_i8x16(y)));
+            }
+            i += 16;
+        }
+        let s = i32x4_add(s0, s1);
+        let tail: i32 = a[whole..n]
+            .iter()
+            .zip(&b[whole..n])
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
+        i32x4_extract_lane::<0>(s)
+            + i32x4_extract_lane::<1>(s)
+            + i32x4_extract_lane::<2>(s)
+            + i32x4_extract_lane::<3>(s)
+            + tail
+    }
+
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     pub use dot_simd as dot;
 
@@ -540,6 +586,8 @@ mod tests {
                 .map(|(x, y)| i64::from(*x) * i64::from(*y))
                 .sum();
             assert_eq!(i64::from(int8::dot(&a, &b)), want, "n={n}");
+            let wide: Vec<i16> = a.iter().map(|v| i16::from(*v)).collect();
+            assert_eq!(i64::from(int8::dot_wide(&wide, &b)), want, "n={n}");
         }
         assert_eq!(recall_at_k(&[], &[]), 0.0);
     }
