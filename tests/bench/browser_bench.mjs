@@ -51,6 +51,17 @@ const call = async (p, fn, options) => {
   return out;
 };
 
+// kNN timings are the best of three passes over the queries, as the peers' are (the machine is
+// shared; the best pass is the least disturbed one).
+const knn = async (p, options) => {
+  let best;
+  for (let pass = 0; pass < 3; pass++) {
+    const out = await call(p, 'knn', options);
+    if (!best || out.ms_per_query < best.ms_per_query) best = out;
+  }
+  return best;
+};
+
 const ratio = (peer, ours) => `${(peer / ours).toFixed(2)}×`;
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -62,14 +73,14 @@ try {
   const p = await page(browser, server, '/shared/wordnet/vectors.f16.npy', ROWS);
   console.log(`Chromium ${browser.version()}, wasm simd128: ${await p.evaluate(() => window.vecscapeBench.simd())}`);
   console.log(`\n== WordNet ${native.rows} × ${native.dims}, top-10 cosine, ${QUERIES} queries (the first rows)`);
-  const single = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
+  const single = await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
   console.log(`faiss IndexFlatIP, 1 thread, single queries: ${native.faiss_single_ms.toFixed(2)} ms/query`);
   console.log(`vecscape wasm SIMD, single queries:          ${single.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native.faiss_single_ms, single.ms_per_query)}  same ids: ${same(single.first_ids, native.faiss_first_ids)}`);
-  const batched = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', batch: BATCH });
+  const batched = await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', batch: BATCH });
   console.log(`faiss batches of ${BATCH} (BLAS):               ${native.faiss_batch_ms.toFixed(2)} ms/query`);
   console.log(`vecscape wasm batches of ${BATCH}:              ${batched.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native.faiss_batch_ms, batched.ms_per_query)}  same ids: ${same(batched.first_ids, native.faiss_first_ids)}`);
   for (const q of ['int8', 'int8-dim', 'binary']) {
-    const r = await call(p, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', quantize: q });
+    const r = await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', quantize: q });
     console.log(`vecscape wasm ${q.padEnd(8)} + exact re-rank (pool ${r.pool}): ${r.ms_per_query.toFixed(2)} ms/query  ratio vs faiss flat ${ratio(native.faiss_single_ms, r.ms_per_query)}  recall@10 ${r.recall_at_k.toFixed(3)}  (codes built in ${r.build_ms.toFixed(0)} ms)`);
   }
   const pca = await call(p, 'pca', { components: 2, repeats: 3 });
@@ -82,7 +93,7 @@ try {
   console.log(`\n== WordNet ${native.rows} × ${native.dims} kept as f16 and as int8 (Memory chooser / ?storage=), top-10 cosine, single queries`);
   for (const storage of ['f16', 'int8']) {
     const ps = await page(browser, server, '/shared/wordnet/vectors.f16.npy', ROWS, storage);
-    const r = await call(ps, 'knn', { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
+    const r = await knn(ps, { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
     const found = r.ids.reduce((n, ids, i) => n + ids.filter((id) => single.ids[i].includes(id)).length, 0);
     const recall = found / (single.ids.length * 10);
     const peer = storage === 'f16' ? native.faiss_sq_fp16_single_ms : native.faiss_sq_8bit_single_ms;
@@ -95,7 +106,7 @@ try {
   const synth = synthetic();
   const native1m = peers(synth, 1_000_000, ['--no-pca']);
   const p1m = await page(browser, server, '/bench/synthetic_1m_64.npy', 1_000_000);
-  const s1m = await call(p1m, 'knn', { queries: Math.min(QUERIES, 50), k: 10, metric: 'cosine' });
+  const s1m = await knn(p1m, { queries: Math.min(QUERIES, 50), k: 10, metric: 'cosine' });
   console.log(`\n== synthetic 1,000,000 × 64, top-10 cosine`);
   console.log(`faiss IndexFlatIP, 1 thread, single queries: ${native1m.faiss_single_ms.toFixed(2)} ms/query`);
   console.log(`vecscape wasm SIMD, single queries:          ${s1m.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native1m.faiss_single_ms, s1m.ms_per_query)}  same ids: ${same(s1m.first_ids, native1m.faiss_first_ids)}`);

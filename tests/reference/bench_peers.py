@@ -2,7 +2,8 @@
 tests/bench/browser_bench.mjs and usable alone). Prints one JSON object.
 
 - faiss-cpu IndexFlatIP (inner product on L2-normalised rows = cosine), one thread:
-  single queries (the first `--queries` rows, one at a time) and batches of `--batch`;
+  single queries (the first `--queries` rows, one at a time) and batches of `--batch`, each the
+  best of `--repeats` passes;
 - faiss-cpu IndexScalarQuantizer with QT_fp16 and QT_8bit (faiss's own half and byte storage,
   flat scan, inner product), single queries: the peers of vecscape's f16 and int8 storage;
 - scikit-learn PCA(n_components=2, svd_solver="randomized") fit + transform, BLAS on one thread
@@ -40,26 +41,35 @@ def main() -> None:
     index.add(unit)
     q = unit[: a.queries]
     index.search(q[:1], 10)  # warm up
-    started = time.perf_counter()
-    for i in range(len(q)):
-        _, ids = index.search(q[i : i + 1], 10)
-        if i == 0:
-            first = ids[0].tolist()
-    single_ms = (time.perf_counter() - started) * 1e3 / len(q)
-    started = time.perf_counter()
-    for s in range(0, len(q), a.batch):
-        index.search(q[s : s + a.batch], 10)
-    batch_ms = (time.perf_counter() - started) * 1e3 / len(q)
+    first = index.search(q[:1], 10)[1][0].tolist()
+
+    def best_of(run) -> float:
+        """Milliseconds per query, best of `--repeats` passes over the queries (the machine is
+        shared: the best pass is the one least disturbed, as on the wasm side)."""
+        best = float("inf")
+        for _ in range(a.repeats):
+            started = time.perf_counter()
+            run()
+            best = min(best, (time.perf_counter() - started) * 1e3 / len(q))
+        return best
+
+    def singles(idx) -> None:
+        for i in range(len(q)):
+            idx.search(q[i : i + 1], 10)
+
+    def batches() -> None:
+        for s in range(0, len(q), a.batch):
+            index.search(q[s : s + a.batch], 10)
+
+    single_ms = best_of(lambda: singles(index))
+    batch_ms = best_of(batches)
     sq = {}
     for name, kind in [("fp16", faiss.ScalarQuantizer.QT_fp16), ("8bit", faiss.ScalarQuantizer.QT_8bit)]:
         sq_index = faiss.IndexScalarQuantizer(x.shape[1], kind, faiss.METRIC_INNER_PRODUCT)
         sq_index.train(unit)
         sq_index.add(unit)
         sq_index.search(q[:1], 10)  # warm up
-        started = time.perf_counter()
-        for i in range(len(q)):
-            sq_index.search(q[i : i + 1], 10)
-        sq[f"faiss_sq_{name}_single_ms"] = (time.perf_counter() - started) * 1e3 / len(q)
+        sq[f"faiss_sq_{name}_single_ms"] = best_of(lambda: singles(sq_index))
     out = {
         **sq,
         "rows": x.shape[0],
