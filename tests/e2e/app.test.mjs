@@ -807,7 +807,7 @@ describe('every format the core reads opens in the page', () => {
     await page.setInputFiles('#file-input', [{ name: 'huge.npy', mimeType: 'application/octet-stream', buffer: npy }]);
     const error = page.locator('#error');
     await error.waitFor({ timeout: 10_000 });
-    assert.match(await error.innerText(), /huge\.npy: 1000000 × 1000000 vectors need 4\.0 TB as f32, more than the memory budget of 2\.1 GB; load at most 536 rows \(the "max rows" setting/);
+    assert.match(await error.innerText(), /huge\.npy: 1000000 × 1000000 vectors need 4\.0 TB as f32, more than the memory budget of 2\.1 GB; load at most 536 rows \(`\?maxRows=` in the page/);
     assert.equal(await status(), before);
     await page.locator('#error .dismiss').click();
   });

@@ -38,7 +38,7 @@ impl Default for Budget {
 
 /// Loading would need more memory than the budget.
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}: {rows} × {dims} vectors need {} as {}, more than the memory budget of {}; {}load at most {fits_rows} rows (the \"max rows\" setting, `--max-rows`, or `?maxRows=`), or raise the budget (`--memory-budget`)", format_bytes(*needed), storage.name(), format_bytes(*limit), smaller_storage(*storage, *rows, *dims, *limit))]
+#[error("{file}: {rows} × {dims} vectors need {} as {}, more than the memory budget of {}; {}load at most {fits_rows} rows (`?maxRows=` in the page, `--max-rows` on the command line), or raise the budget (`--memory-budget`)", format_bytes(*needed), storage.name(), format_bytes(*limit), smaller_storage(*storage, *rows, *dims, *limit))]
 pub struct BudgetError {
     pub file: String,
     pub rows: u64,
