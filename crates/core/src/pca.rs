@@ -50,6 +50,25 @@ pub enum PcaSolver {
     },
 }
 
+impl PcaSolver {
+    /// `Auto` made definite for `d` input dimensions: exact up to [`EXACT_MAX_DIMS`], else
+    /// randomized (seed 0).
+    fn resolve(self, d: usize) -> Self {
+        match self {
+            PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
+            PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
+            s => s,
+        }
+    }
+}
+
+/// The exact solution from a scatter matrix: components, eigenvalues and the total scatter.
+fn exact_with_total(scatter: Array2<f64>, k: usize) -> (Array2<f64>, Vec<f64>, f64) {
+    let total: f64 = scatter.diag().sum();
+    let (c, e) = exact(scatter, k);
+    (c, e, total)
+}
+
 /// A fitted PCA.
 #[derive(Debug, Clone)]
 pub struct Pca {
@@ -69,11 +88,7 @@ impl Pca {
         Self::check(x.dim(), k)?;
         let d = x.ncols();
         let mean = column_means(x);
-        let solver = match solver {
-            PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
-            PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
-            s => s,
-        };
+        let solver = solver.resolve(d);
         let (components, eigenvalues, total_scatter) = match solver {
             PcaSolver::Randomized { seed } => {
                 let mut centred = x.to_owned();
@@ -82,12 +97,7 @@ impl Pca {
                 let (c, e) = randomized(&centred, k, seed);
                 (c, e, total)
             }
-            _ => {
-                let scatter = scatter_matrix(x, mean.as_slice().unwrap_or(&[]));
-                let total: f64 = scatter.diag().sum();
-                let (c, e) = exact(scatter, k);
-                (c, e, total)
-            }
+            _ => exact_with_total(scatter_matrix(x, mean.as_slice().unwrap_or(&[])), k),
         };
         Ok(Self::from_solution(
             mean,
@@ -110,11 +120,7 @@ impl Pca {
         let (n, d) = v.dim();
         let mean = column_means_vectors(v);
         let m = mean.as_slice().unwrap_or(&[]);
-        let solver = match solver {
-            PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
-            PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
-            s => s,
-        };
+        let solver = solver.resolve(d);
         let centred = |block: ndarray::CowArray<'_, f32, ndarray::Ix2>| {
             let mut b = block.into_owned();
             b -= &mean.view().insert_axis(Axis(0));
@@ -155,9 +161,7 @@ impl Pca {
                 for (_, block) in v.blocks() {
                     scatter += &scatter_matrix(block.view(), m);
                 }
-                let total: f64 = scatter.diag().sum();
-                let (c, e) = exact(scatter, k);
-                (c, e, total)
+                exact_with_total(scatter, k)
             }
         };
         Ok(Self::from_solution(

@@ -402,6 +402,18 @@ pub mod int8 {
             .sum()
     }
 
+    /// The four lanes of `s`, summed, plus `tail`.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(always)]
+    fn lanes_plus(s: core::arch::wasm32::v128, tail: i32) -> i32 {
+        use core::arch::wasm32::i32x4_extract_lane;
+        i32x4_extract_lane::<0>(s)
+            + i32x4_extract_lane::<1>(s)
+            + i32x4_extract_lane::<2>(s)
+            + i32x4_extract_lane::<3>(s)
+            + tail
+    }
+
     /// simd128: sign-extend each half to i16x8 and use `i32x4.dot_i16x8`.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[inline]
@@ -428,17 +440,12 @@ pub mod int8 {
             }
             i += 16;
         }
-        let s = i32x4_add(s0, s1);
         let tail: i32 = a[whole..n]
             .iter()
             .zip(&b[whole..n])
             .map(|(x, y)| i32::from(*x) * i32::from(*y))
             .sum();
-        i32x4_extract_lane::<0>(s)
-            + i32x4_extract_lane::<1>(s)
-            + i32x4_extract_lane::<2>(s)
-            + i32x4_extract_lane::<3>(s)
-            + tail
+        lanes_plus(i32x4_add(s0, s1), tail)
     }
 
     /// The same integer as [`dot`], with `a` already widened to i16 (a query, widened once).
@@ -472,17 +479,12 @@ pub mod int8 {
             }
             i += 16;
         }
-        let s = i32x4_add(s0, s1);
         let tail: i32 = a[whole..n]
             .iter()
             .zip(&b[whole..n])
             .map(|(x, y)| i32::from(*x) * i32::from(*y))
             .sum();
-        i32x4_extract_lane::<0>(s)
-            + i32x4_extract_lane::<1>(s)
-            + i32x4_extract_lane::<2>(s)
-            + i32x4_extract_lane::<3>(s)
-            + tail
+        lanes_plus(i32x4_add(s0, s1), tail)
     }
 
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
