@@ -737,7 +737,7 @@ describe('every format the core reads opens in the page', () => {
   test("WizMap's data.ndjson is drawn at its own coordinates", async () => {
     const rows = [[0, 0, 'origin'], [10, 0, 'east'], [0, 10, 'north'], [10, 10, 'north-east'], [5, 5, 'middle']];
     await page.setInputFiles('#file-input', [{ name: 'data.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) }]);
-    await waitStatus('data.ndjson · 5 points × 2 dims · precomputed x/y');
+    await waitStatus('data.ndjson · 5 points × 2 dims · f32, 40 bytes · precomputed x/y');
     const p = await screenPositions(page);
     assert.ok(p[1][0] > p[0][0] + 50, 'east is right of the origin');
     assert.ok(Math.abs(p[1][1] - p[0][1]) < 1, 'east is level with the origin');
