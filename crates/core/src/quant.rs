@@ -393,62 +393,7 @@ pub fn recall_at_k(exact: &[Neighbors], approx: &[Neighbors]) -> f64 {
 
 /// Int8 dot products into i32 (both slices padded to a multiple of 16).
 pub mod int8 {
-    /// Portable: LLVM vectorises the widening multiply-add.
-    #[inline]
-    pub fn dot_portable(a: &[i8], b: &[i8]) -> i32 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum()
-    }
-
-    /// The four lanes of `s`, summed, plus `tail`.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    #[inline(always)]
-    fn lanes_plus(s: core::arch::wasm32::v128, tail: i32) -> i32 {
-        use core::arch::wasm32::i32x4_extract_lane;
-        i32x4_extract_lane::<0>(s)
-            + i32x4_extract_lane::<1>(s)
-            + i32x4_extract_lane::<2>(s)
-            + i32x4_extract_lane::<3>(s)
-            + tail
-    }
-
-    /// simd128: sign-extend each half to i16x8 and use `i32x4.dot_i16x8`.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    #[inline]
-    pub fn dot_simd(a: &[i8], b: &[i8]) -> i32 {
-        use core::arch::wasm32::*;
-        let n = a.len().min(b.len());
-        let whole = n / 16 * 16;
-        let (mut s0, mut s1) = (i32x4_splat(0), i32x4_splat(0));
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut i = 0;
-        while i < whole {
-            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
-            unsafe {
-                let x = v128_load(pa.add(i).cast::<v128>());
-                let y = v128_load(pb.add(i).cast::<v128>());
-                s0 = i32x4_add(
-                    s0,
-                    i32x4_dot_i16x8(i16x8_extend_low_i8x16(x), i16x8_extend_low_i8x16(y)),
-                );
-                s1 = i32x4_add(
-                    s1,
-                    i32x4_dot_i16x8(i16x8_extend_high_i8x16(x), i16x8_extend_high_i8x16(y)),
-                );
-            }
-            i += 16;
-        }
-        let tail: i32 = a[whole..n]
-            .iter()
-            .zip(&b[whole..n])
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum();
-        lanes_plus(i32x4_add(s0, s1), tail)
-    }
-
-    /// The same integer as [`dot`], with `a` already widened to i16 (a query, widened once).
+    /// The integer dot product of a query widened to i16 once (`a`) with a row of codes.
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     #[inline]
     pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
@@ -484,14 +429,13 @@ pub mod int8 {
             .zip(&b[whole..n])
             .map(|(x, y)| i32::from(*x) * i32::from(*y))
             .sum();
-        lanes_plus(i32x4_add(s0, s1), tail)
+        let s = i32x4_add(s0, s1);
+        i32x4_extract_lane::<0>(s)
+            + i32x4_extract_lane::<1>(s)
+            + i32x4_extract_lane::<2>(s)
+            + i32x4_extract_lane::<3>(s)
+            + tail
     }
-
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    pub use dot_simd as dot;
-
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    pub use dot_portable as dot;
 }
 
 #[cfg(test)]
@@ -587,7 +531,6 @@ mod tests {
                 .zip(&b)
                 .map(|(x, y)| i64::from(*x) * i64::from(*y))
                 .sum();
-            assert_eq!(i64::from(int8::dot(&a, &b)), want, "n={n}");
             let wide: Vec<i16> = a.iter().map(|v| i16::from(*v)).collect();
             assert_eq!(i64::from(int8::dot_wide(&wide, &b)), want, "n={n}");
         }
