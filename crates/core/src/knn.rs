@@ -325,14 +325,7 @@ impl<'a> FlatIndex<'a> {
         let raw = self.raw(q, i);
         match self.metric {
             Metric::Dot => raw,
-            Metric::Cosine => {
-                let denom = q.norm * self.norms[i];
-                if denom > 0.0 {
-                    raw / denom
-                } else {
-                    0.0
-                }
-            }
+            Metric::Cosine => cosine_of(raw, q.norm, self.norms[i]),
             Metric::L2 => -raw,
         }
     }
@@ -418,12 +411,7 @@ impl<'a> FlatIndex<'a> {
                 let rows = c.codes().chunks_exact(c.dims().max(1)).zip(c.scales());
                 for ((i, (row, s)), norm) in rows.enumerate().zip(&self.norms) {
                     if exclude != Some(i as u32) {
-                        let denom = q.norm * norm;
-                        let key = if denom > 0.0 {
-                            kernels::dot_i8(query, row) * s / denom
-                        } else {
-                            0.0
-                        };
+                        let key = cosine_of(kernels::dot_i8(query, row) * s, q.norm, *norm);
                         top.push(key, i as u32);
                     }
                 }
@@ -559,8 +547,7 @@ fn scan_cosine<T>(
     if !two_streams_pay::<T>(d) {
         for ((i, row), norm) in data.chunks_exact(d.max(1)).enumerate().zip(norms) {
             if exclude != Some(i as u32) {
-                let denom = query_norm * norm;
-                let key = if denom > 0.0 { dot(row) / denom } else { 0.0 };
+                let key = cosine_of(dot(row), query_norm, *norm);
                 top.push(key, i as u32);
             }
         }
@@ -568,8 +555,7 @@ fn scan_cosine<T>(
     }
     two_streams(data, d, |i, row| {
         if exclude != Some(i as u32) {
-            let denom = query_norm * norms[i];
-            let key = if denom > 0.0 { dot(row) / denom } else { 0.0 };
+            let key = cosine_of(dot(row), query_norm, norms[i]);
             top.push(key, i as u32);
         }
     });
@@ -577,8 +563,9 @@ fn scan_cosine<T>(
 
 /// Rows shorter than this (in bytes) are scored four at a time by [`scan_quads`]: one kernel
 /// call returns four dot products, and the four keys are tested against the heap's threshold at
-/// once. In the browser this took 1M × 64 f32 rows from 11.1 to 8.1 ms a query and 500k × 128
-/// from 12.6 to 9.1 ms; rows of 1 KiB or more are memory-bound and keep [`two_streams`].
+/// once. In Chromium this took 1M × 64 f32 rows from 10.4–11.9 to 8.6–9.2 ms a query (and, in a
+/// first version, 500k × 128 from 12.6 to 9.1 ms); rows of 1 KiB or more are memory-bound and
+/// keep [`two_streams`].
 const QUAD_ROW_BYTES: usize = TWO_STREAM_ROW_BYTES;
 
 #[inline(always)]
@@ -630,13 +617,19 @@ fn scan_quads(
 /// zero vector), as in [`FlatIndex::key`].
 #[inline(always)]
 fn cosine_key(norms: &[f32], qn: f32) -> impl Fn(f32, usize) -> f32 + '_ {
-    move |dot, i| {
-        let denom = qn * norms.get(i).copied().unwrap_or(0.0);
-        if denom > 0.0 {
-            dot / denom
-        } else {
-            0.0
-        }
+    move |dot, i| cosine_of(dot, qn, norms.get(i).copied().unwrap_or(0.0))
+}
+
+/// Cosine similarity from a dot product and the two norms; 0 when either vector is zero (the
+/// denominator is not positive). Every cosine scan and [`FlatIndex::key`] use this, so their
+/// keys are the same bits.
+#[inline(always)]
+fn cosine_of(dot: f32, query_norm: f32, row_norm: f32) -> f32 {
+    let denom = query_norm * row_norm;
+    if denom > 0.0 {
+        dot / denom
+    } else {
+        0.0
     }
 }
 
@@ -1447,16 +1440,25 @@ mod tests {
         l2: Vec<Query>,
     }
 
+    /// The built-in demo vectors (15,000 × 384, f16 in the file).
+    fn demo_vectors() -> Array2<f32> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
+        crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap()
+    }
+
+    /// numpy's answers on the demo vectors (tests/fixtures/knn_expected.json).
+    fn knn_fixture<T: serde::de::DeserializeOwned>() -> T {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let path = format!("{root}/tests/fixtures/knn_expected.json");
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
     /// numpy brute force on the committed demo vectors (tests/reference/make_knn_fixture.py).
     #[test]
     fn matches_numpy_brute_force_on_real_data() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
-        let reference: Reference = serde_json::from_slice(
-            &std::fs::read(format!("{root}/tests/fixtures/knn_expected.json")).unwrap(),
-        )
-        .unwrap();
+        let data = demo_vectors();
+        let reference: Reference = knn_fixture();
         for (metric, queries) in [
             (Metric::Cosine, &reference.cosine),
             (Metric::Dot, &reference.dot),
@@ -1477,15 +1479,10 @@ mod tests {
     /// over halves must give numpy's answers (computed in f32 from the same file).
     #[test]
     fn f16_storage_matches_numpy_on_half_data() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let data = demo_vectors();
         let half = Vectors::from_f32("demo", data.clone(), crate::store::Storage::F16).unwrap();
         assert_eq!(half.to_f32().into_owned(), data, "lossless for half data");
-        let reference: Reference = serde_json::from_slice(
-            &std::fs::read(format!("{root}/tests/fixtures/knn_expected.json")).unwrap(),
-        )
-        .unwrap();
+        let reference: Reference = knn_fixture();
         for (metric, queries) in [
             (Metric::Cosine, &reference.cosine),
             (Metric::Dot, &reference.dot),
@@ -1541,9 +1538,7 @@ mod tests {
     /// values (code × scale), and keeps nearly all of the exact neighbours of the original.
     #[test]
     fn int8_storage_searches_its_dequantised_values() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let data = demo_vectors();
         let q8 = Vectors::from_f32("demo", data.clone(), crate::store::Storage::Int8).unwrap();
         assert_eq!(q8.bytes(), data.nrows() as u64 * (384 + 4));
         let deq = q8.to_f32().into_owned();
@@ -1683,9 +1678,7 @@ mod tests {
 
     #[test]
     fn batches_equal_single_queries_exactly() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let data = demo_vectors();
         let rows = [0usize, 7, 1234, 14_999, 7];
         // The first 64 columns too: rows short enough for the quad scan.
         let short = data.slice(ndarray::s![.., ..64]).to_owned();
@@ -1733,13 +1726,8 @@ mod tests {
             k: usize,
             short: Vec<Short>,
         }
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let data = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
-        let fixture: Fixture = serde_json::from_slice(
-            &std::fs::read(format!("{root}/tests/fixtures/knn_expected.json")).unwrap(),
-        )
-        .unwrap();
+        let data = demo_vectors();
+        let fixture: Fixture = knn_fixture();
         assert_eq!(fixture.short.len(), 40);
         for case in &fixture.short {
             let cols = data.slice(ndarray::s![.., ..case.dims]).to_owned();
