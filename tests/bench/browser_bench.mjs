@@ -65,6 +65,12 @@ const knn = async (p, options) => {
   return best;
 };
 
+// The exact scan with int8 bounds: its time against faiss's flat scan, and whether every query's
+// ids are the plain scan's (they must be: the bounds only skip rows that cannot be nearest).
+const bounded = (r, plain, faissMs) => {
+  if (!r.bounded) throw new Error('the bounded index was not built');
+  console.log(`vecscape wasm SIMD, int8 bounds (exact):     ${r.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(faissMs, r.ms_per_query)}  same ids as the plain scan: ${same(r.ids, plain.ids)}  (bounds built in ${r.build_ms.toFixed(0)} ms)`);
+};
 const ratio = (peer, ours) => `${(peer / ours).toFixed(2)}×`;
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -81,6 +87,7 @@ try {
     const single = await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', ids: true });
     console.log(`faiss IndexFlatIP, 1 thread, single queries: ${native.faiss_single_ms.toFixed(2)} ms/query`);
     console.log(`vecscape wasm SIMD, single queries:          ${single.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native.faiss_single_ms, single.ms_per_query)}  same ids: ${same(single.first_ids, native.faiss_first_ids)}`);
+    bounded(await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', ids: true, bounded: true }), single, native.faiss_single_ms);
     const batched = await knn(p, { queries: QUERIES, k: 10, metric: 'cosine', batch: BATCH });
     console.log(`faiss batches of ${BATCH} (BLAS):               ${native.faiss_batch_ms.toFixed(2)} ms/query`);
     console.log(`vecscape wasm batches of ${BATCH}:              ${batched.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native.faiss_batch_ms, batched.ms_per_query)}  same ids: ${same(batched.first_ids, native.faiss_first_ids)}`);
@@ -113,10 +120,11 @@ try {
     const synth = synthetic();
     const native1m = peers(synth, 1_000_000, ['--no-pca']);
     const p1m = await page(browser, server, '/bench/synthetic_1m_64.npy', 1_000_000);
-    const s1m = await knn(p1m, { queries: Math.min(QUERIES, 50), k: 10, metric: 'cosine' });
+    const s1m = await knn(p1m, { queries: Math.min(QUERIES, 50), k: 10, metric: 'cosine', ids: true });
     console.log(`\n== synthetic 1,000,000 × 64, top-10 cosine`);
     console.log(`faiss IndexFlatIP, 1 thread, single queries: ${native1m.faiss_single_ms.toFixed(2)} ms/query`);
     console.log(`vecscape wasm SIMD, single queries:          ${s1m.ms_per_query.toFixed(2)} ms/query  ratio ${ratio(native1m.faiss_single_ms, s1m.ms_per_query)}  same ids: ${same(s1m.first_ids, native1m.faiss_first_ids)}`);
+    bounded(await knn(p1m, { queries: Math.min(QUERIES, 50), k: 10, metric: 'cosine', ids: true, bounded: true }), s1m, native1m.faiss_single_ms);
     await p1m.close();
   }
 } finally {

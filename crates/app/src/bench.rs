@@ -3,9 +3,10 @@
 //! compares them with faiss and scikit-learn run natively in the same session.
 //!
 //! Each function takes and returns JSON text:
-//! - `knn('{"queries":200,"k":10,"metric":"cosine","batch":1,"quantize":null,"pool":null}')`
+//! - `knn('{"queries":200,"k":10,"metric":"cosine","batch":1,"quantize":null,"pool":null,"bounded":false}')`
 //!   → `{"ms_per_query":…, "build_ms":…, "first_ids":[…], "recall_at_k":…}`; the queries are the
-//!   first rows of the data;
+//!   first rows of the data; `bounded` scans with int8 bounds (`FlatIndex::bounded`, exact),
+//!   whose build (and the norms') `build_ms` then times;
 //! - `pca('{"components":2,"repeats":3}')` → `{"ms":…, "explained_variance_ratio":[…]}`
 //!   (the solver the app uses, `PcaSolver::Auto`; best of the repeats);
 //! - `map('{"repeats":1}')` → `{"ms":…, "levels":[…], "tiles":…}`: every map summary
@@ -57,12 +58,17 @@ fn knn(options: &str) -> Result<Value, String> {
     let batch = o["batch"].as_u64().unwrap_or(1).max(1) as usize;
     let metric = metric_of(o["metric"].as_str().unwrap_or("cosine"));
     let quantizer = o["quantize"].as_str().and_then(quantizer_of);
+    let bounded = o["bounded"].as_bool().unwrap_or(false);
     engine::with(|e| {
         let scene = e.scene.as_ref().ok_or("no data loaded")?;
         let x = &scene.dataset.vectors;
         let queries = queries.min(x.nrows());
-        let exact = FlatIndex::new(x, metric);
         let started = now_ms();
+        let exact = if bounded {
+            FlatIndex::bounded(x, metric)
+        } else {
+            FlatIndex::new(x, metric)
+        };
         let quantized = quantizer.map(|q| QuantizedIndex::build(x, metric, q));
         let build_ms = now_ms() - started;
         let pool = quantizer
@@ -105,6 +111,7 @@ fn knn(options: &str) -> Result<Value, String> {
             "rows": x.nrows(),
             "dims": x.ncols(),
             "storage": x.storage().name(),
+            "bounded": exact.is_bounded(),
             "queries": queries,
             "batch": batch,
             "build_ms": build_ms,

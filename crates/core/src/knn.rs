@@ -6,8 +6,10 @@
 //! scalar); natively a portable loop with eight independent lanes lets the compiler use SSE/AVX.
 //! Ties are broken deterministically: the lower row id wins.
 
+use crate::bounds::{BoundQuery, RowBounds};
 use crate::store::{half_to_f32, HalfMatrix, Int8Matrix, Vectors};
 use ndarray::{Array2, ArrayView1};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -61,6 +63,16 @@ pub enum KnnError {
     /// The data matrix is not stored row-major and contiguous.
     #[error("the data matrix must be stored row-major and contiguous")]
     NotContiguous,
+    /// [`SearchAids`] built for other data or another metric.
+    #[error("the search aids were built for {aids_rows} × {aids_dims} rows ({aids_metric}), the data is {rows} × {dims} ({metric})")]
+    AidsMismatch {
+        aids_rows: usize,
+        aids_dims: usize,
+        aids_metric: &'static str,
+        rows: usize,
+        dims: usize,
+        metric: &'static str,
+    },
 }
 
 /// The `k` nearest rows of one query, nearest first.
@@ -120,8 +132,57 @@ pub struct Query<'q> {
 pub struct FlatIndex<'a> {
     data: Rows<'a>,
     /// Per-row Euclidean norms of the stored values (cosine only).
-    norms: Vec<f32>,
+    norms: Cow<'a, [f32]>,
+    /// Int8 bounds that let the scan skip rows (f32 rows, when asked for).
+    bounds: Option<Cow<'a, RowBounds>>,
     metric: Metric,
+}
+
+/// What a [`FlatIndex`] computes from its rows before searching (the row norms for cosine, and
+/// optionally [`RowBounds`]), owned, so that an app can keep it between searches over the same
+/// rows: [`FlatIndex::with_aids`] borrows it.
+#[derive(Debug, Clone)]
+pub struct SearchAids {
+    metric: Metric,
+    rows: usize,
+    dims: usize,
+    norms: Vec<f32>,
+    bounds: Option<RowBounds>,
+}
+
+impl SearchAids {
+    /// The norms (cosine) and, when `bounded` and the rows are f32 of at most
+    /// [`crate::bounds::MAX_BOUNDED_DIMS`] values, the int8 bounds of `data`.
+    pub fn build<'a>(data: impl Into<Rows<'a>>, metric: Metric, bounded: bool) -> Self {
+        let index = FlatIndex::new(data, metric);
+        let (rows, dims) = (index.rows(), index.dims());
+        let norms = index.norms.into_owned();
+        let bounds = match index.data {
+            Rows::F32(m) if bounded => RowBounds::build(flat(m), dims, metric, &norms),
+            _ => None,
+        };
+        Self {
+            metric,
+            rows,
+            dims,
+            norms,
+            bounds,
+        }
+    }
+
+    /// Whether searches skip rows by their int8 bounds.
+    pub fn bounded(&self) -> bool {
+        self.bounds.is_some()
+    }
+
+    /// Bytes held besides the rows.
+    pub fn bytes(&self) -> usize {
+        self.norms.len() * 4 + self.bounds.as_ref().map_or(0, RowBounds::bytes)
+    }
+
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
 }
 
 /// Candidate in the bounded heap: the *worst* kept candidate is at the top.
@@ -209,7 +270,8 @@ impl<'a> FlatIndex<'a> {
         let data = data.into();
         let mut index = Self {
             data,
-            norms: Vec::new(),
+            norms: Cow::Owned(Vec::new()),
+            bounds: None,
             metric,
         };
         if metric == Metric::Cosine {
@@ -218,6 +280,45 @@ impl<'a> FlatIndex<'a> {
                 .collect();
         }
         index
+    }
+
+    /// [`FlatIndex::new`] with int8 bounds ([`crate::bounds`]) for f32 rows: single queries
+    /// read a quarter of the bytes and skip the rows that cannot be among the nearest, with
+    /// results bit-identical to the plain scan's. Takes a quarter more memory than the rows.
+    pub fn bounded(data: impl Into<Rows<'a>>, metric: Metric) -> Self {
+        let mut index = Self::new(data, metric);
+        if let Rows::F32(m) = index.data {
+            index.bounds =
+                RowBounds::build(flat(m), m.ncols(), metric, &index.norms).map(Cow::Owned);
+        }
+        index
+    }
+
+    /// An index over `data` that borrows what `aids` computed from the same rows.
+    pub fn with_aids(data: impl Into<Rows<'a>>, aids: &'a SearchAids) -> Result<Self, KnnError> {
+        let data = data.into();
+        let (rows, dims) = data.dim();
+        if (rows, dims) != (aids.rows, aids.dims) {
+            return Err(KnnError::AidsMismatch {
+                aids_rows: aids.rows,
+                aids_dims: aids.dims,
+                aids_metric: aids.metric.name(),
+                rows,
+                dims,
+                metric: aids.metric.name(),
+            });
+        }
+        Ok(Self {
+            data,
+            norms: Cow::Borrowed(&aids.norms),
+            bounds: aids.bounds.as_ref().map(Cow::Borrowed),
+            metric: aids.metric,
+        })
+    }
+
+    /// Whether single queries use int8 bounds.
+    pub fn is_bounded(&self) -> bool {
+        self.bounds.is_some()
     }
 
     /// Run `f` on row `i` as f32 values (converted into a scratch row for f16 and int8).
@@ -363,6 +464,28 @@ impl<'a> FlatIndex<'a> {
         let q = self.prepare(query);
         let mut top = TopK::new(k);
         let n = self.rows();
+        if let (Some(bounds), Rows::F32(m)) = (&self.bounds, self.data) {
+            let norm = kernels::dot(query, query).sqrt();
+            if let Some(bq) = bounds.prepare(query, norm) {
+                let (data, norms) = (flat(m), &self.norms[..]);
+                match self.metric {
+                    Metric::Dot => {
+                        scan_bounded(&mut top, exclude, data, query, bounds, &bq, |dot, _| dot)
+                    }
+                    Metric::Cosine => scan_bounded(
+                        &mut top,
+                        exclude,
+                        data,
+                        query,
+                        bounds,
+                        &bq,
+                        cosine_key(norms, q.norm),
+                    ),
+                    Metric::L2 => scan_bounded_l2(&mut top, exclude, data, query, bounds, &bq),
+                }
+                return Ok(self.finish(top));
+            }
+        }
         // The storage and the metric are chosen once, outside the scan (each arm is `key()`
         // with the match hoisted), so the keys are exactly `key()`'s.
         match (self.data, self.metric, &q.scaled) {
@@ -409,7 +532,7 @@ impl<'a> FlatIndex<'a> {
             }
             (Rows::Int8(c), Metric::Cosine, _) => {
                 let rows = c.codes().chunks_exact(c.dims().max(1)).zip(c.scales());
-                for ((i, (row, s)), norm) in rows.enumerate().zip(&self.norms) {
+                for ((i, (row, s)), norm) in rows.enumerate().zip(self.norms.iter()) {
                     if exclude != Some(i as u32) {
                         let key = cosine_of(kernels::dot_i8(query, row) * s, q.norm, *norm);
                         top.push(key, i as u32);
@@ -673,6 +796,56 @@ fn scan_quads_with(
     }
 }
 
+/// The scan with [`RowBounds`]: only rows whose bound reaches the heap's threshold are scored,
+/// with the f32 kernel and `key` (from the dot product and the id), as [`FlatIndex::key`] does.
+#[inline(never)]
+fn scan_bounded(
+    top: &mut TopK,
+    exclude: Option<u32>,
+    data: &[f32],
+    query: &[f32],
+    bounds: &RowBounds,
+    bq: &BoundQuery,
+    key: impl Fn(f32, usize) -> f32,
+) {
+    let d = query.len();
+    let top = std::cell::RefCell::new(top);
+    bounds.survivors(
+        bq,
+        || top.borrow().threshold,
+        |i| {
+            if exclude != Some(i as u32) {
+                let k = key(kernels::dot(query, &data[i * d..(i + 1) * d]), i);
+                top.borrow_mut().push(k, i as u32);
+            }
+        },
+    );
+}
+
+/// [`scan_bounded`] for L2: the key is minus the squared distance.
+#[inline(never)]
+fn scan_bounded_l2(
+    top: &mut TopK,
+    exclude: Option<u32>,
+    data: &[f32],
+    query: &[f32],
+    bounds: &RowBounds,
+    bq: &BoundQuery,
+) {
+    let d = query.len();
+    let top = std::cell::RefCell::new(top);
+    bounds.survivors(
+        bq,
+        || top.borrow().threshold,
+        |i| {
+            if exclude != Some(i as u32) {
+                let k = -kernels::l2_squared(query, &data[i * d..(i + 1) * d]);
+                top.borrow_mut().push(k, i as u32);
+            }
+        },
+    );
+}
+
 /// Dot product of two equal-length vectors.
 #[inline]
 pub fn dot(a: ArrayView1<'_, f32>, b: ArrayView1<'_, f32>) -> f32 {
@@ -764,7 +937,7 @@ pub fn kernels_agree(seed: u64) -> bool {
             ok &= lane.to_bits() == kernels::dot(&q, row).to_bits();
         }
     }
-    ok && quad_scan_agrees(seed)
+    ok && quad_scan_agrees(seed) && bounded_scan_agrees(seed) && bounds_hold(seed)
 }
 
 /// The quad scan (rows shorter than [`QUAD_ROW_BYTES`]) against the definition it must keep:
@@ -839,6 +1012,189 @@ pub fn quad_scan_agrees(seed: u64) -> bool {
                         }
                         Err(_) => ok = false,
                     }
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// The scan with int8 bounds ([`FlatIndex::bounded`]) against the plain scan, which other tests
+/// hold to numpy and to every row's [`FlatIndex::key`]: ids and scores bit-identical. The data is
+/// made to be hard for bounds: clusters of near-copies whose keys differ by less than the bounds'
+/// slack, exact copies (ties, with the lower id visited later), rows with one huge outlier value,
+/// rows of very different scales, zero rows, rows with values that are not finite or too large
+/// or small for bounds, and queries that cannot use them. Every metric, k from 0 to past the end,
+/// the query's own row left out or not.
+pub fn bounded_scan_agrees(seed: u64) -> bool {
+    let mut rng = crate::rng::SplitMix64::new(seed ^ 0xB0_0D5);
+    let mut ok = true;
+    for (n, d) in [
+        (1, 16),
+        (7, 3),
+        (64, 16),
+        (203, 64),
+        (517, 50),
+        (300, 384),
+        (97, 700),
+    ] {
+        let base: Vec<f32> = (0..d).map(|j| data_value(0, j, seed)).collect();
+        let mut data = Array2::<f32>::zeros((n, d));
+        for (i, mut row) in data.rows_mut().into_iter().enumerate() {
+            let noise = match i % 5 {
+                0 => 1e-7,
+                1 => 1e-4,
+                _ => 1.0,
+            };
+            let scale = [1.0, 3.0, 0.01, 1.0, 250.0][i % 5];
+            row.iter_mut().enumerate().for_each(|(j, v)| {
+                *v = (base[j] + noise * data_value(i, j, seed)) * scale;
+            });
+            match i % 13 {
+                4 => row.fill(0.0),
+                6 => row[i % d] = 1e4,
+                9 if i > 0 => row.assign(&ndarray::ArrayView1::from(
+                    &base.iter().map(|v| v * scale).collect::<Vec<_>>()[..],
+                )),
+                _ => {}
+            }
+            match i % 97 {
+                50 => row[0] = f32::NAN,
+                51 => row[0] = f32::INFINITY,
+                52 => row[0] = 3e20,
+                53 => row.iter_mut().for_each(|v| *v *= 1e-25),
+                _ => {}
+            }
+        }
+        let near: Vec<f32> = base
+            .iter()
+            .map(|v| v + 1e-3 * (rng.uniform() * 2.0 - 1.0) as f32)
+            .collect();
+        let random: Vec<f32> = (0..d).map(|_| (rng.uniform() * 2.0 - 1.0) as f32).collect();
+        let mut queries = vec![near.clone(), random];
+        queries.push(data.row(n - 1).to_vec());
+        queries.push(vec![0.0; d]);
+        queries.push(near.iter().map(|v| v * 1e-20).collect());
+        let mut huge = near.clone();
+        huge[0] = 1e30;
+        queries.push(huge);
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let plain = FlatIndex::new(&data, metric);
+            let bounded = FlatIndex::bounded(&data, metric);
+            ok &= bounded.is_bounded();
+            for query in &queries {
+                let exclude = Some((rng.next_u64() % n as u64) as u32);
+                for k in [0, 1, 10, n + 3] {
+                    for skip in [None, exclude] {
+                        match (plain.search(query, k, skip), bounded.search(query, k, skip)) {
+                            (Ok(want), Ok(got)) => {
+                                ok &= got.ids == want.ids;
+                                ok &= got.scores.len() == want.scores.len()
+                                    && got
+                                        .scores
+                                        .iter()
+                                        .zip(&want.scores)
+                                        .all(|(g, w)| g.to_bits() == w.to_bits());
+                            }
+                            _ => ok = false,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// Every row's int8 bound, from this build's kernel ([`crate::bounds::kernels`]), is not below the
+/// key the exact scan computes for it, for every metric: Gaussian rows, rows with one outlier,
+/// rows of very different scales, and rows and queries exactly on the int8 and i16 grids (where
+/// the estimate has no quantisation error left and only the f32 rounding terms of the slack
+/// cover the kernel's rounding).
+pub fn bounds_hold(seed: u64) -> bool {
+    let mut rng = crate::rng::SplitMix64::new(seed ^ 0xB0_1D);
+    let mut ok = true;
+    for (n, d, kind) in [
+        (256, 64, 0),
+        (130, 384, 1),
+        (200, 64, 2),
+        (64, 50, 2),
+        (90, 16, 0),
+    ] {
+        let data = Array2::<f32>::from_shape_fn((n, d), |(i, j)| match kind {
+            // Gaussian rows, every fifth with an outlier, at scales from 1e-3 to 1e3
+            0 | 1 => {
+                let v = rng.normal() as f32 * [1.0, 1e-3, 1e3, 7.0][i % 4];
+                if i % 5 == 0 && j == i % d {
+                    v * 40.0
+                } else {
+                    v
+                }
+            }
+            // int8 codes times 2⁻⁷, each row with a ±127 (so its scale is exactly 2⁻⁷)
+            _ => {
+                let c = if j == i % d {
+                    127.0
+                } else {
+                    (rng.next_u64() % 255) as f32 - 127.0
+                };
+                c / 128.0
+            }
+        });
+        let on_grid = kind == 2;
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let aids = SearchAids::build(&data, metric, true);
+            let (Some(bounds), Ok(index)) = (&aids.bounds, FlatIndex::with_aids(&data, &aids))
+            else {
+                return false;
+            };
+            for round in 0..4 {
+                let query: Vec<f32> = if on_grid {
+                    // i16 codes times 2⁻¹⁰ with the largest at the grid's end: no rounding. In
+                    // odd rounds every other value is 0.49 of a step off the grid, towards the
+                    // sign of row `round`'s value, so that the query's rounding makes that row's
+                    // estimate as low as it can be.
+                    let q_max = (i32::MAX / (127 * d as i32)).min(32767);
+                    (0..d)
+                        .map(|j| {
+                            let p = if j == 0 {
+                                q_max
+                            } else {
+                                (rng.next_u64() % (2 * q_max as u64 - 1)) as i32 - q_max + 1
+                            };
+                            let off = if round % 2 == 1 && j > 0 {
+                                0.49 * data[[round, j]].signum()
+                            } else {
+                                0.0
+                            };
+                            (p as f32 + off) / 1024.0
+                        })
+                        .collect()
+                } else {
+                    (0..d).map(|_| rng.normal() as f32).collect()
+                };
+                let q = index.prepare(&query);
+                let Some(bq) = bounds.prepare(&query, kernels::dot(&query, &query).sqrt()) else {
+                    return false;
+                };
+                let width = if metric == Metric::L2 { 12 } else { 8 };
+                let stride = bq.codes.len();
+                for i in 0..n {
+                    let key = index.key(&q, i);
+                    let (g, l) = (i / 4, i % 4);
+                    let codes = &bounds.codes()[g * 4 * stride..(g + 1) * 4 * stride];
+                    let f = &bounds.factors()[g * width..(g + 1) * width];
+                    let mask = crate::bounds::kernels::survivors4::<false>(
+                        &bq.codes, codes, f, bq.scalars, key,
+                    );
+                    let mask = if metric == Metric::L2 {
+                        crate::bounds::kernels::survivors4::<true>(
+                            &bq.codes, codes, f, bq.scalars, key,
+                        )
+                    } else {
+                        mask
+                    };
+                    ok &= mask & (1 << l) != 0;
                 }
             }
         }
@@ -1464,12 +1820,17 @@ mod tests {
             (Metric::Dot, &reference.dot),
             (Metric::L2, &reference.l2),
         ] {
-            let index = FlatIndex::new(&data, metric);
-            for q in queries {
-                let got = index.search_row(q.query, reference.k).unwrap();
-                assert_eq!(got.ids, q.ids, "{metric:?} query {}", q.query);
-                for (g, e) in got.scores.iter().zip(&q.scores) {
-                    assert!((f64::from(*g) - e).abs() < 1e-5, "{metric:?}: {g} vs {e}");
+            for index in [
+                FlatIndex::new(&data, metric),
+                FlatIndex::bounded(&data, metric),
+            ] {
+                let b = index.is_bounded();
+                for q in queries {
+                    let got = index.search_row(q.query, reference.k).unwrap();
+                    assert_eq!(got.ids, q.ids, "{metric:?} bounded {b} query {}", q.query);
+                    for (g, e) in got.scores.iter().zip(&q.scores) {
+                        assert!((f64::from(*g) - e).abs() < 1e-5, "{metric:?}: {g} vs {e}");
+                    }
                 }
             }
         }
@@ -1733,18 +2094,97 @@ mod tests {
             let cols = data.slice(ndarray::s![.., ..case.dims]).to_owned();
             assert!(quads_pay(case.dims));
             let metric = Metric::from_name(&case.metric).unwrap();
-            let got = FlatIndex::new(&cols, metric)
-                .search_row(case.query, fixture.k)
-                .unwrap();
-            let what = format!("{} dims {} query {}", case.metric, case.dims, case.query);
-            assert_eq!(got.ids, case.ids, "{what}");
-            for (g, e) in got.scores.iter().zip(&case.scores) {
+            let bounded = FlatIndex::bounded(&cols, metric);
+            assert!(bounded.is_bounded());
+            for index in [FlatIndex::new(&cols, metric), bounded] {
+                let got = index.search_row(case.query, fixture.k).unwrap();
+                let b = index.is_bounded();
+                let what = format!(
+                    "{} dims {} query {} bounded {b}",
+                    case.metric, case.dims, case.query
+                );
+                assert_eq!(got.ids, case.ids, "{what}");
+                for (g, e) in got.scores.iter().zip(&case.scores) {
+                    assert!(
+                        (f64::from(*g) - e).abs() < 1e-5 * e.abs().max(1.0),
+                        "{what}: {g} vs {e}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bounded_scan_equals_the_plain_scan() {
+        for seed in [1, 2, 3] {
+            assert!(bounded_scan_agrees(seed), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn every_bound_holds() {
+        for seed in [1, 2, 3, 4] {
+            assert!(bounds_hold(seed), "seed {seed}");
+        }
+    }
+
+    /// The bounds must also be tight enough to pay: on the demo vectors (MiniLM sentences) a
+    /// top-10 query scores under 2 % of the rows exactly.
+    #[test]
+    fn bounds_skip_almost_every_row_of_real_data() {
+        let data = demo_vectors();
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+            let aids = SearchAids::build(&data, metric, true);
+            let index = FlatIndex::with_aids(&data, &aids).unwrap();
+            let bounds = aids.bounds.as_ref().unwrap();
+            for row in [0, 17, 400] {
+                let query = data.row(row).to_vec();
+                let kth = *index
+                    .search(&query, 10, None)
+                    .unwrap()
+                    .scores
+                    .last()
+                    .unwrap();
+                let kth = if metric.higher_is_nearer() { kth } else { -kth };
+                let bq = bounds
+                    .prepare(&query, kernels::dot(&query, &query).sqrt())
+                    .unwrap();
+                let mut scored = 0;
+                bounds.survivors(&bq, || kth, |_| scored += 1);
+                assert!(scored >= 10, "{metric:?} row {row}: {scored}");
                 assert!(
-                    (f64::from(*g) - e).abs() < 1e-5 * e.abs().max(1.0),
-                    "{what}: {g} vs {e}"
+                    scored * 50 < data.nrows(),
+                    "{metric:?} row {row}: {scored} of {}",
+                    data.nrows()
                 );
             }
         }
+    }
+
+    #[test]
+    fn bounds_are_built_only_where_they_apply() {
+        let data = Array2::<f32>::from_shape_fn((10, 8), |(i, j)| (i * 8 + j) as f32);
+        assert!(FlatIndex::bounded(&data, Metric::Cosine).is_bounded());
+        let half = Vectors::from_f32("t", data.clone(), crate::store::Storage::F16).unwrap();
+        assert!(!FlatIndex::bounded(&half, Metric::Cosine).is_bounded());
+        let long = Array2::<f32>::ones((2, crate::bounds::MAX_BOUNDED_DIMS + 1));
+        assert!(!FlatIndex::bounded(&long, Metric::Dot).is_bounded());
+        let empty = Array2::<f32>::zeros((0, 8));
+        let index = FlatIndex::bounded(&empty, Metric::L2);
+        assert!(index.search(&[0.0; 8], 3, None).unwrap().ids.is_empty());
+        // Aids are for one shape: another matrix is refused with both shapes named.
+        let aids = SearchAids::build(&data, Metric::Dot, true);
+        assert!(aids.bounded());
+        let other = Array2::<f32>::ones((11, 8));
+        let err = FlatIndex::with_aids(&other, &aids).unwrap_err();
+        assert!(err.to_string().contains("10 × 8"), "{err}");
+        let index = FlatIndex::with_aids(&data, &aids).unwrap();
+        assert_eq!(
+            index.search(&[1.0; 8], 3, None).unwrap(),
+            FlatIndex::new(&data, Metric::Dot)
+                .search(&[1.0; 8], 3, None)
+                .unwrap()
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   (`.npy`, JSON Lines, CSV/TSV and TF Embedding Projector bundles).
 //! - [`dataset`] joins them into one [`dataset::Dataset`], checking that row counts agree.
 //! - [`store`] keeps the vectors as f32, f16 or int8.
-//! - [`knn`] finds exact nearest neighbours (cosine, dot, L2).
+//! - [`knn`] finds exact nearest neighbours (cosine, dot, L2); [`bounds`] lets its scan skip
+//!   rows by int8 bounds and still return the exact result.
 //! - [`pca`] projects vectors to 2-D (or up to 50-D).
 //! - [`random_projection`] projects with seeded Gaussian or very sparse matrices.
 //! - [`camera`] maps between world (projected) coordinates and screen pixels.
@@ -15,6 +16,7 @@
 //! - [`map`] builds the multi-resolution map: quadtree tiles, keywords per tile, density,
 //!   contours and label placement (and reads/writes WizMap's `grid.json`).
 
+pub mod bounds;
 pub mod budget;
 pub mod camera;
 pub mod columnar;
