@@ -252,30 +252,91 @@ impl RowBounds {
         &self,
         query: &BoundQuery,
         threshold: impl Fn() -> f32,
+        visit: impl FnMut(usize),
+    ) {
+        if self.metric == Metric::L2 {
+            self.survivors_with::<true>(query, threshold, visit);
+        } else {
+            self.survivors_with::<false>(query, threshold, visit);
+        }
+    }
+
+    /// [`RowBounds::survivors`] for one factor layout. The codes' two halves are walked side by
+    /// side, [`PAGE_BYTES`] at a time, so that two memory streams are in flight (the visiting
+    /// order does not change a top-k: ties go to the lower id whatever the order).
+    #[inline(always)]
+    fn survivors_with<const L2: bool>(
+        &self,
+        query: &BoundQuery,
+        threshold: impl Fn() -> f32,
         mut visit: impl FnMut(usize),
     ) {
         let stride = self.stride;
-        let l2 = self.metric == Metric::L2;
         let width = Self::width(self.metric);
-        let groups = self.codes.chunks_exact(4 * stride);
-        for (g, (codes, f)) in groups.zip(self.factors.chunks_exact(width)).enumerate() {
-            let thr = threshold();
-            let mask = if l2 {
-                kernels::survivors4::<true>(&query.codes, codes, f, query.scalars, thr)
-            } else {
-                kernels::survivors4::<false>(&query.codes, codes, f, query.scalars, thr)
-            };
-            if mask == 0 {
-                continue;
-            }
-            for l in 0..4 {
-                let i = g * 4 + l;
-                if mask & (1 << l) != 0 && i < self.rows {
-                    visit(i);
+        let padded = self.codes.len() / stride.max(1);
+        // `quad_ranges` counts in f32 rows: a row of `stride` codes is `stride / 4` floats.
+        for range in crate::knn::quad_ranges(padded, stride / 4, PAGE_BYTES) {
+            for first in range.step_by(4) {
+                let g = first / 4;
+                let codes = &self.codes[first * stride..(first + 4) * stride];
+                let f = &self.factors[g * width..(g + 1) * width];
+                let mask =
+                    kernels::survivors4::<L2>(&query.codes, codes, f, query.scalars, threshold());
+                if mask == 0 {
+                    continue;
+                }
+                for l in 0..4 {
+                    let i = first + l;
+                    if mask & (1 << l) != 0 && i < self.rows {
+                        visit(i);
+                    }
                 }
             }
         }
     }
+}
+
+/// Page size of [`RowBounds::survivors`]'s two streams.
+const PAGE_BYTES: usize = 4096;
+
+/// The integer dot product of i16 query codes with a row of int8 codes. On x86-64 with SSE2's
+/// `pmaddwd` (every x86-64 has SSE2), elsewhere [`crate::quant::int8::dot_wide`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn int_dot(q: &[i16], c: &[i8]) -> i32 {
+    use std::arch::x86_64::*;
+    let n = q.len().min(c.len());
+    let whole = n / 16 * 16;
+    let (qp, cp) = (q.as_ptr(), c.as_ptr());
+    // SAFETY: SSE2 is part of x86-64; every load reads 16 bytes at j < whole ≤ n of both slices
+    // (`_mm_loadu_si128` needs no alignment).
+    let total = unsafe {
+        let mut acc = _mm_setzero_si128();
+        let mut j = 0;
+        while j < whole {
+            let y = _mm_loadu_si128(cp.add(j).cast());
+            // Sign-extend the bytes to i16: each byte into the high half, then shift it down.
+            let lo = _mm_srai_epi16(_mm_unpacklo_epi8(y, y), 8);
+            let hi = _mm_srai_epi16(_mm_unpackhi_epi8(y, y), 8);
+            let q0 = _mm_loadu_si128(qp.add(j).cast());
+            let q1 = _mm_loadu_si128(qp.add(j + 8).cast());
+            acc = _mm_add_epi32(
+                acc,
+                _mm_add_epi32(_mm_madd_epi16(q0, lo), _mm_madd_epi16(q1, hi)),
+            );
+            j += 16;
+        }
+        let mut lanes = [0i32; 4];
+        _mm_storeu_si128(lanes.as_mut_ptr().cast(), acc);
+        lanes.iter().fold(0i32, |a, b| a.wrapping_add(*b))
+    };
+    total + crate::quant::int8::dot_wide(&q[whole..n], &c[whole..n])
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn int_dot(q: &[i16], c: &[i8]) -> i32 {
+    crate::quant::int8::dot_wide(q, c)
 }
 
 /// The bounds of four rows, as a mask of the rows whose bound is not below the threshold.
@@ -292,10 +353,16 @@ pub mod portable {
         thr: f32,
     ) -> u32 {
         let stride = q.len();
+        let row = |l: usize| codes.get(l * stride..(l + 1) * stride).unwrap_or(&[]);
+        let sums = [
+            super::int_dot(q, row(0)),
+            super::int_dot(q, row(1)),
+            super::int_dot(q, row(2)),
+            super::int_dot(q, row(3)),
+        ];
         let mut mask = 0;
-        for l in 0..4 {
-            let row = codes.get(l * stride..(l + 1) * stride).unwrap_or(&[]);
-            let i = crate::quant::int8::dot_wide(q, row) as f32;
+        for (l, sum) in sums.into_iter().enumerate() {
+            let i = sum as f32;
             let (a, b) = (f.get(l).copied(), f.get(4 + l).copied());
             let mut ub = (s[0] * i) * a.unwrap_or(0.0) + s[1] * b.unwrap_or(f32::INFINITY);
             if L2 {

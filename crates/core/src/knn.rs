@@ -702,7 +702,11 @@ fn quads_pay(d: usize) -> bool {
 /// the two halves' pages and the last group come last. The last `n % 4` rows are left to the
 /// caller.
 #[inline(always)]
-fn quad_ranges(n: usize, d: usize, page: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+pub(crate) fn quad_ranges(
+    n: usize,
+    d: usize,
+    page: usize,
+) -> impl Iterator<Item = std::ops::Range<usize>> {
     let group = (page / (16 * d.max(1))).max(1) * 4;
     let half = n / 2 / group * group;
     (0..half)
