@@ -21,10 +21,10 @@ SRC = ROOT.parent / "shared" / "data" / "wordnet" / "vectors.f16.npy"
 CLI = ROOT / "target" / "release" / "vecscape"
 
 
-def run_vecscape(path, queries, device):
+def run_vecscape(path, queries, device, extra=()):
     out = subprocess.run(
         [str(CLI), "bench", str(path), "--queries", str(queries), "--k", "10",
-         "--metric", "cosine", "--device", device],
+         "--metric", "cosine", "--device", device, *extra],
         check=True, capture_output=True, text=True,
     )
     return json.loads(out.stdout)
@@ -50,7 +50,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "bench.npy"
         np.save(path, x)
-        results = {"cpu": run_vecscape(path, args.queries, "cpu")}
+        results = {
+            "cpu": run_vecscape(path, args.queries, "cpu"),
+            "cpu, int8 bounds (exact)": run_vecscape(path, args.queries, "cpu", ["--bounded"]),
+        }
         try:
             results["gpu"] = run_vecscape(path, args.queries, "gpu")
         except subprocess.CalledProcessError as e:

@@ -168,6 +168,10 @@ enum Command {
         quantize: Option<QuantizeArg>,
         #[arg(long)]
         pool: Option<usize>,
+        /// Exact search with int8 bounds (CPU, f32 vectors): rows that cannot be among the
+        /// nearest are skipped; the same results as the plain scan.
+        #[arg(long)]
+        bounded: bool,
     },
 }
 
@@ -694,6 +698,7 @@ fn main() -> Result<()> {
             batch,
             quantize,
             pool,
+            bounded,
         } => {
             let x = read_dataset(&files, &budget)?.vectors;
             let plan = BenchPlan {
@@ -703,6 +708,7 @@ fn main() -> Result<()> {
                 batch: batch.max(1),
                 quantize: quantize.map(Into::into),
                 pool,
+                bounded,
             };
             bench(&x, &plan, device)
         }
@@ -716,6 +722,7 @@ struct BenchPlan {
     batch: usize,
     quantize: Option<Quantizer>,
     pool: Option<usize>,
+    bounded: bool,
 }
 
 /// Times kNN (after the index is built) and prints a JSON summary with the ids of the first
@@ -733,9 +740,13 @@ fn bench(x: &Vectors, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()>
         )?),
         _ => None,
     };
-    let cpu = FlatIndex::new(x, plan.metric);
     let query_rows: Vec<Vec<f32>> = (0..queries).map(|r| x.row_f32(r)).collect();
     let build_started = std::time::Instant::now();
+    let cpu = if plan.bounded {
+        FlatIndex::bounded(x, plan.metric)
+    } else {
+        FlatIndex::new(x, plan.metric)
+    };
     let quantized = plan
         .quantize
         .map(|q| QuantizedIndex::build(x, plan.metric, q));
@@ -801,6 +812,7 @@ fn bench(x: &Vectors, plan: &BenchPlan, device: Option<DeviceArg>) -> Result<()>
             "k": k,
             "batch": plan.batch,
             "quantize": plan.quantize.map(|q| format!("{q:?}")),
+            "bounded": cpu.is_bounded(),
             "pool": pool,
             "build_ms": build_ms,
             "total_ms": total_ms,
