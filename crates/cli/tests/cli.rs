@@ -372,6 +372,26 @@ fn bench_reports_recall_for_quantised_scans_and_batches() {
     let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(got["batch"], 8);
     assert_eq!(got["first_ids"][0], 0);
+    // With int8 bounds: the same first neighbours as the plain scan, for every metric.
+    for metric in ["cosine", "dot", "l2"] {
+        let mut ids = Vec::new();
+        for extra in [&[][..], &["--bounded"][..]] {
+            let mut args = vec!["bench", vectors, "--queries", "5", "--device", "cpu"];
+            args.extend(["--metric", metric]);
+            args.extend(extra);
+            let run = vecscape(&args);
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+            assert_eq!(got["bounded"], !extra.is_empty(), "{metric}");
+            ids.push(got["first_ids"].clone());
+        }
+        assert_eq!(ids[0], ids[1], "{metric}");
+        assert_eq!(ids[0].as_array().map(Vec::len), Some(10));
+    }
 }
 
 #[test]
