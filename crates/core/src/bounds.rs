@@ -25,7 +25,7 @@
 //! use the bounds at all. Rows longer than [`MAX_BOUNDED_DIMS`] are not bounded (the integer
 //! sums would need a coarser query).
 
-use crate::knn::Metric;
+use crate::knn::{Metric, TopK};
 
 /// The longest rows that get bounds: the query's codes are at most `(2³¹ − 1) / (127 d)` so that
 /// the integer sums cannot overflow, which is 4128 here.
@@ -245,46 +245,48 @@ impl RowBounds {
         Some(BoundQuery { codes, scalars })
     }
 
-    /// Visit every row whose bound is not below `threshold()` (read before each group of four):
-    /// `visit(i)` for row `i`, in increasing order.
-    #[inline(always)]
-    pub(crate) fn survivors(
+    /// Push into `top` the key of every row whose bound is not below `top`'s threshold (read
+    /// before each group of four), leaving out `exclude`; `key(i)` is row `i`'s exact key.
+    pub(crate) fn scan(
         &self,
         query: &BoundQuery,
-        threshold: impl Fn() -> f32,
-        visit: impl FnMut(usize),
+        top: &mut TopK,
+        exclude: Option<u32>,
+        key: impl Fn(usize) -> f32,
     ) {
         if self.metric == Metric::L2 {
-            self.survivors_with::<true>(query, threshold, visit);
+            self.scan_with::<true>(query, top, exclude, key);
         } else {
-            self.survivors_with::<false>(query, threshold, visit);
+            self.scan_with::<false>(query, top, exclude, key);
         }
     }
 
-    /// [`RowBounds::survivors`] for one factor layout, one group of four rows after the other.
-    /// (Walking the two halves side by side, as the f32 scans do, made 100k × 384 slower in
-    /// Chromium, 3.1 → 4.6 ms a query, and left 1M × 64 as it was: this scan is bound by its
-    /// integer arithmetic, not by memory.)
-    #[inline(always)]
-    fn survivors_with<const L2: bool>(
+    /// [`RowBounds::scan`] for one factor layout, one group of four rows after the other; kept
+    /// out of line, as a small function of its own (see `knn::scan_quads_with`). (Walking the two
+    /// halves side by side, as the f32 scans do, made 100k × 384 slower in Chromium, 3.1 → 4.6 ms
+    /// a query, and left 1M × 64 as it was: this scan is bound by its integer arithmetic, not by
+    /// memory.)
+    #[inline(never)]
+    fn scan_with<const L2: bool>(
         &self,
         query: &BoundQuery,
-        threshold: impl Fn() -> f32,
-        mut visit: impl FnMut(usize),
+        top: &mut TopK,
+        exclude: Option<u32>,
+        key: impl Fn(usize) -> f32,
     ) {
         let stride = self.stride;
         let width = Self::width(self.metric);
         let groups = self.codes.chunks_exact(4 * stride);
         for (g, (codes, f)) in groups.zip(self.factors.chunks_exact(width)).enumerate() {
-            let mask =
-                kernels::survivors4::<L2>(&query.codes, codes, f, query.scalars, threshold());
+            let thr = top.threshold();
+            let mask = kernels::survivors4::<L2>(&query.codes, codes, f, query.scalars, thr);
             if mask == 0 {
                 continue;
             }
             for l in 0..4 {
                 let i = g * 4 + l;
-                if mask & (1 << l) != 0 && i < self.rows {
-                    visit(i);
+                if mask & (1 << l) != 0 && i < self.rows && exclude != Some(i as u32) {
+                    top.push(key(i), i as u32);
                 }
             }
         }

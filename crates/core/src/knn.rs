@@ -6,7 +6,7 @@
 //! scalar); natively a portable loop with eight independent lanes lets the compiler use SSE/AVX.
 //! Ties are broken deterministically: the lower row id wins.
 
-use crate::bounds::{BoundQuery, RowBounds};
+use crate::bounds::RowBounds;
 use crate::store::{half_to_f32, HalfMatrix, Int8Matrix, Vectors};
 use ndarray::{Array2, ArrayView1};
 use std::borrow::Cow;
@@ -63,15 +63,13 @@ pub enum KnnError {
     /// The data matrix is not stored row-major and contiguous.
     #[error("the data matrix must be stored row-major and contiguous")]
     NotContiguous,
-    /// [`SearchAids`] built for other data or another metric.
-    #[error("the search aids were built for {aids_rows} × {aids_dims} rows ({aids_metric}), the data is {rows} × {dims} ({metric})")]
+    /// [`SearchAids`] built for rows of another shape.
+    #[error("the search aids were built for {aids_rows} × {aids_dims} rows, the data is {rows} × {dims}")]
     AidsMismatch {
         aids_rows: usize,
         aids_dims: usize,
-        aids_metric: &'static str,
         rows: usize,
         dims: usize,
-        metric: &'static str,
     },
 }
 
@@ -252,6 +250,12 @@ impl TopK {
         }
     }
 
+    /// The worst kept key once `k` are kept (`-∞` before): a key below it is not kept.
+    #[inline]
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
     /// Best first.
     pub fn into_sorted(self) -> Vec<(f32, u32)> {
         self.heap
@@ -286,12 +290,14 @@ impl<'a> FlatIndex<'a> {
     /// read a quarter of the bytes and skip the rows that cannot be among the nearest, with
     /// results bit-identical to the plain scan's. Takes a quarter more memory than the rows.
     pub fn bounded(data: impl Into<Rows<'a>>, metric: Metric) -> Self {
-        let mut index = Self::new(data, metric);
-        if let Rows::F32(m) = index.data {
-            index.bounds =
-                RowBounds::build(flat(m), m.ncols(), metric, &index.norms).map(Cow::Owned);
+        let data = data.into();
+        let aids = SearchAids::build(data, metric, true);
+        Self {
+            data,
+            norms: Cow::Owned(aids.norms),
+            bounds: aids.bounds.map(Cow::Owned),
+            metric,
         }
-        index
     }
 
     /// An index over `data` that borrows what `aids` computed from the same rows.
@@ -302,10 +308,8 @@ impl<'a> FlatIndex<'a> {
             return Err(KnnError::AidsMismatch {
                 aids_rows: aids.rows,
                 aids_dims: aids.dims,
-                aids_metric: aids.metric.name(),
                 rows,
                 dims,
-                metric: aids.metric.name(),
             });
         }
         Ok(Self {
@@ -467,21 +471,19 @@ impl<'a> FlatIndex<'a> {
         if let (Some(bounds), Rows::F32(m)) = (&self.bounds, self.data) {
             let norm = kernels::dot(query, query).sqrt();
             if let Some(bq) = bounds.prepare(query, norm) {
-                let (data, norms) = (flat(m), &self.norms[..]);
+                // The rows that can reach the top k are scored exactly as `key()` does.
+                let (data, d) = (flat(m), m.ncols());
+                let row = |i: usize| &data[i * d..(i + 1) * d];
                 match self.metric {
                     Metric::Dot => {
-                        scan_bounded(&mut top, exclude, data, query, bounds, &bq, |dot, _| dot)
+                        bounds.scan(&bq, &mut top, exclude, |i| kernels::dot(query, row(i)))
                     }
-                    Metric::Cosine => scan_bounded(
-                        &mut top,
-                        exclude,
-                        data,
-                        query,
-                        bounds,
-                        &bq,
-                        cosine_key(norms, q.norm),
-                    ),
-                    Metric::L2 => scan_bounded_l2(&mut top, exclude, data, query, bounds, &bq),
+                    Metric::Cosine => bounds.scan(&bq, &mut top, exclude, |i| {
+                        cosine_of(kernels::dot(query, row(i)), q.norm, self.norms[i])
+                    }),
+                    Metric::L2 => bounds.scan(&bq, &mut top, exclude, |i| {
+                        -kernels::l2_squared(query, row(i))
+                    }),
                 }
                 return Ok(self.finish(top));
             }
@@ -702,11 +704,7 @@ fn quads_pay(d: usize) -> bool {
 /// the two halves' pages and the last group come last. The last `n % 4` rows are left to the
 /// caller.
 #[inline(always)]
-pub(crate) fn quad_ranges(
-    n: usize,
-    d: usize,
-    page: usize,
-) -> impl Iterator<Item = std::ops::Range<usize>> {
+fn quad_ranges(n: usize, d: usize, page: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     let group = (page / (16 * d.max(1))).max(1) * 4;
     let half = n / 2 / group * group;
     (0..half)
@@ -798,56 +796,6 @@ fn scan_quads_with(
             top.push(k, i as u32);
         }
     }
-}
-
-/// The scan with [`RowBounds`]: only rows whose bound reaches the heap's threshold are scored,
-/// with the f32 kernel and `key` (from the dot product and the id), as [`FlatIndex::key`] does.
-#[inline(never)]
-fn scan_bounded(
-    top: &mut TopK,
-    exclude: Option<u32>,
-    data: &[f32],
-    query: &[f32],
-    bounds: &RowBounds,
-    bq: &BoundQuery,
-    key: impl Fn(f32, usize) -> f32,
-) {
-    let d = query.len();
-    let top = std::cell::RefCell::new(top);
-    bounds.survivors(
-        bq,
-        || top.borrow().threshold,
-        |i| {
-            if exclude != Some(i as u32) {
-                let k = key(kernels::dot(query, &data[i * d..(i + 1) * d]), i);
-                top.borrow_mut().push(k, i as u32);
-            }
-        },
-    );
-}
-
-/// [`scan_bounded`] for L2: the key is minus the squared distance.
-#[inline(never)]
-fn scan_bounded_l2(
-    top: &mut TopK,
-    exclude: Option<u32>,
-    data: &[f32],
-    query: &[f32],
-    bounds: &RowBounds,
-    bq: &BoundQuery,
-) {
-    let d = query.len();
-    let top = std::cell::RefCell::new(top);
-    bounds.survivors(
-        bq,
-        || top.borrow().threshold,
-        |i| {
-            if exclude != Some(i as u32) {
-                let k = -kernels::l2_squared(query, &data[i * d..(i + 1) * d]);
-                top.borrow_mut().push(k, i as u32);
-            }
-        },
-    );
 }
 
 /// Dot product of two equal-length vectors.
@@ -2143,18 +2091,23 @@ mod tests {
             let bounds = aids.bounds.as_ref().unwrap();
             for row in [0, 17, 400] {
                 let query = data.row(row).to_vec();
-                let kth = *index
-                    .search(&query, 10, None)
-                    .unwrap()
-                    .scores
-                    .last()
-                    .unwrap();
-                let kth = if metric.higher_is_nearer() { kth } else { -kth };
                 let bq = bounds
                     .prepare(&query, kernels::dot(&query, &query).sqrt())
                     .unwrap();
-                let mut scored = 0;
-                bounds.survivors(&bq, || kth, |_| scored += 1);
+                // The bounded scan itself, counting the rows it scores exactly.
+                let q = index.prepare(&query);
+                let scored = std::cell::Cell::new(0);
+                let mut top = TopK::new(10);
+                bounds.scan(&bq, &mut top, None, |i| {
+                    scored.set(scored.get() + 1);
+                    index.key(&q, i)
+                });
+                let got: Vec<u32> = top.into_sorted().iter().map(|(_, id)| *id).collect();
+                let plain = FlatIndex::new(&data, metric)
+                    .search(&query, 10, None)
+                    .unwrap();
+                assert_eq!(got, plain.ids, "{metric:?} row {row}");
+                let scored = scored.get();
                 assert!(scored >= 10, "{metric:?} row {row}: {scored}");
                 assert!(
                     scored * 50 < data.nrows(),
