@@ -12,6 +12,17 @@ fn vecscape(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Run `vecscape`, which must succeed, and parse what it prints as JSON.
+fn vecscape_json(args: &[&str]) -> serde_json::Value {
+    let run = vecscape(args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
 #[test]
 fn project_pca_matches_scikit_learn() {
     let dir = std::env::temp_dir().join(format!("vecscape-cli-{}", std::process::id()));
@@ -139,13 +150,7 @@ fn knn_json_matches_numpy_brute_force() {
             // int8 + exact re-rank must give numpy's exact answer on this data.
             args.extend(["--quantize", q]);
         }
-        let run = vecscape(&args);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let got = vecscape_json(&args);
         for (g, e) in got["results"]
             .as_array()
             .unwrap()
@@ -201,7 +206,7 @@ fn int8_storage_fits_a_small_budget_and_keeps_the_neighbours() {
         .iter()
         .map(|q| q["query"].to_string())
         .collect();
-    let run = vecscape(&[
+    let got = vecscape_json(&[
         "knn",
         vectors,
         "--query-rows",
@@ -216,12 +221,6 @@ fn int8_storage_fits_a_small_budget_and_keeps_the_neighbours() {
         "--memory-budget",
         "8M",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let (mut found, mut total) = (0, 0);
     for (g, e) in got["results"]
         .as_array()
@@ -350,13 +349,7 @@ fn bench_reports_recall_for_quantised_scans_and_batches() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let run = vecscape(&["bench", vectors, "--queries", "20", "--quantize", "int8"]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let got = vecscape_json(&["bench", vectors, "--queries", "20", "--quantize", "int8"]);
     assert_eq!(got["recall_at_k"], 1.0);
     assert_eq!(got["first_ids"][0], 0);
     let run = vecscape(&[
@@ -379,13 +372,7 @@ fn bench_reports_recall_for_quantised_scans_and_batches() {
             let mut args = vec!["bench", vectors, "--queries", "5", "--device", "cpu"];
             args.extend(["--metric", metric]);
             args.extend(extra);
-            let run = vecscape(&args);
-            assert!(
-                run.status.success(),
-                "{}",
-                String::from_utf8_lossy(&run.stderr)
-            );
-            let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+            let got = vecscape_json(&args);
             assert_eq!(got["bounded"], !extra.is_empty(), "{metric}");
             ids.push(got["first_ids"].clone());
         }
@@ -563,7 +550,7 @@ fn knn_with_f16_rows_on_the_gpu_matches_the_cpu_on_the_rounded_data() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let run = vecscape(&[
+    let got = vecscape_json(&[
         "knn",
         vectors,
         "--query-rows",
@@ -575,12 +562,6 @@ fn knn_with_f16_rows_on_the_gpu_matches_the_cpu_on_the_rounded_data() {
         "--storage",
         "f16",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let x = vecscape_core::npy::read_npy("v.npy", &std::fs::read(vectors).unwrap()).unwrap();
     let rounded = ndarray::Array2::from_shape_vec(
         x.dim(),
