@@ -744,7 +744,8 @@ impl Engine {
     pub fn neighbors(&mut self, row: usize, k: usize) -> Result<Vec<(usize, f32)>, String> {
         let scene = self.scene.as_ref().ok_or("no data loaded")?;
         let vectors = &scene.dataset.vectors;
-        if self.search_aids.as_ref().map(SearchAids::metric) != Some(self.metric) {
+        // Dropped whenever the vectors, their storage or the metric change.
+        if self.search_aids.is_none() {
             let (rows, dims) = vectors.dim();
             let bounded = vectors.as_f32().is_some()
                 && RowBounds::bytes_for(rows, dims, self.metric) <= MAX_BOUNDS_BYTES;

@@ -137,11 +137,11 @@ impl RowBounds {
                 continue;
             }
             let s = m / 127.0;
-            let inv = if s > 0.0 { 1.0 / s } else { 0.0 };
             let row_codes = &mut codes[i * stride..i * stride + dims];
+            let inv = crate::quant::inv(s);
+            crate::quant::quantize(x.iter().copied(), |_| inv, row_codes);
             let (mut r2, mut q2, mut x2) = (0f64, 0f64, 0f64);
-            for (c, v) in row_codes.iter_mut().zip(x) {
-                *c = (v * inv).round().clamp(-127.0, 127.0) as i8;
+            for (c, v) in row_codes.iter().zip(x) {
                 let e = f64::from(*v) - f64::from(s) * f64::from(*c);
                 r2 += e * e;
                 q2 += f64::from(*c) * f64::from(*c);
@@ -195,14 +195,26 @@ impl RowBounds {
         self.metric
     }
 
-    /// The codes, four rows of `stride` per group.
-    pub(crate) fn codes(&self) -> &[i8] {
-        &self.codes
+    /// The largest query code, `Q`.
+    pub(crate) fn q_max(&self) -> i32 {
+        self.q_max
     }
 
-    /// The factors, 8 (L2: 12) per group of four rows.
-    pub(crate) fn factors(&self) -> &[f32] {
-        &self.factors
+    /// The mask of this build's kernel for group `g` (rows `4 g .. 4 g + 4`): bit `l` is set when
+    /// row `4 g + l`'s bound is not below `thr`. For checking the bounds one row at a time;
+    /// the scan itself walks the groups in [`RowBounds::scan`].
+    pub(crate) fn group_mask(&self, query: &BoundQuery, g: usize, thr: f32) -> u32 {
+        let (stride, width) = (self.stride, Self::width(self.metric));
+        let codes = self
+            .codes
+            .get(g * 4 * stride..(g + 1) * 4 * stride)
+            .unwrap_or(&[]);
+        let f = self.factors.get(g * width..(g + 1) * width).unwrap_or(&[]);
+        if self.metric == Metric::L2 {
+            kernels::survivors4::<true>(&query.codes, codes, f, query.scalars, thr)
+        } else {
+            kernels::survivors4::<false>(&query.codes, codes, f, query.scalars, thr)
+        }
     }
 
     /// Bytes held (codes and factors).

@@ -1106,7 +1106,7 @@ pub fn bounds_hold(seed: u64) -> bool {
                     // odd rounds every other value is 0.49 of a step off the grid, towards the
                     // sign of row `round`'s value, so that the query's rounding makes that row's
                     // estimate as low as it can be.
-                    let q_max = (i32::MAX / (127 * d as i32)).min(32767);
+                    let q_max = bounds.q_max();
                     (0..d)
                         .map(|j| {
                             let p = if j == 0 {
@@ -1129,24 +1129,10 @@ pub fn bounds_hold(seed: u64) -> bool {
                 let Some(bq) = bounds.prepare(&query, kernels::dot(&query, &query).sqrt()) else {
                     return false;
                 };
-                let width = if metric == Metric::L2 { 12 } else { 8 };
-                let stride = bq.codes.len();
                 for i in 0..n {
                     let key = index.key(&q, i);
-                    let (g, l) = (i / 4, i % 4);
-                    let codes = &bounds.codes()[g * 4 * stride..(g + 1) * 4 * stride];
-                    let f = &bounds.factors()[g * width..(g + 1) * width];
-                    let mask = crate::bounds::kernels::survivors4::<false>(
-                        &bq.codes, codes, f, bq.scalars, key,
-                    );
-                    let mask = if metric == Metric::L2 {
-                        crate::bounds::kernels::survivors4::<true>(
-                            &bq.codes, codes, f, bq.scalars, key,
-                        )
-                    } else {
-                        mask
-                    };
-                    ok &= mask & (1 << l) != 0;
+                    let mask = bounds.group_mask(&bq, i / 4, key);
+                    ok &= mask & (1 << (i % 4)) != 0;
                 }
             }
         }

@@ -102,13 +102,20 @@ pub struct QuantizedIndex<'a> {
     metric: Metric,
 }
 
-fn quantize(values: impl Iterator<Item = f32>, inv_scale: impl Fn(usize) -> f32, out: &mut [i8]) {
+/// Round `values` times their inverse scales to int8 codes in `out` (clamped to ±127); the
+/// quantised scans and [`crate::bounds`] share it.
+pub(crate) fn quantize(
+    values: impl Iterator<Item = f32>,
+    inv_scale: impl Fn(usize) -> f32,
+    out: &mut [i8],
+) {
     for (j, (v, slot)) in values.zip(out.iter_mut()).enumerate() {
         *slot = (v * inv_scale(j)).round().clamp(-127.0, 127.0) as i8;
     }
 }
 
-fn inv(scale: f32) -> f32 {
+/// `1 / scale`, or 0 for a zero scale (an all-zero vector).
+pub(crate) fn inv(scale: f32) -> f32 {
     if scale > 0.0 {
         1.0 / scale
     } else {
