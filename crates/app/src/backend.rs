@@ -2,10 +2,10 @@
 //! WebGPU (a `wgpu` surface on one canvas) or the CPU rasteriser (RGBA pixels put into a second
 //! canvas's 2D context). A canvas that has had a WebGPU context cannot take a 2D one, hence two.
 
-use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::map::layer::DensityLayer;
-use vecscape_core::palette::Rgba;
-use vecscape_core::raster::{self, Frame, PointStyle};
+use vecscape_core::view::camera::{Camera, Viewport};
+use vecscape_core::view::palette::Rgba;
+use vecscape_core::view::raster::{self, Frame, PointStyle};
 use vecscape_gpu::density::DensityStyle;
 use vecscape_gpu::{DensityRenderer, GpuContext, PointRenderer};
 use wasm_bindgen::{Clamped, JsCast};
@@ -181,7 +181,7 @@ impl Backend {
     }
 
     /// New point set (positions and colours). The GPU draws in row order; the CPU fallback
-    /// keeps a copy in `order` (a spatial order, [`vecscape_core::spatial::GridIndex::order`]),
+    /// keeps a copy in `order` (a spatial order, [`vecscape_core::view::spatial::GridIndex::order`]),
     /// so that its writes into the frame stay close together — at a million points that halves
     /// the time to draw them. Overlapping points then stack by cell rather than by row.
     pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba], order: &[u32]) {
@@ -189,7 +189,7 @@ impl Backend {
             Backend::Gpu(g) => {
                 let packed: Vec<u32> = colors
                     .iter()
-                    .map(|c| vecscape_core::palette::pack(*c))
+                    .map(|c| vecscape_core::view::palette::pack(*c))
                     .collect();
                 g.points.set_points(&g.ctx.device, xs, ys, &packed);
             }

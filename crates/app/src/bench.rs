@@ -23,9 +23,10 @@
 
 use crate::engine;
 use serde_json::{json, Value};
-use vecscape_core::knn::{FlatIndex, Metric, Neighbors};
-use vecscape_core::pca::{Pca, PcaSolver};
-use vecscape_core::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
+use vecscape_core::project::pca::{Pca, PcaSolver};
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::quant::{recall_at_k, Int8Scale, QuantizedIndex, Quantizer};
+use vecscape_core::search::types::{Metric, Neighbors};
 use wasm_bindgen::prelude::Closure;
 
 fn now_ms() -> f64 {
@@ -221,7 +222,7 @@ async fn pan(options: String) -> Result<Value, String> {
 }
 
 async fn scaling(options: String) -> Result<Value, String> {
-    use vecscape_core::pca::largest_angle_sin;
+    use vecscape_core::project::pca::largest_angle_sin;
     let o: Value = serde_json::from_str(&options).map_err(|e| e.to_string())?;
     let rows = o["rows"].as_u64().unwrap_or(10_000).max(2) as usize;
     let dims = o["dims"].as_u64().unwrap_or(384).max(2) as usize;
@@ -230,7 +231,7 @@ async fn scaling(options: String) -> Result<Value, String> {
     let k = 10;
     let ctx = engine::with(|e| e.gpu_context()).ok_or("WebGPU is not the live backend")?;
     let started = now_ms();
-    let x = vecscape_core::rng::synthetic_vectors(rows, dims, 17);
+    let x = vecscape_core::project::rng::synthetic_vectors(rows, dims, 17);
     let generate_ms = now_ms() - started;
     let queries: Vec<Vec<f32>> = (0..cpu_queries.max(gpu_queries))
         .map(|q| x.row(q * 7919 % rows).to_vec())

@@ -6,17 +6,18 @@ use leptos::prelude::{GetUntracked, Set};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use vecscape_core::bounds::RowBounds;
-use vecscape_core::camera::{Bounds, Camera, Viewport};
-use vecscape_core::dataset::Dataset;
-use vecscape_core::knn::{FlatIndex, Metric, SearchAids};
+use vecscape_core::load::dataset::Dataset;
 use vecscape_core::map::labels::{self, Candidate, Side};
 use vecscape_core::map::layer::DensityLayer;
 use vecscape_core::map::Summary;
-use vecscape_core::palette::{category_color, Rgba, UNCATEGORISED};
-use vecscape_core::pca::{Pca, PcaSolver};
-use vecscape_core::raster::PointStyle;
-use vecscape_core::spatial::GridIndex;
+use vecscape_core::project::pca::{Pca, PcaSolver};
+use vecscape_core::search::bounds::RowBounds;
+use vecscape_core::search::flat::{FlatIndex, SearchAids};
+use vecscape_core::search::types::Metric;
+use vecscape_core::view::camera::{Bounds, Camera, Viewport};
+use vecscape_core::view::palette::{category_color, Rgba, UNCATEGORISED};
+use vecscape_core::view::raster::PointStyle;
+use vecscape_core::view::spatial::GridIndex;
 use vecscape_gpu::GpuFlatIndex;
 
 /// Hover picks the nearest point within this many CSS pixels of the cursor.
@@ -45,7 +46,7 @@ pub struct Scene {
 
 /// 2-D PCA on the CPU (`PcaSolver::Auto`): the projection and its explained-variance ratios.
 pub fn cpu_pca_2d(
-    x: &vecscape_core::store::Vectors,
+    x: &vecscape_core::data::store::Vectors,
 ) -> Result<(ndarray::Array2<f32>, Vec<f64>), String> {
     let pca = Pca::fit_vectors(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
     Ok((pca.transform_vectors(x), pca.explained_variance_ratio))
@@ -321,7 +322,10 @@ impl Engine {
 
     /// Keep the scene's vectors in `storage` from now on (converted a block at a time; the GPU
     /// index is rebuilt from them). The view, colours and map stay as they are.
-    pub fn set_storage(&mut self, storage: vecscape_core::store::Storage) -> Result<(), String> {
+    pub fn set_storage(
+        &mut self,
+        storage: vecscape_core::data::store::Storage,
+    ) -> Result<(), String> {
         let Some(scene) = &mut self.scene else {
             return Ok(());
         };
@@ -405,7 +409,9 @@ impl Engine {
                 Some(cat) => {
                     let colors = (0..n)
                         .map(|i| match cat.codes.get(i) {
-                            Some(c) if self.hidden.contains(c) => vecscape_core::palette::HIDDEN,
+                            Some(c) if self.hidden.contains(c) => {
+                                vecscape_core::view::palette::HIDDEN
+                            }
                             Some(c) => category_color(*c),
                             None => UNCATEGORISED,
                         })
@@ -446,7 +452,7 @@ impl Engine {
                     let colors = (0..n)
                         .map(|i| {
                             let v = num.values.get(i).copied().unwrap_or(f64::NAN);
-                            vecscape_core::palette::sequential(((v - min) / span) as f32)
+                            vecscape_core::view::palette::sequential(((v - min) / span) as f32)
                         })
                         .collect();
                     (
@@ -466,7 +472,7 @@ impl Engine {
         if let (Some((start, end)), Some(time)) = (self.time_window, &meta.time) {
             for (c, t) in colors.iter_mut().zip(&time.values) {
                 if !(*t >= start && *t < end) {
-                    *c = vecscape_core::palette::HIDDEN;
+                    *c = vecscape_core::view::palette::HIDDEN;
                 }
             }
         }

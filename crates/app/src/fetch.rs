@@ -2,8 +2,8 @@
 //! core's loaders with progress.
 
 use js_sys::{Reflect, Uint8Array};
-use vecscape_core::budget::Budget;
-use vecscape_core::load::{FileLoader, Loaded, Progress};
+use vecscape_core::data::budget::Budget;
+use vecscape_core::load::file::{FileLoader, Loaded, Progress};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 

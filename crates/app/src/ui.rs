@@ -6,9 +6,9 @@ use crate::engine::{self, Scene};
 use crate::fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vecscape_core::budget::{Budget, Storage};
-use vecscape_core::dataset::Dataset;
-use vecscape_core::load::{Format, Loaded};
+use vecscape_core::data::budget::{Budget, Storage};
+use vecscape_core::load::dataset::Dataset;
+use vecscape_core::load::file::{Format, Loaded};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -260,7 +260,7 @@ type Projected = (Vec<f32>, Vec<f32>, Vec<f64>, String);
 /// "precomputed"): random projections and PCA run on WebGPU when it is live (tiled matrix
 /// products), else on the CPU. The status line says which and how long it took.
 async fn reproject(ui: Ui, method: String) {
-    use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
+    use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
     let started = now_ms();
     let kind = match method.as_str() {
         "gaussian-rp" => Some(RandomProjectionKind::Gaussian),
@@ -390,13 +390,13 @@ fn budget(ui: Ui) -> Budget {
 }
 
 /// "15,000 points × 384 dims · f16, 11.5 MB".
-fn summary_of(name: &str, vectors: &vecscape_core::store::Vectors) -> String {
+fn summary_of(name: &str, vectors: &vecscape_core::data::store::Vectors) -> String {
     let (rows, dims) = vectors.dim();
     format!(
         "{name} · {} points × {dims} dims · {}, {}",
         thousands(rows),
         vectors.storage().name(),
-        vecscape_core::budget::format_bytes(vectors.bytes())
+        vecscape_core::data::budget::format_bytes(vectors.bytes())
     )
 }
 
@@ -432,7 +432,7 @@ fn change_storage(ui: Ui, name: String) {
 }
 
 /// Progress of one file as the bar shows it.
-fn loading(ui: Ui, p: &vecscape_core::load::Progress) {
+fn loading(ui: Ui, p: &vecscape_core::load::file::Progress) {
     let rows = if p.rows > 0 {
         format!(" · {} rows", thousands(p.rows))
     } else {
@@ -664,7 +664,7 @@ fn format_time(t: f64) -> String {
         let iso = String::from(js_sys::Date::new(&JsValue::from_f64(t * 1000.0)).to_iso_string());
         iso.get(..10).unwrap_or(&iso).to_owned()
     } else {
-        vecscape_core::meta::format_number((t * 100.0).round() / 100.0)
+        vecscape_core::data::meta::format_number((t * 100.0).round() / 100.0)
     }
 }
 
@@ -817,8 +817,8 @@ fn legend_view(ui: Ui) -> impl IntoView {
                     <div class="legend-title">{title}</div>
                     <div class="legend-scale"></div>
                     <div class="legend-range">
-                        <span class="min">{vecscape_core::meta::format_number(min)}</span>
-                        <span class="max">{vecscape_core::meta::format_number(max)}</span>
+                        <span class="min">{vecscape_core::data::meta::format_number(min)}</span>
+                        <span class="max">{vecscape_core::data::meta::format_number(max)}</span>
                     </div>
                 </aside>
             }
@@ -1099,7 +1099,7 @@ fn install_test_hooks() {
     world.forget();
     // The CPU twin of the random projection the chooser runs (seed 0), interleaved x, y.
     let cpu_rp = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|kind: String| {
-        use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
+        use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
         let kind = if kind == "sparse-rp" {
             RandomProjectionKind::VerySparse
         } else {
@@ -1118,7 +1118,7 @@ fn install_test_hooks() {
     // seed, products summed by ndarray), anything else the CPU path (`PcaSolver::Auto`).
     // Projected rows interleaved x, y.
     let cpu_pca = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|solver: String| {
-        use vecscape_core::pca::{Pca, PcaSolver};
+        use vecscape_core::project::pca::{Pca, PcaSolver};
         let solver = if solver == "randomized" {
             PcaSolver::Randomized { seed: 0 }
         } else {
@@ -1146,10 +1146,11 @@ fn install_test_hooks() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"loseGpuDevice".into(), lose.as_ref());
     lose.forget();
-    let twins = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::raster::twins_agree(4000, 11));
+    let twins =
+        Closure::<dyn Fn() -> bool>::new(|| vecscape_core::view::raster::twins_agree(4000, 11));
     let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
     twins.forget();
-    let knn = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::knn::kernels_agree(7));
+    let knn = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::search::checks::kernels_agree(7));
     let _ = js_sys::Reflect::set(&hooks, &"knnKernelsAgree".into(), knn.as_ref());
     knn.forget();
     let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
@@ -1437,7 +1438,7 @@ pub fn App() -> impl IntoView {
                         prop:value=move || ui.metric.get()
                         on:change=move |ev| {
                             let name = event_target_value(&ev);
-                            if let Some(m) = vecscape_core::knn::Metric::from_name(&name) {
+                            if let Some(m) = vecscape_core::search::types::Metric::from_name(&name) {
                                 engine::with(|e| e.set_metric(m));
                                 ui.metric.set(name);
                                 ui.selection.set(None);

@@ -44,7 +44,8 @@ fn project_pca_matches_scikit_learn() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let projected = vecscape_core::npy::read_npy("xy.npy", &std::fs::read(&out).unwrap()).unwrap();
+    let projected =
+        vecscape_core::load::npy::read_npy("xy.npy", &std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(projected.dim(), (400, 2));
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/pca_expected.json")).unwrap())
@@ -267,7 +268,7 @@ fn project_random_projections_write_n_by_dims() {
             "{}",
             String::from_utf8_lossy(&run.stderr)
         );
-        let y = vecscape_core::npy::read_npy("y.npy", &std::fs::read(&out).unwrap()).unwrap();
+        let y = vecscape_core::load::npy::read_npy("y.npy", &std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(y.dim(), (400, 3));
         assert!(y.iter().any(|v| *v != 0.0));
     }
@@ -417,7 +418,7 @@ fn project_on_the_gpu_matches_the_cpu() {
             );
             assert!(String::from_utf8_lossy(&run.stderr).contains(&format!("device: {device}")));
             let bytes = std::fs::read(&out).unwrap();
-            outs.push(vecscape_core::npy::read_npy("out.npy", &bytes).unwrap());
+            outs.push(vecscape_core::load::npy::read_npy("out.npy", &bytes).unwrap());
         }
         let scale = outs[0].iter().fold(0f32, |m, v| m.max(v.abs()));
         // Random projections: the same product summed in another order. PCA: the GPU's
@@ -448,7 +449,7 @@ fn map_writes_a_wizmap_grid_and_refuses_bad_input() {
     }
     let npy = dir.join("xy.npy");
     let matrix = ndarray::Array2::from_shape_vec((400, 2), coords).unwrap();
-    let bytes = vecscape_core::npy::write_npy_f32(&matrix);
+    let bytes = vecscape_core::load::npy::write_npy_f32(&matrix);
     std::fs::write(&npy, bytes).unwrap();
     let jsonl = dir.join("texts.jsonl");
     std::fs::write(&jsonl, &texts).unwrap();
@@ -562,13 +563,16 @@ fn knn_with_f16_rows_on_the_gpu_matches_the_cpu_on_the_rounded_data() {
         "--storage",
         "f16",
     ]);
-    let x = vecscape_core::npy::read_npy("v.npy", &std::fs::read(vectors).unwrap()).unwrap();
+    let x = vecscape_core::load::npy::read_npy("v.npy", &std::fs::read(vectors).unwrap()).unwrap();
     let rounded = ndarray::Array2::from_shape_vec(
         x.dim(),
         vecscape_gpu::knn::round_to_f16(x.as_slice().unwrap()),
     )
     .unwrap();
-    let cpu = vecscape_core::knn::FlatIndex::new(&rounded, vecscape_core::knn::Metric::L2);
+    let cpu = vecscape_core::search::flat::FlatIndex::new(
+        &rounded,
+        vecscape_core::search::types::Metric::L2,
+    );
     for (i, row) in [0usize, 5, 9, 1234].into_iter().enumerate() {
         let want = cpu
             .search(rounded.row(row).as_slice().unwrap(), 10, None)
@@ -581,4 +585,55 @@ fn knn_with_f16_rows_on_the_gpu_matches_the_cpu_on_the_rounded_data() {
             .collect();
         assert_eq!(ids, want.ids, "query {row}");
     }
+}
+
+/// Without `--device` the GPU is used only when its adapter is hardware: with only a
+/// CPU-emulated adapter (Mesa's lavapipe on the test machines), `knn` runs on the CPU and says
+/// why, while `--device gpu` still takes it; both give the same neighbours.
+#[test]
+fn knn_default_device_skips_emulated_adapters() {
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let args = ["knn", vectors, "--query-rows", "0,7", "--k", "5"];
+    let forced = vecscape(&[&args[..], &["--device", "gpu"]].concat());
+    let forced_err = String::from_utf8_lossy(&forced.stderr).to_string();
+    if !forced.status.success() {
+        assert_ne!(
+            std::env::var("VECSCAPE_REQUIRE_GPU").as_deref(),
+            Ok("1"),
+            "no GPU adapter: {forced_err}"
+        );
+        return;
+    }
+    let emulated = forced_err.contains("a CPU emulation");
+    if forced_err.contains("llvmpipe") {
+        assert!(emulated, "lavapipe is a CPU adapter: {forced_err}");
+    }
+    let default = vecscape(&args);
+    let default_err = String::from_utf8_lossy(&default.stderr).to_string();
+    assert!(default.status.success(), "{default_err}");
+    // The Vulkan loader may print its own lines first.
+    let default_err = default_err
+        .lines()
+        .find(|l| l.starts_with("device: "))
+        .unwrap_or_default()
+        .to_owned();
+    if emulated {
+        assert!(
+            default_err.starts_with("device: cpu (the only GPU adapter")
+                && default_err.contains("is a CPU emulation")
+                && default_err.contains("--device gpu uses it"),
+            "{default_err}"
+        );
+    } else {
+        assert!(default_err.starts_with("device: gpu ("), "{default_err}");
+    }
+    let ids = |out: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["results"].clone()
+    };
+    assert_eq!(ids(&forced)[0]["ids"], ids(&default)[0]["ids"]);
+    assert_eq!(ids(&forced)[1]["ids"], ids(&default)[1]["ids"]);
 }

@@ -2,7 +2,7 @@
 //! `cargo run --release -p vecscape-core --example pca_time -- FILE.npy [ROWS] [exact|randomized]`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a measuring tool
 
-use vecscape_core::pca::{Pca, PcaSolver};
+use vecscape_core::project::pca::{Pca, PcaSolver};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -13,7 +13,7 @@ fn main() {
         _ => PcaSolver::Exact,
     };
     let bytes = std::fs::read(&path).unwrap();
-    let x = vecscape_core::npy::read_npy(&path, &bytes).unwrap();
+    let x = vecscape_core::load::npy::read_npy(&path, &bytes).unwrap();
     let x = x.slice(ndarray::s![..rows.min(x.nrows()), ..]).to_owned();
     let started = std::time::Instant::now();
     let pca = Pca::fit(x.view(), 2, solver).unwrap();

@@ -3,10 +3,11 @@
 //! located, typed errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
-use vecscape_core::budget::Budget;
-use vecscape_core::columnar::ColumnarError;
-use vecscape_core::dataset::{Dataset, DatasetError};
-use vecscape_core::load::{load_chunks, LoadError, RawError};
+use vecscape_core::data::budget::Budget;
+use vecscape_core::load::columnar::ColumnarError;
+use vecscape_core::load::dataset::{Dataset, DatasetError};
+use vecscape_core::load::file::{load_chunks, LoadError};
+use vecscape_core::load::raw::RawError;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -167,14 +168,15 @@ fn bad_columnar_files_are_located() {
     // Truncated: the footer is gone.
     let bytes = fixture("snappy.parquet");
     let cut = &bytes[..bytes.len() / 2];
-    let err = vecscape_core::load::load_bytes("cut.parquet", cut, &Budget::default()).unwrap_err();
+    let err =
+        vecscape_core::load::file::load_bytes("cut.parquet", cut, &Budget::default()).unwrap_err();
     assert!(
         err.to_string()
             .starts_with("cut.parquet: cannot read as Parquet"),
         "{err}"
     );
     let bytes = fixture("lz4.feather");
-    let err = vecscape_core::load::load_bytes(
+    let err = vecscape_core::load::file::load_bytes(
         "cut.feather",
         &bytes[..bytes.len() - 40],
         &Budget::default(),
@@ -195,7 +197,7 @@ fn a_budget_too_small_is_refused_from_the_parquet_footer() {
         max_rows: None,
         ..Budget::default()
     };
-    let err = vecscape_core::load::load_bytes("snappy.parquet", &bytes, &budget).unwrap_err();
+    let err = vecscape_core::load::file::load_bytes("snappy.parquet", &bytes, &budget).unwrap_err();
     assert!(
         err.to_string()
             .starts_with("snappy.parquet: 13 × 5 vectors need 260 bytes as f32"),
@@ -304,7 +306,7 @@ fn unknown_and_empty_files() {
 /// (the text and columnar readers convert after reading; `.npy` streams straight in).
 #[test]
 fn every_format_keeps_its_vectors_in_the_chosen_storage() {
-    use vecscape_core::store::{Storage, Vectors};
+    use vecscape_core::data::store::{Storage, Vectors};
     for name in [
         "snappy.parquet",
         "gzip_list.parquet",

@@ -9,8 +9,9 @@
 
 use ndarray::Array2;
 use serde::Deserialize;
-use vecscape_core::knn::{FlatIndex, Metric};
-use vecscape_core::pca::{Pca, PcaSolver};
+use vecscape_core::project::pca::{Pca, PcaSolver};
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::types::Metric;
 
 #[derive(Deserialize)]
 struct Query {
@@ -60,7 +61,7 @@ fn reference() -> Option<Reference> {
 
 fn load(set: &Set) -> Array2<f32> {
     let bytes = std::fs::read(&set.path).unwrap();
-    let x = vecscape_core::npy::read_npy(&set.path, &bytes).unwrap();
+    let x = vecscape_core::load::npy::read_npy(&set.path, &bytes).unwrap();
     x.slice(ndarray::s![..set.rows, ..]).to_owned()
 }
 
@@ -115,7 +116,7 @@ fn pca_spans_scikit_learns_exact_subspace() {
                     want.components.iter().flatten().copied().collect(),
                 )
                 .unwrap();
-                let angle = vecscape_core::pca::largest_angle_sin(&ours, &theirs).asin();
+                let angle = vecscape_core::project::pca::largest_angle_sin(&ours, &theirs).asin();
                 assert!(
                     angle < 1e-3,
                     "{name} k={k} {solver:?}: largest subspace angle {angle} rad"

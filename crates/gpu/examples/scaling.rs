@@ -6,9 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark binary
 
 use std::time::Instant;
-use vecscape_core::knn::{FlatIndex, Metric};
-use vecscape_core::pca::{largest_angle_sin, Pca, PcaSolver};
-use vecscape_core::rng::synthetic_vectors;
+use vecscape_core::project::pca::{largest_angle_sin, Pca, PcaSolver};
+use vecscape_core::project::rng::synthetic_vectors;
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::types::Metric;
 use vecscape_gpu::{GpuContext, GpuFlatIndex, GpuPca};
 
 fn main() {

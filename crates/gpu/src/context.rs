@@ -20,12 +20,14 @@ pub enum GpuError {
     TooLarge(String),
 }
 
-/// A ready device and its queue.
+/// A ready device and its queue, and the compute pipelines compiled on it. Clones share the
+/// device and the pipelines.
 #[derive(Debug, Clone)]
 pub struct GpuContext {
     pub adapter: wgpu::Adapter,
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
+    pub(crate) pipelines: crate::dispatch::PipelineCache,
 }
 
 impl GpuContext {
@@ -54,7 +56,20 @@ impl GpuContext {
             adapter,
             device,
             queue,
+            pipelines: Default::default(),
         })
+    }
+
+    /// How many compute pipelines have been compiled on this device (each is compiled once and
+    /// reused by every index, projection and density built on it).
+    pub fn pipelines_created(&self) -> usize {
+        self.pipelines.created()
+    }
+
+    /// Whether the adapter is a CPU emulating a GPU (Mesa's lavapipe, SwiftShader, WARP): such an
+    /// adapter runs compute far slower than the CPU kernels, so front ends use it only when asked.
+    pub fn is_emulated(&self) -> bool {
+        self.adapter.get_info().device_type == wgpu::DeviceType::Cpu
     }
 
     /// A short human description, e.g. "llvmpipe (Vulkan)".

@@ -2,13 +2,10 @@
 //! lines as a line list. Drawn before the points, in its own pass that clears the target.
 
 use crate::types::DensityUniform;
-use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::map::layer::DensityLayer;
-use vecscape_core::palette::Rgba;
+use vecscape_core::view::camera::{Camera, Viewport};
+use vecscape_core::view::palette::Rgba;
 use wgpu::util::DeviceExt;
-
-/// WGSL source of both pipelines.
-pub const SHADER: &str = include_str!("shaders/density.wgsl");
 
 /// Colours of the layer: band fill (rgb + alpha of the densest band) and lines.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,7 +39,7 @@ impl DensityRenderer {
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("density.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+            source: wgpu::ShaderSource::Wgsl(crate::shaders::DENSITY.into()),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("density"),

@@ -2,10 +2,55 @@
 //! per-dimension workgroup limit.
 
 use crate::GpuContext;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
-/// A compute pipeline from WGSL `source` with an inferred layout, entering at `entry`.
+/// The compute pipelines compiled on one device, by label, entry point and source.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineCache {
+    inner: Arc<Mutex<PipelineMap>>,
+}
+
+#[derive(Debug, Default)]
+struct PipelineMap {
+    pipelines: HashMap<(String, String, u64), wgpu::ComputePipeline>,
+    created: usize,
+}
+
+impl PipelineCache {
+    /// Pipelines compiled so far.
+    pub fn created(&self) -> usize {
+        self.inner.lock().map_or(0, |m| m.created)
+    }
+}
+
+/// A compute pipeline from WGSL `source` with an inferred layout, entering at `entry`: compiled
+/// on the first request for this device, the same pipeline afterwards.
 pub fn compute_pipeline(
+    ctx: &GpuContext,
+    label: &str,
+    source: &str,
+    entry: &str,
+) -> wgpu::ComputePipeline {
+    let mut hasher = DefaultHasher::new();
+    source.hash(&mut hasher);
+    let key = (label.to_owned(), entry.to_owned(), hasher.finish());
+    if let Ok(map) = ctx.pipelines.inner.lock() {
+        if let Some(p) = map.pipelines.get(&key) {
+            return p.clone();
+        }
+    }
+    let pipeline = build_compute_pipeline(ctx, label, source, entry);
+    if let Ok(mut map) = ctx.pipelines.inner.lock() {
+        map.created += 1;
+        map.pipelines.insert(key, pipeline.clone());
+    }
+    pipeline
+}
+
+fn build_compute_pipeline(
     ctx: &GpuContext,
     label: &str,
     source: &str,

@@ -9,9 +9,6 @@ use crate::{GpuContext, GpuError};
 use vecscape_core::map::density::{kernel_1d, DensityGrid, GridSpec};
 use wgpu::util::DeviceExt;
 
-pub const SPLAT: &str = include_str!("shaders/kde_splat.wgsl");
-pub const BLUR_X: &str = include_str!("shaders/kde_blur.wgsl");
-pub const BLUR_Y: &str = include_str!("shaders/kde_blur_y.wgsl");
 const WORKGROUP: u32 = 256;
 
 /// The three compiled density pipelines.
@@ -63,9 +60,9 @@ impl GpuKde {
         };
         Self {
             ctx: ctx.clone(),
-            splat: pipeline("kde_splat.wgsl", SPLAT, "main"),
-            blur_x: pipeline("kde_blur.wgsl", BLUR_X, "blur_x"),
-            blur_y: pipeline("kde_blur_y.wgsl", BLUR_Y, "blur_y"),
+            splat: pipeline("kde_splat.wgsl", crate::shaders::KDE_SPLAT, "main"),
+            blur_x: pipeline("kde_blur.wgsl", crate::shaders::KDE_BLUR_X, "blur_x"),
+            blur_y: pipeline("kde_blur_y.wgsl", crate::shaders::KDE_BLUR_Y, "blur_y"),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Exact kNN on the GPU: pass 1 (`knn_partial_topk.wgsl`) scores blocks of rows and keeps each
 //! block's best k; pass 2 (`knn_merge_topk.wgsl`) merges them so only k results are read back.
-//! The CPU twin is `vecscape_core::knn::FlatIndex`; both rank with the same keys and tie rule.
+//! The CPU twin is `vecscape_core::search::flat::FlatIndex`; both rank with the same keys and tie rule.
 //!
 //! Matrices larger than the adapter's storage-binding limit are split into row chunks, each its
 //! own buffer; dispatches past 65 535 workgroups go 2-D.
@@ -10,55 +10,23 @@ use crate::types::{KnnParams, MergeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::Array2;
 use std::borrow::Cow;
-use vecscape_core::knn::{Metric, Neighbors};
-use vecscape_core::store::{Storage, Vectors};
+use vecscape_core::data::store::{half_to_f32, Storage, Vectors};
+use vecscape_core::search::types::{Metric, Neighbors};
 use wgpu::util::DeviceExt;
 
-/// WGSL shared by both passes.
-pub const TOPK_COMMON: &str = include_str!("shaders/topk_common.wgsl");
-/// Pass 1 source, without the shared part.
-pub const PARTIAL_TOPK: &str = include_str!("shaders/knn_partial_topk.wgsl");
-/// Pass 2 source, without the shared part.
-pub const MERGE_TOPK: &str = include_str!("shaders/knn_merge_topk.wgsl");
-/// How pass 1 reads rows stored as f32.
-pub const ROWS_F32: &str = include_str!("shaders/knn_rows_f32.wgsl");
-/// How pass 1 reads rows stored as f16 pairs.
-pub const ROWS_F16: &str = include_str!("shaders/knn_rows_f16.wgsl");
 /// Largest k the kernels keep (MAX_K in topk_common.wgsl).
 pub const MAX_K: usize = 32;
 /// Rows scored by one workgroup; small enough to spread work, large enough to keep pass 2 short.
 const ROWS_PER_GROUP: u32 = 1024;
 
-/// Full source of a kernel: the shared snippet, then the kernel.
-pub fn with_common(kernel: &str) -> String {
-    format!("{TOPK_COMMON}\n{kernel}")
-}
-
-/// Full source of pass 1 for rows stored as `storage`.
-pub fn partial_source(storage: RowStorage) -> String {
-    let rows = match storage {
-        RowStorage::F32 => ROWS_F32,
-        RowStorage::F16 => ROWS_F16,
-    };
-    with_common(&format!("{rows}\n{PARTIAL_TOPK}"))
-}
-
-/// How the GPU holds the rows. The arithmetic is f32 either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RowStorage {
-    /// Four bytes a value: the same keys as the CPU.
-    #[default]
-    F32,
-    /// Two bytes a value (IEEE half, round to nearest): half the GPU memory; the answers are
-    /// exact for the data rounded to f16, whose CPU twin is `FlatIndex` over that rounded data.
-    F16,
-}
+pub use crate::shaders::RowStorage;
 
 impl RowStorage {
     fn bytes_per_value(self) -> u64 {
         match self {
             Self::F32 => 4,
             Self::F16 => 2,
+            Self::Int8 => 1,
         }
     }
 }
@@ -71,9 +39,38 @@ pub fn round_to_f16(values: &[f32]) -> Vec<f32> {
         .collect()
 }
 
+/// `1 / |row|`, or 0 for a zero row, from the row's values.
+fn inv_norm(values: impl Iterator<Item = f32>) -> f32 {
+    let norm = values.map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        1.0 / norm
+    } else {
+        0.0
+    }
+}
+
+/// Bytes padded with zeros to a whole number of u32 words (the shaders read words).
+fn padded(bytes: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    if bytes.len().is_multiple_of(4) {
+        return bytes;
+    }
+    let mut owned = bytes.into_owned();
+    owned.resize(owned.len().next_multiple_of(4), 0);
+    Cow::Owned(owned)
+}
+
+/// One chunk of rows as it goes up: the `rows` binding's bytes, the rows' inverse norms and, for
+/// int8 rows, their scales.
+struct ChunkRows<'d> {
+    bytes: Cow<'d, [u8]>,
+    inv_norms: Vec<f32>,
+    scales: Option<&'d [f32]>,
+}
+
 struct Chunk {
     rows: wgpu::Buffer,
     inv_norms: wgpu::Buffer,
+    scales: Option<wgpu::Buffer>,
     n_rows: u32,
     row_offset: u32,
 }
@@ -85,6 +82,7 @@ pub struct GpuFlatIndex {
     dims: usize,
     n_rows: usize,
     metric: Metric,
+    storage: RowStorage,
     partial: wgpu::ComputePipeline,
     merge: wgpu::ComputePipeline,
 }
@@ -109,7 +107,8 @@ impl GpuFlatIndex {
         Self::with_storage(ctx, data, metric, max_chunk_bytes, RowStorage::F32)
     }
 
-    /// Upload `data` (n × d) stored as `storage`.
+    /// Upload `data` (n × d) stored as `storage`: f32 as it is, f16 rounded to the nearest
+    /// half, int8 quantised as [`Storage::Int8`] keeps vectors (a scale per row).
     pub fn with_storage(
         ctx: &GpuContext,
         data: &Array2<f32>,
@@ -117,56 +116,116 @@ impl GpuFlatIndex {
         max_chunk_bytes: Option<u64>,
         storage: RowStorage,
     ) -> Result<Self, GpuError> {
+        if storage == RowStorage::Int8 {
+            let q = Vectors::from_f32("gpu", data.to_owned(), Storage::Int8)
+                .map_err(|e| GpuError::Input(e.to_string()))?;
+            return Self::from_vectors(ctx, &q, metric, max_chunk_bytes);
+        }
         let contiguous = data.as_standard_layout();
         let flat = contiguous
             .as_slice()
             .ok_or_else(|| GpuError::TooLarge("layout".into()))?;
-        let d = data.ncols();
-        Self::upload(
-            ctx,
-            data.dim(),
-            metric,
-            max_chunk_bytes,
-            storage,
-            |start, end| Cow::Borrowed(&flat[start * d..end * d]),
-        )
+        let d = data.ncols().max(1);
+        Self::upload(ctx, data.dim(), metric, max_chunk_bytes, storage, |s, e| {
+            let values = &flat[s * d..e * d];
+            match storage {
+                RowStorage::F16 => {
+                    let rounded = round_to_f16(values);
+                    // Norms of the rounded values, as the CPU twin over rounded data has them.
+                    let inv_norms = rounded
+                        .chunks(d)
+                        .map(|r| inv_norm(r.iter().copied()))
+                        .collect();
+                    let bits: Vec<u16> = values
+                        .iter()
+                        .map(|v| half::f16::from_f32(*v).to_bits())
+                        .collect();
+                    ChunkRows {
+                        bytes: Cow::Owned(bytemuck::cast_slice::<u16, u8>(&bits).to_vec()),
+                        inv_norms,
+                        scales: None,
+                    }
+                }
+                _ => ChunkRows {
+                    bytes: Cow::Borrowed(bytemuck::cast_slice::<f32, u8>(values)),
+                    inv_norms: values
+                        .chunks(d)
+                        .map(|r| inv_norm(r.iter().copied()))
+                        .collect(),
+                    scales: None,
+                },
+            }
+        })
     }
 
-    /// Upload vectors kept in any [`Storage`]: f16 rows stay f16 on the GPU (the same values,
-    /// half the memory), f32 stays f32, and int8 rows go up as their f32 values (code × scale),
-    /// which is what the CPU scan over int8 rows computes with. Rows are converted a chunk at a
-    /// time.
+    /// Upload vectors kept in any [`Storage`], straight from what is stored: f32 rows as they
+    /// are, f16 rows as their bits (half the memory), int8 rows as their codes plus a scale per
+    /// row (a quarter of the f32 bytes). The answers are exact for the stored values; the CPU
+    /// twin is `FlatIndex` over the same [`Vectors`].
     pub fn from_vectors(
         ctx: &GpuContext,
         data: &Vectors,
         metric: Metric,
         max_chunk_bytes: Option<u64>,
     ) -> Result<Self, GpuError> {
-        if let Some(m) = data.as_f32() {
-            return Self::new(ctx, m, metric, max_chunk_bytes);
+        let d = data.ncols().max(1);
+        match data {
+            Vectors::F32(m) => Self::new(ctx, m, metric, max_chunk_bytes),
+            Vectors::F16(h) => {
+                let bits = h.bits();
+                Self::upload(
+                    ctx,
+                    data.dim(),
+                    metric,
+                    max_chunk_bytes,
+                    RowStorage::F16,
+                    |s, e| {
+                        let rows = &bits[s * d..e * d];
+                        ChunkRows {
+                            bytes: Cow::Borrowed(bytemuck::cast_slice::<u16, u8>(rows)),
+                            inv_norms: rows
+                                .chunks(d)
+                                .map(|r| inv_norm(r.iter().map(|b| half_to_f32(*b))))
+                                .collect(),
+                            scales: None,
+                        }
+                    },
+                )
+            }
+            Vectors::Int8(q) => {
+                let (codes, scales) = (q.codes(), q.scales());
+                Self::upload(
+                    ctx,
+                    data.dim(),
+                    metric,
+                    max_chunk_bytes,
+                    RowStorage::Int8,
+                    |s, e| {
+                        let rows = &codes[s * d..e * d];
+                        ChunkRows {
+                            bytes: Cow::Borrowed(bytemuck::cast_slice::<i8, u8>(rows)),
+                            // The norms of code × scale, as the CPU twin computes them.
+                            inv_norms: rows
+                                .chunks(d)
+                                .zip(&scales[s..e])
+                                .map(|(r, sc)| inv_norm(r.iter().map(|c| f32::from(*c) * sc)))
+                                .collect(),
+                            scales: Some(&scales[s..e]),
+                        }
+                    },
+                )
+            }
         }
-        let storage = match data.storage() {
-            Storage::F16 => RowStorage::F16,
-            _ => RowStorage::F32,
-        };
-        Self::upload(
-            ctx,
-            data.dim(),
-            metric,
-            max_chunk_bytes,
-            storage,
-            |start, end| Cow::Owned(data.block(start, end).iter().copied().collect()),
-        )
     }
 
-    /// Upload `n × d` rows given a chunk at a time by `rows(start, end)` (row-major f32).
+    /// Upload `n × d` rows given a chunk at a time by `rows_of(start, end)`.
     fn upload<'d>(
         ctx: &GpuContext,
         (n, d): (usize, usize),
         metric: Metric,
         max_chunk_bytes: Option<u64>,
         storage: RowStorage,
-        rows_of: impl Fn(usize, usize) -> Cow<'d, [f32]>,
+        rows_of: impl Fn(usize, usize) -> ChunkRows<'d>,
     ) -> Result<Self, GpuError> {
         let limits = ctx.device.limits();
         let binding_limit = limits
@@ -174,65 +233,30 @@ impl GpuFlatIndex {
             .min(limits.max_buffer_size)
             .min(max_chunk_bytes.unwrap_or(u64::MAX));
         let row_bytes = d.max(1) as u64 * storage.bytes_per_value();
-        // An f16 chunk may end in half a word: leave room for the padding.
-        let rows_per_chunk = (binding_limit.saturating_sub(2) / row_bytes).max(1) as usize;
+        // A chunk of halves or codes may end inside a word: leave room for the padding.
+        let rows_per_chunk = (binding_limit.saturating_sub(4) / row_bytes).max(1) as usize;
         if n > u32::MAX as usize - 1 {
             return Err(GpuError::TooLarge(format!("{n} rows")));
         }
+        let buffer = |label: &str, contents: &[u8]| {
+            ctx.device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents,
+                    usage: wgpu::BufferUsages::STORAGE,
+                })
+        };
         let mut chunks = Vec::new();
         let mut start = 0;
         while start < n {
             let end = (start + rows_per_chunk).min(n);
             let given = rows_of(start, end);
-            let rounded;
-            let slice = match storage {
-                RowStorage::F32 => &given[..],
-                RowStorage::F16 => {
-                    rounded = round_to_f16(&given);
-                    &rounded[..]
-                }
-            };
-            // f16 rows: norms of the rounded values, as the CPU twin over rounded data has them.
-            let inv: Vec<f32> = slice
-                .chunks(d.max(1))
-                .map(|r| {
-                    let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt();
-                    if norm > 0.0 {
-                        1.0 / norm
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            let rows = ctx
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("knn rows"),
-                    contents: &match storage {
-                        RowStorage::F32 => bytemuck::cast_slice::<f32, u8>(slice).to_vec(),
-                        RowStorage::F16 => {
-                            let mut halves: Vec<u16> = slice
-                                .iter()
-                                .map(|v| half::f16::from_f32(*v).to_bits())
-                                .collect();
-                            if halves.len() % 2 == 1 {
-                                halves.push(0);
-                            }
-                            bytemuck::cast_slice::<u16, u8>(&halves).to_vec()
-                        }
-                    },
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
-            let inv_norms = ctx
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("knn inverse norms"),
-                    contents: bytemuck::cast_slice(&inv),
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
             chunks.push(Chunk {
-                rows,
-                inv_norms,
+                rows: buffer("knn rows", &padded(given.bytes)),
+                inv_norms: buffer("knn inverse norms", bytemuck::cast_slice(&given.inv_norms)),
+                scales: given
+                    .scales
+                    .map(|s| buffer("knn row scales", bytemuck::cast_slice(s))),
                 n_rows: (end - start) as u32,
                 row_offset: start as u32,
             });
@@ -243,20 +267,31 @@ impl GpuFlatIndex {
             partial: crate::dispatch::compute_pipeline(
                 ctx,
                 "knn_partial_topk.wgsl",
-                &partial_source(storage),
+                &crate::shaders::knn_partial(storage),
                 "main",
             ),
             merge: crate::dispatch::compute_pipeline(
                 ctx,
                 "knn_merge_topk.wgsl",
-                &with_common(MERGE_TOPK),
+                &crate::shaders::knn_merge(),
                 "main",
             ),
             chunks,
             dims: d,
             n_rows: n,
             metric,
+            storage,
         })
+    }
+
+    /// How the rows are held on the GPU.
+    pub fn storage(&self) -> RowStorage {
+        self.storage
+    }
+
+    /// Bytes the rows take on the GPU (codes or values, padding included; norms and scales not).
+    pub fn row_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.rows.size()).sum()
     }
 
     pub fn chunk_count(&self) -> usize {
@@ -347,7 +382,10 @@ impl GpuFlatIndex {
                         &chunk.inv_norms,
                         &partial_keys,
                         &partial_ids,
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(chunk.scales.as_ref())
+                    .collect::<Vec<_>>(),
                     groups,
                     1,
                 );

@@ -5,8 +5,8 @@
 //!   (`X_cᵀ · q`), summed over slices of [`SLICE_ROWS`] rows on the GPU and across slices in f64
 //!   on the CPU.
 //!
-//! The CPU twins are `vecscape_core::random_projection::RandomProjection::apply` and ndarray's
-//! products in `vecscape_core::pca`. `A` lives on the GPU as a [`GpuMatrix`]: row chunks under
+//! The CPU twins are `vecscape_core::project::random_projection::RandomProjection::apply` and ndarray's
+//! products in `vecscape_core::project::pca`. `A` lives on the GPU as a [`GpuMatrix`]: row chunks under
 //! the adapter's storage-binding limit (or a smaller limit a test forces), uploaded once and
 //! multiplied as often as needed; each chunk's result is copied into one readback buffer.
 
@@ -15,14 +15,10 @@ use crate::types::{MatmulParams, TransposeParams};
 use crate::{GpuContext, GpuError};
 use ndarray::{Array2, ArrayView2};
 use std::borrow::Cow;
-use vecscape_core::random_projection::RandomProjection;
-use vecscape_core::store::Vectors;
+use vecscape_core::data::store::Vectors;
+use vecscape_core::project::random_projection::RandomProjection;
 use wgpu::util::DeviceExt;
 
-/// The product kernel's source.
-pub const MATMUL: &str = include_str!("shaders/matmul_tiled.wgsl");
-/// The transposed product kernel's source.
-pub const TRANSPOSE: &str = include_str!("shaders/matmul_transpose.wgsl");
 const TILE: u32 = 16;
 /// Rows summed by one workgroup of the transposed product before the slices are added up.
 pub const SLICE_ROWS: u32 = 2048;
@@ -161,8 +157,18 @@ impl GpuMatmul {
     pub fn new(ctx: &GpuContext) -> Self {
         Self {
             ctx: ctx.clone(),
-            pipeline: compute_pipeline(ctx, "matmul_tiled.wgsl", MATMUL, "main"),
-            transpose: compute_pipeline(ctx, "matmul_transpose.wgsl", TRANSPOSE, "main"),
+            pipeline: compute_pipeline(
+                ctx,
+                "matmul_tiled.wgsl",
+                crate::shaders::MATMUL_TILED,
+                "main",
+            ),
+            transpose: compute_pipeline(
+                ctx,
+                "matmul_transpose.wgsl",
+                crate::shaders::MATMUL_TRANSPOSE,
+                "main",
+            ),
         }
     }
 

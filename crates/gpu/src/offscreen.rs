@@ -3,9 +3,9 @@
 #[cfg(not(target_arch = "wasm32"))]
 use crate::{GpuContext, GpuError, PointRenderer};
 #[cfg(not(target_arch = "wasm32"))]
-use vecscape_core::camera::{Camera, Viewport};
+use vecscape_core::view::camera::{Camera, Viewport};
 #[cfg(not(target_arch = "wasm32"))]
-use vecscape_core::raster::{Frame, PointStyle};
+use vecscape_core::view::raster::{Frame, PointStyle};
 
 /// Format of offscreen targets: bytes in the same order as [`Frame`]'s pixels.
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;

@@ -3,17 +3,17 @@
 //! [`GpuMatmul`] on the data resident on the GPU, centred by the kernels as they read it. The
 //! small steps (orthonormalisation, the `l × l` eigenproblem) stay on the CPU in f64, and the
 //! column means and total scatter are one CPU pass. The CPU twin is
-//! `vecscape_core::pca::Pca::fit` with `PcaSolver::Randomized`: the same machine, with ndarray
+//! `vecscape_core::project::pca::Pca::fit` with `PcaSolver::Randomized`: the same machine, with ndarray
 //! products.
 
 use crate::matmul::{GpuMatrix, PendingProduct};
 use crate::{GpuContext, GpuError, GpuMatmul};
 use ndarray::{Array1, Array2, ArrayView2};
-use vecscape_core::pca::{
+use vecscape_core::data::store::Vectors;
+use vecscape_core::project::pca::{
     column_means, column_means_vectors, total_scatter, total_scatter_vectors, Pca, Product,
     RandomizedSolver,
 };
-use vecscape_core::store::Vectors;
 
 /// The randomized PCA pipelines.
 pub struct GpuPca {

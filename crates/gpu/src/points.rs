@@ -1,12 +1,9 @@
 //! The point layer: instanced, anti-aliased discs coloured per point.
 
 use crate::types::PointsUniform;
-use vecscape_core::camera::{Camera, Viewport};
-use vecscape_core::raster::PointStyle;
+use vecscape_core::view::camera::{Camera, Viewport};
+use vecscape_core::view::raster::PointStyle;
 use wgpu::util::DeviceExt;
-
-/// WGSL source of the point pipeline.
-pub const SHADER: &str = include_str!("shaders/points.wgsl");
 
 /// GPU state for drawing points into a colour target of one format.
 #[derive(Debug)]
@@ -23,7 +20,7 @@ impl PointRenderer {
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("points.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+            source: wgpu::ShaderSource::Wgsl(crate::shaders::POINTS.into()),
         });
         let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("points"),
@@ -108,7 +105,7 @@ impl PointRenderer {
     }
 
     /// Upload points: `xs`/`ys` in world units and one packed RGBA colour
-    /// ([`vecscape_core::palette::pack`]) per point.
+    /// ([`vecscape_core::view::palette::pack`]) per point.
     pub fn set_points(&mut self, device: &wgpu::Device, xs: &[f32], ys: &[f32], colors: &[u32]) {
         let n = xs.len().min(ys.len()).min(colors.len());
         let interleaved: Vec<[f32; 2]> = (0..n).map(|i| [xs[i], ys[i]]).collect();

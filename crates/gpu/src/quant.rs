@@ -9,12 +9,10 @@
 use crate::dispatch::{dispatch, split_groups};
 use crate::types::QuantParams;
 use crate::{GpuContext, GpuError};
-use vecscape_core::knn::{Metric, Neighbors};
-use vecscape_core::quant::{CodesView, QuantizedIndex, QueryCodes};
+use vecscape_core::search::quant::{CodesView, QuantizedIndex, QueryCodes};
+use vecscape_core::search::types::{Metric, Neighbors};
 use wgpu::util::DeviceExt;
 
-/// The kernel's source.
-pub const SHADER: &str = include_str!("shaders/quant_scan.wgsl");
 const WORKGROUP: u32 = 256;
 
 struct Chunk {
@@ -101,7 +99,12 @@ impl GpuQuantizedIndex {
             });
             start = end;
         }
-        let pipeline = crate::dispatch::compute_pipeline(ctx, "quant_scan.wgsl", SHADER, "main");
+        let pipeline = crate::dispatch::compute_pipeline(
+            ctx,
+            "quant_scan.wgsl",
+            crate::shaders::QUANT_SCAN,
+            "main",
+        );
         Ok(Self {
             ctx: ctx.clone(),
             pipeline,

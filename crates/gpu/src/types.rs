@@ -1,5 +1,7 @@
 //! Rust copies of the structs the shaders read. Each is `#[repr(C)]` + `Pod` and must match its
-//! WGSL twin field for field (WGSL uniform layout: vec2<f32> aligned to 8 bytes).
+//! WGSL twin field for field (WGSL uniform layout: vec2<f32> aligned to 8 bytes). [`mirrors`]
+//! lists every one with its fields' offsets; a test holds them against the layout naga computes
+//! from the WGSL, field by field.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -12,26 +14,6 @@ pub struct PointsUniform {
     pub viewport_px: [f32; 2],
     pub radius_px: f32,
     pub alpha: f32,
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn uniform_size_matches_wgsl_layout() {
-        // Three vec2<f32> (8 bytes each) + two f32 = 32 bytes, a multiple of 16 as uniforms need.
-        assert_eq!(std::mem::size_of::<super::PointsUniform>(), 32);
-        // Twelve 4-byte scalars, no vectors: 48 bytes; four: 16 bytes.
-        assert_eq!(std::mem::size_of::<super::KnnParams>(), 48);
-        assert_eq!(std::mem::size_of::<super::MergeParams>(), 16);
-        assert_eq!(std::mem::size_of::<super::MatmulParams>(), 16);
-        assert_eq!(std::mem::size_of::<super::TransposeParams>(), 16);
-        assert_eq!(std::mem::size_of::<super::QuantParams>(), 32);
-        // Five vec2<f32> + two u32 = 48 bytes, then two vec4<f32> at 16-byte offsets: 80.
-        assert_eq!(std::mem::size_of::<super::DensityUniform>(), 80);
-        // Two vec2<f32> + four u32 = 32; four u32 = 16.
-        assert_eq!(std::mem::size_of::<super::SplatParams>(), 32);
-        assert_eq!(std::mem::size_of::<super::BlurParams>(), 16);
-    }
 }
 
 /// Keep in sync with `KnnParams` in shaders/knn_partial_topk.wgsl.
@@ -133,4 +115,53 @@ pub struct BlurParams {
     pub radius: u32,
     pub row_threads: u32,
     pub _pad: u32,
+}
+
+/// A mirrored struct as Rust lays it out: the WGSL struct of the same name in `shader`, its size
+/// and each field's name and byte offset.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    pub name: &'static str,
+    pub shader: &'static str,
+    pub size: usize,
+    pub fields: Vec<(&'static str, usize)>,
+}
+
+macro_rules! mirror {
+    ($t:ident in $shader:literal { $($f:ident),* $(,)? }) => {
+        Mirror {
+            name: stringify!($t),
+            shader: $shader,
+            size: std::mem::size_of::<$t>(),
+            fields: vec![$((stringify!($f), std::mem::offset_of!($t, $f))),*],
+        }
+    };
+}
+
+/// Every struct of this module with the shader that declares its twin (a struct read by two
+/// shaders is listed for each).
+pub fn mirrors() -> Vec<Mirror> {
+    vec![
+        mirror!(PointsUniform in "points.wgsl" {
+            clip_scale, clip_offset, viewport_px, radius_px, alpha,
+        }),
+        mirror!(KnnParams in "knn_partial_topk.wgsl" {
+            n_rows, dims, k, metric, row_offset, rows_per_group, n_groups, out_offset,
+            query_offset, query_inv_norm, _pad0, _pad1,
+        }),
+        mirror!(MergeParams in "knn_merge_topk.wgsl" { n_candidates, k, in_offset, out_offset }),
+        mirror!(MatmulParams in "matmul_tiled.wgsl" { n, d, k, tiles_x }),
+        mirror!(TransposeParams in "matmul_transpose.wgsl" { n, d, k, slice_rows }),
+        mirror!(QuantParams in "quant_scan.wgsl" {
+            n, words, mode, l2, row_offset, groups_x, q_scale, _pad,
+        }),
+        mirror!(DensityUniform in "density.wgsl" {
+            clip_scale, clip_offset, viewport_px, origin, step, size, levels, fill, line,
+        }),
+        mirror!(SplatParams in "kde_splat.wgsl" {
+            origin, inv_step, n_points, size, row_threads, _pad,
+        }),
+        mirror!(BlurParams in "kde_blur.wgsl" { size, radius, row_threads, _pad }),
+        mirror!(BlurParams in "kde_blur_y.wgsl" { size, radius, row_threads, _pad }),
+    ]
 }

@@ -1,12 +1,12 @@
 //! The density layer drawn by WebGPU's pipeline (natively on lavapipe) against its CPU twin,
-//! `vecscape_core::raster::paint_bands` / `draw_segments`, on a KDE of a two-cluster layout.
+//! `vecscape_core::view::raster::paint_bands` / `draw_segments`, on a KDE of a two-cluster layout.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use vecscape_core::camera::{Camera, Viewport};
 use vecscape_core::map::density::{self, Bandwidth, GridSpec};
 use vecscape_core::map::layer::DensityLayer;
 use vecscape_core::map::quadtree::Domain;
-use vecscape_core::raster::{paint_bands, Frame, SCALAR};
+use vecscape_core::view::camera::{Camera, Viewport};
+use vecscape_core::view::raster::{paint_bands, Frame, SCALAR};
 use vecscape_gpu::density::DensityStyle;
 use vecscape_gpu::offscreen::{render_to_frame, OFFSCREEN_FORMAT};
 use vecscape_gpu::DensityRenderer;
@@ -15,7 +15,7 @@ mod common;
 use common::context;
 
 fn layer() -> DensityLayer {
-    let mut rng = vecscape_core::rng::SplitMix64::new(3);
+    let mut rng = vecscape_core::project::rng::SplitMix64::new(3);
     let (xs, ys): (Vec<f32>, Vec<f32>) = (0..4000)
         .map(|i| {
             let c = if i % 3 == 0 { 4.0 } else { -2.0 };
@@ -121,7 +121,7 @@ fn density_bands_match_the_cpu_twin() {
     .unwrap();
     let mut cpu = Frame::new(viewport.width_px, viewport.height_px);
     (SCALAR.clear)(&mut cpu.pixels, [255, 255, 255, 255]);
-    vecscape_core::raster::draw_segments(
+    vecscape_core::view::raster::draw_segments(
         &mut cpu,
         &camera,
         &layer.segments,

@@ -11,7 +11,7 @@ mod common;
 use common::context;
 
 fn cloud(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut rng = vecscape_core::rng::SplitMix64::new(seed);
+    let mut rng = vecscape_core::project::rng::SplitMix64::new(seed);
     (0..n)
         .map(|i| {
             let c = [(0.0, 0.0), (6.0, 2.0), (-3.0, 5.0)][i % 3];

@@ -1,10 +1,11 @@
-//! GPU exact kNN against its CPU twin (vecscape_core::knn), natively on any wgpu adapter (Mesa
+//! GPU exact kNN against its CPU twin (vecscape_core::search::flat), natively on any wgpu adapter (Mesa
 //! lavapipe in CI). `VECSCAPE_REQUIRE_GPU=1` turns a missing adapter into a failure.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use ndarray::Array2;
-use vecscape_core::knn::{FlatIndex, Metric};
-use vecscape_core::rng::SplitMix64;
+use vecscape_core::project::rng::SplitMix64;
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::types::Metric;
 use vecscape_gpu::knn::{round_to_f16, RowStorage};
 use vecscape_gpu::{GpuContext, GpuFlatIndex};
 
@@ -99,8 +100,8 @@ fn real_vectors_match_and_exclude_self() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let data =
-        vecscape_core::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+    let data = vecscape_core::load::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap())
+        .unwrap();
     let queries: Vec<Vec<f32>> = [0usize, 17, 4242]
         .iter()
         .map(|&r| data.row(r).to_vec())
@@ -187,19 +188,19 @@ fn f16_rows_answer_as_the_cpu_does_on_the_rounded_data() {
     }
 }
 
-/// Vectors kept as f16 or int8 (`vecscape_core::store`) go up chunk by chunk: f16 stays f16 on
-/// the GPU, int8 goes up as its f32 values. The CPU twin is `FlatIndex` over the same stored
+/// Vectors kept as f16 or int8 (`vecscape_core::data::store`) go up chunk by chunk as they are stored: f16
+/// as halves, int8 as codes and scales. The CPU twin is `FlatIndex` over the same stored
 /// vectors (which scans halves and codes directly).
 #[test]
 fn stored_vectors_answer_as_the_cpu_scan_over_them() {
-    use vecscape_core::store::{Storage, Vectors};
+    use vecscape_core::data::store::{Storage, Vectors};
     let Some(ctx) = context() else { return };
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let data =
-        vecscape_core::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+    let data = vecscape_core::load::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap())
+        .unwrap();
     for storage in [Storage::F16, Storage::Int8] {
         let v = Vectors::from_f32("demo", data.clone(), storage).unwrap();
         for metric in METRICS {
@@ -214,6 +215,50 @@ fn stored_vectors_answer_as_the_cpu_scan_over_them() {
                 assert_eq!(got.ids, want.ids, "{storage:?} {metric:?} row {row}");
                 for (g, w) in got.scores.iter().zip(&want.scores) {
                     assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+                }
+            }
+        }
+    }
+}
+
+/// Int8 rows stay codes on the GPU (a byte a value, a scale per row): a quarter of the f32
+/// bytes, and the same neighbours as the CPU scan over the same int8 vectors. Odd widths put
+/// row and chunk ends inside a word.
+#[test]
+fn int8_rows_stay_codes_and_answer_as_the_cpu_scan() {
+    use vecscape_core::data::store::{Storage, Vectors};
+    let Some(ctx) = context() else { return };
+    for (n, d, chunk) in [
+        (1, 3, None),
+        (77, 5, None),
+        (3_001, 384, None),
+        (20_003, 49, Some(49 * 3_001)),
+    ] {
+        let data = random_matrix(n, d, (n * 31 + d) as u64);
+        let v = Vectors::from_f32("m", data.clone(), Storage::Int8).unwrap();
+        let queries: Vec<Vec<f32>> = (0..3)
+            .map(|s| random_matrix(1, d, 70 + s).row(0).to_vec())
+            .chain([v.row_f32(n / 2)])
+            .collect();
+        for metric in METRICS {
+            let cpu = FlatIndex::new(&v, metric);
+            let gpu = GpuFlatIndex::from_vectors(&ctx, &v, metric, chunk).unwrap();
+            assert_eq!(gpu.storage(), RowStorage::Int8);
+            // Codes, padded to whole words per chunk: about a quarter of n × d × 4.
+            assert!(gpu.row_bytes() <= (n * d) as u64 + 4 * gpu.chunk_count() as u64);
+            if chunk.is_some() {
+                assert!(gpu.chunk_count() > 1);
+            }
+            for q in &queries {
+                let k = 10.min(n);
+                let want = cpu.search(q, k, None).unwrap();
+                let got = gpu.search_blocking(q, k, None).unwrap();
+                assert_eq!(got.ids, want.ids, "{metric:?} n={n} d={d}");
+                for (g, w) in got.scores.iter().zip(&want.scores) {
+                    assert!(
+                        (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                        "{metric:?}: {g} vs {w}"
+                    );
                 }
             }
         }

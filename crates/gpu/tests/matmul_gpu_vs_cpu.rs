@@ -1,11 +1,11 @@
 //! GPU random projection (tiled matrix product) against its CPU twin
-//! (vecscape_core::random_projection), natively on any wgpu adapter (Mesa lavapipe in CI).
+//! (vecscape_core::project::random_projection), natively on any wgpu adapter (Mesa lavapipe in CI).
 //! `VECSCAPE_REQUIRE_GPU=1` turns a missing adapter into a failure.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use ndarray::Array2;
-use vecscape_core::random_projection::{RandomProjection, RandomProjectionKind};
-use vecscape_core::rng::SplitMix64;
+use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
+use vecscape_core::project::rng::SplitMix64;
 use vecscape_gpu::GpuMatmul;
 
 mod common;
@@ -57,7 +57,8 @@ fn real_vectors_project_the_same() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let x = vecscape_core::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+    let x = vecscape_core::load::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap())
+        .unwrap();
     let gpu = GpuMatmul::new(&ctx);
     let rp = RandomProjection::new(RandomProjectionKind::Gaussian, x.ncols(), 2, 7).unwrap();
     assert_close(

@@ -4,8 +4,8 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use ndarray::Array2;
-use vecscape_core::pca::{largest_angle_sin, Pca, PcaSolver};
-use vecscape_core::rng::SplitMix64;
+use vecscape_core::project::pca::{largest_angle_sin, Pca, PcaSolver};
+use vecscape_core::project::rng::SplitMix64;
 use vecscape_gpu::GpuPca;
 
 mod common;
@@ -116,7 +116,7 @@ fn real_vectors_fit_the_same() {
     } else {
         demo
     };
-    let x = vecscape_core::npy::read_npy(path, &std::fs::read(path).unwrap()).unwrap();
+    let x = vecscape_core::load::npy::read_npy(path, &std::fs::read(path).unwrap()).unwrap();
     let x = x.slice(ndarray::s![..x.nrows().min(20_000), ..]).to_owned();
     let prepared = pca.prepare(x.view(), 2, None).unwrap();
     let gpu = pca.fit_blocking(&prepared, 0).unwrap();
@@ -138,7 +138,7 @@ fn real_vectors_fit_the_same() {
 /// the CPU's block-wise fit of the same stored vectors.
 #[test]
 fn stored_vectors_fit_as_on_the_cpu() {
-    use vecscape_core::store::{Storage, Vectors};
+    use vecscape_core::data::store::{Storage, Vectors};
     let Some(ctx) = context() else { return };
     let pca = GpuPca::new(&ctx);
     let x = structured(3_001, 50, 99);

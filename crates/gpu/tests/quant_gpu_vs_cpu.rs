@@ -4,9 +4,10 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use ndarray::Array2;
-use vecscape_core::knn::{FlatIndex, Metric};
-use vecscape_core::quant::{Int8Scale, QuantizedIndex, Quantizer};
-use vecscape_core::rng::SplitMix64;
+use vecscape_core::project::rng::SplitMix64;
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::quant::{Int8Scale, QuantizedIndex, Quantizer};
+use vecscape_core::search::types::Metric;
 use vecscape_gpu::GpuQuantizedIndex;
 
 mod common;
@@ -82,7 +83,7 @@ fn real_vectors_keep_recall_one_with_int8() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../web/demo/vectors.f16.npy"
     );
-    let data = vecscape_core::npy::read_npy(path, &std::fs::read(path).unwrap()).unwrap();
+    let data = vecscape_core::load::npy::read_npy(path, &std::fs::read(path).unwrap()).unwrap();
     let exact = FlatIndex::new(&data, Metric::Cosine);
     let cpu = QuantizedIndex::build(&data, Metric::Cosine, Quantizer::Int8(Int8Scale::PerVector));
     let gpu = GpuQuantizedIndex::new(&ctx, &cpu, None).unwrap();

@@ -5,9 +5,9 @@
 //! the test reports the skip, so `cargo test` works on a machine without Vulkan.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use vecscape_core::camera::{Camera, Viewport};
-use vecscape_core::palette::pack;
-use vecscape_core::raster::{render_points, Frame, PointStyle};
+use vecscape_core::view::camera::{Camera, Viewport};
+use vecscape_core::view::palette::pack;
+use vecscape_core::view::raster::{render_points, Frame, PointStyle};
 use vecscape_gpu::offscreen::{render_points_to_frame, OFFSCREEN_FORMAT};
 use vecscape_gpu::PointRenderer;
 

@@ -370,7 +370,7 @@ pub fn contours(grid: &DensityGrid, thresholds: &[f64]) -> Result<Vec<ContourLev
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SplitMix64;
+    use crate::project::rng::SplitMix64;
 
     fn gaussian_cloud(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
         let mut rng = SplitMix64::new(seed);

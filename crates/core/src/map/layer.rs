@@ -1,8 +1,8 @@
 //! What the renderers draw of a map besides the points: the density as filled bands (one band
 //! per contour level) and the contour lines as world-space segments. Both backends take the same
 //! [`DensityLayer`]: the WebGPU one samples the grid in a fragment shader and draws the segments
-//! as a line list; the CPU one does the same per pixel ([`crate::raster::paint_bands`],
-//! [`crate::raster::draw_segments`]).
+//! as a line list; the CPU one does the same per pixel ([`crate::view::raster::paint_bands`],
+//! [`crate::view::raster::draw_segments`]).
 
 use super::density::{ContourLevel, DensityGrid};
 

@@ -1,7 +1,8 @@
 // Pass 1 of exact kNN: every workgroup scores a contiguous block of rows against one query and
 // writes its best k (key, id) pairs. Keys: similarity for cosine and dot, minus the squared
 // distance for L2, so that larger is always better. Needs topk_common.wgsl and one of
-// knn_rows_f32.wgsl / knn_rows_f16.wgsl (binding 1, `rows`, and `row_at`) before it.
+// knn_rows_f32.wgsl / knn_rows_f16.wgsl / knn_rows_i8.wgsl (binding 1, `rows`; `row_at`, a
+// stored value before its row's scale, and `row_scale`, 1 for f32 and f16) before it.
 
 // Keep in sync with `KnnParams` in src/types.rs.
 struct KnnParams {
@@ -45,8 +46,9 @@ fn main(
         var acc = 0.0;
         var key = 0.0;
         if params.metric == 2u {
+            let scale = row_scale(r);
             for (var c = 0u; c < params.dims; c++) {
-                let diff = queries[params.query_offset + c] - row_at(base + c);
+                let diff = queries[params.query_offset + c] - row_at(base + c) * scale;
                 acc += diff * diff;
             }
             key = -acc;
@@ -54,9 +56,9 @@ fn main(
             for (var c = 0u; c < params.dims; c++) {
                 acc += queries[params.query_offset + c] * row_at(base + c);
             }
-            key = acc;
+            key = acc * row_scale(r);
             if params.metric == 0u {
-                key = acc * inv_norms[r] * params.query_inv_norm;
+                key = key * inv_norms[r] * params.query_inv_norm;
             }
         }
         insert(&keys, &ids, params.k, key, params.row_offset + r);

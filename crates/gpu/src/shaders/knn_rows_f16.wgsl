@@ -7,3 +7,7 @@ fn row_at(i: u32) -> f32 {
     let pair = unpack2x16float(rows[i >> 1u]);
     return select(pair.x, pair.y, (i & 1u) == 1u);
 }
+
+fn row_scale(r: u32) -> f32 {
+    return 1.0;
+}

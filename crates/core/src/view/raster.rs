@@ -4,8 +4,9 @@
 //! four pixels) use `core::arch::wasm32`; elsewhere a scalar twin computes the same bytes. The two
 //! use the same f32 operations and the same integer rounding, so their output is identical.
 
-use crate::camera::{Camera, Viewport};
-use crate::palette::Rgba;
+use super::camera::{Camera, Viewport};
+use super::palette::Rgba;
+use crate::kernels::portable;
 
 /// An RGBA8 image, row-major, top row first (the layout of the canvas `ImageData`).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,18 +102,18 @@ pub struct Kernels {
 /// The scalar kernels, available on every target.
 pub const SCALAR: Kernels = Kernels {
     name: "scalar",
-    clear: scalar::clear,
-    to_pixels: scalar::to_pixels,
-    blend_span: scalar::blend_span,
+    clear: portable::clear,
+    to_pixels: portable::to_pixels,
+    blend_span: portable::blend_span,
 };
 
 /// The kernels this build uses: simd128 on wasm32 with the feature on, scalar elsewhere.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub const ACTIVE: Kernels = Kernels {
     name: "wasm simd128",
-    clear: simd::clear,
-    to_pixels: simd::to_pixels,
-    blend_span: simd::blend_span,
+    clear: crate::kernels::simd::clear,
+    to_pixels: crate::kernels::simd::to_pixels,
+    blend_span: crate::kernels::simd::blend_span,
 };
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub const ACTIVE: Kernels = SCALAR;
@@ -306,7 +307,7 @@ pub fn paint_bands(
     let viewport = frame.viewport();
     let w = frame.width as usize;
     if layer.levels == 0 || layer.size < 2 {
-        scalar::clear(&mut frame.pixels, background);
+        portable::clear(&mut frame.pixels, background);
         return;
     }
     let n = layer.size as usize;
@@ -335,7 +336,7 @@ pub fn paint_bands(
         let wy = camera.world_from_screen(viewport, [0.0, y as f32 + 0.5])[1];
         let fy = (wy - layer.origin[1]) / layer.step[1];
         if !(fy >= 0.0 && fy <= last) {
-            scalar::clear(row, background);
+            portable::clear(row, background);
             continue;
         }
         // The grid interpolated along y for this row, then along x per pixel.
@@ -403,109 +404,6 @@ pub fn draw_segments(
     }
 }
 
-/// `round(v / 255)` for `v` in `0..=65025`, exactly, without a division.
-#[inline]
-fn div255(v: u32) -> u32 {
-    let t = v + 128;
-    (t + (t >> 8)) >> 8
-}
-
-#[inline]
-fn blend_channel(dst: u8, src: u8, alpha: u8) -> u8 {
-    let a = u32::from(alpha);
-    div255(u32::from(src) * a + u32::from(dst) * (255 - a)) as u8
-}
-
-/// The scalar kernels; always compiled so tests can compare them with the SIMD ones.
-pub mod scalar {
-    use super::{blend_channel, Rgba};
-
-    pub fn clear(pixels: &mut [u8], color: Rgba) {
-        for p in pixels.chunks_exact_mut(4) {
-            p.copy_from_slice(&color);
-        }
-    }
-
-    /// `out[i] = floor((v[i] - center) * scale + half)`, saturating to `i32`.
-    pub fn to_pixels(values: &[f32], center: f32, scale: f32, half: f32, out: &mut [i32]) {
-        for (o, &v) in out.iter_mut().zip(values) {
-            *o = ((v - center) * scale + half).floor() as i32;
-        }
-    }
-
-    pub fn blend_span(pixels: &mut [u8], src: Rgba, alpha: u8) {
-        for p in pixels.chunks_exact_mut(4) {
-            for ch in 0..4 {
-                p[ch] = blend_channel(p[ch], src[ch], alpha);
-            }
-        }
-    }
-}
-
-/// The simd128 kernels (wasm32 only).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub mod simd {
-    use super::Rgba;
-    use core::arch::wasm32::*;
-
-    pub fn clear(pixels: &mut [u8], color: Rgba) {
-        let v = u32x4_splat(u32::from_le_bytes(color));
-        let mut chunks = pixels.chunks_exact_mut(16);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is exactly 16 bytes; v128_store has no alignment requirement.
-            unsafe { v128_store(chunk.as_mut_ptr().cast::<v128>(), v) };
-        }
-        super::scalar::clear(chunks.into_remainder(), color);
-    }
-
-    pub fn to_pixels(values: &[f32], center: f32, scale: f32, half: f32, out: &mut [i32]) {
-        let (c, s, h) = (f32x4_splat(center), f32x4_splat(scale), f32x4_splat(half));
-        let n = values.len().min(out.len());
-        let whole = n / 4 * 4;
-        for i in (0..whole).step_by(4) {
-            // SAFETY: i + 4 <= n for both slices; unaligned loads/stores are allowed.
-            unsafe {
-                let v = v128_load(values.as_ptr().add(i).cast::<v128>());
-                let screen = f32x4_add(f32x4_mul(f32x4_sub(v, c), s), h);
-                let pixel = i32x4_trunc_sat_f32x4(f32x4_floor(screen));
-                v128_store(out.as_mut_ptr().add(i).cast::<v128>(), pixel);
-            }
-        }
-        super::scalar::to_pixels(&values[whole..n], center, scale, half, &mut out[whole..n]);
-    }
-
-    pub fn blend_span(pixels: &mut [u8], src: Rgba, alpha: u8) {
-        let a = u16x8_splat(u16::from(alpha));
-        let inv = u16x8_splat(255 - u16::from(alpha));
-        let src_px = u32x4_splat(u32::from_le_bytes(src));
-        let src_lo = u16x8_extend_low_u8x16(src_px);
-        let src_hi = u16x8_extend_high_u8x16(src_px);
-        let bias = u16x8_splat(128);
-        let div255 = |v: v128| {
-            let t = u16x8_add(v, bias);
-            u16x8_shr(u16x8_add(t, u16x8_shr(t, 8)), 8)
-        };
-        let mut chunks = pixels.chunks_exact_mut(16);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is exactly 16 bytes; unaligned loads/stores are allowed.
-            unsafe {
-                let dst = v128_load(chunk.as_ptr().cast::<v128>());
-                let lo = u16x8_add(
-                    u16x8_mul(u16x8_extend_low_u8x16(dst), inv),
-                    u16x8_mul(src_lo, a),
-                );
-                let hi = u16x8_add(
-                    u16x8_mul(u16x8_extend_high_u8x16(dst), inv),
-                    u16x8_mul(src_hi, a),
-                );
-                let out = u8x16_narrow_i16x8(div255(lo), div255(hi));
-                v128_store(chunk.as_mut_ptr().cast::<v128>(), out);
-            }
-        }
-        super::scalar::blend_span(chunks.into_remainder(), src, alpha);
-    }
-}
-
 /// A pseudo-random scene drawn with both kernel sets; true when the bytes are identical.
 /// Runs in the browser's end-to-end test, where [`ACTIVE`] is the simd128 set.
 pub fn twins_agree(points: usize, seed: u64) -> bool {
@@ -519,7 +417,7 @@ pub fn twins_agree(points: usize, seed: u64) -> bool {
     let xs: Vec<f32> = (0..points).map(|_| next() * 1.2).collect();
     let ys: Vec<f32> = (0..points).map(|_| next() * 1.2).collect();
     let colors: Vec<Rgba> = (0..points)
-        .map(|i| crate::palette::category_color(i as u32 % 37))
+        .map(|i| crate::view::palette::category_color(i as u32 % 37))
         .collect();
     let camera = Camera {
         center_world: [0.05, -0.02],
@@ -540,6 +438,7 @@ pub fn twins_agree(points: usize, seed: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::portable::{blend_channel, div255};
 
     const BG: Rgba = [0, 0, 0, 255];
 
@@ -650,7 +549,7 @@ mod tests {
             .map(|i| ((i % 61) as f32 * 0.37 - 11.0, (i % 47) as f32 * 0.41 - 9.0))
             .unzip();
         let colors: Vec<Rgba> = (0..3000)
-            .map(|i| crate::palette::category_color(i % 9))
+            .map(|i| crate::view::palette::category_color(i % 9))
             .collect();
         let camera = Camera {
             center_world: [0.3, -0.2],
@@ -706,6 +605,7 @@ mod tests {
 #[cfg(test)]
 mod band_tests {
     use super::*;
+    use crate::kernels::portable::div255;
     use crate::map::layer::DensityLayer;
 
     #[test]

@@ -5,7 +5,7 @@
 //! The header is detected: the first row is a header when it has a field that is not a number
 //! where the second row has one, or when no field of it is a number and the table has text.
 
-use crate::meta::{Column, Metadata};
+use crate::data::meta::{Column, Metadata};
 use ndarray::Array2;
 
 /// Why a delimited file could not be read. Every variant names the file and the place.

@@ -1,6 +1,6 @@
 //! Nearest point to a world position, for hover: a uniform grid over the points' bounds.
 
-use crate::camera::Bounds;
+use crate::view::camera::Bounds;
 
 /// A bucket grid over 2-D points.
 #[derive(Debug, Clone)]

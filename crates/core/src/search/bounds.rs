@@ -14,7 +14,7 @@
 //! same per-row slack with room to spare (all computed in f64 and rounded up). A row whose bound
 //! is below the heap's threshold cannot enter the top k, so it is skipped; every other row is
 //! scored exactly with the f32 kernel. The result is therefore the exact scan's, bit for bit: the
-//! same ids, the same scores, the same ties — [`crate::knn::bounded_scan_agrees`] checks that on
+//! same ids, the same scores, the same ties — [`crate::search::checks::bounded_scan_agrees`] checks that on
 //! adversarial data natively and in the browser.
 //!
 //! Cosine divides the bound by the two norms (with an absolute margin of 2⁻¹⁸ for the division's
@@ -25,7 +25,9 @@
 //! use the bounds at all. Rows longer than [`MAX_BOUNDED_DIMS`] are not bounded (the integer
 //! sums would need a coarser query).
 
-use crate::knn::{Metric, TopK};
+use super::codes::{inv, quantize};
+use super::types::{Metric, TopK};
+use crate::kernels::active as kernels;
 
 /// The longest rows that get bounds: the query's codes are at most `(2³¹ − 1) / (127 d)` so that
 /// the integer sums cannot overflow, which is 4128 here.
@@ -138,8 +140,8 @@ impl RowBounds {
             }
             let s = m / 127.0;
             let row_codes = &mut codes[i * stride..i * stride + dims];
-            let inv = crate::quant::inv(s);
-            crate::quant::quantize(x.iter().copied(), |_| inv, row_codes);
+            let inv = inv(s);
+            quantize(x.iter().copied(), |_| inv, row_codes);
             let (mut r2, mut q2, mut x2) = (0f64, 0f64, 0f64);
             for (c, v) in row_codes.iter().zip(x) {
                 let e = f64::from(*v) - f64::from(s) * f64::from(*c);
@@ -304,186 +306,3 @@ impl RowBounds {
         }
     }
 }
-
-/// The integer dot product of i16 query codes with a row of int8 codes. On x86-64 with SSE2's
-/// `pmaddwd` (every x86-64 has SSE2), elsewhere [`crate::quant::int8::dot_wide`].
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn int_dot(q: &[i16], c: &[i8]) -> i32 {
-    use std::arch::x86_64::*;
-    let n = q.len().min(c.len());
-    let whole = n / 16 * 16;
-    let (qp, cp) = (q.as_ptr(), c.as_ptr());
-    // SAFETY: SSE2 is part of x86-64; every load reads 16 bytes at j < whole ≤ n of both slices
-    // (`_mm_loadu_si128` needs no alignment).
-    let total = unsafe {
-        let mut acc = _mm_setzero_si128();
-        let mut j = 0;
-        while j < whole {
-            let y = _mm_loadu_si128(cp.add(j).cast());
-            // Sign-extend the bytes to i16: each byte into the high half, then shift it down.
-            let lo = _mm_srai_epi16(_mm_unpacklo_epi8(y, y), 8);
-            let hi = _mm_srai_epi16(_mm_unpackhi_epi8(y, y), 8);
-            let q0 = _mm_loadu_si128(qp.add(j).cast());
-            let q1 = _mm_loadu_si128(qp.add(j + 8).cast());
-            acc = _mm_add_epi32(
-                acc,
-                _mm_add_epi32(_mm_madd_epi16(q0, lo), _mm_madd_epi16(q1, hi)),
-            );
-            j += 16;
-        }
-        let mut lanes = [0i32; 4];
-        _mm_storeu_si128(lanes.as_mut_ptr().cast(), acc);
-        lanes.iter().fold(0i32, |a, b| a.wrapping_add(*b))
-    };
-    total + crate::quant::int8::dot_wide(&q[whole..n], &c[whole..n])
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn int_dot(q: &[i16], c: &[i8]) -> i32 {
-    crate::quant::int8::dot_wide(q, c)
-}
-
-/// The bounds of four rows, as a mask of the rows whose bound is not below the threshold.
-pub mod portable {
-    /// `codes` holds four rows of `q.len()` codes, `f` the group's factors (`a[4], b[4]` and,
-    /// when `L2`, `e[4]`), `s` the query's `τ, σ, κ`. Bit `l` is set when row `l`'s bound is not
-    /// below `thr` (NaN bounds included).
-    #[inline(always)]
-    pub fn survivors4<const L2: bool>(
-        q: &[i16],
-        codes: &[i8],
-        f: &[f32],
-        s: [f32; 3],
-        thr: f32,
-    ) -> u32 {
-        let stride = q.len();
-        let row = |l: usize| codes.get(l * stride..(l + 1) * stride).unwrap_or(&[]);
-        let sums = [
-            super::int_dot(q, row(0)),
-            super::int_dot(q, row(1)),
-            super::int_dot(q, row(2)),
-            super::int_dot(q, row(3)),
-        ];
-        let mut mask = 0;
-        for (l, sum) in sums.into_iter().enumerate() {
-            let i = sum as f32;
-            let (a, b) = (f.get(l).copied(), f.get(4 + l).copied());
-            let mut ub = (s[0] * i) * a.unwrap_or(0.0) + s[1] * b.unwrap_or(f32::INFINITY);
-            if L2 {
-                ub = (ub + f.get(8 + l).copied().unwrap_or(0.0)) - s[2];
-            }
-            if ub.partial_cmp(&thr) != Some(std::cmp::Ordering::Less) {
-                mask |= 1 << l;
-            }
-        }
-        mask
-    }
-}
-
-/// simd128 [`portable::survivors4`]: the four integer sums with `i32x4.dot_i16x8` (each query
-/// load shared by the four rows), one transpose, and the bound and the test on four lanes.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub mod simd {
-    use crate::quant::int8::dot_wide;
-    use core::arch::wasm32::*;
-
-    /// Rows of up to this many codes are read four at a time, sharing each query load
-    /// (1M × 64 in Chromium: 4.3 ms a query, against 4.8 ms a row at a time); longer rows one
-    /// after the other (100k × 384: 2.3 ms, against 3.3 ms four at a time, whose four streams
-    /// 384 bytes apart the prefetcher follows worse).
-    const INTERLEAVED_MAX_STRIDE: usize = 64;
-
-    /// Four rows' integer sums (four lanes each), the rows read side by side.
-    ///
-    /// # Safety
-    /// `q` must point at `stride` codes and `c` at four rows of `stride`; `stride % 16 == 0`.
-    #[inline(always)]
-    unsafe fn interleaved(q: *const i16, c: *const i8, stride: usize) -> (v128, v128, v128, v128) {
-        let z = i32x4_splat(0);
-        let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
-        let mut j = 0;
-        while j < stride {
-            // SAFETY: j + 16 <= stride: inside the query and each row (the caller's promise);
-            // v128_load needs no alignment.
-            unsafe {
-                let lo = v128_load(q.add(j).cast::<v128>());
-                let hi = v128_load(q.add(j + 8).cast::<v128>());
-                let row = |r: usize| {
-                    let y = v128_load(c.add(r * stride + j).cast::<v128>());
-                    i32x4_add(
-                        i32x4_dot_i16x8(lo, i16x8_extend_low_i8x16(y)),
-                        i32x4_dot_i16x8(hi, i16x8_extend_high_i8x16(y)),
-                    )
-                };
-                a0 = i32x4_add(a0, row(0));
-                a1 = i32x4_add(a1, row(1));
-                a2 = i32x4_add(a2, row(2));
-                a3 = i32x4_add(a3, row(3));
-            }
-            j += 16;
-        }
-        (a0, a1, a2, a3)
-    }
-
-    #[inline(always)]
-    pub fn survivors4<const L2: bool>(
-        q: &[i16],
-        codes: &[i8],
-        f: &[f32],
-        s: [f32; 3],
-        thr: f32,
-    ) -> u32 {
-        let stride = q.len();
-        if !stride.is_multiple_of(16) || codes.len() < 4 * stride || f.len() < 8 + 4 * L2 as usize {
-            return super::portable::survivors4::<L2>(q, codes, f, s, thr);
-        }
-        let sums = if stride <= INTERLEAVED_MAX_STRIDE {
-            // SAFETY: q holds `stride` codes and `codes` four rows of `stride` (checked above),
-            // and stride is a multiple of 16.
-            let (a0, a1, a2, a3) = unsafe { interleaved(q.as_ptr(), codes.as_ptr(), stride) };
-            // Transpose and add: lane r is row r's integer sum.
-            let t0 = i32x4_shuffle::<0, 4, 1, 5>(a0, a1);
-            let t1 = i32x4_shuffle::<2, 6, 3, 7>(a0, a1);
-            let t2 = i32x4_shuffle::<0, 4, 1, 5>(a2, a3);
-            let t3 = i32x4_shuffle::<2, 6, 3, 7>(a2, a3);
-            i32x4_add(
-                i32x4_add(
-                    i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
-                    i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
-                ),
-                i32x4_add(
-                    i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
-                    i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
-                ),
-            )
-        } else {
-            let row = |r: usize| dot_wide(q, &codes[r * stride..(r + 1) * stride]);
-            i32x4(row(0), row(1), row(2), row(3))
-        };
-        let fp = f.as_ptr();
-        // SAFETY: f holds at least 8 (12 for L2) factors, checked above.
-        let (fa, fb) = unsafe {
-            (
-                v128_load(fp.cast::<v128>()),
-                v128_load(fp.add(4).cast::<v128>()),
-            )
-        };
-        let scaled = f32x4_mul(f32x4_splat(s[0]), f32x4_convert_i32x4(sums));
-        let mut ub = f32x4_add(f32x4_mul(scaled, fa), f32x4_mul(f32x4_splat(s[1]), fb));
-        if L2 {
-            // SAFETY: as above.
-            let fe = unsafe { v128_load(fp.add(8).cast::<v128>()) };
-            ub = f32x4_sub(f32x4_add(ub, fe), f32x4_splat(s[2]));
-        }
-        // "not below" keeps NaN lanes, as the portable test does.
-        u32::from(i32x4_bitmask(v128_not(f32x4_lt(ub, f32x4_splat(thr)))))
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub use simd as kernels;
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-pub use portable as kernels;

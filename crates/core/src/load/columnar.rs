@@ -2,16 +2,16 @@
 //! they build for wasm32).
 //!
 //! The vector column is a `FixedSizeList` or `List`/`LargeList` of `Float16`/`Float32`/`Float64`
-//! (names in [`crate::jsonl::VECTOR_FIELDS`] win when there are several); every other column
+//! (names in [`crate::load::jsonl::VECTOR_FIELDS`] win when there are several); every other column
 //! becomes metadata: strings (also dictionary-encoded) and booleans as text, numbers as numbers,
 //! timestamps and dates as times.
 //!
 //! Parquet compressions built in: Snappy, LZ4, gzip and Brotli; ZSTD needs a C library and is
 //! refused with a clear message.
 
-use crate::budget::Budget;
-use crate::jsonl::VECTOR_FIELDS;
-use crate::meta::{Column, Metadata};
+use crate::data::budget::Budget;
+use crate::data::meta::{Column, Metadata};
+use crate::load::jsonl::VECTOR_FIELDS;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
@@ -62,7 +62,7 @@ pub enum ColumnarError {
     },
     /// The vectors would need more memory than the budget allows.
     #[error(transparent)]
-    Budget(#[from] crate::budget::BudgetError),
+    Budget(#[from] crate::data::budget::BudgetError),
     /// The file has no rows.
     #[error("{file}: has no rows")]
     Empty { file: String },
@@ -274,7 +274,7 @@ fn strings(array: &dyn Array) -> Option<Vec<Option<String>>> {
             Column::Text(v) => v,
             Column::Number(v) | Column::Time(v) => v
                 .into_iter()
-                .map(|x| x.map(crate::meta::format_number))
+                .map(|x| x.map(crate::data::meta::format_number))
                 .collect(),
         };
         let keys = numbers(d.keys())?;

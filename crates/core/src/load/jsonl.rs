@@ -1,12 +1,12 @@
 //! JSON Lines / NDJSON, read as a stream of chunks.
 //!
 //! Two shapes are understood, decided by the first non-blank line:
-//! - **objects**, one per row: metadata fields (see [`crate::meta`]) and optionally a vector field
+//! - **objects**, one per row: metadata fields (see [`crate::data::meta`]) and optionally a vector field
 //!   (an array of numbers, e.g. `"embedding": [0.1, …]`; names in [`VECTOR_FIELDS`] win when a row
 //!   has several);
 //! - **WizMap's `data.ndjson`**: arrays `[x, y, text, time?, group?]`, already 2-D.
 
-use crate::meta::{Column, Metadata};
+use crate::data::meta::{Column, Metadata};
 use ndarray::Array2;
 
 /// Why a JSON Lines file could not be read. Every variant names the file and the place.

@@ -4,8 +4,8 @@
 //! first so that a truncated file or a header claiming an absurd shape is reported with byte
 //! offsets, before anything is allocated.
 
-use crate::budget::Budget;
-use crate::store::{Storage, Vectors, VectorsBuilder};
+use crate::data::budget::Budget;
+use crate::data::store::{Storage, Vectors, VectorsBuilder};
 use ndarray::Array2;
 
 /// Why a `.npy` file could not be read. Every variant names the file.
@@ -29,7 +29,7 @@ pub enum NpyError {
     BadShape { file: String, shape: Vec<u64> },
     /// The header's shape would need more memory than the budget allows.
     #[error(transparent)]
-    Budget(#[from] crate::budget::BudgetError),
+    Budget(#[from] crate::data::budget::BudgetError),
     /// The data section is shorter than the header says.
     #[error("{file}: byte {data_offset}: data truncated: the header promises {expected_bytes} bytes of data, the file has {found_bytes}")]
     Truncated {
@@ -48,7 +48,7 @@ pub enum NpyError {
     },
     /// A value does not fit the chosen storage.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::data::store::StoreError),
 }
 
 /// Parse a `.npy` file's bytes into an `n × d` row-major `f32` matrix, with the default budget.

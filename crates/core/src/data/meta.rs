@@ -14,7 +14,7 @@
 //!
 //! Columns of unique strings that are not the text (ids, hashes) are dropped.
 //!
-//! This module also reads JSON Lines metadata, see [`crate::jsonl`].
+//! This module also reads JSON Lines metadata, see [`crate::load::jsonl`].
 
 use std::collections::HashMap;
 

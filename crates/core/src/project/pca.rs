@@ -10,8 +10,8 @@
 //! Component signs follow scikit-learn's `svd_flip(u_based_decision=False)`: in each component the
 //! entry of largest magnitude is positive, so our output can be compared with scikit-learn's as is.
 
-use crate::knn::kernels;
-use crate::store::Vectors;
+use crate::data::store::Vectors;
+use crate::kernels::active as kernels;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// The largest number of components we compute.
@@ -51,12 +51,20 @@ pub enum PcaSolver {
 }
 
 impl PcaSolver {
-    /// `Auto` made definite for `d` input dimensions: exact up to [`EXACT_MAX_DIMS`], else
-    /// randomized (seed 0).
+    /// The rule `Auto` follows, for `d` input dimensions: exact up to [`EXACT_MAX_DIMS`], else
+    /// randomized with `seed`. Callers that take a seed (the CLI) use this instead of `Auto`.
+    pub fn for_dims(d: usize, seed: u64) -> Self {
+        if d <= EXACT_MAX_DIMS {
+            PcaSolver::Exact
+        } else {
+            PcaSolver::Randomized { seed }
+        }
+    }
+
+    /// `Auto` made definite for `d` input dimensions ([`PcaSolver::for_dims`] with seed 0).
     fn resolve(self, d: usize) -> Self {
         match self {
-            PcaSolver::Auto if d <= EXACT_MAX_DIMS => PcaSolver::Exact,
-            PcaSolver::Auto => PcaSolver::Randomized { seed: 0 },
+            PcaSolver::Auto => Self::for_dims(d, 0),
             s => s,
         }
     }
@@ -433,7 +441,7 @@ fn exact(scatter: Array2<f64>, k: usize) -> (Array2<f64>, Vec<f64>) {
         return (components, values[..k].to_vec());
     }
     let l = (k + 2 * OVERSAMPLES).min(d);
-    let mut rng = crate::rng::SplitMix64::new(0x5eed);
+    let mut rng = crate::project::rng::SplitMix64::new(0x5eed);
     let mut z = orthonormalize64(Array2::from_shape_fn((d, l), |_| rng.normal()));
     let mut previous: Option<Array2<f64>> = None;
     let mut result = (Array2::zeros((k, d)), vec![0.0; k]);
@@ -534,7 +542,7 @@ impl RandomizedSolver {
     /// A solver for `k` components of an `n × d` matrix (`1 ≤ k ≤ min(n, d)`), seeded.
     pub fn new(n: usize, d: usize, k: usize, seed: u64) -> Self {
         let l = (k + OVERSAMPLES).min(n).min(d).max(1);
-        let mut rng = crate::rng::SplitMix64::new(seed);
+        let mut rng = crate::project::rng::SplitMix64::new(seed);
         let omega = Array2::from_shape_fn((d, l), |_| rng.normal() as f32);
         Self {
             k,
@@ -711,10 +719,10 @@ mod tests {
     /// fits agree with the whole-matrix fits; int8 stays close to them.
     #[test]
     fn fits_vectors_in_every_storage_block_by_block() {
-        use crate::store::Storage;
+        use crate::data::store::Storage;
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
         let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        let x = crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
+        let x = crate::load::npy::read_npy("vectors.f16.npy", &bytes).unwrap();
         let x = x.slice(ndarray::s![..4000, ..]).to_owned();
         for solver in [PcaSolver::Exact, PcaSolver::Randomized { seed: 3 }] {
             let want = Pca::fit(x.view(), 2, solver).unwrap();
@@ -749,7 +757,7 @@ mod tests {
 
     fn fixture() -> (Array2<f32>, Reference) {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-        let x = crate::npy::read_npy(
+        let x = crate::load::npy::read_npy(
             "pca_input.npy",
             &std::fs::read(format!("{dir}/pca_input.npy")).unwrap(),
         )
@@ -831,7 +839,7 @@ mod tests {
     fn scatter_kernel_equals_a_naive_f64_sum() {
         // n not a multiple of the panel, d not a multiple of 4.
         let (n, d) = (PANEL_ROWS * 2 + 37, 13);
-        let mut rng = crate::rng::SplitMix64::new(3);
+        let mut rng = crate::project::rng::SplitMix64::new(3);
         let x = Array2::from_shape_fn((n, d), |_| rng.normal() as f32 + 0.5);
         let mean = column_means(x.view());
         let got = scatter_matrix(x.view(), mean.as_slice().unwrap());
@@ -851,7 +859,7 @@ mod tests {
     #[test]
     fn exact_solver_above_128_dims_matches_jacobi() {
         let (n, d) = (400, 150);
-        let mut rng = crate::rng::SplitMix64::new(5);
+        let mut rng = crate::project::rng::SplitMix64::new(5);
         // Decaying spectrum so the components are well defined.
         let x = Array2::from_shape_fn((n, d), |(_, j)| {
             (rng.normal() / (1.0 + j as f64 * 0.3)) as f32

@@ -7,8 +7,8 @@
 //! Products are summed in a fixed order without fused multiply-add, so the same seed gives the
 //! same bits natively and in wasm.
 
-use crate::rng::SplitMix64;
-use crate::store::Vectors;
+use crate::data::store::Vectors;
+use crate::project::rng::SplitMix64;
 use ndarray::{Array2, ArrayView2};
 
 /// Which random matrix.
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn blocks_of_stored_vectors_project_like_the_whole() {
-        use crate::store::Storage;
+        use crate::data::store::Storage;
         let x = Array2::from_shape_fn((3000, 96), |(i, j)| ((i * 96 + j) as f32 * 0.013).sin());
         for kind in [
             RandomProjectionKind::Gaussian,
@@ -195,7 +195,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../web/demo/vectors.f16.npy"
         );
-        let all = crate::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
+        let all =
+            crate::load::npy::read_npy("vectors.f16.npy", &std::fs::read(path).unwrap()).unwrap();
         all.slice(ndarray::s![..n, ..]).to_owned()
     }
 

@@ -11,7 +11,10 @@
 //! `2·x·q − ‖x‖²` with exact norms. Re-ranking uses [`FlatIndex`], so the returned scores are
 //! exact and ties go to the lower id, as in exact search. [`recall_at_k`] measures the result.
 
-use crate::knn::{FlatIndex, KnnError, Metric, Neighbors, Rows, TopK};
+use super::codes::{inv, quantize};
+use super::flat::FlatIndex;
+use super::types::{KnnError, Metric, Neighbors, Rows, TopK};
+use crate::kernels::active as kernels;
 
 /// Int8 scale granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,27 +103,6 @@ pub struct QuantizedIndex<'a> {
     /// Squared norms, for the L2 scan.
     norms_sq: Vec<f32>,
     metric: Metric,
-}
-
-/// Round `values` times their inverse scales to int8 codes in `out` (clamped to ±127); the
-/// quantised scans and [`crate::bounds`] share it.
-pub(crate) fn quantize(
-    values: impl Iterator<Item = f32>,
-    inv_scale: impl Fn(usize) -> f32,
-    out: &mut [i8],
-) {
-    for (j, (v, slot)) in values.zip(out.iter_mut()).enumerate() {
-        *slot = (v * inv_scale(j)).round().clamp(-127.0, 127.0) as i8;
-    }
-}
-
-/// `1 / scale`, or 0 for a zero scale (an all-zero vector).
-pub(crate) fn inv(scale: f32) -> f32 {
-    if scale > 0.0 {
-        1.0 / scale
-    } else {
-        0.0
-    }
 }
 
 impl<'a> QuantizedIndex<'a> {
@@ -326,7 +308,7 @@ impl<'a> QuantizedIndex<'a> {
                         continue;
                     }
                     let row = &c.codes[i * c.stride..(i + 1) * c.stride];
-                    top.push(self.key_of(i, int8::dot_wide(&wide, row), &q), i as u32);
+                    top.push(self.key_of(i, kernels::dot_wide(&wide, row), &q), i as u32);
                 }
             }
             (Codes::Binary(b), QueryCodes::Binary { bits: qbits }) => {
@@ -398,53 +380,6 @@ pub fn recall_at_k(exact: &[Neighbors], approx: &[Neighbors]) -> f64 {
     total / exact.len().max(1) as f64
 }
 
-/// Int8 dot products into i32 (both slices padded to a multiple of 16).
-pub mod int8 {
-    /// The integer dot product of a query widened to i16 once (`a`) with a row of codes.
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    #[inline]
-    pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum()
-    }
-
-    /// simd128 [`dot_wide`]: only the row is sign-extended; `i32x4.dot_i16x8` does the rest.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    #[inline]
-    pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
-        use core::arch::wasm32::*;
-        let n = a.len().min(b.len());
-        let whole = n / 16 * 16;
-        let (mut s0, mut s1) = (i32x4_splat(0), i32x4_splat(0));
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut i = 0;
-        while i < whole {
-            // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
-            unsafe {
-                let y = v128_load(pb.add(i).cast::<v128>());
-                let x0 = v128_load(pa.add(i).cast::<v128>());
-                let x1 = v128_load(pa.add(i + 8).cast::<v128>());
-                s0 = i32x4_add(s0, i32x4_dot_i16x8(x0, i16x8_extend_low_i8x16(y)));
-                s1 = i32x4_add(s1, i32x4_dot_i16x8(x1, i16x8_extend_high_i8x16(y)));
-            }
-            i += 16;
-        }
-        let tail: i32 = a[whole..n]
-            .iter()
-            .zip(&b[whole..n])
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum();
-        let s = i32x4_add(s0, s1);
-        i32x4_extract_lane::<0>(s)
-            + i32x4_extract_lane::<1>(s)
-            + i32x4_extract_lane::<2>(s)
-            + i32x4_extract_lane::<3>(s)
-            + tail
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,7 +388,7 @@ mod tests {
     fn demo() -> Array2<f32> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
         let bytes = std::fs::read(format!("{root}/web/demo/vectors.f16.npy")).unwrap();
-        crate::npy::read_npy("vectors.f16.npy", &bytes).unwrap()
+        crate::load::npy::read_npy("vectors.f16.npy", &bytes).unwrap()
     }
 
     #[test]
@@ -539,7 +474,7 @@ mod tests {
                 .map(|(x, y)| i64::from(*x) * i64::from(*y))
                 .sum();
             let wide: Vec<i16> = a.iter().map(|v| i16::from(*v)).collect();
-            assert_eq!(i64::from(int8::dot_wide(&wide, &b)), want, "n={n}");
+            assert_eq!(i64::from(kernels::dot_wide(&wide, &b)), want, "n={n}");
         }
         assert_eq!(recall_at_k(&[], &[]), 0.0);
     }

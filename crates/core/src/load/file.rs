@@ -3,7 +3,7 @@
 //! A [`FileLoader`] is fed a file's bytes in order (a browser `File` read in slices, a `fetch`
 //! body, or a whole buffer) and reports [`Progress`] after each chunk. `.npy` and JSON Lines are
 //! decoded as the bytes arrive; CSV/TSV, Parquet, Arrow IPC and raw float32 are gathered and
-//! decoded at the end (Parquet's index sits at the end of the file). [`crate::dataset::Dataset`]
+//! decoded at the end (Parquet's index sits at the end of the file). [`super::dataset::Dataset`]
 //! then joins the loaded files.
 //!
 //! Formats, by content first (magic bytes) and then by name:
@@ -12,13 +12,17 @@
 //! `.arrows` / `.ipc`; raw little-endian float32 `.bin` / `.bytes` / `.f32` (the dimension from a
 //! `projector_config.json` or from the name, e.g. `vectors.384d.bin`); `projector_config.json`.
 
-use crate::budget::Budget;
-use crate::columnar::ColumnarError;
-use crate::delimited::DelimitedError;
-use crate::jsonl::{JsonlReader, MetaError};
-use crate::meta::Metadata;
-use crate::npy::{NpyError, NpyStream};
-use crate::store::Vectors;
+use super::columnar::ColumnarError;
+use super::delimited::DelimitedError;
+use super::jsonl::{JsonlReader, MetaError};
+use super::npy::{NpyError, NpyStream};
+use super::raw::{
+    base_name, decode_raw_f32, dims_from_name, read_projector_config, ConfigError, ProjectorConfig,
+    ProjectorEmbedding, RawError,
+};
+use crate::data::budget::Budget;
+use crate::data::meta::Metadata;
+use crate::data::store::Vectors;
 use ndarray::Array2;
 
 /// What a file holds, decided from its first bytes and its name.
@@ -83,12 +87,6 @@ impl Format {
     }
 }
 
-/// The last path segment of a name or URL, without a query string.
-pub fn base_name(name: &str) -> &str {
-    let name = name.split(['?', '#']).next().unwrap_or(name);
-    name.rsplit(['/', '\\']).next().unwrap_or(name)
-}
-
 /// How far loading a file has got.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -110,51 +108,6 @@ impl Progress {
     }
 }
 
-/// Why a raw float32 file could not be read.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum RawError {
-    /// Nothing says how many dimensions a row has.
-    #[error("{file}: raw float32 needs its dimension: add the projector_config.json that names it (tensorShape), or put it in the file name, e.g. vectors.384d.bin")]
-    UnknownDims { file: String },
-    /// The length is not a whole number of rows.
-    #[error("{file}: byte {last_row_offset}: {bytes} bytes is not a whole number of {dims}-dimensional float32 rows ({row_bytes} bytes each); the last row is cut short")]
-    BadLength {
-        file: String,
-        bytes: u64,
-        dims: usize,
-        row_bytes: usize,
-        last_row_offset: u64,
-    },
-    /// The row count differs from the config's tensorShape.
-    #[error("{file}: has {found} rows of {dims} values but {config} says tensorShape [{expected}, {dims}]")]
-    ShapeMismatch {
-        file: String,
-        config: String,
-        dims: usize,
-        expected: usize,
-        found: usize,
-    },
-    /// A value is NaN or infinite.
-    #[error("{file}: row {row}, column {column} (byte {offset}): value is {value} (vectors must be finite)")]
-    NonFinite {
-        file: String,
-        row: usize,
-        column: usize,
-        offset: u64,
-        value: f32,
-    },
-}
-
-/// Why a `projector_config.json` could not be read.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}: line {line}, column {column}: not a TF Projector config: {message}")]
-pub struct ConfigError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
 /// Why a file could not be loaded. Every variant names the file and the place.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum LoadError {
@@ -171,101 +124,12 @@ pub enum LoadError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
-    Budget(#[from] crate::budget::BudgetError),
+    Budget(#[from] crate::data::budget::BudgetError),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::data::store::StoreError),
     /// Neither the name nor the content says what the file is.
     #[error("{file}: unknown file type; expected .npy, .jsonl/.ndjson, .csv, .tsv, .parquet, .arrow/.feather, raw .bin/.bytes or projector_config.json")]
     UnknownFormat { file: String },
-}
-
-/// One embedding described by a TF Embedding Projector config.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectorEmbedding {
-    #[serde(default)]
-    pub tensor_name: String,
-    #[serde(default)]
-    pub tensor_shape: Vec<u64>,
-    #[serde(default)]
-    pub tensor_path: Option<String>,
-    #[serde(default)]
-    pub metadata_path: Option<String>,
-}
-
-/// A TF Embedding Projector `projector_config.json`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-pub struct ProjectorConfig {
-    pub embeddings: Vec<ProjectorEmbedding>,
-}
-
-/// Parse a `projector_config.json`.
-pub fn read_projector_config(file: &str, bytes: &[u8]) -> Result<ProjectorConfig, ConfigError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(i) => text[..i].to_owned(),
-            None => text,
-        };
-        ConfigError {
-            file: file.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message,
-        }
-    })
-}
-
-/// The dimension written in a raw file's name: `vectors.384d.bin`, `emb_768d.f32`, `x-64d.bytes`.
-pub fn dims_from_name(name: &str) -> Option<usize> {
-    base_name(name)
-        .split(['.', '_', '-'])
-        .filter_map(|part| part.strip_suffix('d').or_else(|| part.strip_suffix("dim")))
-        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .find_map(|digits| digits.parse().ok())
-        .filter(|d| *d > 0)
-}
-
-/// Decode raw little-endian float32 rows of `dims` values.
-pub fn decode_raw_f32(
-    file: &str,
-    bytes: &[u8],
-    dims: usize,
-    budget: &Budget,
-) -> Result<Array2<f32>, LoadError> {
-    let row_bytes = dims * 4;
-    if row_bytes == 0 || !bytes.len().is_multiple_of(row_bytes) {
-        return Err(RawError::BadLength {
-            file: file.to_owned(),
-            bytes: bytes.len() as u64,
-            dims,
-            row_bytes,
-            last_row_offset: (bytes.len() - bytes.len() % row_bytes.max(1)) as u64,
-        }
-        .into());
-    }
-    let rows = budget.kept_rows((bytes.len() / row_bytes) as u64) as usize;
-    budget.check(file, rows as u64, dims as u64)?;
-    let mut values = Vec::with_capacity(rows * dims);
-    for (i, b) in bytes[..rows * row_bytes].chunks_exact(4).enumerate() {
-        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        if !v.is_finite() {
-            return Err(RawError::NonFinite {
-                file: file.to_owned(),
-                row: i / dims,
-                column: i % dims,
-                offset: i as u64 * 4,
-                value: v,
-            }
-            .into());
-        }
-        values.push(v);
-    }
-    Array2::from_shape_vec((rows, dims), values).map_err(|_| {
-        LoadError::Raw(RawError::UnknownDims {
-            file: file.to_owned(),
-        })
-    })
 }
 
 /// What one file held, before the files are joined into a dataset.
@@ -418,19 +282,19 @@ fn load_format(
             out.vectors = Some(s.finish()?);
         }
         Format::JsonLines => {
-            let data = crate::jsonl::read_jsonl_data(file, &bytes)?;
+            let data = super::jsonl::read_jsonl_data(file, &bytes)?;
             out.vectors = stored(file, data.vectors, budget)?;
             out.coords = data.coords;
             out.meta = Some(data.meta);
         }
         Format::Csv => {
-            let table = crate::delimited::read_delimited(file, &bytes, b',')?;
+            let table = super::delimited::read_delimited(file, &bytes, b',')?;
             out.vectors = stored(file, table.vectors, budget)?;
             out.meta = Some(table.meta);
         }
         Format::Tsv => {
-            let table = crate::delimited::read_delimited(file, &bytes, b'\t');
-            let projector = crate::delimited::read_projector_metadata(file, &bytes);
+            let table = super::delimited::read_delimited(file, &bytes, b'\t');
+            let projector = super::delimited::read_projector_metadata(file, &bytes);
             match (table, projector) {
                 (Err(e), Err(_)) => return Err(e.into()),
                 (table, projector) => {
@@ -443,12 +307,12 @@ fn load_format(
             }
         }
         Format::Parquet => {
-            let t = crate::columnar::read_parquet(file, bytes::Bytes::from(bytes), budget)?;
+            let t = super::columnar::read_parquet(file, bytes::Bytes::from(bytes), budget)?;
             out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
         }
         Format::ArrowIpc => {
-            let t = crate::columnar::read_arrow_ipc(file, &bytes, budget)?;
+            let t = super::columnar::read_arrow_ipc(file, &bytes, budget)?;
             out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
         }
@@ -474,7 +338,7 @@ fn load_format(
 
 /// Keep vectors a reader produced as f32 in the budget's storage. (The text and columnar readers
 /// build f32 first; only `.npy` streams straight into the storage.)
-pub(crate) fn stored(
+pub fn stored(
     file: &str,
     m: Option<Array2<f32>>,
     budget: &Budget,
@@ -504,4 +368,24 @@ pub fn load_chunks<'a>(
         on_progress(&progress);
     }
     loader.finish()
+}
+
+/// Decode the raw float32 files among `parts` whose names gave no dimension, with the shape the
+/// `projector_config.json` among them gives (see [`super::raw::resolve`]), into the budget's
+/// storage. After this no part holds undecoded bytes.
+pub fn resolve_raw(parts: &mut [Loaded], budget: &Budget) -> Result<(), LoadError> {
+    let config: Option<(String, ProjectorEmbedding)> = parts.iter().find_map(|p| {
+        let c = p.config.as_ref()?;
+        Some((p.file.clone(), c.embeddings.first()?.clone()))
+    });
+    let only_raw_file = parts.iter().filter(|p| p.raw.is_some()).count() == 1;
+    for part in parts.iter_mut() {
+        let Some(bytes) = part.raw.take() else {
+            continue;
+        };
+        let vectors =
+            super::raw::resolve(&part.file, &bytes, config.as_ref(), only_raw_file, budget)?;
+        part.vectors = stored(&part.file, Some(vectors), budget)?;
+    }
+    Ok(())
 }

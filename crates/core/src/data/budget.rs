@@ -6,7 +6,7 @@
 //! keep the vectors as f16 or int8 ([`Storage`]: a half or a quarter of the memory), keep only
 //! the first rows (`max_rows`), or raise the budget.
 
-pub use crate::store::Storage;
+pub use crate::data::store::Storage;
 
 /// The default budget for the vectors, in bytes.
 pub const DEFAULT_BUDGET_BYTES: u64 = if cfg!(target_arch = "wasm32") {

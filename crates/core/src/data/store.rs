@@ -2,7 +2,7 @@
 //! many embedding files that are stored as f16) or int8 with one scale per row (a quarter).
 //!
 //! Everything that reads vectors goes through [`Vectors`]: exact kNN scans the stored form
-//! directly ([`crate::knn::FlatIndex`] has a kernel per storage), and whatever needs f32 rows
+//! directly ([`crate::search::flat::FlatIndex`] has a kernel per storage), and whatever needs f32 rows
 //! (PCA, random projection, quantised codes, GPU uploads) reads them a block at a time with
 //! [`Vectors::block`], so a choice of f16 or int8 never brings back a whole f32 copy.
 

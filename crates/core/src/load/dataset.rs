@@ -1,12 +1,11 @@
 //! A loaded dataset: vectors plus metadata (and optional precomputed 2-D coordinates), joined
 //! from one or several loaded files and checked to agree in row count.
 
-use crate::budget::Budget;
-use crate::load::{
-    base_name, decode_raw_f32, Format, LoadError, Loaded, ProjectorEmbedding, RawError,
-};
-use crate::meta::Metadata;
-use crate::store::Vectors;
+use super::file::{Format, LoadError, Loaded};
+use super::raw::{same_file, ProjectorEmbedding};
+use crate::data::budget::Budget;
+use crate::data::meta::Metadata;
+use crate::data::store::Vectors;
 use ndarray::Array2;
 
 /// Why a dataset could not be assembled.
@@ -31,8 +30,8 @@ pub enum DatasetError {
     NoVectors { files: String },
 }
 
-impl From<crate::npy::NpyError> for DatasetError {
-    fn from(e: crate::npy::NpyError) -> Self {
+impl From<super::npy::NpyError> for DatasetError {
+    fn from(e: super::npy::NpyError) -> Self {
         Self::Load(e.into())
     }
 }
@@ -59,17 +58,13 @@ const VECTOR_PRIORITY: [Format; 7] = [
     Format::Tsv,
 ];
 
-fn same_file(a: &str, b: &str) -> bool {
-    base_name(a).eq_ignore_ascii_case(base_name(b))
-}
-
 impl Dataset {
     /// Load from several named whole files (see [`Dataset::assemble`]).
     pub fn from_named_files(files: &[(&str, &[u8])]) -> Result<Self, DatasetError> {
         let budget = Budget::default();
         let parts = files
             .iter()
-            .map(|(name, bytes)| crate::load::load_bytes(name, bytes, &budget))
+            .map(|(name, bytes)| super::file::load_bytes(name, bytes, &budget))
             .collect::<Result<Vec<_>, _>>()?;
         Self::assemble(parts, &budget)
     }
@@ -91,46 +86,7 @@ impl Dataset {
             let c = p.config.as_ref()?;
             Some((p.file.clone(), c.embeddings.first()?.clone()))
         });
-        // Raw float32 files get their dimension from the config.
-        let raw_count = parts.iter().filter(|p| p.raw.is_some()).count();
-        for part in &mut parts {
-            let Some(bytes) = part.raw.take() else {
-                continue;
-            };
-            let named = config.as_ref().filter(|(_, e)| {
-                e.tensor_path
-                    .as_deref()
-                    .is_some_and(|t| same_file(t, &part.file))
-                    || (raw_count == 1 && e.tensor_shape.len() == 2)
-            });
-            let Some((config_file, embedding)) = named else {
-                return Err(LoadError::from(RawError::UnknownDims {
-                    file: part.file.clone(),
-                })
-                .into());
-            };
-            let (rows, dims) = match embedding.tensor_shape.as_slice() {
-                [r, d] => (*r as usize, *d as usize),
-                _ => {
-                    return Err(LoadError::from(RawError::UnknownDims {
-                        file: part.file.clone(),
-                    })
-                    .into())
-                }
-            };
-            let vectors = decode_raw_f32(&part.file, &bytes, dims, budget)?;
-            if budget.max_rows.is_none() && vectors.nrows() != rows {
-                return Err(LoadError::from(RawError::ShapeMismatch {
-                    file: part.file.clone(),
-                    config: config_file.clone(),
-                    dims,
-                    expected: rows,
-                    found: vectors.nrows(),
-                })
-                .into());
-            }
-            part.vectors = crate::load::stored(&part.file, Some(vectors), budget)?;
-        }
+        super::file::resolve_raw(&mut parts, budget)?;
         let named_vectors = config.as_ref().and_then(|(_, e)| {
             let path = e.tensor_path.as_deref()?;
             parts
@@ -270,7 +226,7 @@ mod tests {
     #[test]
     fn row_count_mismatch_is_reported() {
         let m = Array2::from_shape_vec((2, 2), vec![1f32, 2., 3., 4.]).unwrap();
-        let npy = crate::npy::write_npy_f32(&m);
+        let npy = crate::load::npy::write_npy_f32(&m);
         let err = Dataset::from_named_files(&[("v.npy", &npy), ("m.jsonl", b"{\"text\":\"a\"}")])
             .unwrap_err();
         assert!(matches!(
@@ -288,7 +244,7 @@ mod tests {
     #[test]
     fn every_format_gives_the_same_matrix() {
         let m = Array2::from_shape_vec((3, 2), vec![0.5f32, -1.0, 2.0, 0.25, 3.0, 4.0]).unwrap();
-        let npy = crate::npy::write_npy_f32(&m);
+        let npy = crate::load::npy::write_npy_f32(&m);
         let jsonl = b"{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"c\"}\n";
         let csv = b"text,x,y\na,0.5,-1\nb,2,0.25\nc,3,4\n";
         let csv_json =

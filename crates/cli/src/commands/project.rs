@@ -1,0 +1,89 @@
+//! `vecscape project`: PCA or a seeded random projection to a few dimensions, written as an f32
+//! `.npy` (N × dims), on the CPU or the GPU ([`crate::device`]).
+
+use crate::args::{DeviceArg, Method};
+use crate::device::gpu_for;
+use crate::input::read_dataset;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+use vecscape_core::data::budget::Budget;
+use vecscape_core::project::pca::{Pca, PcaSolver};
+use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
+
+#[derive(Args)]
+pub struct ProjectArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Method::Pca)]
+    method: Method,
+    #[arg(long, default_value_t = 2)]
+    dims: usize,
+    /// Seed of the random projection, or of the randomized PCA solver (on the GPU, or on the CPU
+    /// above 512 dimensions).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    out: PathBuf,
+    /// Where the projection runs: the GPU (tiled matrix products on any wgpu adapter; PCA
+    /// uses the randomized solver there) or the CPU. Default: the GPU when a hardware adapter
+    /// exists (a CPU-emulated one, such as lavapipe, only with --device gpu).
+    #[arg(long, value_enum)]
+    device: Option<DeviceArg>,
+}
+
+pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
+    let (dims, seed) = (args.dims, args.seed);
+    let x = read_dataset(&args.files, budget)?.vectors;
+    if dims == 0 {
+        bail!("--dims must be at least 1");
+    }
+    let (projected, note) = match args.method {
+        Method::Pca => {
+            let (pca, projected) = match gpu_for(args.device)? {
+                // Randomized PCA with its products on the GPU, the data resident there.
+                Some(ctx) => {
+                    let gpu = vecscape_gpu::GpuPca::new(&ctx);
+                    let prepared = gpu.prepare_vectors(&x, dims, None)?;
+                    let pca = gpu.fit_blocking(&prepared, seed)?;
+                    let projected = gpu.project_blocking(&prepared, &pca)?;
+                    (pca, projected)
+                }
+                None => {
+                    let pca = Pca::fit_vectors(&x, dims, PcaSolver::for_dims(x.ncols(), seed))?;
+                    let projected = pca.transform_vectors(&x);
+                    (pca, projected)
+                }
+            };
+            let ratio: Vec<String> = pca
+                .explained_variance_ratio
+                .iter()
+                .map(|r| format!("{r:.4}"))
+                .collect();
+            (
+                projected,
+                format!("explained variance ratio [{}]", ratio.join(", ")),
+            )
+        }
+        Method::GaussianRp | Method::SparseRp => {
+            let kind = if matches!(args.method, Method::GaussianRp) {
+                RandomProjectionKind::Gaussian
+            } else {
+                RandomProjectionKind::VerySparse
+            };
+            let rp = RandomProjection::new(kind, x.ncols(), dims, seed)?;
+            let projected = match gpu_for(args.device)? {
+                Some(ctx) => vecscape_gpu::GpuMatmul::new(&ctx)
+                    .start_project_vectors(&x, &rp, None)?
+                    .finish_blocking()?,
+                None => rp.apply_vectors(&x),
+            };
+            (projected, format!("seed {seed}"))
+        }
+    };
+    let out = &args.out;
+    std::fs::write(out, vecscape_core::load::npy::write_npy_f32(&projected))
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {} ({} × {dims}); {note}", out.display(), x.nrows());
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Portable kernels: eight independent partial sums the compiler can keep in vector registers.
+
+const LANES: usize = 8;
+
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let mut acc = [0.0f32; LANES];
+    let (ac, bc) = (a[..n].chunks_exact(LANES), b[..n].chunks_exact(LANES));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The dot products of `q` with the four rows of `rows` (`4 × q.len()` values), each exactly
+/// [`dot`]'s.
+#[inline]
+pub fn dot4(q: &[f32], rows: &[f32]) -> [f32; 4] {
+    let d = q.len();
+    std::array::from_fn(|r| dot(q, rows.get(r * d..(r + 1) * d).unwrap_or(&[])))
+}
+
+/// Whether [`dot4_paired`] applies to rows of `d` values: not here (no paired kernel).
+#[inline]
+pub fn dot4_paired_fits(_d: usize) -> bool {
+    false
+}
+
+/// [`dot4`] (the simd128 build has a faster kernel for short rows).
+#[inline]
+pub fn dot4_paired(q: &[f32], rows: &[f32]) -> [f32; 4] {
+    dot4(q, rows)
+}
+
+/// Page size for the quad scan's (`search::flat`) two streams.
+#[inline]
+pub fn quad_page_bytes(_d: usize) -> usize {
+    4096
+}
+
+#[inline]
+pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let mut acc = [0.0f32; LANES];
+    let (ac, bc) = (a[..n].chunks_exact(LANES), b[..n].chunks_exact(LANES));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..LANES {
+            let d = x[l] - y[l];
+            acc[l] += d * d;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// A half's bits as an f32 scaled by 2⁻¹¹² (exact, subnormals included): the sign moves to
+/// bit 31, exponent and mantissa move up 13 bits, the copies of the sign that sign
+/// extension left in bits 28–30 are cleared.
+#[inline(always)]
+pub fn half_bits_shifted(h: u16) -> f32 {
+    f32::from_bits(((i32::from(h as i16) << 13) as u32) & 0x8fff_e000)
+}
+
+/// The query as [`dot_f16_prescaled`] wants it: times 2¹¹², in its own order.
+pub fn prepare_f16_query(q: &[f32]) -> Vec<f32> {
+    q.iter().map(|v| v * super::HALF_REBIAS).collect()
+}
+
+/// Dot product of a query pre-multiplied by 2¹¹² with a row of halves.
+#[inline]
+pub fn dot_f16_prescaled(q: &[f32], h: &[u16]) -> f32 {
+    let n = q.len().min(h.len());
+    let mut acc = [0.0f32; LANES];
+    let (qc, hc) = (q[..n].chunks_exact(LANES), h[..n].chunks_exact(LANES));
+    let tail: f32 = qc
+        .remainder()
+        .iter()
+        .zip(hc.remainder())
+        .map(|(x, y)| x * half_bits_shifted(*y))
+        .sum();
+    for (x, y) in qc.zip(hc) {
+        for l in 0..LANES {
+            acc[l] += x[l] * half_bits_shifted(y[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Squared distance from a query to a row of halves.
+#[inline]
+pub fn l2_f16(q: &[f32], h: &[u16]) -> f32 {
+    let n = q.len().min(h.len());
+    let mut acc = [0.0f32; LANES];
+    let f = |b: u16| half_bits_shifted(b) * super::HALF_REBIAS;
+    let (qc, hc) = (q[..n].chunks_exact(LANES), h[..n].chunks_exact(LANES));
+    let tail: f32 = qc
+        .remainder()
+        .iter()
+        .zip(hc.remainder())
+        .map(|(x, y)| (x - f(*y)) * (x - f(*y)))
+        .sum();
+    for (x, y) in qc.zip(hc) {
+        for l in 0..LANES {
+            let d = x[l] - f(y[l]);
+            acc[l] += d * d;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Dot product of a query with a row of int8 codes (the row's scale not applied).
+#[inline]
+pub fn dot_i8(q: &[f32], c: &[i8]) -> f32 {
+    let n = q.len().min(c.len());
+    let mut acc = [0.0f32; LANES];
+    let (qc, cc) = (q[..n].chunks_exact(LANES), c[..n].chunks_exact(LANES));
+    let tail: f32 = qc
+        .remainder()
+        .iter()
+        .zip(cc.remainder())
+        .map(|(x, y)| x * f32::from(*y))
+        .sum();
+    for (x, y) in qc.zip(cc) {
+        for l in 0..LANES {
+            acc[l] += x[l] * f32::from(y[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Squared distance from a query to a row of int8 codes times `scale`.
+#[inline]
+pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
+    let n = q.len().min(c.len());
+    let mut acc = [0.0f32; LANES];
+    let (qc, cc) = (q[..n].chunks_exact(LANES), c[..n].chunks_exact(LANES));
+    let tail: f32 = qc
+        .remainder()
+        .iter()
+        .zip(cc.remainder())
+        .map(|(x, y)| (x - f32::from(*y) * scale).powi(2))
+        .sum();
+    for (x, y) in qc.zip(cc) {
+        for l in 0..LANES {
+            let d = x[l] - f32::from(y[l]) * scale;
+            acc[l] += d * d;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+// --- Integer kernels (int8 codes against i16 queries) ---
+
+/// The integer dot product of a query widened to i16 once (`a`) with a row of codes.
+#[inline]
+pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum()
+}
+
+/// The integer dot product of i16 query codes with a row of int8 codes. On x86-64 with SSE2's
+/// `pmaddwd` (every x86-64 has SSE2), elsewhere [`dot_wide`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn int_dot(q: &[i16], c: &[i8]) -> i32 {
+    use std::arch::x86_64::*;
+    let n = q.len().min(c.len());
+    let whole = n / 16 * 16;
+    let (qp, cp) = (q.as_ptr(), c.as_ptr());
+    // SAFETY: SSE2 is part of x86-64; every load reads 16 bytes at j < whole ≤ n of both slices
+    // (`_mm_loadu_si128` needs no alignment).
+    let total = unsafe {
+        let mut acc = _mm_setzero_si128();
+        let mut j = 0;
+        while j < whole {
+            let y = _mm_loadu_si128(cp.add(j).cast());
+            // Sign-extend the bytes to i16: each byte into the high half, then shift it down.
+            let lo = _mm_srai_epi16(_mm_unpacklo_epi8(y, y), 8);
+            let hi = _mm_srai_epi16(_mm_unpackhi_epi8(y, y), 8);
+            let q0 = _mm_loadu_si128(qp.add(j).cast());
+            let q1 = _mm_loadu_si128(qp.add(j + 8).cast());
+            acc = _mm_add_epi32(
+                acc,
+                _mm_add_epi32(_mm_madd_epi16(q0, lo), _mm_madd_epi16(q1, hi)),
+            );
+            j += 16;
+        }
+        let mut lanes = [0i32; 4];
+        _mm_storeu_si128(lanes.as_mut_ptr().cast(), acc);
+        lanes.iter().fold(0i32, |a, b| a.wrapping_add(*b))
+    };
+    total + dot_wide(&q[whole..n], &c[whole..n])
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn int_dot(q: &[i16], c: &[i8]) -> i32 {
+    dot_wide(q, c)
+}
+
+/// The int8 bounds of four rows, as a mask of the rows whose bound is not below the threshold.
+/// `codes` holds four rows of `q.len()` codes, `f` the group's factors (`a[4], b[4]` and,
+/// when `L2`, `e[4]`), `s` the query's `τ, σ, κ`. Bit `l` is set when row `l`'s bound is not
+/// below `thr` (NaN bounds included).
+#[inline(always)]
+pub fn survivors4<const L2: bool>(
+    q: &[i16],
+    codes: &[i8],
+    f: &[f32],
+    s: [f32; 3],
+    thr: f32,
+) -> u32 {
+    let stride = q.len();
+    let row = |l: usize| codes.get(l * stride..(l + 1) * stride).unwrap_or(&[]);
+    let sums = [
+        int_dot(q, row(0)),
+        int_dot(q, row(1)),
+        int_dot(q, row(2)),
+        int_dot(q, row(3)),
+    ];
+    let mut mask = 0;
+    for (l, sum) in sums.into_iter().enumerate() {
+        let i = sum as f32;
+        let (a, b) = (f.get(l).copied(), f.get(4 + l).copied());
+        let mut ub = (s[0] * i) * a.unwrap_or(0.0) + s[1] * b.unwrap_or(f32::INFINITY);
+        if L2 {
+            ub = (ub + f.get(8 + l).copied().unwrap_or(0.0)) - s[2];
+        }
+        if ub.partial_cmp(&thr) != Some(std::cmp::Ordering::Less) {
+            mask |= 1 << l;
+        }
+    }
+    mask
+}
+
+// --- Pixel kernels of the CPU rasteriser (RGBA8 frames) ---
+
+/// `round(v / 255)` for `v` in `0..=65025`, exactly, without a division.
+#[inline]
+pub fn div255(v: u32) -> u32 {
+    let t = v + 128;
+    (t + (t >> 8)) >> 8
+}
+
+#[inline]
+pub fn blend_channel(dst: u8, src: u8, alpha: u8) -> u8 {
+    let a = u32::from(alpha);
+    div255(u32::from(src) * a + u32::from(dst) * (255 - a)) as u8
+}
+
+/// Fill `pixels` (RGBA8) with `color`.
+pub fn clear(pixels: &mut [u8], color: [u8; 4]) {
+    for p in pixels.chunks_exact_mut(4) {
+        p.copy_from_slice(&color);
+    }
+}
+
+/// `out[i] = floor((v[i] - center) * scale + half)`, saturating to `i32`.
+pub fn to_pixels(values: &[f32], center: f32, scale: f32, half: f32, out: &mut [i32]) {
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = ((v - center) * scale + half).floor() as i32;
+    }
+}
+
+pub fn blend_span(pixels: &mut [u8], src: [u8; 4], alpha: u8) {
+    for p in pixels.chunks_exact_mut(4) {
+        for ch in 0..4 {
+            p[ch] = blend_channel(p[ch], src[ch], alpha);
+        }
+    }
+}

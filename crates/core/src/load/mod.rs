@@ -1,0 +1,18 @@
+//! Reading files as people have them, one file per format, each a stream with progress and
+//! errors that name the file and the place.
+//!
+//! - [`file`]: format detection, [`file::FileLoader`] (chunks in, [`file::Loaded`] out), load errors.
+//! - [`npy`]: `.npy` decoded as it arrives, straight into the chosen storage.
+//! - [`jsonl`]: JSON Lines objects, vector fields and WizMap `data.ndjson`.
+//! - [`delimited`]: CSV/TSV and TF Projector TSVs.
+//! - [`columnar`]: Parquet and Arrow IPC via arrow-rs.
+//! - [`raw`]: raw little-endian float32 and TF Projector's `projector_config.json`.
+//! - [`dataset`]: joins loaded files into one [`dataset::Dataset`], row counts checked.
+
+pub mod columnar;
+pub mod dataset;
+pub mod delimited;
+pub mod file;
+pub mod jsonl;
+pub mod npy;
+pub mod raw;

@@ -1,0 +1,11 @@
+//! What drawing needs, shared by both renderers.
+//!
+//! - [`camera`]: world (layout) coordinates ↔ screen pixels.
+//! - [`spatial`]: the hover grid: which point is under the cursor.
+//! - [`palette`]: category colours and a continuous scale.
+//! - [`raster`]: the CPU renderer (points, density bands, contour lines) into an RGBA frame.
+
+pub mod camera;
+pub mod palette;
+pub mod raster;
+pub mod spatial;
