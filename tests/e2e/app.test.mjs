@@ -1,5 +1,6 @@
 // End-to-end: the built app in headless Chromium, on each backend.
-//   webgpu  — WebGPU on SwiftShader
+//   webgpu  — WebGPU on SwiftShader, compute there too (?backend=webgpu: SwiftShader is a CPU
+//             emulation, which the page otherwise leaves to drawing; see the test below)
 //   cpu     — the CPU rasteriser forced with ?backend=cpu (WebGPU present but unused)
 //   nogpu   — a browser with no GPU at all: the app must fall back by itself
 import { test, before, after, describe } from 'node:test';
@@ -18,7 +19,7 @@ before(async () => { server = await serve(); });
 after(async () => { await server?.close(); });
 
 const CONFIGS = [
-  { name: 'webgpu', webgpu: true, query: '', backend: 'webgpu', label: /^WebGPU/ },
+  { name: 'webgpu', webgpu: true, query: '?backend=webgpu', backend: 'webgpu', label: /^WebGPU.*forced by \?backend=webgpu/ },
   { name: 'cpu', webgpu: true, query: '?backend=cpu', backend: 'cpu', label: /^CPU \(wasm simd128\)/ },
   { name: 'nogpu', webgpu: false, query: '', backend: 'cpu', label: /^CPU \(wasm simd128\).*WebGPU unavailable/ },
 ];
@@ -529,6 +530,38 @@ for (const cfg of CONFIGS) {
     });
   });
 }
+
+describe('a CPU-emulated WebGPU adapter draws but leaves compute to the CPU', () => {
+  let browser;
+  before(async () => { browser = await launch({ webgpu: true }); });
+  after(async () => { await browser?.close(); });
+
+  test('without ?backend=webgpu the status says so and neighbours are found on the CPU, exactly', async () => {
+    const page = await openApp(browser, server.url);
+    try {
+      const status = page.locator('#status');
+      assert.equal(await status.getAttribute('data-backend'), 'webgpu');
+      const text = await status.innerText();
+      assert.match(text, /^WebGPU .*compute on the CPU: the WebGPU adapter is a CPU emulation \(\?backend=webgpu uses it\)/);
+      assert.match(text, /PCA 2-D \([\d.]+ % of variance\) on CPU/);
+      const positions = await screenPositions(page);
+      const box = await page.locator('#map').boundingBox();
+      const row = isolatedPoint(positions, box.width, box.height);
+      assert.ok(row >= 0, 'no isolated point found');
+      await page.mouse.click(box.x + positions[row][0], box.y + positions[row][1]);
+      const panel = page.locator('#neighbors');
+      await panel.waitFor({ timeout: 10_000 });
+      assert.equal(await panel.locator('.neighbors-title').getAttribute('data-device'), 'cpu');
+      const ids = await panel.locator('li').evaluateAll((items) => items.map((li) => Number(li.dataset.row)));
+      assert.deepEqual(ids, cosineTopK(vectors, row, 10).map(([, r]) => r));
+      await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
+      assert.match(await status.innerText(), /map: levels .*density on CPU/);
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+});
 
 describe('text from data is shown as text, never as HTML', () => {
   let browser;

@@ -131,6 +131,8 @@ pub struct Engine {
     pub hidden: std::collections::HashSet<u32>,
     /// Only points whose time is in `[start, end)` are shown (the time slider).
     pub time_window: Option<(f64, f64)>,
+    /// Compute on a CPU-emulated WebGPU adapter too (`?backend=webgpu`).
+    pub compute_on_emulated: bool,
 }
 
 /// What the points are coloured by.
@@ -309,14 +311,9 @@ impl Engine {
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
             backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
-            if let Some(ctx) = backend.gpu_context() {
-                match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, self.metric, None) {
-                    Ok(index) => self.gpu_index = Some(Rc::new(index)),
-                    Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
-                }
-            }
         }
         self.scene = Some(scene);
+        self.rebuild_gpu_index();
         self.reset_view();
     }
 
@@ -337,14 +334,7 @@ impl Engine {
         scene.dataset.vectors = converted;
         self.gpu_index = None;
         self.search_aids = None;
-        if let (Some(backend), Some(scene)) = (&self.backend, &self.scene) {
-            if let Some(ctx) = backend.gpu_context() {
-                match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, self.metric, None) {
-                    Ok(index) => self.gpu_index = Some(Rc::new(index)),
-                    Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
-                }
-            }
-        }
+        self.rebuild_gpu_index();
         Ok(())
     }
 
@@ -356,18 +346,31 @@ impl Engine {
         self.metric = metric;
         self.gpu_index = None;
         self.search_aids = None;
-        let (Some(backend), Some(scene)) = (&self.backend, &self.scene) else {
+        self.rebuild_gpu_index();
+    }
+
+    /// Upload the scene's vectors for neighbour search on the GPU, when compute runs there
+    /// ([`Engine::compute_context`]); the CPU search serves otherwise.
+    fn rebuild_gpu_index(&mut self) {
+        self.gpu_index = None;
+        let (Some(ctx), Some(scene)) = (self.compute_context(), &self.scene) else {
             return;
         };
-        if let Some(ctx) = backend.gpu_context() {
-            match GpuFlatIndex::from_vectors(ctx, &scene.dataset.vectors, metric, None) {
-                Ok(index) => self.gpu_index = Some(Rc::new(index)),
-                Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
-            }
+        match GpuFlatIndex::from_vectors(&ctx, &scene.dataset.vectors, self.metric, None) {
+            Ok(index) => self.gpu_index = Some(Rc::new(index)),
+            Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
         }
     }
 
-    /// The WebGPU context, when that backend is live.
+    /// The WebGPU context for compute: the live backend's, unless its adapter is a CPU emulation
+    /// (SwiftShader, WARP), which computes far slower than the wasm kernels and is used only when
+    /// `?backend=webgpu` forces it ([`Engine::compute_on_emulated`]). See `crate::compute`.
+    pub fn compute_context(&self) -> Option<vecscape_gpu::GpuContext> {
+        self.gpu_context()
+            .filter(|ctx| self.compute_on_emulated || !ctx.is_emulated())
+    }
+
+    /// The WebGPU context, when that backend is live (drawing, and the device-lost test).
     pub fn gpu_context(&self) -> Option<vecscape_gpu::GpuContext> {
         self.backend.as_ref()?.gpu_context().cloned()
     }

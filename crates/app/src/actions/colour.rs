@@ -1,0 +1,106 @@
+//! Colours: the colour-by field, the legend's hidden categories, and the time window.
+
+use crate::engine;
+use crate::state::{Ui, TIME_STEPS};
+use crate::util::thousands;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+/// Fill the colour chooser from the data's fields and colour by the first categorical field.
+pub(crate) fn setup_colors(ui: Ui) {
+    let (options, default) = engine::with(|e| {
+        let Some(scene) = &e.scene else {
+            return (Vec::new(), engine::ColorBy::Uniform);
+        };
+        let meta = &scene.dataset.meta;
+        let mut options = vec![("none".to_owned(), "one colour".to_owned())];
+        for c in &meta.categorical {
+            options.push((
+                engine::ColorBy::Category(c.field.clone()).key(),
+                format!("{} ({} categories)", c.field, c.names.len()),
+            ));
+        }
+        for n in &meta.numeric {
+            options.push((
+                engine::ColorBy::Numeric(n.field.clone()).key(),
+                format!("{} (numeric)", n.field),
+            ));
+        }
+        let default = meta.category().map_or(engine::ColorBy::Uniform, |c| {
+            engine::ColorBy::Category(c.field.clone())
+        });
+        (options, default)
+    });
+    ui.color_options.set(options);
+    engine::with(|e| e.time_window = None);
+    recolor(ui, default, Default::default());
+    let range = engine::with(|e| {
+        let time = e.scene.as_ref()?.dataset.meta.time.as_ref()?;
+        time.range().filter(|(lo, hi)| hi > lo)
+    });
+    ui.playing.set(false);
+    ui.time_step.set(TIME_STEPS);
+    ui.time_note.set(String::new());
+    ui.time_range.set(range);
+}
+
+/// Colour by `by` with the categories in `hidden` switched off.
+pub(crate) fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::HashSet<u32>) {
+    let key = by.key();
+    let legend = engine::with(|e| e.recolor(by, hidden));
+    ui.color_key.set(key);
+    ui.legend.set(legend);
+    engine::request_redraw();
+}
+
+/// A time as a date when it looks like Unix seconds (after 1973), else as a number.
+pub(crate) fn format_time(t: f64) -> String {
+    if t > 1e8 {
+        let iso = String::from(js_sys::Date::new(&JsValue::from_f64(t * 1000.0)).to_iso_string());
+        iso.get(..10).unwrap_or(&iso).to_owned()
+    } else {
+        vecscape_core::data::meta::format_number((t * 100.0).round() / 100.0)
+    }
+}
+
+/// Show period `step` of the time range (or all times for `TIME_STEPS`).
+pub(crate) fn show_time_step(ui: Ui, step: usize) {
+    let Some((lo, hi)) = ui.time_range.get_untracked() else {
+        return;
+    };
+    let window = (step < TIME_STEPS).then(|| {
+        let width = (hi - lo) / TIME_STEPS as f64;
+        let start = lo + width * step as f64;
+        // The last period includes the latest time.
+        let end = if step + 1 == TIME_STEPS {
+            f64::INFINITY
+        } else {
+            start + width
+        };
+        (start, end)
+    });
+    let shown = engine::with(|e| e.set_time_window(window));
+    engine::request_redraw();
+    ui.time_step.set(step);
+    ui.time_note.set(match window {
+        None => "all times".to_owned(),
+        Some((start, _)) => {
+            let end = (lo + (hi - lo) / TIME_STEPS as f64 * (step + 1) as f64).min(hi);
+            format!(
+                "{} – {} · {} points",
+                format_time(start),
+                format_time(end),
+                thousands(shown)
+            )
+        }
+    });
+}
+
+/// Step through the periods while `playing` is on.
+pub(crate) async fn play(ui: Ui) {
+    while ui.playing.get_untracked() {
+        let next = (ui.time_step.get_untracked() + 1) % TIME_STEPS;
+        show_time_step(ui, next);
+        gloo_timers::future::TimeoutFuture::new(900).await;
+    }
+}

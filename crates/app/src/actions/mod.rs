@@ -1,0 +1,8 @@
+//! What the page does, one module per action; components call these, and these update the
+//! [`crate::state::Ui`] signals and the [`crate::engine`].
+
+pub mod colour;
+pub mod load;
+pub mod map;
+pub mod project;
+pub mod select;

@@ -1,0 +1,273 @@
+//! The page: the start-up (backend, then the data) and the layout of its components. All text
+//! from data is inserted as text nodes (Leptos escapes it), never as HTML.
+
+use crate::actions::load::{budget, loading, show_dataset};
+use crate::backend::{Backend, CpuBackend, GpuBackend};
+use crate::components::map_view::MapView;
+use crate::components::panels::{ErrorBanner, StatusLine};
+use crate::components::toolbar::Toolbar;
+use crate::engine;
+use crate::fetch;
+use crate::hooks::install_test_hooks;
+use crate::state::TIME_STEPS;
+use crate::util::file_name;
+use vecscape_core::data::budget::Storage;
+use vecscape_core::search::types::Metric;
+
+const DEMO_VECTORS: &str = "demo/vectors.f16.npy";
+const DEMO_META: &str = "demo/meta.jsonl";
+use crate::state::{Device, MapState, Phase, Projection, Ui};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Measures label text with the page's label font (a 2D canvas's `measureText`).
+pub(crate) fn label_measure() -> Option<engine::MeasureText> {
+    let document = web_sys::window()?.document()?;
+    let canvas = document
+        .create_element("canvas")
+        .ok()?
+        .dyn_into::<web_sys::HtmlCanvasElement>()
+        .ok()?;
+    let ctx = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .ok()?;
+    ctx.set_font(LABEL_FONT);
+    Some(Box::new(move |text: &str| {
+        ctx.measure_text(text)
+            .map_or(text.chars().count() as f32 * 7.0, |m| m.width() as f32)
+    }))
+}
+
+/// The labels' font, as in the stylesheet's `.map-label`.
+pub(crate) const LABEL_FONT: &str = "600 12px system-ui, sans-serif";
+
+/// The WebGPU device is gone: draw on the CPU canvas from now on, keeping the data, the map,
+/// the view and the selection, and say so in the status line. Searches and projections already
+/// fall back per request when the GPU fails; after this they go straight to the CPU.
+pub(crate) fn fall_back_to_cpu(ui: Ui, why: &str) {
+    if !engine::with(|e| e.backend.as_ref().is_some_and(Backend::is_gpu)) {
+        return;
+    }
+    let canvas = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("map-cpu"))
+        .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok());
+    let cpu = match canvas.map(CpuBackend::new) {
+        Some(Ok(cpu)) => Backend::Cpu(cpu),
+        Some(Err(e)) => {
+            ui.error
+                .set(Some(format!("The WebGPU device was lost ({why}) and {e}")));
+            return;
+        }
+        None => {
+            ui.error.set(Some(format!(
+                "The WebGPU device was lost ({why}) and there is no CPU canvas"
+            )));
+            return;
+        }
+    };
+    let label = cpu.label();
+    engine::with(|e| e.replace_backend(cpu));
+    ui.renderer.set(Device::Cpu);
+    ui.backend
+        .set(format!("{label} · the WebGPU device was lost ({why})"));
+    engine::request_redraw();
+}
+
+pub(crate) async fn start(
+    ui: Ui,
+    gpu_canvas: web_sys::HtmlCanvasElement,
+    cpu_canvas: web_sys::HtmlCanvasElement,
+) {
+    let asked = fetch::query_param("backend");
+    let forced_cpu = asked.as_deref() == Some("cpu");
+    // `?backend=webgpu`: compute on the WebGPU adapter even when it is a CPU emulation.
+    let forced_webgpu = asked.as_deref() == Some("webgpu");
+    let mut note = String::new();
+    let backend = if forced_cpu {
+        note = " · forced by ?backend=cpu".to_owned();
+        None
+    } else {
+        match GpuBackend::new(gpu_canvas).await {
+            Ok(gpu) => Some(Backend::Gpu(Box::new(gpu))),
+            Err(reason) => {
+                note = format!(" · WebGPU unavailable: {reason}");
+                None
+            }
+        }
+    };
+    let backend = match backend {
+        Some(b) => b,
+        None => match CpuBackend::new(cpu_canvas) {
+            Ok(cpu) => Backend::Cpu(cpu),
+            Err(e) => {
+                ui.error.set(Some(format!("No way to draw: {e}")));
+                ui.phase.set(Phase::Failed);
+                return;
+            }
+        },
+    };
+    if let Some(ctx) = backend.gpu_context() {
+        // A lost device (driver reset, GPU removed, `destroy()`): finish on the CPU. The callback
+        // may fire while the GPU is in use, so the switch runs on the next turn of the event loop.
+        ctx.device.set_device_lost_callback(move |reason, message| {
+            let why = if message.is_empty() {
+                format!("{reason:?}")
+            } else {
+                format!("{reason:?}: {message}")
+            };
+            gloo_timers::callback::Timeout::new(0, move || fall_back_to_cpu(ui, &why)).forget();
+        });
+    }
+    if backend.gpu_context().is_some_and(|ctx| ctx.is_emulated()) {
+        note.push_str(if forced_webgpu {
+            " · compute on this CPU-emulated adapter too, forced by ?backend=webgpu"
+        } else {
+            " · compute on the CPU: the WebGPU adapter is a CPU emulation (?backend=webgpu uses it)"
+        });
+    }
+    ui.renderer.set(if backend.is_gpu() {
+        Device::WebGpu
+    } else {
+        Device::Cpu
+    });
+    ui.backend.set(format!("{}{note}", backend.label()));
+    engine::with(|e| {
+        e.compute_on_emulated = forced_webgpu;
+        e.backend = Some(backend);
+        e.on_resize();
+    });
+    install_test_hooks();
+    if fetch::query_param("bench").is_some() {
+        crate::bench::install();
+    }
+
+    ui.phase.set(Phase::Loading);
+    // `?data=URL[&meta=URL]` opens other data; the built-in demo otherwise.
+    let (vectors_url, meta_url) = match fetch::query_param("data") {
+        Some(data) => (data, fetch::query_param("meta")),
+        None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
+    };
+    let budget = budget(ui);
+    let mut parts = Vec::new();
+    for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
+        let result = fetch::fetch_into(url, &file_name(url), &budget, |p| loading(ui, p)).await;
+        match result {
+            Ok(loaded) => parts.push(loaded),
+            Err(e) => {
+                ui.error.set(Some(e));
+                ui.progress.set(None);
+                ui.phase.set(Phase::Failed);
+                return;
+            }
+        }
+    }
+    let grid = match fetch::query_param("grid") {
+        Some(url) => match fetch::fetch_bytes(&url).await.and_then(|bytes| {
+            vecscape_core::map::wizmap::GridJson::parse(&bytes).map_err(|e| format!("{url}: {e}"))
+        }) {
+            Ok(grid) => Some((url, grid)),
+            Err(e) => {
+                ui.error.set(Some(e));
+                None
+            }
+        },
+        None => None,
+    };
+    let result = show_dataset(ui, parts, grid).await;
+    ui.progress.set(None);
+    match result {
+        Ok(()) => ui.phase.set(Phase::Ready),
+        Err(e) => {
+            ui.error.set(Some(e));
+            ui.phase.set(Phase::Failed);
+        }
+    }
+}
+
+/// Resize the backing store whenever the map's box changes (window resize, banner shown, …).
+pub(crate) fn watch_size(element: &web_sys::Element) {
+    let on_change = Closure::<dyn FnMut(js_sys::Array)>::new(|_entries: js_sys::Array| {
+        engine::with(|e| e.on_resize());
+        engine::request_redraw();
+    });
+    match web_sys::ResizeObserver::new(on_change.as_ref().unchecked_ref()) {
+        Ok(observer) => {
+            observer.observe(element);
+            on_change.forget();
+        }
+        Err(e) => log::warn!("ResizeObserver unavailable: {e:?}"),
+    }
+}
+
+/// The page: provides the shared state, starts the backend and the data, lays out the panels.
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui {
+        phase: RwSignal::new(Phase::Starting),
+        progress: RwSignal::new(None),
+        backend: RwSignal::new(String::new()),
+        renderer: RwSignal::new(Device::Cpu),
+        summary: RwSignal::new(String::new()),
+        projection: RwSignal::new(Projection::Pca),
+        projection_note: RwSignal::new(String::new()),
+        has_coords: RwSignal::new(false),
+        metric: RwSignal::new(Metric::default()),
+        storage: RwSignal::new(
+            fetch::query_param("storage")
+                .and_then(|s| Storage::from_name(&s))
+                .unwrap_or_default(),
+        ),
+        error: RwSignal::new(None),
+        hover: RwSignal::new(None),
+        selection: RwSignal::new(None),
+        marker: RwSignal::new(None),
+        map: RwSignal::new(MapState::None),
+        overlay: RwSignal::new(engine::Overlay::default()),
+        layers: RwSignal::new(engine::MapLayers::default()),
+        color_key: RwSignal::new("none".to_owned()),
+        color_options: RwSignal::new(Vec::new()),
+        legend: RwSignal::new(engine::Legend::None),
+        time_range: RwSignal::new(None),
+        time_step: RwSignal::new(TIME_STEPS),
+        playing: RwSignal::new(false),
+        time_note: RwSignal::new(String::new()),
+    };
+    engine::with(|e| {
+        e.marker = Some(ui.marker);
+        e.overlay = Some(ui.overlay);
+        e.measure = label_measure();
+    });
+    provide_context(ui);
+    let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let started = StoredValue::new(false);
+    Effect::new(move |_| {
+        let (Some(gpu), Some(cpu)) = (gpu_canvas.get(), cpu_canvas.get()) else {
+            return;
+        };
+        if started.get_value() {
+            return;
+        }
+        started.set_value(true);
+        watch_size(&gpu);
+        spawn_local(start(ui, gpu, cpu));
+    });
+
+    view! {
+        <main
+            id="app"
+            data-state=move || ui.phase.get().as_str()
+            data-map=move || ui.map.with(MapState::key)
+        >
+            <Toolbar />
+            <ErrorBanner />
+            <MapView gpu_canvas=gpu_canvas cpu_canvas=cpu_canvas />
+            <StatusLine />
+        </main>
+    }
+}

@@ -1,0 +1,193 @@
+//! The panels over and under the map: error banner, load and map-build progress, the selection
+//! marker, the neighbours list, the tooltip and the status line. Text from data goes in as text
+//! nodes, never as HTML.
+
+use crate::actions::select::mark;
+use crate::state::{MapState, Ui, NEIGHBORS_SHOWN};
+use leptos::prelude::*;
+
+/// The error banner (dismissable); the map behind it stays as it was.
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.error.get().is_some()>
+            <div id="error" class="error" role="alert">
+                <span class="error-text">{move || ui.error.get().unwrap_or_default()}</span>
+                <button class="dismiss" on:click=move |_| ui.error.set(None)>"×"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// Loading and projecting: what, and how far.
+#[component]
+pub fn LoadProgress() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.progress.get().is_some()>
+            <div id="progress" class="progress">
+                <div>{move || ui.progress.get().map(|p| p.what).unwrap_or_default()}</div>
+                <progress
+                    max="1"
+                    value=move || {
+                        ui.progress
+                            .get()
+                            .and_then(|p| p.total.map(|t| (p.loaded as f64 / t.max(1) as f64).to_string()))
+                    }
+                ></progress>
+            </div>
+        </Show>
+    }
+}
+
+/// The map's summaries being built.
+#[component]
+pub fn MapProgress() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || matches!(ui.map.get(), MapState::Building(_))>
+            <div id="map-progress" class="map-progress">
+                "Building map "
+                <progress
+                    max="1"
+                    value=move || match ui.map.get() {
+                        MapState::Building(done) => done.to_string(),
+                        _ => "0".to_owned(),
+                    }
+                ></progress>
+            </div>
+        </Show>
+    }
+}
+
+/// The ring around the clicked point.
+#[component]
+pub fn Marker() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        {move || {
+            ui.marker
+                .get()
+                .map(|p| {
+                    view! {
+                        <div
+                            id="selected-marker"
+                            class="marker"
+                            style:left=format!("{}px", p[0])
+                            style:top=format!("{}px", p[1])
+                        ></div>
+                    }
+                })
+        }}
+    }
+}
+
+/// The clicked point's exact nearest neighbours.
+#[component]
+pub fn Neighbours() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        {move || {
+            ui.selection
+                .get()
+                .map(|s| {
+                    view! {
+                        <aside
+                            id="neighbors"
+                            class="neighbors"
+                            data-row=s.row.to_string()
+                            on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                            on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                            on:pointermove=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                            on:wheel=|ev: web_sys::WheelEvent| ev.stop_propagation()
+                        >
+                            <button
+                                class="dismiss"
+                                on:click=move |_| {
+                                    ui.selection.set(None);
+                                    mark(None);
+                                }
+                            >
+                                "×"
+                            </button>
+                            <div class="neighbors-title" data-device=s.device.key()>
+                                {format!(
+                                    "{NEIGHBORS_SHOWN} nearest · {}, exact on {} · {:.1} ms",
+                                    s.metric.name(),
+                                    s.device.label(),
+                                    s.elapsed_ms,
+                                )}
+                            </div>
+                            <div class="neighbors-query">{s.text.clone()}</div>
+                            <ol>
+                                {s
+                                    .neighbors
+                                    .into_iter()
+                                    .map(|n| {
+                                        view! {
+                                            <li data-row=n.row.to_string()>
+                                                <span class="score">{format!("{:.3}", n.score)}</span>
+                                                <span class="text">{n.text}</span>
+                                                <span class="category">{n.category.unwrap_or_default()}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect::<Vec<_>>()}
+                            </ol>
+                        </aside>
+                    }
+                })
+        }}
+    }
+}
+
+/// The hovered point's text and category.
+#[component]
+pub fn Tooltip() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        {move || {
+            ui.hover
+                .get()
+                .map(|h| {
+                    view! {
+                        <div
+                            id="tooltip"
+                            class="tooltip"
+                            data-row=h.row.to_string()
+                            style:left=format!("{}px", h.at[0] + 14.0)
+                            style:top=format!("{}px", h.at[1] + 14.0)
+                        >
+                            <div class="tooltip-category">{h.category.clone().unwrap_or_default()}</div>
+                            <div class="tooltip-text">{h.text.clone()}</div>
+                        </div>
+                    }
+                })
+        }}
+    }
+}
+
+/// The live backend, the data, and what the projection and the map took.
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    // The status line's notes; also its tooltip, where the line is cut short.
+    let status_line = move || {
+        let mut line = ui.summary.get();
+        for note in [ui.projection_note.get(), ui.map.with(MapState::note)] {
+            if !note.is_empty() {
+                line = format!("{line} · {note}");
+            }
+        }
+        line
+    };
+    view! {
+        <footer id="status" data-backend=move || ui.renderer.get().key()>
+            <span class="backend">{move || ui.backend.get()}</span>
+            <span class="summary" title=status_line>
+                {status_line}
+            </span>
+        </footer>
+    }
+}

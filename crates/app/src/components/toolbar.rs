@@ -1,0 +1,179 @@
+//! The toolbar: open files, reset the view, the choosers (projection, metric, memory, colour),
+//! the map's layer toggles and the grid.json export.
+
+use crate::actions::colour::recolor;
+use crate::actions::load::{change_storage, open_files};
+use crate::actions::map::{export_grid_json, set_layers};
+use crate::actions::project::reproject;
+use crate::actions::select::mark;
+use crate::engine;
+use crate::state::{MapState, Projection, Ui};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use vecscape_core::data::store::Storage;
+use vecscape_core::search::types::Metric;
+use wasm_bindgen::JsCast;
+
+/// A checkbox for one map layer.
+pub(crate) fn layer_toggle(
+    ui: Ui,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&engine::MapLayers) -> bool,
+    set: fn(&mut engine::MapLayers, bool),
+) -> impl IntoView {
+    view! {
+        <label class="toggle">
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || get(&ui.layers.get())
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    set_layers(ui, |l| set(l, on));
+                }
+            />
+            {label}
+        </label>
+    }
+}
+
+/// The toolbar above the map.
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let on_pick = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        if !files.is_empty() {
+            spawn_local(open_files(ui, files));
+        }
+    };
+    let reset_view = move |_| {
+        engine::with(|e| e.reset_view());
+        engine::request_redraw();
+    };
+
+    view! {
+        <header class="toolbar">
+            <h1>"vecscape"</h1>
+            <label class="button">
+                "Open files…"
+                <input id="file-input" type="file" multiple accept=".npy,.parquet,.pq,.arrow,.arrows,.feather,.ipc,.csv,.tsv,.jsonl,.ndjson,.bin,.bytes,.f32,.json" on:change=on_pick />
+            </label>
+            <button on:click=reset_view>"Reset view"</button>
+            <label class="control">
+                "Projection "
+                <select
+                    id="projection"
+                    prop:value=move || ui.projection.get().key()
+                    on:change=move |ev| {
+                        if let Some(method) = Projection::from_key(&event_target_value(&ev)) {
+                            spawn_local(reproject(ui, method));
+                        }
+                    }
+                >
+                    <option value="pca">"PCA"</option>
+                    <option value="gaussian-rp">"Gaussian random projection"</option>
+                    <option value="sparse-rp">"Sparse random projection"</option>
+                    <option value="precomputed" disabled=move || !ui.has_coords.get()>"Precomputed x/y"</option>
+                </select>
+            </label>
+            <label class="control">
+                "Neighbours by "
+                <select
+                    id="metric"
+                    prop:value=move || ui.metric.get().name()
+                    on:change=move |ev| {
+                        if let Some(m) = Metric::from_name(&event_target_value(&ev)) {
+                            engine::with(|e| e.set_metric(m));
+                            ui.metric.set(m);
+                            ui.selection.set(None);
+                            mark(None);
+                        }
+                    }
+                >
+                    <option value="cosine">"cosine"</option>
+                    <option value="dot">"dot product"</option>
+                    <option value="l2">"L2 distance"</option>
+                </select>
+            </label>
+            <label class="control" title="How the vectors are kept in memory: f32 as loaded; f16 in half the memory (exact for data stored as f16); int8 in a quarter (a byte a value and a scale per row). Neighbours are exact for the stored values.">
+                "Memory "
+                <select
+                    id="storage"
+                    prop:value=move || ui.storage.get().name()
+                    on:change=move |ev| {
+                        if let Some(storage) = Storage::from_name(&event_target_value(&ev)) {
+                            change_storage(ui, storage);
+                        }
+                    }
+                >
+                    <option value="f32">"f32"</option>
+                    <option value="f16">"f16 (½)"</option>
+                    <option value="int8">"int8 (¼)"</option>
+                </select>
+            </label>
+            <label class="control">
+                "Colour by "
+                <select
+                    id="color-by"
+                    prop:value=move || ui.color_key.get()
+                    on:change=move |ev| {
+                        recolor(ui, engine::ColorBy::from_key(&event_target_value(&ev)), Default::default());
+                    }
+                >
+                    <For
+                        each=move || ui.color_options.get()
+                        key=|(value, _)| value.clone()
+                        children=move |(value, label)| view! { <option value=value>{label}</option> }
+                    />
+                </select>
+            </label>
+            <fieldset class="layers">
+                {layer_toggle(ui, "layer-contours", "Contours", |l| l.contours, |l, v| l.contours = v)}
+                {layer_toggle(ui, "layer-points", "Points", |l| l.points, |l, v| l.points = v)}
+                {layer_toggle(ui, "layer-grid", "Tile grid", |l| l.grid, |l, v| l.grid = v)}
+                {layer_toggle(ui, "layer-labels", "Labels", |l| l.labels, |l, v| l.labels = v)}
+                {layer_toggle(ui, "layer-legend", "Legend", |l| l.legend, |l, v| l.legend = v)}
+                <label class="control">
+                    "Labels "
+                    <input
+                        id="label-count"
+                        type="range"
+                        min="0"
+                        max="150"
+                        prop:value=move || ui.layers.get().max_labels.to_string()
+                        on:input=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                set_layers(ui, |l| l.max_labels = n);
+                            }
+                        }
+                    />
+                    <span class="label-count">{move || ui.layers.get().max_labels}</span>
+                </label>
+            </fieldset>
+            <button
+                id="export-grid"
+                disabled=move || !matches!(ui.map.get(), MapState::Ready(_))
+                on:click=move |_| {
+                    if let Err(e) = export_grid_json() {
+                        ui.error.set(Some(format!("export: {e}")));
+                    }
+                }
+            >
+                "Export grid.json"
+            </button>
+            <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
+        </header>
+    }
+}

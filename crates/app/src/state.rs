@@ -1,0 +1,198 @@
+//! The page's shared state: small view state in signals, handed to components through Leptos
+//! context ([`Ui`] is `Copy`) and to the actions as an argument. Large data lives in
+//! [`crate::engine`], outside the reactive graph.
+
+use crate::engine;
+use leptos::prelude::*;
+use vecscape_core::data::store::Storage;
+use vecscape_core::search::types::Metric;
+
+/// Where something ran or is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    WebGpu,
+    Cpu,
+}
+
+impl Device {
+    /// As the status line writes it: "WebGPU" or "CPU".
+    pub fn label(self) -> &'static str {
+        match self {
+            Device::WebGpu => "WebGPU",
+            Device::Cpu => "CPU",
+        }
+    }
+
+    /// As the page's `data-` attributes write it: "webgpu" or "cpu".
+    pub fn key(self) -> &'static str {
+        match self {
+            Device::WebGpu => "webgpu",
+            Device::Cpu => "cpu",
+        }
+    }
+}
+
+/// The 2-D layout shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    Pca,
+    GaussianRp,
+    SparseRp,
+    /// The file's own x/y (WizMap's `data.ndjson`).
+    Precomputed,
+}
+
+impl Projection {
+    /// The chooser's value: "pca", "gaussian-rp", "sparse-rp" or "precomputed".
+    pub fn key(self) -> &'static str {
+        match self {
+            Projection::Pca => "pca",
+            Projection::GaussianRp => "gaussian-rp",
+            Projection::SparseRp => "sparse-rp",
+            Projection::Precomputed => "precomputed",
+        }
+    }
+
+    /// The projection whose [`Projection::key`] is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        [
+            Projection::Pca,
+            Projection::GaussianRp,
+            Projection::SparseRp,
+            Projection::Precomputed,
+        ]
+        .into_iter()
+        .find(|p| p.key() == key)
+    }
+}
+
+/// The map's summaries for the layout shown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum MapState {
+    /// No map (yet): nothing loaded, or a new layout before its build starts.
+    #[default]
+    None,
+    /// Being built: the fraction done.
+    Building(f64),
+    /// Built (or read from grid.json): what it took, for the status line.
+    Ready(String),
+    /// Could not be built: why.
+    Failed(String),
+}
+
+impl MapState {
+    /// The `data-map` attribute: "building", "ready" or "none".
+    pub fn key(&self) -> &'static str {
+        match self {
+            MapState::Building(_) => "building",
+            MapState::Ready(_) => "ready",
+            MapState::None | MapState::Failed(_) => "none",
+        }
+    }
+
+    /// The status line's note.
+    pub fn note(&self) -> String {
+        match self {
+            MapState::Ready(note) => note.clone(),
+            MapState::Failed(why) => format!("no map: {why}"),
+            MapState::None | MapState::Building(_) => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Starting,
+    Loading,
+    Ready,
+    Failed,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::Loading => "loading",
+            Phase::Ready => "ready",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Hover {
+    pub row: usize,
+    pub text: String,
+    pub category: Option<String>,
+    pub at: [f32; 2],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Neighbor {
+    pub row: usize,
+    pub score: f32,
+    pub text: String,
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Selection {
+    pub row: usize,
+    pub text: String,
+    pub neighbors: Vec<Neighbor>,
+    pub elapsed_ms: f64,
+    /// Where the search ran.
+    pub device: Device,
+    pub metric: Metric,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Progress {
+    pub what: String,
+    pub loaded: u64,
+    pub total: Option<u64>,
+}
+
+/// The view state the async tasks update; all fields are cheap copies of signals.
+#[derive(Clone, Copy)]
+pub(crate) struct Ui {
+    pub phase: RwSignal<Phase>,
+    pub progress: RwSignal<Option<Progress>>,
+    pub backend: RwSignal<String>,
+    /// Where the map is drawn.
+    pub renderer: RwSignal<Device>,
+    pub summary: RwSignal<String>,
+    pub projection: RwSignal<Projection>,
+    /// What the projection took ("PCA 2-D (… % of variance) in … ms").
+    pub projection_note: RwSignal<String>,
+    /// Whether the data has precomputed x/y.
+    pub has_coords: RwSignal<bool>,
+    pub metric: RwSignal<Metric>,
+    /// How the vectors are kept (`?storage=`, or the Memory chooser).
+    pub storage: RwSignal<Storage>,
+    pub error: RwSignal<Option<String>>,
+    pub hover: RwSignal<Option<Hover>>,
+    pub selection: RwSignal<Option<Selection>>,
+    pub marker: RwSignal<Option<[f32; 2]>>,
+    pub map: RwSignal<MapState>,
+    /// Labels and tile grid over the canvas.
+    pub overlay: RwSignal<engine::Overlay>,
+    pub layers: RwSignal<engine::MapLayers>,
+    /// The colour chooser's value and options (value, label).
+    pub color_key: RwSignal<String>,
+    pub color_options: RwSignal<Vec<(String, String)>>,
+    pub legend: RwSignal<engine::Legend>,
+    /// The data's time range when it has a time field: (min, max).
+    pub time_range: RwSignal<Option<(f64, f64)>>,
+    /// The period shown (0…TIME_STEPS-1), or TIME_STEPS for all times.
+    pub time_step: RwSignal<usize>,
+    pub playing: RwSignal<bool>,
+    /// "N points in <period>".
+    pub time_note: RwSignal<String>,
+}
+
+/// The time slider's periods.
+pub(crate) const TIME_STEPS: usize = 12;
+
+/// Number of neighbours listed for a clicked point.
+pub(crate) const NEIGHBORS_SHOWN: usize = 10;
