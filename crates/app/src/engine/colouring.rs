@@ -1,0 +1,156 @@
+//! Colouring the points: by a field, with hidden categories, within a time window.
+
+use super::style::{ColorBy, Legend, LegendEntry, LEGEND_ENTRIES};
+use super::Engine;
+use vecscape_core::map::layer::DensityLayer;
+use vecscape_core::view::palette::{category_color, Rgba, UNCATEGORISED};
+
+impl Engine {
+    /// Colour the points by `by`, hiding the categories in `hidden`; returns the legend.
+    pub fn recolor(&mut self, by: ColorBy, hidden: std::collections::HashSet<u32>) -> Legend {
+        self.color_by = by;
+        self.hidden = hidden;
+        let Some(scene) = &mut self.scene else {
+            return Legend::None;
+        };
+        let meta = &scene.dataset.meta;
+        let n = scene.xs.len();
+        let (colors, legend) = match &self.color_by {
+            ColorBy::Category(field) => match meta.categorical_field(field) {
+                Some(cat) => {
+                    let colors = (0..n)
+                        .map(|i| match cat.codes.get(i) {
+                            Some(c) if self.hidden.contains(c) => {
+                                vecscape_core::view::palette::HIDDEN
+                            }
+                            Some(c) => category_color(*c),
+                            None => UNCATEGORISED,
+                        })
+                        .collect();
+                    let counts = cat.counts();
+                    let mut order: Vec<u32> = (0..cat.names.len() as u32).collect();
+                    order.sort_by(|a, b| {
+                        counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
+                    });
+                    let entries = order
+                        .iter()
+                        .take(LEGEND_ENTRIES)
+                        .map(|&code| LegendEntry {
+                            code,
+                            name: cat.names[code as usize].clone(),
+                            count: counts[code as usize],
+                            color: category_color(code),
+                            hidden: self.hidden.contains(&code),
+                        })
+                        .collect();
+                    (
+                        colors,
+                        Legend::Categories {
+                            field: field.clone(),
+                            entries,
+                            more: order.len().saturating_sub(LEGEND_ENTRIES),
+                        },
+                    )
+                }
+                None => (vec![UNCATEGORISED; n], Legend::None),
+            },
+            ColorBy::Numeric(field) => match meta
+                .numeric_field(field)
+                .and_then(|f| Some((f, f.range()?)))
+            {
+                Some((num, (min, max))) => {
+                    let span = if max > min { max - min } else { 1.0 };
+                    let colors = (0..n)
+                        .map(|i| {
+                            let v = num.values.get(i).copied().unwrap_or(f64::NAN);
+                            vecscape_core::view::palette::sequential(((v - min) / span) as f32)
+                        })
+                        .collect();
+                    (
+                        colors,
+                        Legend::Numeric {
+                            field: field.clone(),
+                            min,
+                            max,
+                        },
+                    )
+                }
+                None => (vec![UNCATEGORISED; n], Legend::None),
+            },
+            ColorBy::Uniform => (vec![UNCATEGORISED; n], Legend::None),
+        };
+        let mut colors: Vec<Rgba> = colors;
+        if let (Some((start, end)), Some(time)) = (self.time_window, &meta.time) {
+            for (c, t) in colors.iter_mut().zip(&time.values) {
+                if !(*t >= start && *t < end) {
+                    *c = vecscape_core::view::palette::HIDDEN;
+                }
+            }
+        }
+        scene.colors = colors;
+        if let Some(backend) = &mut self.backend {
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        }
+        legend
+    }
+
+    /// Show only the points whose time falls in `window` (all with `None`), with the density and
+    /// contours of just those points; returns how many are shown.
+    pub fn set_time_window(&mut self, window: Option<(f64, f64)>) -> usize {
+        use vecscape_core::map::density;
+        self.time_window = window;
+        let by = self.color_by.clone();
+        let hidden = self.hidden.clone();
+        self.recolor(by, hidden);
+        let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
+            return 0;
+        };
+        let Some(time) = &scene.dataset.meta.time else {
+            return scene.xs.len();
+        };
+        let layer = match window {
+            None => map.layer.clone(),
+            Some((start, end)) => {
+                let (xs, ys): (Vec<f32>, Vec<f32>) = scene
+                    .xs
+                    .iter()
+                    .zip(&scene.ys)
+                    .zip(&time.values)
+                    .filter(|(_, t)| **t >= start && **t < end)
+                    .map(|((x, y), _)| (*x, *y))
+                    .unzip();
+                // Same grid and kernel as the whole map, so the periods compare.
+                let spec = map.summary.density.spec;
+                let sigma = map.summary.density.sigma;
+                let grid =
+                    (!xs.is_empty()).then(|| density::kde_binned_sigma(&xs, &ys, &spec, sigma));
+                match grid {
+                    Some(grid) => {
+                        let levels = map.summary.contours.len();
+                        let contours =
+                            density::contours(&grid, &density::thresholds(&grid, levels))
+                                .unwrap_or_default();
+                        DensityLayer::new(&grid, &contours)
+                    }
+                    None => DensityLayer {
+                        values: vec![0.0; map.layer.values.len()],
+                        segments: Vec::new(),
+                        ..map.layer.clone()
+                    },
+                }
+            }
+        };
+        let shown = match window {
+            None => scene.xs.len(),
+            Some((start, end)) => time
+                .values
+                .iter()
+                .filter(|t| **t >= start && **t < end)
+                .count(),
+        };
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(Some(&layer));
+        }
+        shown
+    }
+}

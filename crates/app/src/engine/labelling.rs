@@ -1,0 +1,133 @@
+//! The map on screen: installing a built map and placing its labels after each frame.
+
+use super::map_view::{
+    LabelView, MapView, Overlay, LABEL_FADE_MS, LABEL_HEIGHT_CSS_PX, LABEL_TILE_CSS_PX,
+};
+use super::{device_pixel_ratio, now_ms, Engine};
+use crate::backend::Backend;
+use std::collections::HashMap;
+use vecscape_core::map::labels::{self, Candidate};
+
+impl Engine {
+    /// A new layout: forget the summary built for the old one.
+    pub fn clear_map(&mut self) {
+        self.map = None;
+        self.map_generation += 1;
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(None);
+        }
+    }
+
+    /// Show a built map.
+    pub fn set_map(&mut self, map: MapView) {
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(Some(&map.layer));
+        }
+        self.map = Some(map);
+        if self.time_window.is_some() {
+            // The density of the period shown, on the new map's grid.
+            self.set_time_window(self.time_window);
+        }
+    }
+
+    /// Labels and tile grid for the current view.
+    pub fn overlay(&mut self) -> Overlay {
+        let (Some(map), Some(camera), Some(viewport)) = (
+            self.map.as_mut(),
+            self.camera,
+            self.backend.as_ref().map(Backend::viewport),
+        ) else {
+            return Overlay::default();
+        };
+        let dpr = device_pixel_ratio();
+        let px_per_unit = f64::from(camera.px_per_world / dpr);
+        let Some(level) = map.summary.level_for_zoom(px_per_unit, LABEL_TILE_CSS_PX) else {
+            return Overlay::default();
+        };
+        let extent = map.summary.extent;
+        let tile_world = extent.size / f64::from(1u32 << level.level);
+        let css = |world: [f32; 2]| {
+            let p = camera.screen_from_world(viewport, world);
+            [p[0] / dpr, p[1] / dpr]
+        };
+        let grid = self.layers.grid.then(|| {
+            let corner = css([extent.x0 as f32, extent.y0 as f32]);
+            ((tile_world * px_per_unit) as f32, corner)
+        });
+        if !self.layers.labels {
+            return Overlay {
+                labels: Vec::new(),
+                level: Some(level.level),
+                grid,
+            };
+        }
+        let view = [
+            viewport.width_px as f32 / dpr,
+            viewport.height_px as f32 / dpr,
+        ];
+        let measure = self.measure.as_deref();
+        let mut candidates = Vec::new();
+        let mut texts: HashMap<u64, String> = HashMap::new();
+        for t in &level.topics {
+            let b = extent.tile_box(level.level, t.ix, t.iy);
+            let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+            let anchor = css([cx as f32, cy as f32]);
+            if anchor[0] < 0.0 || anchor[1] < 0.0 || anchor[0] > view[0] || anchor[1] > view[1] {
+                continue;
+            }
+            let text = t.label(4);
+            if text.is_empty() {
+                continue;
+            }
+            let width = *map
+                .widths
+                .entry(text.clone())
+                .or_insert_with(|| measure.map_or(text.chars().count() as f32 * 7.0, |m| m(&text)));
+            let id = (u64::from(level.level) << 48) | (u64::from(t.ix) << 24) | u64::from(t.iy);
+            candidates.push(Candidate {
+                id,
+                anchor,
+                size: [width + 8.0, LABEL_HEIGHT_CSS_PX],
+                priority: map.layer.sample(cx as f32, cy as f32),
+            });
+            texts.insert(id, text);
+        }
+        let placed = labels::place(&candidates, &map.sides, self.layers.max_labels, view);
+        map.sides = placed.iter().map(|p| (p.id, p.side)).collect();
+        let current: Vec<LabelView> = placed
+            .into_iter()
+            .map(|p| LabelView {
+                id: p.id,
+                text: texts.remove(&p.id).unwrap_or_default(),
+                level: level.level,
+                left: p.rect[0],
+                top: p.rect[1],
+                leaving: false,
+            })
+            .collect();
+        // Labels dropped this frame fade out where they were; a label placed again is back.
+        let now = now_ms();
+        let placed_ids: std::collections::HashSet<u64> = current.iter().map(|l| l.id).collect();
+        for old in std::mem::take(&mut map.last) {
+            if !placed_ids.contains(&old.id) {
+                map.leaving.push((
+                    LabelView {
+                        leaving: true,
+                        ..old
+                    },
+                    now + LABEL_FADE_MS,
+                ));
+            }
+        }
+        map.leaving
+            .retain(|(l, until)| *until > now && !placed_ids.contains(&l.id));
+        map.last = current.clone();
+        let mut labels = current;
+        labels.extend(map.leaving.iter().map(|(l, _)| l.clone()));
+        Overlay {
+            labels,
+            level: Some(level.level),
+            grid,
+        }
+    }
+}

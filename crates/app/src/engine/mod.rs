@@ -1,0 +1,294 @@
+//! State that stays outside the reactive graph: the render backend, the loaded scene (vectors,
+//! projection, colours, hover index) and the camera. Accessed through [`with`] on the UI thread.
+
+use crate::backend::{Backend, FrameInput, Layers};
+use leptos::prelude::{GetUntracked, Set};
+use std::cell::RefCell;
+use std::rc::Rc;
+use vecscape_core::search::flat::SearchAids;
+use vecscape_core::search::types::Metric;
+use vecscape_core::view::camera::{Bounds, Camera, Viewport};
+use vecscape_core::view::raster::PointStyle;
+use vecscape_core::view::spatial::GridIndex;
+use vecscape_gpu::GpuFlatIndex;
+
+mod colouring;
+mod labelling;
+mod map_view;
+mod scene;
+mod search;
+mod style;
+
+use map_view::LABEL_FADE_MS;
+pub use map_view::{MapLayers, MapView, MeasureText, Overlay};
+pub use scene::{cpu_pca_2d, point_radius_css, Scene};
+pub use style::{ColorBy, Legend};
+
+/// Hover picks the nearest point within this many CSS pixels of the cursor.
+pub const HOVER_RADIUS_CSS_PX: f32 = 8.0;
+const FIT_MARGIN_CSS_PX: f32 = 24.0;
+
+#[derive(Default)]
+pub struct Engine {
+    pub backend: Option<Backend>,
+    pub scene: Option<Scene>,
+    /// The scene's vectors on the GPU, for neighbour search (WebGPU backend only).
+    gpu_index: Option<Rc<GpuFlatIndex>>,
+    /// What CPU neighbour search keeps between clicks (norms, int8 bounds), built on the first
+    /// search for the current vectors and metric.
+    search_aids: Option<SearchAids>,
+    camera: Option<Camera>,
+    fitted_px_per_world: f32,
+    redraw_pending: bool,
+    /// The clicked row, marked on the map.
+    pub selected: Option<usize>,
+    /// Where the view shows the selection marker (CSS px), updated after every frame.
+    pub marker: Option<leptos::prelude::RwSignal<Option<[f32; 2]>>>,
+    /// The metric neighbour search ranks by.
+    pub metric: Metric,
+    /// The map's summaries for the current layout, once built.
+    pub map: Option<MapView>,
+    /// Bumped whenever the layout changes, so a summary built for an old one is dropped.
+    pub map_generation: u64,
+    pub layers: MapLayers,
+    /// Where the view shows labels and the tile grid, updated after every frame.
+    pub overlay: Option<leptos::prelude::RwSignal<Overlay>>,
+    /// Width of a label's text in CSS px (the page measures with its font).
+    pub measure: Option<MeasureText>,
+    pub color_by: ColorBy,
+    /// Category codes the legend has switched off.
+    pub hidden: std::collections::HashSet<u32>,
+    /// Only points whose time is in `[start, end)` are shown (the time slider).
+    pub time_window: Option<(f64, f64)>,
+    /// Compute on a CPU-emulated WebGPU adapter too (`?backend=webgpu`).
+    pub compute_on_emulated: bool,
+}
+
+thread_local! {
+    static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
+}
+
+/// Run `f` with the engine. Must not be re-entered from inside `f`.
+pub fn with<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    ENGINE.with(|e| f(&mut e.borrow_mut()))
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn device_pixel_ratio() -> f32 {
+    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio() as f32)
+}
+
+impl Engine {
+    fn viewport(&self) -> Option<Viewport> {
+        self.backend.as_ref().map(Backend::viewport)
+    }
+
+    /// Replace the scene (the old one is dropped only now, after the new one was built).
+    pub fn install(&mut self, scene: Scene) {
+        self.gpu_index = None;
+        self.search_aids = None;
+        self.selected = None;
+        self.clear_map();
+        if let Some(backend) = &mut self.backend {
+            backend.fit_to_css_size();
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        }
+        self.scene = Some(scene);
+        self.rebuild_gpu_index();
+        self.reset_view();
+    }
+
+    /// Move the points to new 2-D positions (another projection) and fit the view.
+    pub fn set_positions(&mut self, xs: Vec<f32>, ys: Vec<f32>, explained: Vec<f64>) {
+        let Some(scene) = &mut self.scene else {
+            return;
+        };
+        if xs.len() != scene.xs.len() || ys.len() != scene.ys.len() {
+            return;
+        }
+        self.clear_map();
+        let Some(scene) = &mut self.scene else {
+            return;
+        };
+        scene.grid = GridIndex::build(&xs, &ys, 4);
+        scene.bounds = Bounds::of_points(&xs, &ys);
+        scene.xs = xs;
+        scene.ys = ys;
+        scene.explained_variance_ratio = explained;
+        if let Some(backend) = &mut self.backend {
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        }
+        self.reset_view();
+    }
+
+    /// Swap in another backend (the CPU one after the WebGPU device was lost), keeping the
+    /// scene, the map, the time window and the view: the points and the density shown are
+    /// handed to the new backend, and GPU-held state (the neighbour index) is dropped.
+    pub fn replace_backend(&mut self, backend: Backend) {
+        self.gpu_index = None;
+        self.backend = Some(backend);
+        if let (Some(backend), Some(scene)) = (&mut self.backend, &self.scene) {
+            backend.fit_to_css_size();
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        }
+        if let (Some(backend), Some(map)) = (&mut self.backend, &self.map) {
+            backend.set_density(Some(&map.layer));
+        }
+        if self.time_window.is_some() {
+            self.set_time_window(self.time_window);
+        }
+    }
+
+    /// Fit the whole scene in the viewport.
+    pub fn reset_view(&mut self) {
+        let (Some(scene), Some(viewport)) = (&self.scene, self.viewport()) else {
+            return;
+        };
+        let camera = Camera::fit(
+            scene.bounds,
+            viewport,
+            FIT_MARGIN_CSS_PX * device_pixel_ratio(),
+        );
+        self.fitted_px_per_world = camera.px_per_world;
+        self.camera = Some(camera);
+    }
+
+    pub fn on_resize(&mut self) {
+        if let Some(backend) = &mut self.backend {
+            if backend.fit_to_css_size() && self.camera.is_none() {
+                self.reset_view();
+            }
+        }
+    }
+
+    pub fn pan_css(&mut self, dx: f32, dy: f32) {
+        let dpr = device_pixel_ratio();
+        if let Some(camera) = &mut self.camera {
+            camera.pan_by_px([dx * dpr, dy * dpr]);
+        }
+    }
+
+    pub fn zoom_css(&mut self, anchor: [f32; 2], factor: f32) {
+        let dpr = device_pixel_ratio();
+        let fitted = self.fitted_px_per_world;
+        let viewport = self.viewport();
+        if let (Some(camera), Some(viewport)) = (self.camera.as_mut(), viewport) {
+            camera.zoom_about(viewport, [anchor[0] * dpr, anchor[1] * dpr], factor, fitted);
+        }
+    }
+
+    /// Row under the cursor (CSS pixels relative to the canvas), if any.
+    pub fn pick_css(&self, at: [f32; 2]) -> Option<usize> {
+        let dpr = device_pixel_ratio();
+        let (scene, camera, viewport) = (self.scene.as_ref()?, self.camera?, self.viewport()?);
+        let world = camera.world_from_screen(viewport, [at[0] * dpr, at[1] * dpr]);
+        let radius_world = HOVER_RADIUS_CSS_PX * dpr / camera.px_per_world;
+        scene
+            .grid
+            .nearest(&scene.xs, &scene.ys, world, radius_world)
+            .map(|i| i as usize)
+    }
+
+    /// Position of the selected row in CSS pixels, when one is selected.
+    fn selected_css(&self) -> Option<[f32; 2]> {
+        let dpr = device_pixel_ratio();
+        let (scene, camera, viewport) = (self.scene.as_ref()?, self.camera?, self.viewport()?);
+        let row = self.selected?;
+        let p = camera.screen_from_world(viewport, [*scene.xs.get(row)?, *scene.ys.get(row)?]);
+        Some([p[0] / dpr, p[1] / dpr])
+    }
+
+    /// Every point's position in world (projection) units, interleaved x, y.
+    pub fn world_positions(&self) -> Vec<f32> {
+        let Some(scene) = &self.scene else {
+            return Vec::new();
+        };
+        scene
+            .xs
+            .iter()
+            .zip(&scene.ys)
+            .flat_map(|(&x, &y)| [x, y])
+            .collect()
+    }
+
+    /// Every point's position in CSS pixels relative to the canvas (x0, y0, x1, y1, …).
+    pub fn screen_positions_css(&self) -> Vec<f32> {
+        let dpr = device_pixel_ratio();
+        let (Some(scene), Some(camera), Some(viewport)) =
+            (&self.scene, self.camera, self.viewport())
+        else {
+            return Vec::new();
+        };
+        scene
+            .xs
+            .iter()
+            .zip(&scene.ys)
+            .flat_map(|(&x, &y)| {
+                let p = camera.screen_from_world(viewport, [x, y]);
+                [p[0] / dpr, p[1] / dpr]
+            })
+            .collect()
+    }
+
+    pub fn draw(&mut self) -> Result<(), String> {
+        let (Some(backend), Some(scene), Some(camera)) = (
+            self.backend.as_mut(),
+            self.scene.as_ref(),
+            self.camera.as_ref(),
+        ) else {
+            return Ok(());
+        };
+        backend.draw(&FrameInput {
+            camera,
+            style: PointStyle {
+                radius_px: point_radius_css(scene.xs.len()) * device_pixel_ratio(),
+                alpha: 200,
+            },
+            layers: Layers {
+                points: self.layers.points,
+                contours: self.layers.contours,
+            },
+        })
+    }
+}
+
+/// Schedule one redraw on the next animation frame (several requests coalesce).
+pub fn request_redraw() {
+    let already = with(|e| std::mem::replace(&mut e.redraw_pending, true));
+    if already {
+        return;
+    }
+    leptos::prelude::request_animation_frame(|| {
+        let (result, marker, at, overlay, shown) = with(|e| {
+            e.redraw_pending = false;
+            // The canvas may have changed size since the last resize notice (a banner came or
+            // went while the observer's callback read a stale layout): match it before drawing.
+            e.on_resize();
+            (e.draw(), e.marker, e.selected_css(), e.overlay, e.overlay())
+        });
+        let fading = shown.labels.iter().any(|l| l.leaving);
+        if let Some(overlay) = overlay {
+            if overlay.get_untracked() != shown {
+                overlay.set(shown);
+            }
+        }
+        if fading {
+            // Once the fade is over, draw again so the faded labels are removed.
+            gloo_timers::callback::Timeout::new(LABEL_FADE_MS as u32 + 20, request_redraw).forget();
+        }
+        // Set outside the borrow: the view may read the engine when the signal changes.
+        if let Some(marker) = marker {
+            if marker.get_untracked() != at {
+                marker.set(at);
+            }
+        }
+        if let Err(message) = result {
+            log::warn!("{message}");
+        }
+    });
+}
