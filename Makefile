@@ -24,5 +24,6 @@ bench: bootstrap
 	trunk build --release --offline
 	node tests/bench/browser_bench.mjs
 	node tests/bench/map_bench.mjs
+	node tests/bench/longtask_bench.mjs
 	cargo run --release -p vecscape-gpu --example scaling -- 10000,100000
 	node tests/bench/gpu_bench.mjs
