@@ -6,6 +6,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
@@ -561,6 +562,44 @@ describe('a CPU-emulated WebGPU adapter draws but leaves compute to the CPU', ()
     } finally {
       await page.close();
     }
+  });
+});
+
+describe('a load that a newer load replaces', () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch({ webgpu: false });
+    page = await openApp(browser, server.url + '?backend=cpu');
+  });
+  after(async () => { await browser?.close(); });
+
+  test('a load cancelled by a second load shows the second file and no error', async () => {
+    // The first file (300,000 × 64 f32, 77 MB) is still being read when the second is opened.
+    const rows = 300_000;
+    const values = new Float32Array(rows * 64);
+    for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 0.37) + (i % 64) * 0.01;
+    // Over playwright's 50 MB limit for a buffer: handed over as a file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vecscape-e2e-'));
+    const bigPath = path.join(dir, 'first-big.npy');
+    fs.writeFileSync(bigPath, npyF32(rows, 64, values));
+    const small = npyF32(50, 3, Array.from({ length: 150 }, (_, i) => Math.cos(i)));
+    await page.setInputFiles('#file-input', bigPath);
+    await page.waitForSelector('#progress', { timeout: 20_000 });
+    await page.setInputFiles('#file-input', [
+      { name: 'second-small.npy', mimeType: 'application/octet-stream', buffer: small },
+    ]);
+    await page.waitForFunction(() => /second-small\.npy · 50 points × 3 dims/.test(document.querySelector('#status').textContent), null, { timeout: 60_000 });
+    await page.waitForSelector('#app[data-state=ready]');
+    // Longer than the first file would take to finish: it must never replace the second.
+    await page.waitForTimeout(6_000);
+    assert.match(await page.locator('#status').innerText(), /second-small\.npy · 50 points × 3 dims/);
+    assert.doesNotMatch(await page.locator('#status').innerText(), /first-big/);
+    assert.equal(await page.locator('#error').count(), 0);
+    assert.equal(await page.locator('#progress').count(), 0);
+    assert.equal((await screenPositions(page)).length, 50);
+    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,13 +1,13 @@
 //! The page: the start-up (backend, then the data) and the layout of its components. All text
 //! from data is inserted as text nodes (Leptos escapes it), never as HTML.
 
-use crate::actions::load::{budget, loading, show_dataset};
+use crate::actions::load::{begin_load, budget, progress_of, show_dataset};
 use crate::backend::{Backend, CpuBackend, GpuBackend};
 use crate::components::map_view::MapView;
 use crate::components::panels::{ErrorBanner, StatusLine};
 use crate::components::toolbar::Toolbar;
 use crate::engine;
-use crate::fetch;
+use crate::fetch::{self, Stop};
 use crate::hooks::install_test_hooks;
 use crate::state::TIME_STEPS;
 use crate::util::file_name;
@@ -153,12 +153,16 @@ pub(crate) async fn start(
         None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
     };
     let budget = budget(ui);
+    // Files opened before this finishes take over: this load then stops quietly.
+    let generation = begin_load();
     let mut parts = Vec::new();
     for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
-        let result = fetch::fetch_into(url, &file_name(url), &budget, |p| loading(ui, p)).await;
+        let result =
+            fetch::fetch_into(url, &file_name(url), &budget, progress_of(ui, generation)).await;
         match result {
             Ok(loaded) => parts.push(loaded),
-            Err(e) => {
+            Err(Stop::Cancelled) => return,
+            Err(Stop::Failed(e)) => {
                 ui.error.set(Some(e));
                 ui.progress.set(None);
                 ui.phase.set(Phase::Failed);
@@ -178,11 +182,15 @@ pub(crate) async fn start(
         },
         None => None,
     };
-    let result = show_dataset(ui, parts, grid).await;
+    let result = show_dataset(ui, generation, parts, grid).await;
+    if result == Err(Stop::Cancelled) {
+        return;
+    }
     ui.progress.set(None);
     match result {
         Ok(()) => ui.phase.set(Phase::Ready),
-        Err(e) => {
+        Err(Stop::Cancelled) => {}
+        Err(Stop::Failed(e)) => {
             ui.error.set(Some(e));
             ui.phase.set(Phase::Failed);
         }

@@ -38,12 +38,30 @@ async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
 
 /// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
 /// after each chunk. Returns what the file held.
+/// Why a load did not give its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// A newer load began: this one stops quietly and shows nothing.
+    Cancelled,
+    /// What went wrong, naming the file and the place.
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
+}
+
+/// `Continue` to go on reading, `Break` to stop (see [`Stop::Cancelled`]).
+pub type Go = std::ops::ControlFlow<()>;
+
 pub async fn fetch_into(
     url: &str,
     name: &str,
     budget: &Budget,
-    mut on_progress: impl FnMut(&Progress),
-) -> Result<Loaded, String> {
+    mut on_progress: impl FnMut(&Progress) -> Go,
+) -> Result<Loaded, Stop> {
     let response = fetch_ok(url).await?;
     let total = response
         .headers()
@@ -53,7 +71,7 @@ pub async fn fetch_into(
         .and_then(|s| s.parse::<u64>().ok());
     let mut loader = FileLoader::new(name, total, budget.clone());
     let Some(body) = response.body() else {
-        return loader.finish().map_err(|e| e.to_string());
+        return Ok(loader.finish().map_err(|e| e.to_string())?);
     };
     let reader: web_sys::ReadableStreamDefaultReader = body
         .get_reader()
@@ -75,17 +93,21 @@ pub async fn fetch_into(
             let array: Uint8Array = value.unchecked_into();
             buffer.resize(array.length() as usize, 0);
             array.copy_to(&mut buffer);
-            match loader.push(&buffer) {
+            let go = match loader.push(&buffer) {
                 Ok(progress) => on_progress(&progress),
                 Err(e) => {
                     // Stop downloading what cannot be used.
                     let _ = reader.cancel();
-                    return Err(e.to_string());
+                    return Err(Stop::Failed(e.to_string()));
                 }
+            };
+            if go.is_break() {
+                let _ = reader.cancel();
+                return Err(Stop::Cancelled);
             }
         }
     }
-    loader.finish().map_err(|e| e.to_string())
+    Ok(loader.finish().map_err(|e| e.to_string())?)
 }
 
 /// Bytes read from a picked file per step (the page paints between steps).
@@ -96,8 +118,8 @@ const FILE_SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 pub async fn read_file_into(
     file: &web_sys::File,
     budget: &Budget,
-    mut on_progress: impl FnMut(&Progress),
-) -> Result<Loaded, String> {
+    mut on_progress: impl FnMut(&Progress) -> Go,
+) -> Result<Loaded, Stop> {
     let name = file.name();
     let size = file.size();
     let mut loader = FileLoader::new(&name, Some(size as u64), budget.clone());
@@ -112,10 +134,12 @@ pub async fn read_file_into(
             .map_err(|e| js_error(&name, e))?;
         let bytes = Uint8Array::new(&buffer).to_vec();
         let progress = loader.push(&bytes).map_err(|e| e.to_string())?;
-        on_progress(&progress);
+        if on_progress(&progress).is_break() {
+            return Err(Stop::Cancelled);
+        }
         start = end;
     }
-    loader.finish().map_err(|e| e.to_string())
+    Ok(loader.finish().map_err(|e| e.to_string())?)
 }
 
 /// A query-string parameter of the page's URL.

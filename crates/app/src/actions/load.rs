@@ -6,14 +6,14 @@ use crate::actions::map::build_map;
 use crate::actions::project::pca_2d;
 use crate::actions::select::mark;
 use crate::engine::{self, Scene};
-use crate::fetch;
+use crate::fetch::{self, Go, Stop};
 use crate::state::{Device, MapState, Phase, Progress, Projection, Ui};
 use crate::util::{now_ms, thousands, yield_to_browser};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vecscape_core::data::budget::{Budget, Storage};
 use vecscape_core::load::dataset::Dataset;
-use vecscape_core::load::file::{Format, Loaded};
+use vecscape_core::load::file::{Format, Loaded, Progress as FileProgress};
 
 /// The memory budget, with `?maxRows=N` keeping only the first N rows, and the vectors kept
 /// in the storage chosen (`?storage=f32|f16|int8` or the Memory chooser).
@@ -75,13 +75,42 @@ pub(crate) fn loading(ui: Ui, p: &vecscape_core::load::file::Progress) {
     }));
 }
 
+/// Start a load: any load still in flight stops at its next step ([`current`] turns false for
+/// it) and shows nothing. Returns this load's generation.
+pub(crate) fn begin_load() -> u64 {
+    engine::with(|e| {
+        e.load_generation += 1;
+        e.load_generation
+    })
+}
+
+/// Whether the load of `generation` is still the newest.
+pub(crate) fn current(generation: u64) -> bool {
+    engine::with(|e| e.load_generation == generation)
+}
+
+/// Progress of the load of `generation`, or a request to stop when a newer load began.
+pub(crate) fn progress_of(ui: Ui, generation: u64) -> impl FnMut(&FileProgress) -> Go {
+    move |p| {
+        if !current(generation) {
+            return Go::Break(());
+        }
+        loading(ui, p);
+        Go::Continue(())
+    }
+}
+
 /// Join loaded files, project and show them; on any error keep the current scene and show the
-/// message.
+/// message. A newer load beginning meanwhile stops this one ([`Stop::Cancelled`]).
 pub(crate) async fn show_dataset(
     ui: Ui,
+    generation: u64,
     parts: Vec<Loaded>,
     grid: Option<(String, vecscape_core::map::wizmap::GridJson)>,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
+    if !current(generation) {
+        return Err(Stop::Cancelled);
+    }
     let dataset = Dataset::assemble(parts, &budget(ui)).map_err(|e| e.to_string())?;
     // WizMap's precomputed topics and density, shown as they are.
     let given_map = match grid {
@@ -118,6 +147,9 @@ pub(crate) async fn show_dataset(
     } else {
         (None, Device::Cpu)
     };
+    if !current(generation) {
+        return Err(Stop::Cancelled);
+    }
     let scene = Scene::build(dataset, pca)?;
     let pca_ms = now_ms() - started;
     let variance: f64 = scene.explained_variance_ratio.iter().sum();
@@ -180,6 +212,7 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     }
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
+    let generation = begin_load();
     let result = async {
         let budget = budget(ui);
         let mut parts = Vec::with_capacity(files.len());
@@ -188,23 +221,31 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
             let name = file.name();
             if fetch::is_grid_json(&name) {
                 let bytes = fetch::file_bytes(file).await?;
+                if !current(generation) {
+                    return Err(Stop::Cancelled);
+                }
                 let parsed = vecscape_core::map::wizmap::GridJson::parse(&bytes)
                     .map_err(|e| format!("{name}: {e}"))?;
                 grid = Some((name, parsed));
                 continue;
             }
-            parts.push(fetch::read_file_into(file, &budget, |p| loading(ui, p)).await?);
+            parts.push(fetch::read_file_into(file, &budget, progress_of(ui, generation)).await?);
         }
-        show_dataset(ui, parts, grid).await
+        show_dataset(ui, generation, parts, grid).await
     }
     .await;
+    if result == Err(Stop::Cancelled) {
+        // The newer load owns the progress bar and the phase now.
+        return;
+    }
     ui.progress.set(None);
     match result {
         Ok(()) => {
             ui.error.set(None);
             ui.phase.set(Phase::Ready);
         }
-        Err(e) => {
+        Err(Stop::Cancelled) => {}
+        Err(Stop::Failed(e)) => {
             ui.error.set(Some(e));
             // The map already shown stays, and so does its state.
             ui.phase.set(if previous_phase == Phase::Ready {

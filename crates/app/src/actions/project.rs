@@ -44,6 +44,11 @@ pub(crate) type Projected = (Vec<f32>, Vec<f32>, Vec<f64>, String);
 /// products), else on the CPU. The status line says which and how long it took.
 pub(crate) async fn reproject(ui: Ui, method: Projection) {
     use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
+    // A newer projection (or a new scene) while this one runs wins: this result is dropped.
+    let generation = engine::with(|e| {
+        e.projection_generation += 1;
+        e.projection_generation
+    });
     let started = now_ms();
     let kind = match method {
         Projection::GaussianRp => Some(RandomProjectionKind::Gaussian),
@@ -140,6 +145,9 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             )
         }),
     };
+    if engine::with(|e| e.projection_generation) != generation {
+        return;
+    }
     match result {
         Ok((xs, ys, explained, note)) => {
             engine::with(|e| e.set_positions(xs, ys, explained));

@@ -62,6 +62,11 @@ pub struct Engine {
     pub time_window: Option<(f64, f64)>,
     /// Compute on a CPU-emulated WebGPU adapter too (`?backend=webgpu`).
     pub compute_on_emulated: bool,
+    /// Bumped when a load begins: an older load still in flight stops at its next step.
+    pub load_generation: u64,
+    /// Bumped when a projection begins or a scene is installed: an older projection's result
+    /// is dropped.
+    pub projection_generation: u64,
 }
 
 thread_local! {
@@ -90,6 +95,7 @@ impl Engine {
 
     /// Replace the scene (the old one is dropped only now, after the new one was built).
     pub fn install(&mut self, scene: Scene) {
+        self.projection_generation += 1;
         self.gpu_index = None;
         self.search_aids = None;
         self.selected = None;
