@@ -53,6 +53,8 @@ pub enum Method {
     GaussianRp,
     /// Very sparse random projection (Li, Hastie & Church 2006), density 1/√d.
     SparseRp,
+    /// UMAP on the exact neighbour graph (CPU; 2 dims).
+    Umap,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -637,3 +637,55 @@ fn knn_default_device_skips_emulated_adapters() {
     assert_eq!(ids(&forced)[0]["ids"], ids(&default)[0]["ids"]);
     assert_eq!(ids(&forced)[1]["ids"], ids(&default)[1]["ids"]);
 }
+
+/// `project --method umap`: a 2-D layout of every row, the same for the same seed, another for
+/// another seed; other dimensions are refused.
+#[test]
+fn project_umap_writes_a_seeded_layout() {
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-umap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |seed: &str, out: &str, dims: &str| {
+        let out = dir.join(out);
+        let run = vecscape(&[
+            "project",
+            vectors,
+            "--method",
+            "umap",
+            "--dims",
+            dims,
+            "--epochs",
+            "60",
+            "--seed",
+            seed,
+            "--max-rows",
+            "600",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        (run, out)
+    };
+    let (first, a) = run("1", "a.npy", "2");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stderr).contains("UMAP, 15 neighbours"));
+    let (_, b) = run("1", "b.npy", "2");
+    let (_, c) = run("2", "c.npy", "2");
+    let read = |p: &std::path::Path| {
+        vecscape_core::load::npy::read_npy("x.npy", &std::fs::read(p).unwrap()).unwrap()
+    };
+    let (a, b, c) = (read(&a), read(&b), read(&c));
+    assert_eq!(a.dim(), (600, 2));
+    assert!(a.iter().all(|v| v.is_finite()));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let (bad, _) = run("1", "d.npy", "3");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--dims 2"));
+}

@@ -7,11 +7,13 @@
 //! - [`load`]: one reader per format ([`load::npy`], [`load::jsonl`], [`load::delimited`], [`load::columnar`], [`load::raw`]), [`load::file`] streams, [`load::dataset`] joins.
 //! - [`project`]: [`project::pca`], [`project::random_projection`], [`project::rng`].
 //! - [`search`]: exact kNN ([`search::flat`], [`search::bounds`]), [`search::quant`] scans, [`search::checks`].
+//! - [`layout`]: 2-D layouts on the exact neighbour graph ([`layout::umap`]).
 //! - [`map`]: the multi-resolution map: quadtree, keywords, density, contours, labels, WizMap's grid.json.
 //! - [`view`]: [`view::camera`], [`view::spatial`] hover grid, [`view::palette`], [`view::raster`] CPU renderer.
 
 pub mod data;
 pub mod kernels;
+pub mod layout;
 pub mod load;
 pub mod map;
 pub mod project;

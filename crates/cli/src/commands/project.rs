@@ -1,5 +1,5 @@
-//! `vecscape project`: PCA or a seeded random projection to a few dimensions, written as an f32
-//! `.npy` (N × dims), on the CPU or the GPU ([`crate::device`]).
+//! `vecscape project`: PCA, a seeded random projection or UMAP, written as an f32 `.npy`
+//! (N × dims); PCA and the projections on the CPU or the GPU ([`crate::device`]), UMAP on the CPU.
 
 use crate::args::{DeviceArg, Method};
 use crate::device::gpu_for;
@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use vecscape_core::data::budget::Budget;
+use vecscape_core::layout::umap::{umap, UmapParams};
 use vecscape_core::project::pca::{Pca, PcaSolver};
 use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
 
@@ -25,6 +26,15 @@ pub struct ProjectArgs {
     seed: u64,
     #[arg(long)]
     out: PathBuf,
+    /// UMAP: neighbours of each point, itself included.
+    #[arg(long, default_value_t = 15)]
+    neighbors: usize,
+    /// UMAP: how tightly points may pack on the map.
+    #[arg(long, default_value_t = 0.1)]
+    min_dist: f32,
+    /// UMAP: SGD epochs (default 500 up to 10,000 rows, else 200, as umap-learn).
+    #[arg(long)]
+    epochs: Option<usize>,
     /// Where the projection runs: the GPU (tiled matrix products on any wgpu adapter; PCA
     /// uses the randomized solver there) or the CPU. Default: the GPU when a hardware adapter
     /// exists (a CPU-emulated one, such as lavapipe, only with --device gpu).
@@ -63,6 +73,30 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
             (
                 projected,
                 format!("explained variance ratio [{}]", ratio.join(", ")),
+            )
+        }
+        Method::Umap => {
+            if dims != 2 {
+                bail!("--method umap makes 2-D layouts: use --dims 2");
+            }
+            let params = UmapParams {
+                neighbors: args.neighbors,
+                min_dist: args.min_dist,
+                epochs: args.epochs,
+                seed,
+                ..UmapParams::default()
+            };
+            let started = std::time::Instant::now();
+            let projected = umap(&x, &params)?;
+            (
+                projected,
+                format!(
+                    "UMAP, {} neighbours, min_dist {}, {} epochs, seed {seed}, in {:.1} s on the CPU",
+                    params.neighbors,
+                    params.min_dist,
+                    params.epochs_for(x.nrows()),
+                    started.elapsed().as_secs_f64()
+                ),
             )
         }
         Method::GaussianRp | Method::SparseRp => {

@@ -1,4 +1,7 @@
-//! Portable kernels: eight independent partial sums the compiler can keep in vector registers.
+//! The portable twins, on every target: float kernels with eight independent partial sums the
+//! compiler can keep in vector registers (f32, f16 halves, int8 codes; dot products and squared
+//! distances), integer kernels (int8 codes against i16 queries, SSE2's `pmaddwd` on x86-64) for
+//! the int8 bounds, and the CPU rasteriser's pixel kernels (clear, to pixels, blend a span).
 
 const LANES: usize = 8;
 

@@ -1,4 +1,6 @@
-//! simd128 kernels: four f32x4 accumulators (16 floats per step).
+//! The simd128 twins (wasm32 with `+simd128`), the same functions as [`super::portable`]: float
+//! kernels with four f32x4 accumulators (16 floats per step), integer kernels on
+//! `i32x4.dot_i16x8`, and the rasteriser's pixel kernels sixteen bytes at a time.
 
 use core::arch::wasm32::*;
 

@@ -1,0 +1,427 @@
+//! UMAP (McInnes, Healy & Melville 2018) on exact neighbours, on the CPU: the exact kNN graph
+//! ([`knn_graph`], from [`crate::search::flat::FlatIndex`]), the fuzzy simplicial set
+//! ([`fuzzy_graph`]: per-point ρ and σ by binary search, then the symmetrised union), the curve
+//! parameters a, b fitted from `min_dist` and `spread` ([`fit_ab`]), a PCA initialisation
+//! scaled to [0, 10] as umap-learn does, and SGD with negative sampling ([`optimize`]),
+//! deterministic for a seed. The steps follow umap-learn 0.5 (`smooth_knn_dist`,
+//! `compute_membership_strengths`, `make_epochs_per_sample`, `optimize_layout_euclidean`).
+
+use crate::data::store::Vectors;
+use crate::project::pca::{Pca, PcaSolver};
+use crate::project::rng::SplitMix64;
+use crate::search::flat::FlatIndex;
+use crate::search::types::Metric;
+use ndarray::Array2;
+
+/// Why a layout could not be computed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum UmapError {
+    /// Too few rows for the neighbourhood asked for.
+    #[error("UMAP needs more rows than neighbours: {rows} rows, {neighbors} neighbours")]
+    TooFewRows { rows: usize, neighbors: usize },
+    /// A parameter out of its range.
+    #[error("UMAP parameter {name} = {value} is out of range ({range})")]
+    BadParameter {
+        name: &'static str,
+        value: f64,
+        range: &'static str,
+    },
+    /// The neighbour search failed.
+    #[error("neighbour graph: {0}")]
+    Knn(#[from] crate::search::types::KnnError),
+    /// The PCA initialisation failed.
+    #[error("initialisation: {0}")]
+    Pca(#[from] crate::project::pca::PcaError),
+}
+
+/// UMAP's parameters, with umap-learn's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UmapParams {
+    /// Neighbours of each point, itself included (umap-learn's `n_neighbors`).
+    pub neighbors: usize,
+    pub min_dist: f32,
+    pub spread: f32,
+    /// Epochs; `None`: 500 up to 10,000 rows, else 200 (as umap-learn).
+    pub epochs: Option<usize>,
+    pub negative_sample_rate: usize,
+    pub learning_rate: f32,
+    pub repulsion_strength: f32,
+    /// Distances of the graph: `L2` (umap-learn's default, Euclidean) or `Cosine` (1 − cos).
+    pub metric: Metric,
+    pub seed: u64,
+}
+
+impl Default for UmapParams {
+    fn default() -> Self {
+        Self {
+            neighbors: 15,
+            min_dist: 0.1,
+            spread: 1.0,
+            epochs: None,
+            negative_sample_rate: 5,
+            learning_rate: 1.0,
+            repulsion_strength: 1.0,
+            metric: Metric::L2,
+            seed: 0,
+        }
+    }
+}
+
+impl UmapParams {
+    /// The epochs run for `rows` rows.
+    pub fn epochs_for(&self, rows: usize) -> usize {
+        self.epochs
+            .unwrap_or(if rows <= 10_000 { 500 } else { 200 })
+    }
+
+    fn check(&self, rows: usize) -> Result<(), UmapError> {
+        let bad = |name, value: f64, range| Err(UmapError::BadParameter { name, value, range });
+        if self.neighbors < 2 {
+            return bad("neighbors", self.neighbors as f64, "at least 2");
+        }
+        if self.spread.is_nan() || self.spread <= 0.0 {
+            return bad("spread", f64::from(self.spread), "> 0");
+        }
+        if !(0.0..=self.spread).contains(&self.min_dist) {
+            return bad("min_dist", f64::from(self.min_dist), "0 … spread");
+        }
+        if rows <= self.neighbors {
+            return Err(UmapError::TooFewRows {
+                rows,
+                neighbors: self.neighbors,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Each row's `k` nearest rows, itself first (distance 0), then nearest first: `ids` and
+/// `dists` are `rows × k`, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnnGraph {
+    pub k: usize,
+    pub ids: Vec<u32>,
+    pub dists: Vec<f32>,
+}
+
+/// The exact kNN graph of `x` by brute force over all rows: Euclidean distances for `L2`,
+/// 1 − cosine similarity for `Cosine` (and for `Dot`, which has no distance, likewise).
+pub fn knn_graph(x: &Vectors, k: usize, metric: Metric) -> Result<KnnGraph, UmapError> {
+    let metric = match metric {
+        Metric::L2 => Metric::L2,
+        _ => Metric::Cosine,
+    };
+    let index = FlatIndex::new(x, metric);
+    let n = x.nrows();
+    let mut ids = Vec::with_capacity(n * k);
+    let mut dists = Vec::with_capacity(n * k);
+    const BLOCK: usize = 256;
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        let block = x.block(start, end);
+        let excludes: Vec<Option<u32>> = (start..end).map(|i| Some(i as u32)).collect();
+        let found = index.search_batch(block.view(), k - 1, &excludes)?;
+        for (i, nb) in (start..end).zip(found) {
+            ids.push(i as u32);
+            dists.push(0.0);
+            for (id, score) in nb.ids.iter().zip(&nb.scores) {
+                ids.push(*id);
+                dists.push(match metric {
+                    Metric::L2 => score.max(0.0).sqrt(),
+                    _ => (1.0 - score).max(0.0),
+                });
+            }
+            // Fewer rows than k: pad with the row itself (weight 0).
+            for _ in nb.ids.len() + 1..k {
+                ids.push(i as u32);
+                dists.push(0.0);
+            }
+        }
+    }
+    Ok(KnnGraph { k, ids, dists })
+}
+
+/// umap-learn's `SMOOTH_K_TOLERANCE` and `MIN_K_DIST_SCALE`.
+const TOLERANCE: f64 = 1e-5;
+const MIN_K_DIST_SCALE: f64 = 1e-3;
+
+/// For one row's distances (itself first): ρ, the distance to the nearest other row, and σ,
+/// found by binary search so that Σⱼ exp(−max(0, dⱼ − ρ) / σ) over the other rows is log₂ k.
+pub fn smooth_knn_dist(dists: &[f32], mean_all: f64) -> (f32, f32) {
+    let k = dists.len();
+    let target = (k as f64).log2();
+    let rho = dists
+        .iter()
+        .map(|d| f64::from(*d))
+        .find(|d| *d > 0.0)
+        .unwrap_or(0.0);
+    let (mut lo, mut hi, mut mid) = (0.0f64, f64::INFINITY, 1.0f64);
+    for _ in 0..64 {
+        let psum: f64 = dists[1..]
+            .iter()
+            .map(|d| {
+                let d = f64::from(*d) - rho;
+                if d > 0.0 {
+                    (-(d / mid)).exp()
+                } else {
+                    1.0
+                }
+            })
+            .sum();
+        if (psum - target).abs() < TOLERANCE {
+            break;
+        }
+        if psum > target {
+            hi = mid;
+            mid = (lo + hi) / 2.0;
+        } else {
+            lo = mid;
+            mid = if hi.is_infinite() {
+                mid * 2.0
+            } else {
+                (lo + hi) / 2.0
+            };
+        }
+    }
+    let mean_row = dists.iter().map(|d| f64::from(*d)).sum::<f64>() / k.max(1) as f64;
+    let floor = MIN_K_DIST_SCALE * if rho > 0.0 { mean_row } else { mean_all };
+    (rho as f32, mid.max(floor) as f32)
+}
+
+/// The fuzzy graph as a list of weighted edges (both directions of every pair, no self loops):
+/// the membership strengths exp(−(d − ρ)/σ) of each row's neighbours, combined as the
+/// probabilistic union w = a + b − a·b with the transpose.
+pub fn fuzzy_graph(graph: &KnnGraph) -> Vec<(u32, u32, f32)> {
+    let k = graph.k;
+    let n = graph.ids.len() / k.max(1);
+    let mean_all =
+        graph.dists.iter().map(|d| f64::from(*d)).sum::<f64>() / graph.dists.len().max(1) as f64;
+    let mut directed: std::collections::HashMap<(u32, u32), f32> =
+        std::collections::HashMap::with_capacity(n * k);
+    for i in 0..n {
+        let dists = &graph.dists[i * k..(i + 1) * k];
+        let (rho, sigma) = smooth_knn_dist(dists, mean_all);
+        for (j, d) in graph.ids[i * k..(i + 1) * k].iter().zip(dists) {
+            if *j as usize == i {
+                continue;
+            }
+            let w = if d - rho <= 0.0 || sigma == 0.0 {
+                1.0
+            } else {
+                (-(d - rho) / sigma).exp()
+            };
+            directed.insert((i as u32, *j), w);
+        }
+    }
+    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(directed.len() * 2);
+    for (&(i, j), &w) in &directed {
+        let back = directed.get(&(j, i)).copied().unwrap_or(0.0);
+        let union = w + back - w * back;
+        edges.push((i, j, union));
+        if back == 0.0 {
+            // The reverse edge exists only through this one.
+            edges.push((j, i, union));
+        }
+    }
+    // A fixed order (the map's is not), so that a seed gives the same layout.
+    edges.sort_unstable_by_key(|&(i, j, _)| (i, j));
+    edges.dedup_by_key(|e| (e.0, e.1));
+    edges
+}
+
+/// a and b of the curve 1 / (1 + a·d^(2b)) fitted (least squares, Levenberg–Marquardt) to 1
+/// below `min_dist` and exp(−(d − min_dist) / spread) above, on 300 points of [0, 3·spread], as
+/// umap-learn's `find_ab_params`.
+pub fn fit_ab(spread: f32, min_dist: f32) -> (f32, f32) {
+    let (spread, min_dist) = (f64::from(spread), f64::from(min_dist));
+    let xs: Vec<f64> = (0..300).map(|i| spread * 3.0 * i as f64 / 299.0).collect();
+    let ys: Vec<f64> = xs
+        .iter()
+        .map(|&x| {
+            if x < min_dist {
+                1.0
+            } else {
+                (-(x - min_dist) / spread).exp()
+            }
+        })
+        .collect();
+    let residuals = |a: f64, b: f64| -> f64 {
+        xs.iter()
+            .zip(&ys)
+            .map(|(&x, &y)| {
+                let f = 1.0 / (1.0 + a * x.powf(2.0 * b));
+                (f - y) * (f - y)
+            })
+            .sum()
+    };
+    let (mut a, mut b, mut lambda) = (1.0f64, 1.0f64, 1e-3f64);
+    let mut cost = residuals(a, b);
+    for _ in 0..200 {
+        // Normal equations JᵀJ·δ = −Jᵀr.
+        let (mut jaa, mut jab, mut jbb, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (&x, &y) in xs.iter().zip(&ys) {
+            let p = if x > 0.0 { x.powf(2.0 * b) } else { 0.0 };
+            let den = 1.0 + a * p;
+            let f = 1.0 / den;
+            let r = f - y;
+            let da = -p / (den * den);
+            let db = if x > 0.0 {
+                -a * p * 2.0 * x.ln() / (den * den)
+            } else {
+                0.0
+            };
+            jaa += da * da;
+            jab += da * db;
+            jbb += db * db;
+            ga += da * r;
+            gb += db * r;
+        }
+        let (maa, mbb) = (jaa * (1.0 + lambda), jbb * (1.0 + lambda));
+        let det = maa * mbb - jab * jab;
+        if det.abs() < 1e-300 {
+            break;
+        }
+        let step_a = -(mbb * ga - jab * gb) / det;
+        let step_b = -(maa * gb - jab * ga) / det;
+        let (na, nb) = (a + step_a, b + step_b);
+        let next = if na > 0.0 && nb > 0.0 {
+            residuals(na, nb)
+        } else {
+            f64::INFINITY
+        };
+        if next < cost {
+            let done = (cost - next).abs() < 1e-15 * cost.max(1e-300);
+            (a, b, cost) = (na, nb, next);
+            lambda *= 0.3;
+            if done {
+                break;
+            }
+        } else {
+            lambda *= 10.0;
+            if lambda > 1e12 {
+                break;
+            }
+        }
+    }
+    (a as f32, b as f32)
+}
+
+/// The starting layout: the first two principal components of `x`, each scaled to [0, 10] (as
+/// umap-learn scales every initialisation), with a little seeded noise so that no two points
+/// start on top of each other.
+pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
+    let pca = Pca::fit_vectors(x, 2, PcaSolver::for_dims(x.ncols(), seed))?;
+    let mut y = pca.transform_vectors(x);
+    let mut rng = SplitMix64::new(seed ^ 0x5EED_1417);
+    for mut column in y.columns_mut() {
+        let (lo, hi) = column
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(*v), hi.max(*v))
+            });
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        for v in column.iter_mut() {
+            *v = 10.0 * (*v - lo) / span + (rng.normal() * 1e-4) as f32;
+        }
+    }
+    Ok(y)
+}
+
+/// Clip a gradient component to ±4, as umap-learn does.
+#[inline]
+fn clip(v: f32) -> f32 {
+    v.clamp(-4.0, 4.0)
+}
+
+/// SGD of the layout `y` (`n × 2`) over `edges` for `epochs` epochs: each edge is sampled in
+/// proportion to its weight (the heaviest every epoch), attracting its two ends; each sample
+/// also pushes its head away from `negative_sample_rate` random points. Learning rate decays
+/// linearly to 0. Deterministic for a seed (one thread, a fixed edge order).
+pub fn optimize(
+    y: &mut Array2<f32>,
+    edges: &[(u32, u32, f32)],
+    params: &UmapParams,
+    epochs: usize,
+    mut on_epoch: impl FnMut(usize) -> bool,
+) {
+    let (a, b) = fit_ab(params.spread, params.min_dist);
+    let n = y.nrows();
+    let Some(data) = y.as_slice_mut() else {
+        return;
+    };
+    let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
+    // Edges too light to be sampled once in the run are dropped (umap-learn: w < max / epochs).
+    let kept: Vec<(usize, usize, f32)> = edges
+        .iter()
+        .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
+        .map(|&(i, j, w)| (i as usize, j as usize, max_w / w))
+        .collect();
+    let neg_rate = params.negative_sample_rate.max(1) as f32;
+    let mut next_sample: Vec<f32> = kept.iter().map(|e| e.2).collect();
+    let mut next_negative: Vec<f32> = kept.iter().map(|e| e.2 / neg_rate).collect();
+    let mut rng = SplitMix64::new(params.seed);
+    let gamma = params.repulsion_strength;
+    for epoch in 0..epochs {
+        let alpha = params.learning_rate * (1.0 - epoch as f32 / epochs as f32);
+        let now = epoch as f32;
+        for (e, &(j, k, per_sample)) in kept.iter().enumerate() {
+            if next_sample[e] > now {
+                continue;
+            }
+            let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+            let (ox, oy) = (data[2 * k], data[2 * k + 1]);
+            let (dx, dy) = (cx - ox, cy - oy);
+            let d2 = dx * dx + dy * dy;
+            let coeff = if d2 > 0.0 {
+                -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
+            } else {
+                0.0
+            };
+            let (gx, gy) = (clip(coeff * dx) * alpha, clip(coeff * dy) * alpha);
+            data[2 * j] += gx;
+            data[2 * j + 1] += gy;
+            data[2 * k] -= gx;
+            data[2 * k + 1] -= gy;
+            next_sample[e] += per_sample;
+            let per_negative = per_sample / neg_rate;
+            let negatives = ((now - next_negative[e]) / per_negative).floor().max(0.0) as usize;
+            for _ in 0..negatives {
+                let other = (rng.next_u64() % n as u64) as usize;
+                if other == j {
+                    continue;
+                }
+                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+                let (dx, dy) = (cx - data[2 * other], cy - data[2 * other + 1]);
+                let d2 = dx * dx + dy * dy;
+                let (gx, gy) = if d2 > 0.0 {
+                    let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
+                    (clip(coeff * dx), clip(coeff * dy))
+                } else {
+                    (4.0, 4.0)
+                };
+                data[2 * j] += gx * alpha;
+                data[2 * j + 1] += gy * alpha;
+            }
+            next_negative[e] += negatives as f32 * per_negative;
+        }
+        if !on_epoch(epoch) {
+            return;
+        }
+    }
+}
+
+/// The whole pipeline: exact kNN graph, fuzzy graph, PCA start, SGD. Returns `n × 2`.
+pub fn umap(x: &Vectors, params: &UmapParams) -> Result<Array2<f32>, UmapError> {
+    params.check(x.nrows())?;
+    let graph = knn_graph(x, params.neighbors, params.metric)?;
+    let edges = fuzzy_graph(&graph);
+    let mut y = pca_init(x, params.seed)?;
+    optimize(&mut y, &edges, params, params.epochs_for(x.nrows()), |_| {
+        true
+    });
+    Ok(y)
+}
+
+#[cfg(test)]
+#[path = "umap_tests.rs"]
+mod tests;
