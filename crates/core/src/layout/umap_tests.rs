@@ -4,25 +4,35 @@
 use super::*;
 use crate::data::store::Storage;
 
+/// Every other row of `m` by squared Euclidean distance (in f64) from row `i`, nearest first,
+/// ties to the lower row: (squared distance, row).
+fn by_distance(m: &Array2<f32>, i: usize) -> Vec<(f64, usize)> {
+    let mut d: Vec<(f64, usize)> = (0..m.nrows())
+        .filter(|&j| j != i)
+        .map(|j| {
+            let s: f64 = m
+                .row(i)
+                .iter()
+                .zip(m.row(j))
+                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                .sum();
+            (s, j)
+        })
+        .collect();
+    d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    d
+}
+
 /// The share of each row's `k` nearest rows in `x` (exact, f64) that are among its `k` nearest
 /// in the layout `y`.
 fn knn_preserved(x: &Array2<f32>, y: &Array2<f32>, k: usize) -> f64 {
     let n = x.nrows();
     let nearest = |m: &Array2<f32>, i: usize| -> Vec<usize> {
-        let mut d: Vec<(f64, usize)> = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| {
-                let s: f64 = m
-                    .row(i)
-                    .iter()
-                    .zip(m.row(j))
-                    .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                    .sum();
-                (s, j)
-            })
-            .collect();
-        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        d.into_iter().take(k).map(|(_, j)| j).collect()
+        by_distance(m, i)
+            .into_iter()
+            .take(k)
+            .map(|(_, j)| j)
+            .collect()
     };
     let mut hits = 0;
     for i in 0..n {
@@ -99,19 +109,7 @@ fn the_graph_is_the_exact_neighbours_and_the_union_is_symmetric() {
             "a row is its own first neighbour"
         );
         // Brute force in f64.
-        let mut d: Vec<(f64, usize)> = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| {
-                let s: f64 = x
-                    .row(i)
-                    .iter()
-                    .zip(x.row(j))
-                    .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                    .sum();
-                (s, j)
-            })
-            .collect();
-        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let d = by_distance(&x, i);
         let want: Vec<u32> = d.iter().take(k - 1).map(|(_, j)| *j as u32).collect();
         assert_eq!(
             &graph.ids[i * k + 1..(i + 1) * k],
