@@ -3,8 +3,9 @@
 use super::map_view::{
     LabelView, MapView, Overlay, LABEL_FADE_MS, LABEL_HEIGHT_CSS_PX, LABEL_TILE_CSS_PX,
 };
-use super::{device_pixel_ratio, now_ms, Engine};
+use super::{device_pixel_ratio, Engine};
 use crate::backend::Backend;
+use crate::util::now_ms;
 use std::collections::HashMap;
 use vecscape_core::map::labels::{self, Candidate};
 

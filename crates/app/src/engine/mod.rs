@@ -78,12 +78,6 @@ pub fn with<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
     ENGINE.with(|e| f(&mut e.borrow_mut()))
 }
 
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
 fn device_pixel_ratio() -> f32 {
     web_sys::window().map_or(1.0, |w| w.device_pixel_ratio() as f32)
 }
