@@ -221,9 +221,9 @@ for (const cfg of CONFIGS) {
       const device = cfg.backend === 'webgpu' ? 'WebGPU' : 'CPU';
       const text = await page.locator('#status').innerText();
       assert.match(text, new RegExp(`PCA 2-D \\(\\d+\\.\\d % of variance\\) on ${device} in \\d+ ms`));
-      const [shown, twin] = await page.evaluate((solver) => [
+      const [shown, twin] = await page.evaluate(async (solver) => [
         Array.from(window.vecscapeTest.worldPositions()),
-        Array.from(window.vecscapeTest.cpuPca(solver)),
+        Array.from(await window.vecscapeTest.cpuPca(solver)),
       ], cfg.backend === 'webgpu' ? 'randomized' : 'auto');
       assert.equal(shown.length, twin.length);
       const scale = Math.max(...twin.map(Math.abs));
@@ -245,9 +245,9 @@ for (const cfg of CONFIGS) {
         await page.waitForFunction(
           (re) => new RegExp(re).test(document.querySelector('#status').innerText),
           `${label} random projection 2-D on ${device} in \\d+ ms`, { timeout: 60_000 });
-        const [shown, twin] = await page.evaluate((m) => [
+        const [shown, twin] = await page.evaluate(async (m) => [
           Array.from(window.vecscapeTest.worldPositions()),
-          Array.from(window.vecscapeTest.cpuRandomProjection(m)),
+          Array.from(await window.vecscapeTest.cpuRandomProjection(m)),
         ], method);
         assert.equal(shown.length, twin.length);
         const scale = Math.max(...twin.map(Math.abs));

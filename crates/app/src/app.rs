@@ -1,18 +1,20 @@
 //! The page: the start-up (backend, then the data) and the layout of its components. All text
 //! from data is inserted as text nodes (Leptos escapes it), never as HTML.
 
-use crate::actions::load::{begin_load, budget, progress_of, show_dataset};
+use crate::actions::load::open_start_data;
 use crate::backend::{Backend, CpuBackend, GpuBackend};
 use crate::components::map_view::MapView;
 use crate::components::panels::{ErrorBanner, StatusLine};
 use crate::components::toolbar::Toolbar;
 use crate::engine;
-use crate::fetch::{self, Stop};
 use crate::hooks::install_test_hooks;
 use crate::state::TIME_STEPS;
-use crate::util::file_name;
+use crate::util::query_param;
+use crate::worker;
 use vecscape_core::data::budget::Storage;
 use vecscape_core::search::types::Metric;
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{ComputeChoice, Reply, Request};
 
 const DEMO_VECTORS: &str = "demo/vectors.f16.npy";
 const DEMO_META: &str = "demo/meta.jsonl";
@@ -46,8 +48,8 @@ pub(crate) fn label_measure() -> Option<engine::MeasureText> {
 pub(crate) const LABEL_FONT: &str = "600 12px system-ui, sans-serif";
 
 /// The WebGPU device is gone: draw on the CPU canvas from now on, keeping the data, the map,
-/// the view and the selection, and say so in the status line. Searches and projections already
-/// fall back per request when the GPU fails; after this they go straight to the CPU.
+/// the view and the selection, and say so in the status line. The worker computes on its own
+/// device, and falls back to the CPU by itself when that one fails.
 pub(crate) fn fall_back_to_cpu(ui: Ui, why: &str) {
     if !engine::with(|e| e.backend.as_ref().is_some_and(Backend::is_gpu)) {
         return;
@@ -78,12 +80,19 @@ pub(crate) fn fall_back_to_cpu(ui: Ui, why: &str) {
     engine::request_redraw();
 }
 
+/// Start the page: the compute worker (it loads meanwhile), the renderer (WebGPU, else the CPU
+/// canvas), then where the worker computes, then the data.
 pub(crate) async fn start(
     ui: Ui,
     gpu_canvas: web_sys::HtmlCanvasElement,
     cpu_canvas: web_sys::HtmlCanvasElement,
 ) {
-    let asked = fetch::query_param("backend");
+    if let Err(e) = worker::spawn() {
+        ui.error.set(Some(e));
+        ui.phase.set(Phase::Failed);
+        return;
+    }
+    let asked = query_param("backend");
     let forced_cpu = asked.as_deref() == Some("cpu");
     // `?backend=webgpu`: compute on the WebGPU adapter even when it is a CPU emulation.
     let forced_webgpu = asked.as_deref() == Some("webgpu");
@@ -123,78 +132,49 @@ pub(crate) async fn start(
             gloo_timers::callback::Timeout::new(0, move || fall_back_to_cpu(ui, &why)).forget();
         });
     }
-    if backend.gpu_context().is_some_and(|ctx| ctx.is_emulated()) {
-        note.push_str(if forced_webgpu {
-            " · compute on this CPU-emulated adapter too, forced by ?backend=webgpu"
-        } else {
-            " · compute on the CPU: the WebGPU adapter is a CPU emulation (?backend=webgpu uses it)"
-        });
-    }
+    // Without WebGPU to draw with, the worker computes on the CPU too.
+    let compute = match (backend.is_gpu(), forced_webgpu) {
+        (false, _) => ComputeChoice::Cpu,
+        (true, true) => ComputeChoice::WebGpu,
+        (true, false) => ComputeChoice::Auto,
+    };
     ui.renderer.set(if backend.is_gpu() {
         Device::WebGpu
     } else {
         Device::Cpu
     });
-    ui.backend.set(format!("{}{note}", backend.label()));
+    let label = backend.label();
     engine::with(|e| {
-        e.compute_on_emulated = forced_webgpu;
         e.backend = Some(backend);
         e.on_resize();
     });
+    ui.backend.set(format!("{label}{note}"));
     install_test_hooks();
-    if fetch::query_param("bench").is_some() {
+    if query_param("bench").is_some() {
         crate::bench::install();
     }
-
     ui.phase.set(Phase::Loading);
-    // `?data=URL[&meta=URL]` opens other data; the built-in demo otherwise.
-    let (vectors_url, meta_url) = match fetch::query_param("data") {
-        Some(data) => (data, fetch::query_param("meta")),
-        None => (DEMO_VECTORS.to_owned(), Some(DEMO_META.to_owned())),
-    };
-    let budget = budget(ui);
-    // Files opened before this finishes take over: this load then stops quietly.
-    let generation = begin_load();
-    let mut parts = Vec::new();
-    for url in std::iter::once(&vectors_url).chain(meta_url.as_ref()) {
-        let result =
-            fetch::fetch_into(url, &file_name(url), &budget, progress_of(ui, generation)).await;
-        match result {
-            Ok(loaded) => parts.push(loaded),
-            Err(Stop::Cancelled) => return,
-            Err(Stop::Failed(e)) => {
-                ui.error.set(Some(e));
-                ui.progress.set(None);
-                ui.phase.set(Phase::Failed);
-                return;
-            }
-        }
-    }
-    let grid = match fetch::query_param("grid") {
-        Some(url) => match fetch::fetch_bytes(&url).await.and_then(|bytes| {
-            vecscape_core::map::wizmap::GridJson::parse(&bytes).map_err(|e| format!("{url}: {e}"))
-        }) {
-            Ok(grid) => Some((url, grid)),
-            Err(e) => {
-                ui.error.set(Some(e));
-                None
-            }
-        },
-        None => None,
-    };
-    let result = show_dataset(ui, generation, parts, grid).await;
-    if result == Err(Stop::Cancelled) {
-        return;
-    }
-    ui.progress.set(None);
-    match result {
-        Ok(()) => ui.phase.set(Phase::Ready),
-        Err(Stop::Cancelled) => {}
-        Err(Stop::Failed(e)) => {
+    let started = worker::call(
+        |job| Request::Start { job, compute },
+        Parcel::default(),
+        None,
+    )
+    .await;
+    match started {
+        Ok((
+            Reply::Started {
+                note: compute_note, ..
+            },
+            _,
+        )) => ui.backend.set(format!("{label}{note}{compute_note}")),
+        Ok((other, _)) => log::warn!("unexpected answer to the start: {other:?}"),
+        Err(e) => {
             ui.error.set(Some(e));
             ui.phase.set(Phase::Failed);
+            return;
         }
     }
+    open_start_data(ui, DEMO_VECTORS, DEMO_META).await;
 }
 
 /// Resize the backing store whenever the map's box changes (window resize, banner shown, …).
@@ -226,7 +206,7 @@ pub fn App() -> impl IntoView {
         has_coords: RwSignal::new(false),
         metric: RwSignal::new(Metric::default()),
         storage: RwSignal::new(
-            fetch::query_param("storage")
+            query_param("storage")
                 .and_then(|s| Storage::from_name(&s))
                 .unwrap_or_default(),
         ),

@@ -1,10 +1,39 @@
-//! `window.vecscapeTest`: read-only hooks the end-to-end tests use (point positions, the CPU
-//! twins of the page's GPU computations, kernel self-checks, losing the GPU device).
+//! `window.vecscapeTest`: hooks the end-to-end tests use (point positions; the CPU twins of the
+//! layouts the worker computed, and its kNN kernels' self-check, as promises; the raster
+//! kernels' self-check; losing the GPU devices).
 
 use crate::engine;
+use crate::worker;
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{Probe, Reply, Request};
 use wasm_bindgen::prelude::*;
 
-/// `window.vecscapeTest`: read-only hooks the end-to-end tests use to find points on screen.
+/// A promise of what the worker answers to `probe`: its numbers as a `Float32Array`, else its
+/// JSON parsed.
+pub(crate) fn probe_promise(probe: Probe) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        let answer =
+            worker::call(|job| Request::Probe { job, probe }, Parcel::default(), None).await;
+        match answer {
+            Ok((Reply::Probe { json, .. }, parcel)) => match parcel.xs {
+                Some(values) => Ok(js_sys::Float32Array::from(values.as_slice()).into()),
+                None => js_sys::JSON::parse(&json),
+            },
+            Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
+                Err(js_sys::Error::new(&message).into())
+            }
+            Ok((other, _)) => {
+                Err(js_sys::Error::new(&format!("unexpected answer {other:?}")).into())
+            }
+        }
+    })
+}
+
+fn set(target: &js_sys::Object, name: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(target, &name.into(), value);
+}
+
+/// Install `window.vecscapeTest`.
 pub(crate) fn install_test_hooks() {
     let Some(window) = web_sys::window() else {
         return;
@@ -14,69 +43,48 @@ pub(crate) fn install_test_hooks() {
         let positions = engine::with(|e| e.screen_positions_css());
         js_sys::Float32Array::from(positions.as_slice())
     });
-    let _ = js_sys::Reflect::set(&hooks, &"screenPositions".into(), positions.as_ref());
+    set(&hooks, "screenPositions", positions.as_ref());
     positions.forget();
     let world = Closure::<dyn Fn() -> js_sys::Float32Array>::new(|| {
         let positions = engine::with(|e| e.world_positions());
         js_sys::Float32Array::from(positions.as_slice())
     });
-    let _ = js_sys::Reflect::set(&hooks, &"worldPositions".into(), world.as_ref());
+    set(&hooks, "worldPositions", world.as_ref());
     world.forget();
     // The CPU twin of the random projection the chooser runs (seed 0), interleaved x, y.
-    let cpu_rp = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|kind: String| {
-        use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
-        let kind = if kind == "sparse-rp" {
-            RandomProjectionKind::VerySparse
-        } else {
-            RandomProjectionKind::Gaussian
-        };
-        let out = engine::with(|e| {
-            let x = &e.scene.as_ref()?.dataset.vectors;
-            let rp = RandomProjection::new(kind, x.ncols(), 2, 0).ok()?;
-            Some(rp.apply_vectors(x).iter().copied().collect::<Vec<f32>>())
-        });
-        js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
+    let cpu_rp = Closure::<dyn Fn(String) -> js_sys::Promise>::new(|kind: String| {
+        probe_promise(Probe::CpuRandomProjection {
+            sparse: kind == "sparse-rp",
+        })
     });
-    let _ = js_sys::Reflect::set(&hooks, &"cpuRandomProjection".into(), cpu_rp.as_ref());
+    set(&hooks, "cpuRandomProjection", cpu_rp.as_ref());
     cpu_rp.forget();
     // The CPU PCA the app would show: "randomized" is the WebGPU path's twin (same solver and
     // seed, products summed by ndarray), anything else the CPU path (`PcaSolver::Auto`).
     // Projected rows interleaved x, y.
-    let cpu_pca = Closure::<dyn Fn(String) -> js_sys::Float32Array>::new(|solver: String| {
-        use vecscape_core::project::pca::{Pca, PcaSolver};
-        let solver = if solver == "randomized" {
-            PcaSolver::Randomized { seed: 0 }
-        } else {
-            PcaSolver::Auto
-        };
-        let out = engine::with(|e| {
-            let x = &e.scene.as_ref()?.dataset.vectors;
-            let pca = Pca::fit_vectors(x, 2, solver).ok()?;
-            Some(
-                pca.transform_vectors(x)
-                    .iter()
-                    .copied()
-                    .collect::<Vec<f32>>(),
-            )
-        });
-        js_sys::Float32Array::from(out.unwrap_or_default().as_slice())
+    let cpu_pca = Closure::<dyn Fn(String) -> js_sys::Promise>::new(|solver: String| {
+        probe_promise(Probe::CpuPca {
+            randomized: solver == "randomized",
+        })
     });
-    let _ = js_sys::Reflect::set(&hooks, &"cpuPca".into(), cpu_pca.as_ref());
+    set(&hooks, "cpuPca", cpu_pca.as_ref());
     cpu_pca.forget();
-    // Destroy the WebGPU device, as a driver reset would lose it; true when there was one.
+    // Destroy the WebGPU devices (the page's and the worker's), as a driver reset would lose
+    // them; true when the page had one.
     let lose = Closure::<dyn Fn() -> bool>::new(|| {
+        worker::send(&Request::DropGpu { destroy: true });
         engine::with(|e| e.gpu_context())
             .map(|ctx| ctx.device.destroy())
             .is_some()
     });
-    let _ = js_sys::Reflect::set(&hooks, &"loseGpuDevice".into(), lose.as_ref());
+    set(&hooks, "loseGpuDevice", lose.as_ref());
     lose.forget();
     let twins =
         Closure::<dyn Fn() -> bool>::new(|| vecscape_core::view::raster::twins_agree(4000, 11));
-    let _ = js_sys::Reflect::set(&hooks, &"rasterTwinsAgree".into(), twins.as_ref());
+    set(&hooks, "rasterTwinsAgree", twins.as_ref());
     twins.forget();
-    let knn = Closure::<dyn Fn() -> bool>::new(|| vecscape_core::search::checks::kernels_agree(7));
-    let _ = js_sys::Reflect::set(&hooks, &"knnKernelsAgree".into(), knn.as_ref());
+    let knn = Closure::<dyn Fn() -> js_sys::Promise>::new(|| probe_promise(Probe::KnnKernelsAgree));
+    set(&hooks, "knnKernelsAgree", knn.as_ref());
     knn.forget();
-    let _ = js_sys::Reflect::set(&window, &"vecscapeTest".into(), &hooks);
+    set(&window, "vecscapeTest", &hooks);
 }

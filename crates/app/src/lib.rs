@@ -1,12 +1,13 @@
-//! vecscape's browser front end: Leptos components over the core (loading, projection, the map,
-//! neighbour search) and the two render backends (WebGPU through `vecscape-gpu`, or the core's
-//! CPU rasteriser into a 2D canvas). Large data and GPU objects live in [`engine`], outside the
-//! reactive graph; signals ([`state`]) carry only small view state.
+//! vecscape's browser front end: Leptos components, the two render backends (WebGPU through
+//! `vecscape-gpu`, or the core's CPU rasteriser into a 2D canvas), and the page's side of the
+//! compute worker (`vecscape-worker`), which holds the vectors and does loading, projections,
+//! neighbour search and the map's summaries off the main thread. What the page draws lives in
+//! [`engine`], outside the reactive graph; signals ([`state`]) carry only small view state.
 //!
 //! - [`app`]: start-up and the page's layout; [`components`]: one per panel.
 //! - [`actions`]: what the page does (load, project, map, select, colour).
-//! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
-//! - [`engine`], [`backend`]: the scene, camera and the render backends; [`fetch`]: streaming input.
+//! - [`worker`]: the compute worker's client (jobs, progress, replies; see `vecscape-protocol`).
+//! - [`engine`], [`backend`]: the scene, camera and the render backends.
 //! - [`hooks`]: `window.vecscapeTest` for the end-to-end tests; [`bench`]: `window.vecscapeBench`.
 #![cfg(target_arch = "wasm32")]
 
@@ -15,11 +16,10 @@ mod app;
 mod backend;
 mod bench;
 mod components;
-mod compute;
 mod engine;
-mod fetch;
 mod hooks;
 mod state;
 mod util;
+mod worker;
 
 pub use app::App;

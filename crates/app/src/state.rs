@@ -32,6 +32,15 @@ impl Device {
     }
 }
 
+impl From<vecscape_protocol::Device> for Device {
+    fn from(device: vecscape_protocol::Device) -> Self {
+        match device {
+            vecscape_protocol::Device::WebGpu => Device::WebGpu,
+            vecscape_protocol::Device::Cpu => Device::Cpu,
+        }
+    }
+}
+
 /// The 2-D layout shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
@@ -50,6 +59,28 @@ impl Projection {
             Projection::GaussianRp => "gaussian-rp",
             Projection::SparseRp => "sparse-rp",
             Projection::Precomputed => "precomputed",
+        }
+    }
+
+    /// The worker's name for it.
+    pub fn method(self) -> vecscape_protocol::Method {
+        use vecscape_protocol::Method;
+        match self {
+            Projection::Pca => Method::Pca,
+            Projection::GaussianRp => Method::GaussianRp,
+            Projection::SparseRp => Method::SparseRp,
+            Projection::Precomputed => Method::Precomputed,
+        }
+    }
+
+    /// The projection the worker's `method` is.
+    pub fn of_method(method: vecscape_protocol::Method) -> Self {
+        use vecscape_protocol::Method;
+        match method {
+            Method::Pca => Projection::Pca,
+            Method::GaussianRp => Projection::GaussianRp,
+            Method::SparseRp => Projection::SparseRp,
+            Method::Precomputed => Projection::Precomputed,
         }
     }
 

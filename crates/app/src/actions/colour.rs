@@ -12,7 +12,7 @@ pub(crate) fn setup_colors(ui: Ui) {
         let Some(scene) = &e.scene else {
             return (Vec::new(), engine::ColorBy::Uniform);
         };
-        let meta = &scene.dataset.meta;
+        let meta = &scene.meta;
         let mut options = vec![("none".to_owned(), "one colour".to_owned())];
         for c in &meta.categorical {
             options.push((
@@ -35,7 +35,7 @@ pub(crate) fn setup_colors(ui: Ui) {
     engine::with(|e| e.time_window = None);
     recolor(ui, default, Default::default());
     let range = engine::with(|e| {
-        let time = e.scene.as_ref()?.dataset.meta.time.as_ref()?;
+        let time = e.scene.as_ref()?.meta.time.as_ref()?;
         time.range().filter(|(lo, hi)| hi > lo)
     });
     ui.playing.set(false);

@@ -1,83 +1,99 @@
-//! Loading: the start-up data (`?data=` or the demo), files the user opens, and showing a
-//! dataset once loaded. On any error the scene already shown stays.
+//! Loading: the start-up data (`?data=` or the demo) and files the user opens are read, joined
+//! and laid out in the compute worker; the page shows the result. On any error the scene
+//! already shown stays.
 
 use crate::actions::colour::setup_colors;
 use crate::actions::map::build_map;
-use crate::actions::project::pca_2d;
 use crate::actions::select::mark;
 use crate::engine::{self, Scene};
-use crate::fetch::{self, Go, Stop};
 use crate::state::{Device, MapState, Phase, Progress, Projection, Ui};
-use crate::util::{now_ms, thousands, yield_to_browser};
+use crate::util::{query_param, thousands};
+use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vecscape_core::data::budget::{Budget, Storage};
-use vecscape_core::load::dataset::Dataset;
-use vecscape_core::load::file::{Format, Loaded, Progress as FileProgress};
+use vecscape_core::data::budget::format_bytes;
+use vecscape_core::data::meta::Metadata;
+use vecscape_core::data::store::Storage;
+use vecscape_core::load::file::Format;
+use vecscape_core::map::wizmap::is_grid_file;
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{decode, DatasetInfo, Layout, Method, Reply, Request, Source};
 
-/// The memory budget, with `?maxRows=N` keeping only the first N rows, and the vectors kept
-/// in the storage chosen (`?storage=f32|f16|int8` or the Memory chooser).
-pub(crate) fn budget(ui: Ui) -> Budget {
-    Budget::with_max_rows(fetch::query_param("maxRows").and_then(|v| v.parse().ok()))
-        .with_storage(ui.storage.get_untracked())
+/// Why a load did not show its data.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stop {
+    /// A newer load began: this one stops quietly and shows nothing.
+    Cancelled,
+    /// What went wrong, naming the file and the place.
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
 }
 
 /// "15,000 points × 384 dims · f16, 11.5 MB".
-pub(crate) fn summary_of(name: &str, vectors: &vecscape_core::data::store::Vectors) -> String {
-    let (rows, dims) = vectors.dim();
+pub(crate) fn summary_of(info: &DatasetInfo) -> String {
     format!(
-        "{name} · {} points × {dims} dims · {}, {}",
-        thousands(rows),
-        vectors.storage().name(),
-        vecscape_core::data::budget::format_bytes(vectors.bytes())
+        "{} · {} points × {} dims · {}, {}",
+        info.name,
+        thousands(info.rows),
+        info.dims,
+        info.storage.name(),
+        format_bytes(info.bytes)
     )
 }
 
+/// What the status line says about a layout: "PCA 2-D (41.2 % of variance) on CPU in 180 ms".
+pub(crate) fn layout_note(layout: &Layout) -> String {
+    let device = Device::from(layout.device).label();
+    let ms = layout.ms;
+    match layout.method {
+        Method::Pca => {
+            let variance: f64 = layout.explained.iter().sum();
+            format!(
+                "PCA 2-D ({:.1} % of variance) on {device} in {ms:.0} ms",
+                variance * 100.0
+            )
+        }
+        Method::GaussianRp => format!("Gaussian random projection 2-D on {device} in {ms:.0} ms"),
+        Method::SparseRp => format!("sparse random projection 2-D on {device} in {ms:.0} ms"),
+        Method::Precomputed => "precomputed x/y".to_owned(),
+    }
+}
+
 /// Keep the loaded vectors in `storage` from now on (and for the next files opened).
-pub(crate) fn change_storage(ui: Ui, storage: Storage) {
+pub(crate) async fn change_storage(ui: Ui, storage: Storage) {
     let previous = ui.storage.get_untracked();
-    let result = engine::with(|e| {
-        e.set_storage(storage)?;
-        Ok::<_, String>(
-            e.scene
-                .as_ref()
-                .map(|s| summary_of(&s.dataset.name, &s.dataset.vectors)),
-        )
-    });
-    match result {
-        Ok(summary) => {
-            ui.storage.set(storage);
-            if let Some(summary) = summary {
-                ui.summary.set(summary);
+    ui.storage.set(storage);
+    let answer = worker::call(
+        |job| Request::SetStorage { job, storage },
+        Parcel::default(),
+        None,
+    )
+    .await;
+    match answer {
+        Ok((Reply::Storage { info, .. }, _)) => {
+            if engine::with(|e| e.scene.is_some()) {
+                ui.summary.set(summary_of(&info));
             }
             ui.selection.set(None);
             mark(None);
         }
-        Err(e) => {
+        Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
             // The vectors stay as they were; so does the chooser.
             ui.storage.set(previous);
-            ui.error.set(Some(e));
+            ui.error.set(Some(message));
         }
+        Ok((other, _)) => log::warn!("unexpected answer to a storage change: {other:?}"),
     }
-}
-
-/// Progress of one file as the bar shows it.
-pub(crate) fn loading(ui: Ui, p: &vecscape_core::load::file::Progress) {
-    let rows = if p.rows > 0 {
-        format!(" · {} rows", thousands(p.rows))
-    } else {
-        String::new()
-    };
-    ui.progress.set(Some(Progress {
-        what: format!("Loading {}{rows}", p.file),
-        loaded: p.bytes,
-        total: p.total,
-    }));
 }
 
 /// Start a load: any load still in flight stops at its next step ([`current`] turns false for
 /// it) and shows nothing. Returns this load's generation.
-pub(crate) fn begin_load() -> u64 {
+fn begin_load() -> u64 {
     engine::with(|e| {
         e.load_generation += 1;
         e.load_generation
@@ -85,102 +101,102 @@ pub(crate) fn begin_load() -> u64 {
 }
 
 /// Whether the load of `generation` is still the newest.
-pub(crate) fn current(generation: u64) -> bool {
+fn current(generation: u64) -> bool {
     engine::with(|e| e.load_generation == generation)
 }
 
-/// Progress of the load of `generation`, or a request to stop when a newer load began.
-pub(crate) fn progress_of(ui: Ui, generation: u64) -> impl FnMut(&FileProgress) -> Go {
-    move |p| {
-        if !current(generation) {
-            return Go::Break(());
+/// Load `source` in the worker (picked `files` travel with it) and show it. A newer load
+/// beginning meanwhile stops this one ([`Stop::Cancelled`]).
+async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<(), Stop> {
+    let generation = begin_load();
+    let on_progress = move |reply: &Reply| {
+        if let Reply::Progress {
+            what, done, total, ..
+        } = reply
+        {
+            if current(generation) {
+                ui.progress.set(Some(Progress {
+                    what: what.clone(),
+                    loaded: *done,
+                    total: *total,
+                }));
+            }
         }
-        loading(ui, p);
-        Go::Continue(())
+    };
+    let storage = ui.storage.get_untracked();
+    let max_rows = query_param("maxRows").and_then(|v| v.parse().ok());
+    let (reply, parcel) = worker::call(
+        |job| Request::Load {
+            job,
+            source,
+            max_rows,
+            storage,
+        },
+        Parcel {
+            files,
+            ..Parcel::default()
+        },
+        Some(Box::new(on_progress)),
+    )
+    .await?;
+    if !current(generation) {
+        return Err(Stop::Cancelled);
+    }
+    match reply {
+        Reply::Loaded {
+            info,
+            layout,
+            grid,
+            warning,
+            ..
+        } => show(ui, info, layout, grid, parcel).map(|()| {
+            if let Some(warning) = warning {
+                ui.error.set(Some(warning));
+            }
+        }),
+        Reply::Cancelled { .. } => Err(Stop::Cancelled),
+        Reply::Failed { message, .. } => Err(Stop::Failed(message)),
+        other => Err(Stop::Failed(format!(
+            "unexpected answer to a load: {other:?}"
+        ))),
     }
 }
 
-/// Join loaded files, project and show them; on any error keep the current scene and show the
-/// message. A newer load beginning meanwhile stops this one ([`Stop::Cancelled`]).
-pub(crate) async fn show_dataset(
+/// Show a dataset the worker loaded: positions, metadata and, from WizMap's `grid.json`
+/// (`grid` names it), its summary.
+fn show(
     ui: Ui,
-    generation: u64,
-    parts: Vec<Loaded>,
-    grid: Option<(String, vecscape_core::map::wizmap::GridJson)>,
+    info: DatasetInfo,
+    layout: Layout,
+    grid: Option<String>,
+    parcel: Parcel,
 ) -> Result<(), Stop> {
-    if !current(generation) {
-        return Err(Stop::Cancelled);
-    }
-    let dataset = Dataset::assemble(parts, &budget(ui)).map_err(|e| e.to_string())?;
-    // WizMap's precomputed topics and density, shown as they are.
-    let given_map = match grid {
-        Some((name, grid)) => Some(
-            grid.to_summary(vecscape_core::map::MapOptions::default().contour_levels)
-                .map_err(|e| format!("{name}: {e}"))?,
-        ),
-        None => None,
+    let meta: Metadata = match &parcel.payload {
+        Some(bytes) => decode(bytes).map_err(|e| format!("{}: {e}", info.name))?,
+        None => Metadata::default(),
     };
-    let projection = if dataset.coords.is_some() {
-        "precomputed x/y".to_owned()
-    } else {
-        "PCA".to_owned()
+    let (Some(xs), Some(ys)) = (parcel.xs, parcel.ys) else {
+        return Err(Stop::Failed(format!(
+            "{}: the layout did not arrive",
+            info.name
+        )));
     };
-    ui.progress.set(Some(Progress {
-        what: format!(
-            "Projecting {} vectors ({projection})",
-            thousands(dataset.len())
-        ),
-        ..Default::default()
-    }));
-    yield_to_browser().await;
-    let started = now_ms();
-    let (rows, dims) = dataset.vectors.dim();
-    let (pca, device) = if dataset.coords.is_none() {
-        let x = &dataset.vectors;
-        let (projected, ratio, device) = pca_2d(
-            |gpu| gpu.prepare_vectors(x, 2, None).map_err(|e| e.to_string()),
-            || engine::cpu_pca_2d(x),
-        )
-        .await
-        .map_err(|e| format!("{}: {e}", dataset.name))?;
-        (Some((projected, ratio)), device)
-    } else {
-        (None, Device::Cpu)
+    let given_map = match (grid, &parcel.extra) {
+        (Some(name), Some(bytes)) => {
+            Some(decode::<vecscape_core::map::Summary>(bytes).map_err(|e| format!("{name}: {e}"))?)
+        }
+        _ => None,
     };
-    if !current(generation) {
-        return Err(Stop::Cancelled);
-    }
-    let scene = Scene::build(dataset, pca)?;
-    let pca_ms = now_ms() - started;
-    let variance: f64 = scene.explained_variance_ratio.iter().sum();
-    let name = scene.dataset.name.clone();
+    let scene = Scene::build(info.name.clone(), meta, xs, ys, layout.explained.clone());
     engine::with(|e| e.install(scene));
     setup_colors(ui);
     engine::request_redraw();
     ui.hover.set(None);
     ui.selection.set(None);
-    let projected = if projection == "PCA" {
-        format!(
-            "PCA 2-D ({:.1} % of variance) on {} in {pca_ms:.0} ms",
-            variance * 100.0,
-            device.label()
-        )
-    } else {
-        projection.clone()
-    };
-    ui.projection.set(if projection == "PCA" {
-        Projection::Pca
-    } else {
-        Projection::Precomputed
-    });
-    ui.has_coords.set(projection != "PCA");
-    ui.summary.set(engine::with(|e| {
-        e.scene.as_ref().map_or_else(
-            || format!("{name} · {} points × {dims} dims", thousands(rows)),
-            |s| summary_of(&name, &s.dataset.vectors),
-        )
-    }));
-    ui.projection_note.set(projected);
+    ui.projection.set(Projection::of_method(layout.method));
+    ui.has_coords.set(info.has_coords);
+    ui.summary.set(summary_of(&info));
+    ui.projection_note.set(layout_note(&layout));
     match given_map {
         Some(summary) => {
             let note = format!(
@@ -196,12 +212,51 @@ pub(crate) async fn show_dataset(
     Ok(())
 }
 
-/// Load files the user picked or dropped: one `.npy` and optionally its `.jsonl` metadata.
+/// After a load: clear the bar and set the phase; on an error show it and keep what was shown.
+fn settle(ui: Ui, previous_phase: Phase, result: Result<(), Stop>) {
+    match result {
+        // The newer load owns the progress bar and the phase now.
+        Err(Stop::Cancelled) => {}
+        Ok(()) => {
+            ui.progress.set(None);
+            ui.phase.set(Phase::Ready);
+        }
+        Err(Stop::Failed(e)) => {
+            ui.progress.set(None);
+            ui.error.set(Some(e));
+            // The map already shown stays, and so does its state.
+            ui.phase.set(if previous_phase == Phase::Ready {
+                Phase::Ready
+            } else {
+                Phase::Failed
+            });
+        }
+    }
+}
+
+/// The data the page opens with: `?data=URL[&meta=URL][&grid=URL]`, else the built-in demo.
+pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str) {
+    let (vectors, meta) = match query_param("data") {
+        Some(data) => (data, query_param("meta")),
+        None => (demo_vectors.to_owned(), Some(demo_meta.to_owned())),
+    };
+    let source = Source::Urls {
+        vectors: worker::resolve(&vectors),
+        meta: meta.as_deref().map(worker::resolve),
+        grid: query_param("grid").as_deref().map(worker::resolve),
+    };
+    ui.phase.set(Phase::Loading);
+    let result = load(ui, source, None).await;
+    settle(ui, Phase::Loading, result);
+}
+
+/// Load files the user picked or dropped: one vector file, optionally its metadata and WizMap's
+/// `grid.json`.
 pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     let unknown: Vec<String> = files
         .iter()
         .map(|f| f.name())
-        .filter(|n| Format::of(n) == Format::Unknown && !fetch::is_grid_json(n))
+        .filter(|n| Format::of(n) == Format::Unknown && !is_grid_file(n))
         .collect();
     if !unknown.is_empty() {
         ui.error.set(Some(format!(
@@ -212,47 +267,13 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     }
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
-    let generation = begin_load();
-    let result = async {
-        let budget = budget(ui);
-        let mut parts = Vec::with_capacity(files.len());
-        let mut grid = None;
-        for file in &files {
-            let name = file.name();
-            if fetch::is_grid_json(&name) {
-                let bytes = fetch::file_bytes(file).await?;
-                if !current(generation) {
-                    return Err(Stop::Cancelled);
-                }
-                let parsed = vecscape_core::map::wizmap::GridJson::parse(&bytes)
-                    .map_err(|e| format!("{name}: {e}"))?;
-                grid = Some((name, parsed));
-                continue;
-            }
-            parts.push(fetch::read_file_into(file, &budget, progress_of(ui, generation)).await?);
-        }
-        show_dataset(ui, generation, parts, grid).await
+    let array = js_sys::Array::new();
+    for file in &files {
+        array.push(file);
     }
-    .await;
-    if result == Err(Stop::Cancelled) {
-        // The newer load owns the progress bar and the phase now.
-        return;
+    let result = load(ui, Source::Files, Some(array)).await;
+    if result.is_ok() {
+        ui.error.set(None);
     }
-    ui.progress.set(None);
-    match result {
-        Ok(()) => {
-            ui.error.set(None);
-            ui.phase.set(Phase::Ready);
-        }
-        Err(Stop::Cancelled) => {}
-        Err(Stop::Failed(e)) => {
-            ui.error.set(Some(e));
-            // The map already shown stays, and so does its state.
-            ui.phase.set(if previous_phase == Phase::Ready {
-                Phase::Ready
-            } else {
-                Phase::Failed
-            });
-        }
-    }
+    settle(ui, previous_phase, result);
 }

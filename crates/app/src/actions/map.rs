@@ -1,91 +1,76 @@
-//! The map's summaries (keywords per tile per level, density, contours), built stage by stage,
+//! The map's summaries (keywords per tile per level, density, contours), built in the worker,
 //! its layers, and its export as WizMap's `grid.json`.
 
-use crate::compute;
 use crate::engine;
 use crate::state::{Device, MapState, Ui};
-use crate::util::{now_ms, yield_to_browser};
+use crate::worker;
 use leptos::prelude::*;
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{decode, Reply, Request};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Build the map's summaries (keywords per tile per level, density, contours) for the layout
-/// shown, one stage at a time with a yield to the browser between stages and a progress bar.
-/// A new layout while building abandons the old build.
+/// shown, in the worker, with a progress bar. A new layout while building abandons the old build.
 pub(crate) async fn build_map(ui: Ui) {
-    use vecscape_core::map::{MapOptions, SummaryBuilder};
-    let Some((generation, xs, ys, texts)) = engine::with(|e| {
-        let scene = e.scene.as_ref()?;
-        let meta = &scene.dataset.meta;
-        let texts = if meta.text_field.is_some() {
-            meta.text.clone()
-        } else {
-            Vec::new()
-        };
-        Some((e.map_generation, scene.xs.clone(), scene.ys.clone(), texts))
-    }) else {
+    let Some(generation) = engine::with(|e| e.scene.as_ref().map(|_| e.map_generation)) else {
         return;
     };
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let started = now_ms();
-    let mut builder = match SummaryBuilder::new(&xs, &ys, &refs, MapOptions::default()) {
-        Ok(b) => b,
-        Err(e) => {
-            ui.map.set(MapState::Failed(e.to_string()));
-            return;
+    let current = move || engine::with(|e| e.map_generation) == generation;
+    ui.map.set(MapState::Building(0.0));
+    let on_progress = move |reply: &Reply| {
+        if let Reply::Progress {
+            done,
+            total: Some(total),
+            ..
+        } = reply
+        {
+            if current() && *total > 0 {
+                ui.map.set(MapState::Building(*done as f64 / *total as f64));
+            }
         }
     };
-    let mut density_device = Device::Cpu;
-    loop {
-        ui.map.set(MapState::Building(builder.fraction()));
-        yield_to_browser().await;
-        if engine::with(|e| e.map_generation) != generation {
-            return;
-        }
-        // The density on WebGPU when compute runs there (splat + separable blur); else the
-        // builder's next step computes it on the CPU.
-        if let Some((spec, sigma)) = builder.density_request() {
-            let ran = compute::run(
-                "density",
-                compute::gpu(),
-                async |ctx| {
-                    let pending = vecscape_gpu::GpuKde::new(&ctx)
-                        .start(&xs, &ys, &spec, sigma)
-                        .map_err(|e| e.to_string())?;
-                    pending.finish().await.map(Some).map_err(|e| e.to_string())
-                },
-                || Ok(None),
-            )
-            .await;
-            if let Ok(Some(grid)) = ran.value {
-                builder.provide_density(grid);
-                density_device = ran.device;
-                continue;
+    let answer = worker::call(
+        |job| Request::BuildMap { job },
+        Parcel::default(),
+        Some(Box::new(on_progress)),
+    )
+    .await;
+    if !current() {
+        return;
+    }
+    match answer {
+        Ok((Reply::Map { density, ms, .. }, parcel)) => {
+            let summary = parcel
+                .payload
+                .ok_or_else(|| "the map did not arrive".to_owned())
+                .and_then(|bytes| {
+                    decode::<vecscape_core::map::Summary>(&bytes).map_err(|e| e.to_string())
+                });
+            match summary {
+                Ok(summary) => {
+                    let levels = match (summary.levels.first(), summary.levels.last()) {
+                        (Some(a), Some(b)) => format!("levels {}–{}", a.level, b.level),
+                        _ => "no levels".to_owned(),
+                    };
+                    let note = format!(
+                        "map: {levels}, {} contours (density on {}) in {ms:.0} ms",
+                        summary.contours.len(),
+                        Device::from(density).label(),
+                    );
+                    engine::with(|e| e.set_map(engine::MapView::new(summary)));
+                    engine::request_redraw();
+                    ui.map.set(MapState::Ready(note));
+                }
+                Err(e) => ui.map.set(MapState::Failed(e)),
             }
         }
-        match builder.step() {
-            Ok(None) => {}
-            Ok(Some(summary)) => {
-                let levels = match (summary.levels.first(), summary.levels.last()) {
-                    (Some(a), Some(b)) => format!("levels {}–{}", a.level, b.level),
-                    _ => "no levels".to_owned(),
-                };
-                let note = format!(
-                    "map: {levels}, {} contours (density on {}) in {:.0} ms",
-                    summary.contours.len(),
-                    density_device.label(),
-                    now_ms() - started
-                );
-                engine::with(|e| e.set_map(engine::MapView::new(summary)));
-                engine::request_redraw();
-                ui.map.set(MapState::Ready(note));
-                return;
-            }
-            Err(e) => {
-                ui.map.set(MapState::Failed(e.to_string()));
-                return;
-            }
+        // A newer layout's map replaces it.
+        Ok((Reply::Cancelled { .. }, _)) => {}
+        Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
+            ui.map.set(MapState::Failed(message))
         }
+        Ok((other, _)) => log::warn!("unexpected answer to a map build: {other:?}"),
     }
 }
 
@@ -96,7 +81,7 @@ pub(crate) fn export_grid_json() -> Result<(), String> {
         let scene = e.scene.as_ref()?;
         let grid = vecscape_core::map::wizmap::GridJson::from_summary(
             &map.summary,
-            &scene.dataset.name,
+            &scene.name,
             scene.xs.len(),
         );
         Some(serde_json::to_string(&grid))

@@ -63,7 +63,7 @@ pub fn MapView(
             [] => {
                 let hit = engine::with(|e| {
                     let row = e.pick_css(p)?;
-                    let meta = &e.scene.as_ref()?.dataset.meta;
+                    let meta = &e.scene.as_ref()?.meta;
                     Some(Hover {
                         row,
                         text: meta.text.get(row).cloned().unwrap_or_default(),

@@ -8,6 +8,7 @@ use crate::actions::project::reproject;
 use crate::actions::select::mark;
 use crate::engine;
 use crate::state::{MapState, Projection, Ui};
+use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vecscape_core::data::store::Storage;
@@ -95,7 +96,8 @@ pub fn Toolbar() -> impl IntoView {
                     prop:value=move || ui.metric.get().name()
                     on:change=move |ev| {
                         if let Some(m) = Metric::from_name(&event_target_value(&ev)) {
-                            engine::with(|e| e.set_metric(m));
+                            engine::with(|e| e.metric = m);
+                            worker::send(&vecscape_protocol::Request::SetMetric { metric: m });
                             ui.metric.set(m);
                             ui.selection.set(None);
                             mark(None);
@@ -114,7 +116,7 @@ pub fn Toolbar() -> impl IntoView {
                     prop:value=move || ui.storage.get().name()
                     on:change=move |ev| {
                         if let Some(storage) = Storage::from_name(&event_target_value(&ev)) {
-                            change_storage(ui, storage);
+                            spawn_local(change_storage(ui, storage));
                         }
                     }
                 >

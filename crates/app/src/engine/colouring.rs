@@ -13,7 +13,7 @@ impl Engine {
         let Some(scene) = &mut self.scene else {
             return Legend::None;
         };
-        let meta = &scene.dataset.meta;
+        let meta = &scene.meta;
         let n = scene.xs.len();
         let (colors, legend) = match &self.color_by {
             ColorBy::Category(field) => match meta.categorical_field(field) {
@@ -105,7 +105,7 @@ impl Engine {
         let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
             return 0;
         };
-        let Some(time) = &scene.dataset.meta.time else {
+        let Some(time) = &scene.meta.time else {
             return scene.xs.len();
         };
         let layer = match window {

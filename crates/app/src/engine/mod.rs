@@ -1,27 +1,24 @@
-//! State that stays outside the reactive graph: the render backend, the loaded scene (vectors,
-//! projection, colours, hover index) and the camera. Accessed through [`with`] on the UI thread.
+//! State that stays outside the reactive graph: the render backend, the loaded scene (layout,
+//! colours, hover index, metadata; the vectors are in the compute worker) and the camera.
+//! Accessed through [`with`] on the UI thread.
 
 use crate::backend::{Backend, FrameInput, Layers};
 use leptos::prelude::{GetUntracked, Set};
 use std::cell::RefCell;
-use std::rc::Rc;
-use vecscape_core::search::flat::SearchAids;
 use vecscape_core::search::types::Metric;
 use vecscape_core::view::camera::{Bounds, Camera, Viewport};
 use vecscape_core::view::raster::PointStyle;
 use vecscape_core::view::spatial::GridIndex;
-use vecscape_gpu::GpuFlatIndex;
 
 mod colouring;
 mod labelling;
 mod map_view;
 mod scene;
-mod search;
 mod style;
 
 use map_view::LABEL_FADE_MS;
 pub use map_view::{MapLayers, MapView, MeasureText, Overlay};
-pub use scene::{cpu_pca_2d, point_radius_css, Scene};
+pub use scene::{point_radius_css, Scene};
 pub use style::{ColorBy, Legend};
 
 /// Hover picks the nearest point within this many CSS pixels of the cursor.
@@ -32,11 +29,6 @@ const FIT_MARGIN_CSS_PX: f32 = 24.0;
 pub struct Engine {
     pub backend: Option<Backend>,
     pub scene: Option<Scene>,
-    /// The scene's vectors on the GPU, for neighbour search (WebGPU backend only).
-    gpu_index: Option<Rc<GpuFlatIndex>>,
-    /// What CPU neighbour search keeps between clicks (norms, int8 bounds), built on the first
-    /// search for the current vectors and metric.
-    search_aids: Option<SearchAids>,
     camera: Option<Camera>,
     fitted_px_per_world: f32,
     redraw_pending: bool,
@@ -44,7 +36,7 @@ pub struct Engine {
     pub selected: Option<usize>,
     /// Where the view shows the selection marker (CSS px), updated after every frame.
     pub marker: Option<leptos::prelude::RwSignal<Option<[f32; 2]>>>,
-    /// The metric neighbour search ranks by.
+    /// The metric neighbour search ranks by (the worker is told when it changes).
     pub metric: Metric,
     /// The map's summaries for the current layout, once built.
     pub map: Option<MapView>,
@@ -60,13 +52,13 @@ pub struct Engine {
     pub hidden: std::collections::HashSet<u32>,
     /// Only points whose time is in `[start, end)` are shown (the time slider).
     pub time_window: Option<(f64, f64)>,
-    /// Compute on a CPU-emulated WebGPU adapter too (`?backend=webgpu`).
-    pub compute_on_emulated: bool,
     /// Bumped when a load begins: an older load still in flight stops at its next step.
     pub load_generation: u64,
     /// Bumped when a projection begins or a scene is installed: an older projection's result
     /// is dropped.
     pub projection_generation: u64,
+    /// Bumped when a scene is installed: answers about the old scene's rows are dropped.
+    pub scene_generation: u64,
 }
 
 thread_local! {
@@ -90,8 +82,7 @@ impl Engine {
     /// Replace the scene (the old one is dropped only now, after the new one was built).
     pub fn install(&mut self, scene: Scene) {
         self.projection_generation += 1;
-        self.gpu_index = None;
-        self.search_aids = None;
+        self.scene_generation += 1;
         self.selected = None;
         self.clear_map();
         if let Some(backend) = &mut self.backend {
@@ -99,7 +90,6 @@ impl Engine {
             backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }
         self.scene = Some(scene);
-        self.rebuild_gpu_index();
         self.reset_view();
     }
 
@@ -128,9 +118,8 @@ impl Engine {
 
     /// Swap in another backend (the CPU one after the WebGPU device was lost), keeping the
     /// scene, the map, the time window and the view: the points and the density shown are
-    /// handed to the new backend, and GPU-held state (the neighbour index) is dropped.
+    /// handed to the new backend.
     pub fn replace_backend(&mut self, backend: Backend) {
-        self.gpu_index = None;
         self.backend = Some(backend);
         if let (Some(backend), Some(scene)) = (&mut self.backend, &self.scene) {
             backend.fit_to_css_size();
@@ -233,6 +222,11 @@ impl Engine {
                 [p[0] / dpr, p[1] / dpr]
             })
             .collect()
+    }
+
+    /// The WebGPU context, when that backend is live (drawing, and the device-lost test).
+    pub fn gpu_context(&self) -> Option<vecscape_gpu::GpuContext> {
+        self.backend.as_ref()?.gpu_context().cloned()
     }
 
     pub fn draw(&mut self) -> Result<(), String> {

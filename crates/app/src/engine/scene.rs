@@ -1,7 +1,7 @@
-//! A dataset ready to draw: its layout, colours and hover index.
+//! A dataset ready to draw: its layout, colours, hover index and metadata (the vectors stay in
+//! the compute worker).
 
-use vecscape_core::load::dataset::Dataset;
-use vecscape_core::project::pca::{Pca, PcaSolver};
+use vecscape_core::data::meta::Metadata;
 use vecscape_core::view::camera::Bounds;
 use vecscape_core::view::palette::{category_color, Rgba, UNCATEGORISED};
 use vecscape_core::view::spatial::GridIndex;
@@ -18,7 +18,9 @@ pub fn point_radius_css(n: usize) -> f32 {
 
 /// A dataset ready to draw.
 pub struct Scene {
-    pub dataset: Dataset,
+    pub name: String,
+    /// Texts, categories, numbers and times, row by row (tooltips, colours, keywords).
+    pub meta: Metadata,
     pub xs: Vec<f32>,
     pub ys: Vec<f32>,
     pub colors: Vec<Rgba>,
@@ -27,53 +29,30 @@ pub struct Scene {
     pub explained_variance_ratio: Vec<f64>,
 }
 
-/// 2-D PCA on the CPU (`PcaSolver::Auto`): the projection and its explained-variance ratios.
-pub fn cpu_pca_2d(
-    x: &vecscape_core::data::store::Vectors,
-) -> Result<(ndarray::Array2<f32>, Vec<f64>), String> {
-    let pca = Pca::fit_vectors(x, 2, PcaSolver::Auto).map_err(|e| e.to_string())?;
-    Ok((pca.transform_vectors(x), pca.explained_variance_ratio))
-}
-
 impl Scene {
-    /// Place the points (precomputed coordinates when the data has them, else `pca`: a 2-D
-    /// projection and its explained-variance ratios, computed here on the CPU when not given) and
-    /// prepare colours and the hover index.
+    /// Place the points at `xs`, `ys` and prepare colours and the hover index.
     pub fn build(
-        dataset: Dataset,
-        pca: Option<(ndarray::Array2<f32>, Vec<f64>)>,
-    ) -> Result<Self, String> {
-        let (xs, ys, explained_variance_ratio) = match (&dataset.coords, pca) {
-            (Some(c), _) => (c.column(0).to_vec(), c.column(1).to_vec(), Vec::new()),
-            (None, Some((projected, ratio))) => (
-                projected.column(0).to_vec(),
-                projected.column(1).to_vec(),
-                ratio,
-            ),
-            (None, None) => {
-                let (projected, ratio) =
-                    cpu_pca_2d(&dataset.vectors).map_err(|e| format!("{}: {e}", dataset.name))?;
-                (
-                    projected.column(0).to_vec(),
-                    projected.column(1).to_vec(),
-                    ratio,
-                )
-            }
-        };
-        let colors = match dataset.meta.category() {
+        name: String,
+        meta: Metadata,
+        xs: Vec<f32>,
+        ys: Vec<f32>,
+        explained_variance_ratio: Vec<f64>,
+    ) -> Self {
+        let colors = match meta.category() {
             Some(cat) => cat.codes.iter().map(|c| category_color(*c)).collect(),
             None => vec![UNCATEGORISED; xs.len()],
         };
         let grid = GridIndex::build(&xs, &ys, 4);
         let bounds = Bounds::of_points(&xs, &ys);
-        Ok(Self {
-            dataset,
+        Self {
+            name,
+            meta,
             xs,
             ys,
             colors,
             grid,
             bounds,
             explained_variance_ratio,
-        })
+        }
     }
 }

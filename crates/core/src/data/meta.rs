@@ -38,7 +38,7 @@ pub const TIME_FIELDS: [&str; 7] = [
 ];
 
 /// A categorical column: each row's code indexes `names`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Categorical {
     pub field: String,
     pub names: Vec<String>,
@@ -79,7 +79,7 @@ impl Categorical {
 }
 
 /// A numeric column; missing values are NaN.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Numeric {
     pub field: String,
     pub values: Vec<f64>,
@@ -123,7 +123,7 @@ impl Column {
 }
 
 /// Metadata of all rows.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
     /// The text shown for each row (tooltips, neighbours, keyword summaries).
     pub text: Vec<String>,

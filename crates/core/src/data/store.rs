@@ -10,7 +10,9 @@ use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use std::borrow::Cow;
 
 /// The form the vectors are kept in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Storage {
     /// 4 bytes a value, exactly as loaded.
     #[default]

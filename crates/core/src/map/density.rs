@@ -83,7 +83,7 @@ fn std_dev(v: &[f32]) -> f64 {
 }
 
 /// Where the density is sampled.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GridSpec {
     pub x_min: f64,
     pub x_max: f64,
@@ -146,7 +146,7 @@ impl GridSpec {
 }
 
 /// Density at every node, rows along y.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DensityGrid {
     pub spec: GridSpec,
     /// Kernel standard deviation on (x, y).
@@ -318,7 +318,7 @@ pub fn kde_exact(
 
 /// One contour level: the region at or above `threshold`, as closed rings in world coordinates
 /// (outer rings and holes; fill with the even-odd rule).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContourLevel {
     pub threshold: f64,
     pub rings: Vec<Vec<[f32; 2]>>,

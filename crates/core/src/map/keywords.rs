@@ -168,7 +168,7 @@ impl Corpus {
 }
 
 /// A tile's top words with their scores, best first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TileTopic {
     pub ix: u32,
     pub iy: u32,

@@ -73,14 +73,14 @@ impl Default for MapOptions {
 }
 
 /// One level's tiles and their keywords.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LevelTopics {
     pub level: u32,
     pub topics: Vec<TileTopic>,
 }
 
 /// Everything the map draws besides the points.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub extent: Extent,
     pub domain: Domain,

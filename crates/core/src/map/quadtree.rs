@@ -15,7 +15,7 @@ use super::MapError;
 pub const MAX_LEVEL: u32 = 20;
 
 /// The square every tile subdivides.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Extent {
     pub x0: f64,
     pub y0: f64,
@@ -74,7 +74,7 @@ impl Extent {
 }
 
 /// The points' bounding box.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Domain {
     pub x_min: f64,
     pub x_max: f64,

@@ -257,3 +257,20 @@ mod tests {
         assert!(e.to_string().starts_with("line 2, column 6:"), "{e}");
     }
 }
+
+/// True for a file that should be read as WizMap's `grid.json` (a `.json` named like one).
+pub fn is_grid_file(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.ends_with(".json") && lower.contains("grid")
+}
+
+#[cfg(test)]
+mod grid_file_tests {
+    #[test]
+    fn grid_files_are_json_named_grid() {
+        assert!(super::is_grid_file("grid.json"));
+        assert!(super::is_grid_file("My-Grid.JSON"));
+        assert!(!super::is_grid_file("grid.jsonl"));
+        assert!(!super::is_grid_file("projector_config.json"));
+    }
+}

@@ -1,5 +1,5 @@
-//! Getting bytes into wasm: `fetch` bodies and picked files, streamed chunk by chunk into the
-//! core's loaders with progress.
+//! Getting bytes into the worker: `fetch` bodies and picked files (sent by the page as `File`
+//! objects), streamed chunk by chunk into the core's loaders with progress.
 
 use js_sys::{Reflect, Uint8Array};
 use vecscape_core::data::budget::Budget;
@@ -20,8 +20,7 @@ fn js_error(context: &str, e: JsValue) -> String {
 
 /// The response to `url`, or an error naming the URL and the HTTP status.
 async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+    let response: web_sys::Response = JsFuture::from(crate::util::scope().fetch_with_str(url))
         .await
         .map_err(|e| js_error(url, e))?
         .dyn_into()
@@ -36,11 +35,9 @@ async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     Ok(response)
 }
 
-/// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
-/// after each chunk. Returns what the file held.
 /// Why a load did not give its data.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Stop {
+pub(crate) enum Stop {
     /// A newer load began: this one stops quietly and shows nothing.
     Cancelled,
     /// What went wrong, naming the file and the place.
@@ -54,9 +51,11 @@ impl From<String> for Stop {
 }
 
 /// `Continue` to go on reading, `Break` to stop (see [`Stop::Cancelled`]).
-pub type Go = std::ops::ControlFlow<()>;
+pub(crate) type Go = std::ops::ControlFlow<()>;
 
-pub async fn fetch_into(
+/// Fetch `url` and stream its body into a [`FileLoader`] named `name`, calling `on_progress`
+/// after each chunk. Returns what the file held.
+pub(crate) async fn fetch_into(
     url: &str,
     name: &str,
     budget: &Budget,
@@ -110,12 +109,11 @@ pub async fn fetch_into(
     Ok(loader.finish().map_err(|e| e.to_string())?)
 }
 
-/// Bytes read from a picked file per step (the page paints between steps).
+/// Bytes read from a picked file per step (requests that arrive meanwhile are read between steps).
 const FILE_SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
-/// Read a picked file in slices into a [`FileLoader`], calling `on_progress` after each and
-/// letting the browser paint in between.
-pub async fn read_file_into(
+/// Read a picked file in slices into a [`FileLoader`], calling `on_progress` after each.
+pub(crate) async fn read_file_into(
     file: &web_sys::File,
     budget: &Budget,
     mut on_progress: impl FnMut(&Progress) -> Go,
@@ -142,16 +140,8 @@ pub async fn read_file_into(
     Ok(loader.finish().map_err(|e| e.to_string())?)
 }
 
-/// A query-string parameter of the page's URL.
-pub fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
-}
-
 /// The whole body of `url` (small files such as WizMap's `grid.json`).
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let response = fetch_ok(url).await?;
     let buffer = JsFuture::from(response.array_buffer().map_err(|e| js_error(url, e))?)
         .await
@@ -160,15 +150,9 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The whole of a picked file.
-pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+pub(crate) async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| js_error(&file.name(), e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
-}
-
-/// True for a file that should be read as WizMap's `grid.json` (a `.json` named like one).
-pub fn is_grid_json(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    lower.ends_with(".json") && lower.contains("grid")
 }

@@ -1,0 +1,100 @@
+//! The message loop: each request from the page starts a job (or changes a setting); each job
+//! answers with progress and one final reply naming it. Messages are handled in the order they
+//! arrive; long jobs yield between steps, so a later request (a newer load, a search) is read
+//! while they run.
+
+use crate::state;
+use crate::{compute, load, map, probe, project, search};
+use vecscape_protocol::wire::{self, Parcel};
+use vecscape_protocol::{Reply, Request};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+
+/// Send `reply` (and what travels beside it) to the page.
+pub(crate) fn post(reply: &Reply, parcel: Parcel) {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let sent = wire::pack(reply, parcel).and_then(|(message, transfer)| {
+        scope
+            .post_message_with_transfer(&message, &transfer)
+            .map_err(|e| format!("{e:?}"))
+    });
+    if let Err(e) = sent {
+        // The page must not wait for an answer that cannot come: say why instead.
+        if let Some(job) = reply.job() {
+            let failed = Reply::Failed {
+                job,
+                message: format!("the compute worker could not answer: {e}"),
+            };
+            if let Ok((message, transfer)) = wire::pack(&failed, Parcel::default()) {
+                let _ = scope.post_message_with_transfer(&message, &transfer);
+            }
+        }
+    }
+}
+
+/// Answer `job` with `reply`, or with its error.
+pub(crate) fn finish(job: u64, result: Result<(Reply, Parcel), String>) {
+    match result {
+        Ok((reply, parcel)) => post(&reply, parcel),
+        Err(message) => post(&Reply::Failed { job, message }, Parcel::default()),
+    }
+}
+
+fn handle(request: Request, parcel: Parcel) {
+    match request {
+        Request::Start { job, compute } => spawn_local(async move {
+            let (device, note) = compute::start(compute).await;
+            post(
+                &Reply::Started {
+                    job,
+                    compute: device,
+                    note,
+                },
+                Parcel::default(),
+            );
+        }),
+        Request::Load {
+            job,
+            source,
+            max_rows,
+            storage,
+        } => {
+            // A newer load: any load in flight stops at its next step.
+            state::with(|s| {
+                s.load_job = job;
+                s.layout_job = job;
+            });
+            spawn_local(load::run(job, source, parcel.files, max_rows, storage));
+        }
+        Request::Project { job, method } => {
+            state::with(|s| s.layout_job = job);
+            spawn_local(project::run(job, method));
+        }
+        Request::BuildMap { job } => spawn_local(map::run(job)),
+        Request::Neighbors { job, row, k } => spawn_local(search::run(job, row, k)),
+        Request::SetMetric { metric } => state::with(|s| s.set_metric(metric)),
+        Request::SetStorage { job, storage } => finish(
+            job,
+            state::with(|s| s.set_storage(storage))
+                .map(|info| (Reply::Storage { job, info }, Parcel::default())),
+        ),
+        Request::DropGpu { destroy } => compute::drop_gpu(destroy),
+        Request::Probe { job, probe } => spawn_local(probe::run(job, probe)),
+    }
+}
+
+/// Start listening for the page's requests, and tell it so.
+pub fn listen() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
+            match wire::unpack::<Request>(&event.data()) {
+                Ok((request, parcel)) => handle(request, parcel),
+                Err(e) => log::warn!("the compute worker could not read a request: {e}"),
+            }
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Reply::Listening, Parcel::default());
+}

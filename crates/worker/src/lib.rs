@@ -1,0 +1,23 @@
+//! vecscape's compute worker: a dedicated Web Worker that holds the vectors — once — and does
+//! everything that takes time on them, so the page's main thread only draws and answers input.
+//!
+//! - [`host`]: the message loop (requests in, replies out; see `vecscape-protocol`).
+//! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
+//! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
+//! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
+//! - [`load`], [`project`], [`map`], [`search`]: the jobs; [`probe`]: test hooks and benchmarks.
+#![cfg(target_arch = "wasm32")]
+
+mod bench;
+mod compute;
+mod fetch;
+mod host;
+mod load;
+mod map;
+mod probe;
+mod project;
+mod search;
+mod state;
+mod util;
+
+pub use host::listen;

@@ -1,0 +1,12 @@
+//! Entry point of the compute worker: the panic hook, then listening for the page's requests.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    vecscape_worker::listen();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("vecscape-worker runs in the browser as the app's Web Worker: `make run`.");
+}

@@ -1,0 +1,103 @@
+//! A map job: the summaries (keywords per tile per level, density, contours) of the layout
+//! shown, built stage by stage with progress; the density on WebGPU when compute runs there.
+
+use crate::compute;
+use crate::host::post;
+use crate::state;
+use crate::util::{now_ms, yield_now};
+use vecscape_core::map::{MapOptions, SummaryBuilder};
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{encode, Device, Reply};
+
+/// Steps of the progress the page shows (`done` of `PROGRESS_STEPS`).
+const PROGRESS_STEPS: u64 = 1000;
+
+fn failed(job: u64, message: String) {
+    post(&Reply::Failed { job, message }, Parcel::default());
+}
+
+/// Build the map for the layout shown and answer `job`; a new layout meanwhile cancels it.
+pub(crate) async fn run(job: u64) {
+    let started = now_ms();
+    let found = state::with(|s| {
+        let data = s.data.as_ref()?;
+        Some((
+            s.layout_generation,
+            s.xs.clone(),
+            s.ys.clone(),
+            data.meta.clone(),
+        ))
+    });
+    let Some((generation, xs, ys, meta)) = found else {
+        return failed(job, "no data loaded".to_owned());
+    };
+    let texts: Vec<&str> = if meta.text_field.is_some() {
+        meta.text.iter().map(String::as_str).collect()
+    } else {
+        Vec::new()
+    };
+    let mut builder = match SummaryBuilder::new(&xs, &ys, &texts, MapOptions::default()) {
+        Ok(b) => b,
+        Err(e) => return failed(job, e.to_string()),
+    };
+    let mut density_device = Device::Cpu;
+    loop {
+        post(
+            &Reply::Progress {
+                job,
+                what: "map".to_owned(),
+                done: (builder.fraction() * PROGRESS_STEPS as f64) as u64,
+                total: Some(PROGRESS_STEPS),
+            },
+            Parcel::default(),
+        );
+        yield_now().await;
+        if state::with(|s| s.layout_generation) != generation {
+            post(&Reply::Cancelled { job }, Parcel::default());
+            return;
+        }
+        // The density on WebGPU when compute runs there (splat + separable blur); else the
+        // builder's next step computes it on the CPU.
+        if let Some((spec, sigma)) = builder.density_request() {
+            let ran = compute::run(
+                "density",
+                compute::gpu(),
+                async |ctx| {
+                    let pending = vecscape_gpu::GpuKde::new(&ctx)
+                        .start(&xs, &ys, &spec, sigma)
+                        .map_err(|e| e.to_string())?;
+                    pending.finish().await.map(Some).map_err(|e| e.to_string())
+                },
+                || Ok(None),
+            )
+            .await;
+            if let Ok(Some(grid)) = ran.value {
+                builder.provide_density(grid);
+                density_device = ran.device;
+                continue;
+            }
+        }
+        match builder.step() {
+            Ok(None) => {}
+            Ok(Some(summary)) => {
+                let payload = match encode(&summary) {
+                    Ok(p) => p,
+                    Err(e) => return failed(job, e.to_string()),
+                };
+                post(
+                    &Reply::Map {
+                        job,
+                        density: density_device,
+                        ms: now_ms() - started,
+                    },
+                    Parcel {
+                        payload: Some(payload),
+                        ..Parcel::default()
+                    },
+                );
+                return;
+            }
+            Err(e) => return failed(job, e.to_string()),
+        }
+    }
+}

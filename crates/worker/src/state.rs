@@ -1,0 +1,123 @@
+//! What the worker keeps between requests: the vectors (the only copy), the layout the page
+//! shows, the search aids and GPU index built for them, and the GPU context compute uses.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use vecscape_core::data::meta::Metadata;
+use vecscape_core::data::store::{Storage, Vectors};
+use vecscape_core::search::types::Metric;
+use vecscape_gpu::{GpuContext, GpuFlatIndex};
+use vecscape_protocol::DatasetInfo;
+
+/// The loaded data.
+pub(crate) struct Data {
+    pub name: String,
+    pub vectors: Vectors,
+    /// Shared with map builds in flight (they hold it across yields).
+    pub meta: Rc<Metadata>,
+    pub coords: Option<ndarray::Array2<f32>>,
+}
+
+impl Data {
+    pub fn info(&self) -> DatasetInfo {
+        let (rows, dims) = self.vectors.dim();
+        DatasetInfo {
+            name: self.name.clone(),
+            rows,
+            dims,
+            storage: self.vectors.storage(),
+            bytes: self.vectors.bytes(),
+            has_coords: self.coords.is_some(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub data: Option<Data>,
+    /// The layout shown, as the page has it.
+    pub xs: Rc<Vec<f32>>,
+    pub ys: Rc<Vec<f32>>,
+    /// Bumped whenever the data or the layout changes: a map build for an older one stops.
+    pub layout_generation: u64,
+    /// The newest load requested: an older load stops at its next step.
+    pub load_job: u64,
+    /// The newest load or projection requested: an older projection's result is dropped.
+    pub layout_job: u64,
+    pub metric: Metric,
+    /// Compute on WebGPU with this context ([`crate::compute`] decides).
+    pub gpu: Option<GpuContext>,
+    /// The vectors on the GPU for neighbour search, built for the current data and metric.
+    pub gpu_index: Option<Rc<GpuFlatIndex>>,
+    /// What CPU neighbour search keeps between searches (norms, int8 bounds).
+    pub search_aids: Option<vecscape_core::search::flat::SearchAids>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Run `f` with the worker's state. Must not be re-entered from inside `f`.
+pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+impl State {
+    /// The loaded data, or the error every job gives without it.
+    pub fn data(&self) -> Result<&Data, String> {
+        self.data
+            .as_ref()
+            .ok_or_else(|| "no data loaded".to_owned())
+    }
+
+    /// Replace the data and its layout (the old data is dropped only now).
+    pub fn install(&mut self, data: Data, xs: Vec<f32>, ys: Vec<f32>) {
+        self.data = Some(data);
+        self.search_aids = None;
+        self.set_layout(xs, ys);
+        self.rebuild_gpu_index();
+    }
+
+    /// The page now shows this layout.
+    pub fn set_layout(&mut self, xs: Vec<f32>, ys: Vec<f32>) {
+        self.xs = Rc::new(xs);
+        self.ys = Rc::new(ys);
+        self.layout_generation += 1;
+    }
+
+    /// Rank neighbours by `metric` from now on (the GPU index is rebuilt for it).
+    pub fn set_metric(&mut self, metric: Metric) {
+        if metric == self.metric {
+            return;
+        }
+        self.metric = metric;
+        self.search_aids = None;
+        self.rebuild_gpu_index();
+    }
+
+    /// Keep the vectors in `storage` from now on (converted a block at a time; the GPU index is
+    /// rebuilt from them). On an error the vectors stay as they were.
+    pub fn set_storage(&mut self, storage: Storage) -> Result<DatasetInfo, String> {
+        let data = self.data.as_mut().ok_or("no data loaded")?;
+        data.vectors = data
+            .vectors
+            .convert(&data.name, storage)
+            .map_err(|e| e.to_string())?;
+        let info = data.info();
+        self.search_aids = None;
+        self.rebuild_gpu_index();
+        Ok(info)
+    }
+
+    /// Upload the vectors for neighbour search on the GPU, when compute runs there.
+    pub fn rebuild_gpu_index(&mut self) {
+        self.gpu_index = None;
+        let (Some(ctx), Some(data)) = (&self.gpu, &self.data) else {
+            return;
+        };
+        match GpuFlatIndex::from_vectors(ctx, &data.vectors, self.metric, None) {
+            Ok(index) => self.gpu_index = Some(Rc::new(index)),
+            Err(e) => log::warn!("neighbour search stays on the CPU: {e}"),
+        }
+    }
+}
