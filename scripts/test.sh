@@ -25,8 +25,9 @@ step "map summaries vs WizMap's Python (same points and texts)"
 
 step "trunk build --release"
 trunk build --release --offline
-wasm=$(ls dist/*_bg.wasm)
-printf 'wasm size: %s bytes (%s)\n' "$(stat -c %s "$wasm")" "$wasm"
+for wasm in dist/*_bg.wasm; do
+  printf 'wasm size: %s bytes (%s)\n' "$(stat -c %s "$wasm")" "$wasm"
+done
 
 step "end-to-end tests in headless Chromium (both backends)"
 node --test --test-concurrency=1 tests/e2e/*.test.mjs

@@ -9,7 +9,7 @@ use crate::components::toolbar::Toolbar;
 use crate::engine;
 use crate::hooks::install_test_hooks;
 use crate::state::TIME_STEPS;
-use crate::util::query_param;
+use crate::util::{query_param, yield_to_browser};
 use crate::worker;
 use vecscape_core::data::budget::Storage;
 use vecscape_core::search::types::Metric;
@@ -33,7 +33,7 @@ pub(crate) fn label_measure() -> Option<engine::MeasureText> {
         .dyn_into::<web_sys::HtmlCanvasElement>()
         .ok()?;
     let ctx = canvas
-        .get_context("2d")
+        .get_context_with_context_options("2d", &crate::backend::software_canvas_options())
         .ok()??
         .dyn_into::<web_sys::CanvasRenderingContext2d>()
         .ok()?;
@@ -92,6 +92,9 @@ pub(crate) async fn start(
         ui.phase.set(Phase::Failed);
         return;
     }
+    // The page has just been mounted: let the browser lay it out and paint before the renderer
+    // is set up (each step its own short task).
+    yield_to_browser().await;
     let asked = query_param("backend");
     let forced_cpu = asked.as_deref() == Some("cpu");
     // `?backend=webgpu`: compute on the WebGPU adapter even when it is a CPU emulation.
@@ -149,6 +152,7 @@ pub(crate) async fn start(
         e.on_resize();
     });
     ui.backend.set(format!("{label}{note}"));
+    yield_to_browser().await;
     install_test_hooks();
     if query_param("bench").is_some() {
         crate::bench::install();

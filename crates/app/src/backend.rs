@@ -96,10 +96,19 @@ impl GpuBackend {
     }
 }
 
+/// `{ willReadFrequently: true }`: the browser keeps the 2D canvas in memory, not on the GPU.
+pub(crate) fn software_canvas_options() -> wasm_bindgen::JsValue {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into());
+    options.into()
+}
+
 impl CpuBackend {
     pub fn new(canvas: HtmlCanvasElement) -> Result<Self, String> {
+        // A canvas kept in memory: every frame arrives whole by `putImageData`, which on a
+        // GPU-backed canvas would be a texture upload per frame (and its creation a GPU context).
         let ctx2d = canvas
-            .get_context("2d")
+            .get_context_with_context_options("2d", &software_canvas_options())
             .map_err(|e| format!("2D canvas: {e:?}"))?
             .ok_or("2D canvas: no context")?
             .dyn_into::<web_sys::CanvasRenderingContext2d>()

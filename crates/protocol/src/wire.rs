@@ -1,4 +1,4 @@
-//! How a message travels through `postMessage`: `{ m, xs?, ys?, payload?, extra?, files? }`,
+//! How a message travels through `postMessage`: `{ m, xs?, ys?, payload?, extra?, index?, files? }`,
 //! `m` the envelope as a JS value (`serde-wasm-bindgen`), the typed arrays' buffers in the
 //! transfer list so they move to the other side instead of being copied.
 
@@ -15,6 +15,9 @@ pub struct Parcel {
     pub payload: Option<Vec<u8>>,
     /// A second payload (WizMap's summary beside the metadata).
     pub extra: Option<Vec<u8>>,
+    /// The hover index of the positions sent (`view::spatial::GridIndex`, encoded): built where
+    /// the positions are made, so the page does not walk every point again.
+    pub index: Option<Vec<u8>>,
     /// `File` objects (a load of picked files).
     pub files: Option<Array>,
 }
@@ -38,7 +41,11 @@ pub fn pack<M: Serialize>(message: &M, parcel: Parcel) -> Result<(JsValue, Array
             set(&object, key, &array)?;
         }
     }
-    for (key, bytes) in [("payload", parcel.payload), ("extra", parcel.extra)] {
+    for (key, bytes) in [
+        ("payload", parcel.payload),
+        ("extra", parcel.extra),
+        ("index", parcel.index),
+    ] {
         if let Some(bytes) = bytes {
             let array = Uint8Array::from(bytes.as_slice());
             transfer.push(&array.buffer());
@@ -76,6 +83,7 @@ pub fn unpack<M: DeserializeOwned>(data: &JsValue) -> Result<(M, Parcel), String
         ys: floats("ys"),
         payload: bytes("payload"),
         extra: bytes("extra"),
+        index: bytes("index"),
         files: field(data, "files").and_then(|v| v.dyn_into::<Array>().ok()),
     };
     Ok((message, parcel))

@@ -5,7 +5,7 @@
 use crate::fetch::{self, Go, Stop};
 use crate::host::post;
 use crate::project::pca_2d;
-use crate::state::{self, Data};
+use crate::state::{self, layout_parcel, Data};
 use crate::util::{now_ms, yield_now};
 use std::rc::Rc;
 use vecscape_core::data::budget::Budget;
@@ -192,10 +192,26 @@ async fn load(
     let Dataset {
         name,
         vectors,
-        meta,
+        mut meta,
         coords,
     } = dataset;
-    let payload = encode(&meta).map_err(|e| e.to_string())?;
+    // Texts that are only row numbers stay here: the page writes "row N" itself.
+    let numbered = if meta.text_field.is_none()
+        && meta
+            .text
+            .iter()
+            .enumerate()
+            .all(|(i, t)| *t == format!("row {i}"))
+    {
+        std::mem::take(&mut meta.text)
+    } else {
+        Vec::new()
+    };
+    let payload = encode(&meta).map_err(|e| e.to_string());
+    if meta.text.is_empty() {
+        meta.text = numbered;
+    }
+    let payload = payload?;
     let extra = match &given_map {
         Some((_, summary)) => Some(encode(summary).map_err(|e| e.to_string())?),
         None => None,
@@ -222,11 +238,9 @@ async fn load(
             warning,
         },
         Parcel {
-            xs: Some(xs),
-            ys: Some(ys),
             payload: Some(payload),
             extra,
-            files: None,
+            ..layout_parcel(xs, ys)?
         },
     ))
 }

@@ -3,7 +3,7 @@
 
 use crate::compute;
 use crate::host::{finish, post};
-use crate::state;
+use crate::state::{self, layout_parcel};
 use crate::util::now_ms;
 use vecscape_core::data::store::Vectors;
 use vecscape_core::project::pca::{Pca, PcaSolver};
@@ -122,10 +122,10 @@ pub(crate) async fn run(job: u64, method: Method) {
     }
     finish(
         job,
-        result.map(|(p, explained, device)| {
+        result.and_then(|(p, explained, device)| {
             let (xs, ys) = (p.column(0).to_vec(), p.column(1).to_vec());
             state::with(|s| s.set_layout(xs.clone(), ys.clone()));
-            (
+            Ok((
                 Reply::Projected {
                     job,
                     layout: Layout {
@@ -135,12 +135,8 @@ pub(crate) async fn run(job: u64, method: Method) {
                         ms,
                     },
                 },
-                Parcel {
-                    xs: Some(xs),
-                    ys: Some(ys),
-                    ..Parcel::default()
-                },
-            )
+                layout_parcel(xs, ys)?,
+            ))
         }),
     );
 }

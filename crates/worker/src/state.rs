@@ -62,6 +62,23 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
+/// What carries a layout to the page: the positions (transferred) and their hover index.
+pub(crate) fn layout_parcel(
+    xs: Vec<f32>,
+    ys: Vec<f32>,
+) -> Result<vecscape_protocol::wire::Parcel, String> {
+    let index = vecscape_core::view::spatial::GridIndex::build(&xs, &ys, HOVER_POINTS_PER_CELL);
+    Ok(vecscape_protocol::wire::Parcel {
+        index: Some(vecscape_protocol::encode(&index).map_err(|e| e.to_string())?),
+        xs: Some(xs),
+        ys: Some(ys),
+        ..Default::default()
+    })
+}
+
+/// Points per cell of the page's hover index.
+pub(crate) const HOVER_POINTS_PER_CELL: usize = 4;
+
 impl State {
     /// The loaded data, or the error every job gives without it.
     pub fn data(&self) -> Result<&Data, String> {

@@ -7,7 +7,7 @@ use crate::actions::map::build_map;
 use crate::actions::select::mark;
 use crate::engine::{self, Scene};
 use crate::state::{Device, MapState, Phase, Progress, Projection, Ui};
-use crate::util::{query_param, thousands};
+use crate::util::{perf_mark, query_param, thousands, yield_to_browser};
 use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -149,11 +149,13 @@ async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<()
             grid,
             warning,
             ..
-        } => show(ui, info, layout, grid, parcel).map(|()| {
-            if let Some(warning) = warning {
-                ui.error.set(Some(warning));
-            }
-        }),
+        } => show(ui, generation, info, layout, grid, parcel)
+            .await
+            .map(|()| {
+                if let Some(warning) = warning {
+                    ui.error.set(Some(warning));
+                }
+            }),
         Reply::Cancelled { .. } => Err(Stop::Cancelled),
         Reply::Failed { message, .. } => Err(Stop::Failed(message)),
         other => Err(Stop::Failed(format!(
@@ -162,32 +164,46 @@ async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<()
     }
 }
 
+/// The positions a parcel carries and their hover index, or why they are missing.
+pub(crate) fn layout_of(
+    parcel: &mut Parcel,
+) -> Result<(Vec<f32>, Vec<f32>, vecscape_core::view::spatial::GridIndex), String> {
+    let (Some(xs), Some(ys), Some(index)) = (parcel.xs.take(), parcel.ys.take(), &parcel.index)
+    else {
+        return Err("the layout did not arrive".to_owned());
+    };
+    let grid = decode(index).map_err(|e| e.to_string())?;
+    Ok((xs, ys, grid))
+}
+
 /// Show a dataset the worker loaded: positions, metadata and, from WizMap's `grid.json`
-/// (`grid` names it), its summary.
-fn show(
+/// (`grid` names it), its summary. The work is split in steps with the browser's turn between
+/// them (building the hover index, then handing the points to the backend, then drawing), so no
+/// step holds the main thread long even at a million points.
+async fn show(
     ui: Ui,
+    generation: u64,
     info: DatasetInfo,
     layout: Layout,
     grid: Option<String>,
-    parcel: Parcel,
+    mut parcel: Parcel,
 ) -> Result<(), Stop> {
     let meta: Metadata = match &parcel.payload {
         Some(bytes) => decode(bytes).map_err(|e| format!("{}: {e}", info.name))?,
         None => Metadata::default(),
     };
-    let (Some(xs), Some(ys)) = (parcel.xs, parcel.ys) else {
-        return Err(Stop::Failed(format!(
-            "{}: the layout did not arrive",
-            info.name
-        )));
-    };
+    let positions = layout_of(&mut parcel).map_err(|e| format!("{}: {e}", info.name))?;
     let given_map = match (grid, &parcel.extra) {
         (Some(name), Some(bytes)) => {
             Some(decode::<vecscape_core::map::Summary>(bytes).map_err(|e| format!("{name}: {e}"))?)
         }
         _ => None,
     };
-    let scene = Scene::build(info.name.clone(), meta, xs, ys, layout.explained.clone());
+    let scene = Scene::build(info.name.clone(), meta, positions, layout.explained.clone());
+    yield_to_browser().await;
+    if !current(generation) {
+        return Err(Stop::Cancelled);
+    }
     engine::with(|e| e.install(scene));
     setup_colors(ui);
     engine::request_redraw();
@@ -246,6 +262,7 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
         grid: query_param("grid").as_deref().map(worker::resolve),
     };
     ui.phase.set(Phase::Loading);
+    perf_mark("vecscape-load");
     let result = load(ui, source, None).await;
     settle(ui, Phase::Loading, result);
 }

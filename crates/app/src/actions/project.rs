@@ -1,7 +1,7 @@
 //! Projections of the loaded vectors (PCA, random projections, the data's own x/y), computed in
 //! the worker on WebGPU or the CPU; the page moves the points and rebuilds the map.
 
-use crate::actions::load::layout_note;
+use crate::actions::load::{layout_note, layout_of};
 use crate::actions::map::build_map;
 use crate::engine;
 use crate::state::{Projection, Ui};
@@ -31,13 +31,15 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
         return;
     }
     match answer {
-        Ok((Reply::Projected { layout, .. }, parcel)) => {
-            let (Some(xs), Some(ys)) = (parcel.xs, parcel.ys) else {
-                ui.error
-                    .set(Some("the new layout did not arrive".to_owned()));
-                return;
+        Ok((Reply::Projected { layout, .. }, mut parcel)) => {
+            let positions = match layout_of(&mut parcel) {
+                Ok(p) => p,
+                Err(e) => {
+                    ui.error.set(Some(e));
+                    return;
+                }
             };
-            engine::with(|e| e.set_positions(xs, ys, layout.explained.clone()));
+            engine::with(|e| e.set_positions(positions, layout.explained.clone()));
             engine::request_redraw();
             ui.hover.set(None);
             ui.projection_note.set(layout_note(&layout));

@@ -58,11 +58,9 @@ pub(crate) fn select_at(ui: Ui, at: [f32; 2]) {
                     });
                 }
                 let selection = engine::with(|e| {
-                    let meta = e.scene.as_ref().map(|s| &s.meta);
-                    let text = |r: usize| {
-                        meta.and_then(|m| m.text.get(r).cloned())
-                            .unwrap_or_default()
-                    };
+                    let scene = e.scene.as_ref();
+                    let meta = scene.map(|s| &s.meta);
+                    let text = |r: usize| scene.map(|s| s.text(r)).unwrap_or_default();
                     Selection {
                         row,
                         text: text(row),

@@ -63,11 +63,11 @@ pub fn MapView(
             [] => {
                 let hit = engine::with(|e| {
                     let row = e.pick_css(p)?;
-                    let meta = &e.scene.as_ref()?.meta;
+                    let scene = e.scene.as_ref()?;
                     Some(Hover {
                         row,
-                        text: meta.text.get(row).cloned().unwrap_or_default(),
-                        category: meta.category_of(row).map(str::to_owned),
+                        text: scene.text(row),
+                        category: scene.meta.category_of(row).map(str::to_owned),
                         at: p,
                     })
                 });

@@ -6,7 +6,7 @@ use crate::backend::{Backend, FrameInput, Layers};
 use leptos::prelude::{GetUntracked, Set};
 use std::cell::RefCell;
 use vecscape_core::search::types::Metric;
-use vecscape_core::view::camera::{Bounds, Camera, Viewport};
+use vecscape_core::view::camera::{Camera, Viewport};
 use vecscape_core::view::raster::PointStyle;
 use vecscape_core::view::spatial::GridIndex;
 
@@ -79,7 +79,8 @@ impl Engine {
         self.backend.as_ref().map(Backend::viewport)
     }
 
-    /// Replace the scene (the old one is dropped only now, after the new one was built).
+    /// Replace the scene (the old one is dropped only now, after the new one was built). The
+    /// points reach the backend with their colours ([`Engine::recolor`], which follows).
     pub fn install(&mut self, scene: Scene) {
         self.projection_generation += 1;
         self.scene_generation += 1;
@@ -87,14 +88,18 @@ impl Engine {
         self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
-            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }
         self.scene = Some(scene);
         self.reset_view();
     }
 
-    /// Move the points to new 2-D positions (another projection) and fit the view.
-    pub fn set_positions(&mut self, xs: Vec<f32>, ys: Vec<f32>, explained: Vec<f64>) {
+    /// Move the points to new 2-D positions (another projection; `grid` is their hover index)
+    /// and fit the view.
+    pub fn set_positions(
+        &mut self,
+        (xs, ys, grid): (Vec<f32>, Vec<f32>, GridIndex),
+        explained: Vec<f64>,
+    ) {
         let Some(scene) = &mut self.scene else {
             return;
         };
@@ -105,8 +110,8 @@ impl Engine {
         let Some(scene) = &mut self.scene else {
             return;
         };
-        scene.grid = GridIndex::build(&xs, &ys, 4);
-        scene.bounds = Bounds::of_points(&xs, &ys);
+        scene.bounds = grid.bounds();
+        scene.grid = grid;
         scene.xs = xs;
         scene.ys = ys;
         scene.explained_variance_ratio = explained;

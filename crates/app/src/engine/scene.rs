@@ -30,20 +30,29 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// Place the points at `xs`, `ys` and prepare colours and the hover index.
+    /// The text of `row`: its own, or "row N" when the data has no text (the worker sends no
+    /// numbered texts: a million of them would take the main thread tens of milliseconds).
+    pub fn text(&self, row: usize) -> String {
+        match self.meta.text.get(row) {
+            Some(text) => text.clone(),
+            None if row < self.xs.len() => format!("row {row}"),
+            None => String::new(),
+        }
+    }
+
+    /// Place the points at `xs`, `ys` (with their hover index `grid`, built by the worker) and
+    /// prepare colours.
     pub fn build(
         name: String,
         meta: Metadata,
-        xs: Vec<f32>,
-        ys: Vec<f32>,
+        (xs, ys, grid): (Vec<f32>, Vec<f32>, GridIndex),
         explained_variance_ratio: Vec<f64>,
     ) -> Self {
         let colors = match meta.category() {
             Some(cat) => cat.codes.iter().map(|c| category_color(*c)).collect(),
             None => vec![UNCATEGORISED; xs.len()],
         };
-        let grid = GridIndex::build(&xs, &ys, 4);
-        let bounds = Bounds::of_points(&xs, &ys);
+        let bounds = grid.bounds();
         Self {
             name,
             meta,

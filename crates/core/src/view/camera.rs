@@ -2,7 +2,7 @@
 //! (origin top-left, y down) and back. Both renderers and the hover lookup use it.
 
 /// Axis-aligned bounds in world units.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bounds {
     pub min: [f32; 2],
     pub max: [f32; 2],

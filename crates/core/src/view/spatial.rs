@@ -3,7 +3,7 @@
 use crate::view::camera::Bounds;
 
 /// A bucket grid over 2-D points.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GridIndex {
     bounds: Bounds,
     cells_x: usize,
@@ -15,6 +15,11 @@ pub struct GridIndex {
 }
 
 impl GridIndex {
+    /// The bounds of the points it was built on.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds
+    }
+
     /// Build with about `points_per_cell` points per cell on average.
     pub fn build(xs: &[f32], ys: &[f32], points_per_cell: usize) -> Self {
         let n = xs.len().min(ys.len());
