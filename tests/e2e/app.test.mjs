@@ -20,9 +20,10 @@ before(async () => { server = await serve(); });
 after(async () => { await server?.close(); });
 
 const CONFIGS = [
-  { name: 'webgpu', webgpu: true, query: '?backend=webgpu', backend: 'webgpu', label: /^WebGPU.*forced by \?backend=webgpu/ },
-  { name: 'cpu', webgpu: true, query: '?backend=cpu', backend: 'cpu', label: /^CPU \(wasm simd128\)/ },
-  { name: 'nogpu', webgpu: false, query: '', backend: 'cpu', label: /^CPU \(wasm simd128\).*WebGPU unavailable/ },
+  // (PCA stays the layout: these tests check its positions; UMAP has its own tests.)
+  { name: 'webgpu', webgpu: true, query: '?backend=webgpu&projection=pca', backend: 'webgpu', label: /^WebGPU.*forced by \?backend=webgpu/ },
+  { name: 'cpu', webgpu: true, query: '?backend=cpu&projection=pca', backend: 'cpu', label: /^CPU \(wasm simd128\)/ },
+  { name: 'nogpu', webgpu: false, query: '?projection=pca', backend: 'cpu', label: /^CPU \(wasm simd128\).*WebGPU unavailable/ },
 ];
 
 /**
@@ -538,7 +539,7 @@ describe('a CPU-emulated WebGPU adapter draws but leaves compute to the CPU', ()
   after(async () => { await browser?.close(); });
 
   test('without ?backend=webgpu the status says so and neighbours are found on the CPU, exactly', async () => {
-    const page = await openApp(browser, server.url);
+    const page = await openApp(browser, server.url + '?projection=pca');
     try {
       const status = page.locator('#status');
       assert.equal(await status.getAttribute('data-backend'), 'webgpu');

@@ -196,6 +196,23 @@ pub(crate) fn watch_size(element: &web_sys::Element) {
     }
 }
 
+/// UMAP's settings from `?neighbors=`, `?minDist=`, `?epochs=` and `?seed=` (defaults otherwise).
+fn umap_settings_from_query() -> vecscape_protocol::UmapSettings {
+    let d = vecscape_protocol::UmapSettings::default();
+    vecscape_protocol::UmapSettings {
+        neighbors: query_param("neighbors")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d.neighbors),
+        min_dist: query_param("minDist")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d.min_dist),
+        epochs: query_param("epochs").and_then(|v| v.parse().ok()),
+        seed: query_param("seed")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d.seed),
+    }
+}
+
 /// The page: provides the shared state, starts the backend and the data, lays out the panels.
 #[component]
 pub fn App() -> impl IntoView {
@@ -228,6 +245,7 @@ pub fn App() -> impl IntoView {
         time_step: RwSignal::new(TIME_STEPS),
         playing: RwSignal::new(false),
         time_note: RwSignal::new(String::new()),
+        umap: RwSignal::new(umap_settings_from_query()),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);

@@ -41,6 +41,10 @@ impl From<vecscape_protocol::Device> for Device {
     }
 }
 
+/// UMAP becomes the layout after PCA's for data with this many rows (the exact neighbour graph
+/// of more takes minutes on a CPU; `?projection=umap` or the chooser runs it on any size).
+pub(crate) const UMAP_AUTO_ROWS: std::ops::RangeInclusive<usize> = 501..=50_000;
+
 /// The 2-D layout shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
@@ -49,16 +53,20 @@ pub enum Projection {
     SparseRp,
     /// The file's own x/y (WizMap's `data.ndjson`).
     Precomputed,
+    /// UMAP on the exact neighbour graph.
+    Umap,
 }
 
 impl Projection {
-    /// The chooser's value: "pca", "gaussian-rp", "sparse-rp" or "precomputed".
+    /// The chooser's value (and `?projection=`): "pca", "gaussian-rp", "sparse-rp",
+    /// "precomputed" or "umap".
     pub fn key(self) -> &'static str {
         match self {
             Projection::Pca => "pca",
             Projection::GaussianRp => "gaussian-rp",
             Projection::SparseRp => "sparse-rp",
             Projection::Precomputed => "precomputed",
+            Projection::Umap => "umap",
         }
     }
 
@@ -70,6 +78,7 @@ impl Projection {
             Projection::GaussianRp => Method::GaussianRp,
             Projection::SparseRp => Method::SparseRp,
             Projection::Precomputed => Method::Precomputed,
+            Projection::Umap => Method::Umap,
         }
     }
 
@@ -81,6 +90,7 @@ impl Projection {
             Method::GaussianRp => Projection::GaussianRp,
             Method::SparseRp => Projection::SparseRp,
             Method::Precomputed => Projection::Precomputed,
+            Method::Umap => Projection::Umap,
         }
     }
 
@@ -91,6 +101,7 @@ impl Projection {
             Projection::GaussianRp,
             Projection::SparseRp,
             Projection::Precomputed,
+            Projection::Umap,
         ]
         .into_iter()
         .find(|p| p.key() == key)
@@ -220,6 +231,8 @@ pub(crate) struct Ui {
     pub playing: RwSignal<bool>,
     /// "N points in <period>".
     pub time_note: RwSignal<String>,
+    /// UMAP's settings (the controls, `?neighbors=`, `?minDist=`, `?epochs=`, `?seed=`).
+    pub umap: RwSignal<vecscape_protocol::UmapSettings>,
 }
 
 /// The time slider's periods.

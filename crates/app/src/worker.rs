@@ -14,8 +14,8 @@ use wasm_bindgen::JsCast;
 /// The worker's script, written by Trunk next to the page (`data-loader-shim`).
 const WORKER_SCRIPT: &str = "vecscape-worker_loader.js";
 
-/// Called with each progress reply of a job.
-pub(crate) type OnProgress = Box<dyn FnMut(&Reply)>;
+/// Called with each progress reply of a job and what travelled with it.
+pub(crate) type OnProgress = Box<dyn FnMut(&Reply, Parcel)>;
 
 /// A job's final reply and what travelled with it, or why there is none.
 pub(crate) type Answer = Result<(Reply, Parcel), String>;
@@ -167,7 +167,7 @@ fn dispatch(data: &JsValue) {
     else {
         return;
     };
-    on_progress(&reply);
+    on_progress(&reply, parcel);
     with(|c| {
         if let Some(p) = c.pending.get_mut(&job) {
             p.on_progress = Some(on_progress);

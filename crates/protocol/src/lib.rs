@@ -49,6 +49,30 @@ pub enum Method {
     SparseRp,
     /// The data's own x/y columns.
     Precomputed,
+    /// UMAP on the exact neighbour graph ([`UmapSettings`]).
+    Umap,
+}
+
+/// UMAP's settings the page offers (the rest are umap-learn's defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UmapSettings {
+    /// Neighbours of each point, itself included.
+    pub neighbors: usize,
+    pub min_dist: f32,
+    /// `None`: as umap-learn (500 up to 10,000 rows, else 200).
+    pub epochs: Option<usize>,
+    pub seed: u64,
+}
+
+impl Default for UmapSettings {
+    fn default() -> Self {
+        Self {
+            neighbors: 15,
+            min_dist: 0.1,
+            epochs: None,
+            seed: 0,
+        }
+    }
 }
 
 /// What a load reads: URLs, or the files travelling in the [`Parcel`].
@@ -84,6 +108,8 @@ pub struct Layout {
     pub explained: Vec<f64>,
     pub device: Device,
     pub ms: f64,
+    /// UMAP's settings as run (the epochs filled in).
+    pub umap: Option<UmapSettings>,
 }
 
 /// A test or benchmark computed on the vectors in the worker.
@@ -112,7 +138,12 @@ pub enum Request {
         storage: Storage,
     },
     /// Lay the loaded vectors out again; a newer `Project` or `Load` drops this one's result.
-    Project { job: u64, method: Method },
+    /// UMAP sends its layout as it goes (progress with positions) and ends with `Projected`.
+    Project {
+        job: u64,
+        method: Method,
+        umap: UmapSettings,
+    },
     /// Build the map's summaries for the layout shown.
     BuildMap { job: u64 },
     /// The `k` exact nearest rows to `row`.
@@ -139,7 +170,8 @@ pub enum Reply {
         compute: Device,
         note: String,
     },
-    /// A job's progress: what it does, bytes (or steps) done and the total when known.
+    /// A job's progress: what it does, bytes (or steps) done and the total when known; UMAP's
+    /// epochs send the layout so far in the parcel.
     Progress {
         job: u64,
         what: String,

@@ -67,9 +67,9 @@ fn handle(request: Request, parcel: Parcel) {
             });
             spawn_local(load::run(job, source, parcel.files, max_rows, storage));
         }
-        Request::Project { job, method } => {
+        Request::Project { job, method, umap } => {
             state::with(|s| s.layout_job = job);
-            spawn_local(project::run(job, method));
+            spawn_local(project::run(job, method, umap));
         }
         Request::BuildMap { job } => spawn_local(map::run(job)),
         Request::Neighbors { job, row, k } => spawn_local(search::run(job, row, k)),

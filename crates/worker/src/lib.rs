@@ -5,7 +5,8 @@
 //! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
 //! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
 //! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
-//! - [`load`], [`project`], [`map`], [`search`]: the jobs; [`probe`]: test hooks and benchmarks.
+//! - [`load`], [`project`] ([`umap`]), [`map`], [`search`]: the jobs; [`probe`]: test hooks and
+//!   benchmarks.
 #![cfg(target_arch = "wasm32")]
 
 mod bench;
@@ -18,6 +19,7 @@ mod probe;
 mod project;
 mod search;
 mod state;
+mod umap;
 mod util;
 
 pub use host::listen;

@@ -233,6 +233,7 @@ async fn load(
                 explained,
                 device,
                 ms,
+                umap: None,
             },
             grid: given_map.map(|(name, _)| name),
             warning,

@@ -9,7 +9,7 @@ use vecscape_core::data::store::Vectors;
 use vecscape_core::project::pca::{Pca, PcaSolver};
 use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{Device, Layout, Method, Reply};
+use vecscape_protocol::{Device, Layout, Method, Reply, UmapSettings};
 
 /// 2-D PCA on the CPU (`PcaSolver::Auto`): the projection and its explained-variance ratios.
 pub(crate) fn cpu_pca_2d(x: &Vectors) -> Result<(ndarray::Array2<f32>, Vec<f64>), String> {
@@ -79,10 +79,23 @@ async fn random_projection(
 
 /// Lay the loaded vectors out with `method` and answer `job` with the positions; dropped when a
 /// newer load or projection arrived meanwhile.
-pub(crate) async fn run(job: u64, method: Method) {
+pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings) {
     let generation = state::with(|s| s.layout_generation);
     let started = now_ms();
+    let mut umap_run = None;
     let result: Result<(ndarray::Array2<f32>, Vec<f64>, Device), String> = match method {
+        Method::Umap => match crate::umap::run(job, generation, settings).await {
+            Ok(Some((y, ran))) => {
+                umap_run = Some(ran);
+                Ok((y, Vec::new(), Device::Cpu))
+            }
+            // Stopped: a newer layout or data replaced it.
+            Ok(None) => {
+                post(&Reply::Cancelled { job }, Parcel::default());
+                return;
+            }
+            Err(e) => Err(e),
+        },
         Method::GaussianRp | Method::SparseRp => {
             let kind = if method == Method::GaussianRp {
                 RandomProjectionKind::Gaussian
@@ -133,6 +146,7 @@ pub(crate) async fn run(job: u64, method: Method) {
                         explained,
                         device,
                         ms,
+                        umap: umap_run,
                     },
                 },
                 layout_parcel(xs, ys)?,

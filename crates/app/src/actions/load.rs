@@ -4,9 +4,10 @@
 
 use crate::actions::colour::setup_colors;
 use crate::actions::map::build_map;
+use crate::actions::project::reproject;
 use crate::actions::select::mark;
 use crate::engine::{self, Scene};
-use crate::state::{Device, MapState, Phase, Progress, Projection, Ui};
+use crate::state::{Device, MapState, Phase, Progress, Projection, Ui, UMAP_AUTO_ROWS};
 use crate::util::{perf_mark, query_param, thousands, yield_to_browser};
 use crate::worker;
 use leptos::prelude::*;
@@ -61,6 +62,18 @@ pub(crate) fn layout_note(layout: &Layout) -> String {
         Method::GaussianRp => format!("Gaussian random projection 2-D on {device} in {ms:.0} ms"),
         Method::SparseRp => format!("sparse random projection 2-D on {device} in {ms:.0} ms"),
         Method::Precomputed => "precomputed x/y".to_owned(),
+        Method::Umap => {
+            let u = layout.umap.unwrap_or_default();
+            format!(
+                "UMAP 2-D ({} neighbours, min_dist {}, {} epochs, seed {}) on {device} in {:.1} s",
+                u.neighbors,
+                u.min_dist,
+                u.epochs
+                    .map_or_else(|| "auto".to_owned(), |e| e.to_string()),
+                u.seed,
+                ms / 1000.0
+            )
+        }
     }
 }
 
@@ -109,7 +122,7 @@ fn current(generation: u64) -> bool {
 /// beginning meanwhile stops this one ([`Stop::Cancelled`]).
 async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<(), Stop> {
     let generation = begin_load();
-    let on_progress = move |reply: &Reply| {
+    let on_progress = move |reply: &Reply, _: Parcel| {
         if let Reply::Progress {
             what, done, total, ..
         } = reply
@@ -213,6 +226,20 @@ async fn show(
     ui.has_coords.set(info.has_coords);
     ui.summary.set(summary_of(&info));
     ui.projection_note.set(layout_note(&layout));
+    // The layout asked for (`?projection=`), else UMAP after PCA's for data of a readable size.
+    let asked = query_param("projection").and_then(|k| Projection::from_key(&k));
+    let next = asked
+        .or_else(|| {
+            (layout.method == Method::Pca && UMAP_AUTO_ROWS.contains(&info.rows))
+                .then_some(Projection::Umap)
+        })
+        .filter(|p| {
+            *p != Projection::of_method(layout.method)
+                && (*p != Projection::Precomputed || info.has_coords)
+        });
+    if let Some(next) = next {
+        spawn_local(reproject(ui, next));
+    }
     match given_map {
         Some(summary) => {
             let note = format!(

@@ -18,7 +18,7 @@ pub(crate) async fn build_map(ui: Ui) {
     };
     let current = move || engine::with(|e| e.map_generation) == generation;
     ui.map.set(MapState::Building(0.0));
-    let on_progress = move |reply: &Reply| {
+    let on_progress = move |reply: &Reply, _: Parcel| {
         if let Reply::Progress {
             done,
             total: Some(total),

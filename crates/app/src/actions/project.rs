@@ -1,10 +1,11 @@
-//! Projections of the loaded vectors (PCA, random projections, the data's own x/y), computed in
-//! the worker on WebGPU or the CPU; the page moves the points and rebuilds the map.
+//! Projections of the loaded vectors (PCA, random projections, UMAP, the data's own x/y),
+//! computed in the worker on WebGPU or the CPU; the page moves the points (UMAP's as its epochs
+//! run) and rebuilds the map once the layout is final.
 
 use crate::actions::load::{layout_note, layout_of};
 use crate::actions::map::build_map;
 use crate::engine;
-use crate::state::{Projection, Ui};
+use crate::state::{MapState, Progress, Projection, Ui};
 use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,17 +19,46 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
         e.projection_generation += 1;
         e.projection_generation
     });
+    let current = move || engine::with(|e| e.projection_generation) == generation;
+    // UMAP's epochs: the layout so far moves the points (the map waits for the last).
+    let on_progress = move |reply: &Reply, mut parcel: Parcel| {
+        let Reply::Progress {
+            what, done, total, ..
+        } = reply
+        else {
+            return;
+        };
+        if !current() {
+            return;
+        }
+        ui.progress.set(Some(Progress {
+            what: what.clone(),
+            loaded: *done,
+            total: *total,
+        }));
+        if let Ok(positions) = layout_of(&mut parcel) {
+            engine::with(|e| e.set_positions(positions, Vec::new()));
+            engine::request_redraw();
+            ui.hover.set(None);
+            ui.map.set(MapState::None);
+        }
+    };
+    let umap = ui.umap.get_untracked();
     let answer = worker::call(
         |job| Request::Project {
             job,
             method: method.method(),
+            umap,
         },
         Parcel::default(),
-        None,
+        Some(Box::new(on_progress)),
     )
     .await;
-    if engine::with(|e| e.projection_generation) != generation {
+    if !current() {
         return;
+    }
+    if method == Projection::Umap {
+        ui.progress.set(None);
     }
     match answer {
         Ok((Reply::Projected { layout, .. }, mut parcel)) => {

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vecscape_core::data::store::Storage;
 use vecscape_core::search::types::Metric;
+use vecscape_protocol::UmapSettings;
 use wasm_bindgen::JsCast;
 
 /// A checkbox for one map layer.
@@ -36,6 +37,65 @@ pub(crate) fn layer_toggle(
             />
             {label}
         </label>
+    }
+}
+
+/// A number field of UMAP's settings: `parse` turns its text into the new settings (or `None`
+/// to keep them).
+fn umap_field(
+    ui: Ui,
+    id: &'static str,
+    label: &'static str,
+    title: &'static str,
+    shown: fn(&UmapSettings) -> String,
+    parse: fn(&str, UmapSettings) -> Option<UmapSettings>,
+) -> impl IntoView {
+    view! {
+        <label class="control" title=title>
+            {label}
+            <input
+                id=id
+                class="number"
+                type="text"
+                inputmode="decimal"
+                size="4"
+                prop:value=move || shown(&ui.umap.get())
+                on:change=move |ev| {
+                    match parse(event_target_value(&ev).trim(), ui.umap.get_untracked()) {
+                        Some(settings) => ui.umap.set(settings),
+                        // Not a valid value: the field shows the setting again.
+                        None => ui.umap.update(|_| {}),
+                    }
+                }
+            />
+        </label>
+    }
+}
+
+/// UMAP's settings and Re-run (shown while UMAP is the layout).
+#[component]
+fn UmapControls() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <span class="umap-controls">
+            {umap_field(ui, "umap-neighbors", "neighbours ", "Neighbours of each point in the graph (itself included); 2 or more", |u| u.neighbors.to_string(), |t, u| {
+                t.parse().ok().filter(|n| *n >= 2).map(|neighbors| UmapSettings { neighbors, ..u })
+            })}
+            {umap_field(ui, "umap-min-dist", "min_dist ", "How tightly points may pack, 0 to 1", |u| u.min_dist.to_string(), |t, u| {
+                t.parse().ok().filter(|d: &f32| (0.0..=1.0).contains(d)).map(|min_dist| UmapSettings { min_dist, ..u })
+            })}
+            {umap_field(ui, "umap-epochs", "epochs ", "Epochs of the layout; empty: 500 up to 10,000 rows, else 200", |u| u.epochs.map(|e| e.to_string()).unwrap_or_default(), |t, u| {
+                if t.is_empty() {
+                    Some(UmapSettings { epochs: None, ..u })
+                } else {
+                    t.parse().ok().filter(|e| *e >= 1).map(|e| UmapSettings { epochs: Some(e), ..u })
+                }
+            })}
+            {umap_field(ui, "umap-seed", "seed ", "The seed: the same seed gives the same layout", |u| u.seed.to_string(), |t, u| {
+                t.parse().ok().map(|seed| UmapSettings { seed, ..u })
+            })}
+            <button id="umap-rerun" on:click=move |_| spawn_local(reproject(ui, Projection::Umap))>"Re-run"</button>
+        </span>
     }
 }
 
@@ -87,8 +147,12 @@ pub fn Toolbar() -> impl IntoView {
                     <option value="gaussian-rp">"Gaussian random projection"</option>
                     <option value="sparse-rp">"Sparse random projection"</option>
                     <option value="precomputed" disabled=move || !ui.has_coords.get()>"Precomputed x/y"</option>
+                    <option value="umap">"UMAP"</option>
                 </select>
             </label>
+            <Show when=move || ui.projection.get() == Projection::Umap>
+                <UmapControls />
+            </Show>
             <label class="control">
                 "Neighbours by "
                 <select

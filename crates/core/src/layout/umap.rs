@@ -74,7 +74,8 @@ impl UmapParams {
             .unwrap_or(if rows <= 10_000 { 500 } else { 200 })
     }
 
-    fn check(&self, rows: usize) -> Result<(), UmapError> {
+    /// The parameters checked against the data's row count.
+    pub fn check(&self, rows: usize) -> Result<(), UmapError> {
         let bad = |name, value: f64, range| Err(UmapError::BadParameter { name, value, range });
         if self.neighbors < 2 {
             return bad("neighbors", self.neighbors as f64, "at least 2");
@@ -104,41 +105,74 @@ pub struct KnnGraph {
     pub dists: Vec<f32>,
 }
 
+/// The distance the graph uses for `metric`: `L2` stays, everything else is 1 − cosine.
+pub fn graph_metric(metric: Metric) -> Metric {
+    match metric {
+        Metric::L2 => Metric::L2,
+        _ => Metric::Cosine,
+    }
+}
+
 /// The exact kNN graph of `x` by brute force over all rows: Euclidean distances for `L2`,
 /// 1 − cosine similarity for `Cosine` (and for `Dot`, which has no distance, likewise).
 pub fn knn_graph(x: &Vectors, k: usize, metric: Metric) -> Result<KnnGraph, UmapError> {
-    let metric = match metric {
-        Metric::L2 => Metric::L2,
-        _ => Metric::Cosine,
-    };
+    let metric = graph_metric(metric);
     let index = FlatIndex::new(x, metric);
-    let n = x.nrows();
-    let mut ids = Vec::with_capacity(n * k);
-    let mut dists = Vec::with_capacity(n * k);
+    let mut graph = KnnGraph::with_capacity(k, x.nrows());
     const BLOCK: usize = 256;
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
-        let block = x.block(start, end);
-        let excludes: Vec<Option<u32>> = (start..end).map(|i| Some(i as u32)).collect();
+    for start in (0..x.nrows()).step_by(BLOCK) {
+        graph.push_rows(&index, x, start..(start + BLOCK).min(x.nrows()))?;
+    }
+    Ok(graph)
+}
+
+impl KnnGraph {
+    /// An empty graph of `k` neighbours a row, with room for `rows` rows.
+    pub fn with_capacity(k: usize, rows: usize) -> Self {
+        Self {
+            k,
+            ids: Vec::with_capacity(rows * k),
+            dists: Vec::with_capacity(rows * k),
+        }
+    }
+
+    /// Rows built so far.
+    pub fn rows(&self) -> usize {
+        self.ids.len() / self.k.max(1)
+    }
+
+    /// Append the neighbours of `rows` of `x` (the next rows, in order), searched in `index`
+    /// (a [`FlatIndex`] of `x` by [`graph_metric`]). Lets a caller build the graph a block at
+    /// a time, with other work in between.
+    pub fn push_rows(
+        &mut self,
+        index: &FlatIndex,
+        x: &Vectors,
+        rows: std::ops::Range<usize>,
+    ) -> Result<(), UmapError> {
+        let k = self.k;
+        let metric = index.metric();
+        let block = x.block(rows.start, rows.end);
+        let excludes: Vec<Option<u32>> = rows.clone().map(|i| Some(i as u32)).collect();
         let found = index.search_batch(block.view(), k - 1, &excludes)?;
-        for (i, nb) in (start..end).zip(found) {
-            ids.push(i as u32);
-            dists.push(0.0);
+        for (i, nb) in rows.zip(found) {
+            self.ids.push(i as u32);
+            self.dists.push(0.0);
             for (id, score) in nb.ids.iter().zip(&nb.scores) {
-                ids.push(*id);
-                dists.push(match metric {
+                self.ids.push(*id);
+                self.dists.push(match metric {
                     Metric::L2 => score.max(0.0).sqrt(),
                     _ => (1.0 - score).max(0.0),
                 });
             }
             // Fewer rows than k: pad with the row itself (weight 0).
             for _ in nb.ids.len() + 1..k {
-                ids.push(i as u32);
-                dists.push(0.0);
+                self.ids.push(i as u32);
+                self.dists.push(0.0);
             }
         }
+        Ok(())
     }
-    Ok(KnnGraph { k, ids, dists })
 }
 
 /// umap-learn's `SMOOTH_K_TOLERANCE` and `MIN_K_DIST_SCALE`.
@@ -333,10 +367,126 @@ fn clip(v: f32) -> f32 {
     v.clamp(-4.0, 4.0)
 }
 
-/// SGD of the layout `y` (`n × 2`) over `edges` for `epochs` epochs: each edge is sampled in
-/// proportion to its weight (the heaviest every epoch), attracting its two ends; each sample
-/// also pushes its head away from `negative_sample_rate` random points. Learning rate decays
-/// linearly to 0. Deterministic for a seed (one thread, a fixed edge order).
+/// SGD of a layout over the fuzzy graph's edges, resumable: [`Sgd::run`] runs the next epochs,
+/// so a caller can show the layout between them. Each edge is sampled in proportion to its
+/// weight (the heaviest every epoch), attracting its two ends; each sample also pushes its head
+/// away from `negative_sample_rate` random points. The learning rate decays linearly to 0.
+/// Deterministic for a seed (one thread, a fixed edge order), however the epochs are split.
+pub struct Sgd {
+    a: f32,
+    b: f32,
+    gamma: f32,
+    learning_rate: f32,
+    neg_rate: f32,
+    /// (head, tail, epochs per sample).
+    kept: Vec<(usize, usize, f32)>,
+    next_sample: Vec<f32>,
+    next_negative: Vec<f32>,
+    rng: SplitMix64,
+    epochs: usize,
+    epoch: usize,
+}
+
+impl Sgd {
+    /// SGD over `edges` for `epochs` epochs with `params`' curve, rates and seed.
+    pub fn new(edges: &[(u32, u32, f32)], params: &UmapParams, epochs: usize) -> Self {
+        let (a, b) = fit_ab(params.spread, params.min_dist);
+        let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
+        // Edges too light to be sampled once in the run are dropped (umap-learn: w < max / epochs).
+        let kept: Vec<(usize, usize, f32)> = edges
+            .iter()
+            .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
+            .map(|&(i, j, w)| (i as usize, j as usize, max_w / w))
+            .collect();
+        let neg_rate = params.negative_sample_rate.max(1) as f32;
+        Self {
+            a,
+            b,
+            gamma: params.repulsion_strength,
+            learning_rate: params.learning_rate,
+            neg_rate,
+            next_sample: kept.iter().map(|e| e.2).collect(),
+            next_negative: kept.iter().map(|e| e.2 / neg_rate).collect(),
+            kept,
+            rng: SplitMix64::new(params.seed),
+            epochs,
+            epoch: 0,
+        }
+    }
+
+    /// Epochs in the run, and run so far.
+    pub fn epochs(&self) -> (usize, usize) {
+        (self.epoch, self.epochs)
+    }
+
+    /// True once every epoch has run.
+    pub fn done(&self) -> bool {
+        self.epoch >= self.epochs
+    }
+
+    /// Run up to `count` more epochs on `y` (`n × 2`, row-major); returns how many ran.
+    pub fn run(&mut self, y: &mut Array2<f32>, count: usize) -> usize {
+        let n = y.nrows();
+        let Some(data) = y.as_slice_mut() else {
+            return 0;
+        };
+        let (a, b, gamma) = (self.a, self.b, self.gamma);
+        let mut ran = 0;
+        while ran < count && self.epoch < self.epochs {
+            let epoch = self.epoch;
+            let alpha = self.learning_rate * (1.0 - epoch as f32 / self.epochs as f32);
+            let now = epoch as f32;
+            for (e, &(j, k, per_sample)) in self.kept.iter().enumerate() {
+                if self.next_sample[e] > now {
+                    continue;
+                }
+                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+                let (ox, oy) = (data[2 * k], data[2 * k + 1]);
+                let (dx, dy) = (cx - ox, cy - oy);
+                let d2 = dx * dx + dy * dy;
+                let coeff = if d2 > 0.0 {
+                    -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
+                } else {
+                    0.0
+                };
+                let (gx, gy) = (clip(coeff * dx) * alpha, clip(coeff * dy) * alpha);
+                data[2 * j] += gx;
+                data[2 * j + 1] += gy;
+                data[2 * k] -= gx;
+                data[2 * k + 1] -= gy;
+                self.next_sample[e] += per_sample;
+                let per_negative = per_sample / self.neg_rate;
+                let negatives = ((now - self.next_negative[e]) / per_negative)
+                    .floor()
+                    .max(0.0) as usize;
+                for _ in 0..negatives {
+                    let other = (self.rng.next_u64() % n as u64) as usize;
+                    if other == j {
+                        continue;
+                    }
+                    let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+                    let (dx, dy) = (cx - data[2 * other], cy - data[2 * other + 1]);
+                    let d2 = dx * dx + dy * dy;
+                    let (gx, gy) = if d2 > 0.0 {
+                        let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
+                        (clip(coeff * dx), clip(coeff * dy))
+                    } else {
+                        (4.0, 4.0)
+                    };
+                    data[2 * j] += gx * alpha;
+                    data[2 * j + 1] += gy * alpha;
+                }
+                self.next_negative[e] += negatives as f32 * per_negative;
+            }
+            self.epoch += 1;
+            ran += 1;
+        }
+        ran
+    }
+}
+
+/// SGD of the layout `y` (`n × 2`) over `edges` for `epochs` epochs ([`Sgd`]); `on_epoch` is
+/// called after each epoch and stops the run by returning `false`.
 pub fn optimize(
     y: &mut Array2<f32>,
     edges: &[(u32, u32, f32)],
@@ -344,66 +494,10 @@ pub fn optimize(
     epochs: usize,
     mut on_epoch: impl FnMut(usize) -> bool,
 ) {
-    let (a, b) = fit_ab(params.spread, params.min_dist);
-    let n = y.nrows();
-    let Some(data) = y.as_slice_mut() else {
-        return;
-    };
-    let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
-    // Edges too light to be sampled once in the run are dropped (umap-learn: w < max / epochs).
-    let kept: Vec<(usize, usize, f32)> = edges
-        .iter()
-        .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
-        .map(|&(i, j, w)| (i as usize, j as usize, max_w / w))
-        .collect();
-    let neg_rate = params.negative_sample_rate.max(1) as f32;
-    let mut next_sample: Vec<f32> = kept.iter().map(|e| e.2).collect();
-    let mut next_negative: Vec<f32> = kept.iter().map(|e| e.2 / neg_rate).collect();
-    let mut rng = SplitMix64::new(params.seed);
-    let gamma = params.repulsion_strength;
-    for epoch in 0..epochs {
-        let alpha = params.learning_rate * (1.0 - epoch as f32 / epochs as f32);
-        let now = epoch as f32;
-        for (e, &(j, k, per_sample)) in kept.iter().enumerate() {
-            if next_sample[e] > now {
-                continue;
-            }
-            let (cx, cy) = (data[2 * j], data[2 * j + 1]);
-            let (ox, oy) = (data[2 * k], data[2 * k + 1]);
-            let (dx, dy) = (cx - ox, cy - oy);
-            let d2 = dx * dx + dy * dy;
-            let coeff = if d2 > 0.0 {
-                -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
-            } else {
-                0.0
-            };
-            let (gx, gy) = (clip(coeff * dx) * alpha, clip(coeff * dy) * alpha);
-            data[2 * j] += gx;
-            data[2 * j + 1] += gy;
-            data[2 * k] -= gx;
-            data[2 * k + 1] -= gy;
-            next_sample[e] += per_sample;
-            let per_negative = per_sample / neg_rate;
-            let negatives = ((now - next_negative[e]) / per_negative).floor().max(0.0) as usize;
-            for _ in 0..negatives {
-                let other = (rng.next_u64() % n as u64) as usize;
-                if other == j {
-                    continue;
-                }
-                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
-                let (dx, dy) = (cx - data[2 * other], cy - data[2 * other + 1]);
-                let d2 = dx * dx + dy * dy;
-                let (gx, gy) = if d2 > 0.0 {
-                    let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
-                    (clip(coeff * dx), clip(coeff * dy))
-                } else {
-                    (4.0, 4.0)
-                };
-                data[2 * j] += gx * alpha;
-                data[2 * j + 1] += gy * alpha;
-            }
-            next_negative[e] += negatives as f32 * per_negative;
-        }
+    let mut sgd = Sgd::new(edges, params, epochs);
+    while !sgd.done() {
+        let epoch = sgd.epochs().0;
+        sgd.run(y, 1);
         if !on_epoch(epoch) {
             return;
         }

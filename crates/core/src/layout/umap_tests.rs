@@ -229,3 +229,39 @@ fn bad_parameters_are_refused() {
         })
     ));
 }
+
+#[test]
+fn the_layout_does_not_depend_on_how_the_work_is_split() {
+    let (x, _) = blobs(4, 50, 12, 21);
+    let v = Vectors::from_f32("t", x, Storage::F32).unwrap_or_default();
+    let params = UmapParams {
+        epochs: Some(60),
+        seed: 9,
+        ..UmapParams::default()
+    };
+    let whole = umap(&v, &params).unwrap();
+    // The graph a few rows at a time, then the epochs in uneven runs.
+    let index = FlatIndex::new(&v, graph_metric(params.metric));
+    let mut graph = KnnGraph::with_capacity(params.neighbors, v.nrows());
+    for start in (0..v.nrows()).step_by(37) {
+        graph
+            .push_rows(&index, &v, start..(start + 37).min(v.nrows()))
+            .unwrap();
+    }
+    assert_eq!(
+        graph,
+        knn_graph(&v, params.neighbors, params.metric).unwrap()
+    );
+    assert_eq!(graph.rows(), v.nrows());
+    let edges = fuzzy_graph(&graph);
+    let mut y = pca_init(&v, params.seed).unwrap();
+    let mut sgd = Sgd::new(&edges, &params, 60);
+    let mut runs = 0;
+    for count in [1, 7, 13, 100] {
+        runs += sgd.run(&mut y, count);
+    }
+    assert_eq!(runs, 60);
+    assert!(sgd.done());
+    assert_eq!(sgd.run(&mut y, 5), 0, "nothing runs after the last epoch");
+    assert_eq!(y, whole);
+}

@@ -1,0 +1,133 @@
+//! A UMAP job: the exact neighbour graph a block at a time, the fuzzy graph, the PCA start, then
+//! the SGD epochs, with the worker's turn given back every few tens of milliseconds (so a click's
+//! search or a newer request is read) and the layout so far sent to the page as it goes.
+
+use crate::host::post;
+use crate::state::{self, layout_parcel};
+use crate::util::{now_ms, yield_now};
+use ndarray::Array2;
+use vecscape_core::layout::umap::{fuzzy_graph, graph_metric, pca_init, KnnGraph, Sgd, UmapParams};
+use vecscape_core::search::flat::FlatIndex;
+use vecscape_protocol::text::thousands;
+use vecscape_protocol::wire::Parcel;
+use vecscape_protocol::{Reply, UmapSettings};
+
+/// Work between two yields (ms).
+const SLICE_MS: f64 = 40.0;
+/// How often the page gets the layout while the epochs run (ms).
+const SHOW_EVERY_MS: f64 = 150.0;
+/// Rows of the neighbour graph searched together.
+const BLOCK_ROWS: usize = 128;
+
+fn progress(job: u64, what: String, done: usize, total: usize, parcel: Parcel) {
+    post(
+        &Reply::Progress {
+            job,
+            what,
+            done: done as u64,
+            total: Some(total as u64),
+        },
+        parcel,
+    );
+}
+
+/// Whether the job is still wanted: no newer layout request and the same data and layout.
+fn current(job: u64, generation: u64) -> bool {
+    state::with(|s| s.layout_job == job && s.layout_generation == generation)
+}
+
+/// Run UMAP with `settings` on the loaded vectors (neighbours by the page's metric). Returns the
+/// layout and the settings as run, or `None` when a newer request replaced it.
+pub(crate) async fn run(
+    job: u64,
+    generation: u64,
+    settings: UmapSettings,
+) -> Result<Option<(Array2<f32>, UmapSettings)>, String> {
+    let (rows, params) = state::with(|s| {
+        let x = &s.data()?.vectors;
+        let params = UmapParams {
+            neighbors: settings.neighbors,
+            min_dist: settings.min_dist,
+            epochs: settings.epochs,
+            seed: settings.seed,
+            metric: s.metric,
+            ..UmapParams::default()
+        };
+        params.check(x.nrows()).map_err(|e| e.to_string())?;
+        Ok::<_, String>((x.nrows(), params))
+    })?;
+    let metric = graph_metric(params.metric);
+
+    // 1. The exact kNN graph, a slice of blocks at a time.
+    let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
+    while graph.rows() < rows {
+        state::with(|s| {
+            let x = &s.data()?.vectors;
+            let index = FlatIndex::new(x, metric);
+            let started = now_ms();
+            while graph.rows() < rows && now_ms() - started < SLICE_MS {
+                let start = graph.rows();
+                graph
+                    .push_rows(&index, x, start..(start + BLOCK_ROWS).min(rows))
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(())
+        })?;
+        progress(
+            job,
+            format!(
+                "UMAP: neighbours of {} / {} rows",
+                thousands(graph.rows()),
+                thousands(rows)
+            ),
+            graph.rows(),
+            rows,
+            Parcel::default(),
+        );
+        yield_now().await;
+        if !current(job, generation) {
+            return Ok(None);
+        }
+    }
+
+    // 2. The fuzzy graph and the start.
+    let edges = fuzzy_graph(&graph);
+    drop(graph);
+    let mut y =
+        state::with(|s| pca_init(&s.data()?.vectors, params.seed).map_err(|e| e.to_string()))?;
+    let epochs = params.epochs_for(rows);
+    let mut sgd = Sgd::new(&edges, &params, epochs);
+    yield_now().await;
+
+    // 3. The epochs, showing the layout as it forms.
+    let mut shown = now_ms();
+    while !sgd.done() {
+        let started = now_ms();
+        while !sgd.done() && now_ms() - started < SLICE_MS {
+            sgd.run(&mut y, 1);
+        }
+        let (epoch, of) = sgd.epochs();
+        if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
+            shown = now_ms();
+            let parcel = layout_parcel(y.column(0).to_vec(), y.column(1).to_vec())?;
+            progress(
+                job,
+                format!("UMAP: epoch {epoch} / {of}"),
+                epoch,
+                of,
+                parcel,
+            );
+        }
+        yield_now().await;
+        if !current(job, generation) {
+            return Ok(None);
+        }
+    }
+    Ok(Some((
+        y,
+        UmapSettings {
+            epochs: Some(epochs),
+            ..settings
+        },
+    )))
+}
