@@ -196,7 +196,8 @@ pub(crate) fn watch_size(element: &web_sys::Element) {
     }
 }
 
-/// UMAP's settings from `?neighbors=`, `?minDist=`, `?epochs=` and `?seed=` (defaults otherwise).
+/// UMAP's settings from `?neighbors=`, `?minDist=`, `?epochs=`, `?seed=` and `?umapReduce=0`
+/// (defaults otherwise).
 fn umap_settings_from_query() -> vecscape_protocol::UmapSettings {
     let d = vecscape_protocol::UmapSettings::default();
     vecscape_protocol::UmapSettings {
@@ -210,6 +211,8 @@ fn umap_settings_from_query() -> vecscape_protocol::UmapSettings {
         seed: query_param("seed")
             .and_then(|v| v.parse().ok())
             .unwrap_or(d.seed),
+        reduce: query_param("umapReduce").map_or(d.reduce, |v| v != "0"),
+        graph_dims: None,
     }
 }
 

@@ -62,6 +62,11 @@ pub struct UmapSettings {
     /// `None`: as umap-learn (500 up to 10,000 rows, else 200).
     pub epochs: Option<usize>,
     pub seed: u64,
+    /// Build the neighbour graph on 50 principal components when the data is wider (much
+    /// faster; the graph is then exact in that space, not in the original one).
+    pub reduce: bool,
+    /// The dimensions the graph was built in (filled in by the worker).
+    pub graph_dims: Option<usize>,
 }
 
 impl Default for UmapSettings {
@@ -71,6 +76,8 @@ impl Default for UmapSettings {
             min_dist: 0.1,
             epochs: None,
             seed: 0,
+            reduce: true,
+            graph_dims: None,
         }
     }
 }

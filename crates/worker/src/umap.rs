@@ -6,8 +6,11 @@ use crate::host::post;
 use crate::state::{self, layout_parcel};
 use crate::util::{now_ms, yield_now};
 use ndarray::Array2;
-use vecscape_core::layout::umap::{fuzzy_graph, graph_metric, pca_init, KnnGraph, Sgd, UmapParams};
+use vecscape_core::layout::umap::{
+    fuzzy_graph, graph_metric, pca_init, reduce_for_graph, KnnGraph, Sgd, UmapParams, GRAPH_DIMS,
+};
 use vecscape_core::search::flat::FlatIndex;
+use vecscape_core::search::types::Metric;
 use vecscape_protocol::text::thousands;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{Reply, UmapSettings};
@@ -56,13 +59,39 @@ pub(crate) async fn run(
         params.check(x.nrows()).map_err(|e| e.to_string())?;
         Ok::<_, String>((x.nrows(), params))
     })?;
-    let metric = graph_metric(params.metric);
+    // 0. Wide data: the graph on its first principal components (see `reduce_for_graph`).
+    let reduced = if settings.reduce {
+        progress(
+            job,
+            "UMAP: PCA to 50 dims for the graph".to_owned(),
+            0,
+            rows,
+            Parcel::default(),
+        );
+        yield_now().await;
+        state::with(|s| {
+            reduce_for_graph(&s.data()?.vectors, params.metric, GRAPH_DIMS, params.seed)
+                .map_err(|e| e.to_string())
+        })?
+    } else {
+        None
+    };
+    let (metric, graph_dims) = match &reduced {
+        Some(r) => (Metric::L2, r.ncols()),
+        None => (
+            graph_metric(params.metric),
+            state::with(|s| s.data().map(|d| d.vectors.ncols()))?,
+        ),
+    };
 
-    // 1. The exact kNN graph, a slice of blocks at a time.
+    // 1. The exact kNN graph (in the reduced space when there is one), a slice of blocks at a time.
     let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
     while graph.rows() < rows {
         state::with(|s| {
-            let x = &s.data()?.vectors;
+            let x = match &reduced {
+                Some(r) => r,
+                None => &s.data()?.vectors,
+            };
             let index = FlatIndex::new(x, metric);
             let started = now_ms();
             while graph.rows() < rows && now_ms() - started < SLICE_MS {
@@ -91,6 +120,10 @@ pub(crate) async fn run(
     }
 
     // 2. The fuzzy graph and the start.
+    if reduced.is_some() && graph_metric(params.metric) == Metric::Cosine {
+        graph.cosine_from_l2();
+    }
+    drop(reduced);
     let edges = fuzzy_graph(&graph);
     drop(graph);
     let mut y =
@@ -127,6 +160,7 @@ pub(crate) async fn run(
         y,
         UmapSettings {
             epochs: Some(epochs),
+            graph_dims: Some(graph_dims),
             ..settings
         },
     )))

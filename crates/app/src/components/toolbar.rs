@@ -94,6 +94,18 @@ fn UmapControls() -> impl IntoView {
             {umap_field(ui, "umap-seed", "seed ", "The seed: the same seed gives the same layout", |u| u.seed.to_string(), |t, u| {
                 t.parse().ok().map(|seed| UmapSettings { seed, ..u })
             })}
+            <label class="toggle" title="Build the neighbour graph on 50 principal components when the data has more dimensions: several times faster; the neighbours are then exact in that space">
+                <input
+                    id="umap-reduce"
+                    type="checkbox"
+                    prop:checked=move || ui.umap.get().reduce
+                    on:change=move |ev| {
+                        let reduce = event_target_checked(&ev);
+                        ui.umap.update(|u| u.reduce = reduce);
+                    }
+                />
+                "PCA 50 first"
+            </label>
             <button id="umap-rerun" on:click=move |_| spawn_local(reproject(ui, Projection::Umap))>"Re-run"</button>
         </span>
     }
