@@ -245,6 +245,21 @@ impl Reply {
     }
 }
 
+/// Why a job did not give its result (on either side).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// A newer job replaced it: it stops quietly and shows nothing.
+    Cancelled,
+    /// What went wrong, naming the file and the place.
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
+}
+
 /// A payload that does not fit the envelope well.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {

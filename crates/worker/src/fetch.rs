@@ -35,20 +35,7 @@ async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     Ok(response)
 }
 
-/// Why a load did not give its data.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Stop {
-    /// A newer load began: this one stops quietly and shows nothing.
-    Cancelled,
-    /// What went wrong, naming the file and the place.
-    Failed(String),
-}
-
-impl From<String> for Stop {
-    fn from(message: String) -> Self {
-        Stop::Failed(message)
-    }
-}
+pub(crate) use vecscape_protocol::Stop;
 
 /// `Continue` to go on reading, `Break` to stop (see [`Stop::Cancelled`]).
 pub(crate) type Go = std::ops::ControlFlow<()>;

@@ -1,7 +1,8 @@
 //! vecscape's compute worker: a dedicated Web Worker that holds the vectors — once — and does
 //! everything that takes time on them, so the page's main thread only draws and answers input.
 //!
-//! - [`host`]: the message loop (requests in, replies out; see `vecscape-protocol`).
+//! - [`host`]: the message loop (requests in, each to its job); [`reply`]: answers out (see
+//!   `vecscape-protocol`).
 //! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
 //! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
 //! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
@@ -17,6 +18,7 @@ mod load;
 mod map;
 mod probe;
 mod project;
+mod reply;
 mod search;
 mod state;
 mod umap;

@@ -3,8 +3,8 @@
 //! draws: positions (transferred), the metadata and, with WizMap's `grid.json`, its summary.
 
 use crate::fetch::{self, Go, Stop};
-use crate::host::post;
 use crate::project::pca_2d;
+use crate::reply::post;
 use crate::state::{self, layout_parcel, Data};
 use crate::util::{now_ms, yield_now};
 use std::rc::Rc;

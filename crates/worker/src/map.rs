@@ -2,7 +2,7 @@
 //! shown, built stage by stage with progress; the density on WebGPU when compute runs there.
 
 use crate::compute;
-use crate::host::post;
+use crate::reply::post;
 use crate::state;
 use crate::util::{now_ms, yield_now};
 use vecscape_core::map::{MapOptions, SummaryBuilder};

@@ -2,7 +2,7 @@
 //! layouts it shows (the end-to-end tests compare them), the kNN kernels' self-check, and
 //! `vecscapeBench`'s kernel timings ([`crate::bench`]).
 
-use crate::host::finish;
+use crate::reply::finish;
 use crate::state;
 use vecscape_core::project::pca::{Pca, PcaSolver};
 use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};

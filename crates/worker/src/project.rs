@@ -2,7 +2,7 @@
 //! data's own x/y.
 
 use crate::compute;
-use crate::host::{finish, post};
+use crate::reply::{finish, post};
 use crate::state::{self, layout_parcel};
 use crate::util::now_ms;
 use vecscape_core::data::store::Vectors;

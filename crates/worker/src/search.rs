@@ -3,7 +3,7 @@
 //! scan and the aids it keeps between searches.
 
 use crate::compute;
-use crate::host::finish;
+use crate::reply::finish;
 use crate::state::{self, State};
 use crate::util::now_ms;
 use vecscape_core::search::bounds::RowBounds;

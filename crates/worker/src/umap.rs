@@ -2,7 +2,7 @@
 //! the SGD epochs, with the worker's turn given back every few tens of milliseconds (so a click's
 //! search or a newer request is read) and the layout so far sent to the page as it goes.
 
-use crate::host::post;
+use crate::reply::post;
 use crate::state::{self, layout_parcel};
 use crate::util::{now_ms, yield_now};
 use ndarray::Array2;

@@ -3,11 +3,12 @@
 //! already shown stays.
 
 use crate::actions::colour::setup_colors;
+use crate::actions::layout::{layout_note, layout_of};
 use crate::actions::map::build_map;
 use crate::actions::project::reproject;
 use crate::actions::select::mark;
 use crate::engine::{self, Scene};
-use crate::state::{Device, MapState, Phase, Progress, Projection, Ui, UMAP_AUTO_ROWS};
+use crate::state::{MapState, Phase, Progress, Projection, Ui, UMAP_AUTO_ROWS};
 use crate::util::{perf_mark, query_param, thousands, yield_to_browser};
 use crate::worker;
 use leptos::prelude::*;
@@ -18,22 +19,7 @@ use vecscape_core::data::store::Storage;
 use vecscape_core::load::file::Format;
 use vecscape_core::map::wizmap::is_grid_file;
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{decode, DatasetInfo, Layout, Method, Reply, Request, Source};
-
-/// Why a load did not show its data.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Stop {
-    /// A newer load began: this one stops quietly and shows nothing.
-    Cancelled,
-    /// What went wrong, naming the file and the place.
-    Failed(String),
-}
-
-impl From<String> for Stop {
-    fn from(message: String) -> Self {
-        Stop::Failed(message)
-    }
-}
+use vecscape_protocol::{decode, DatasetInfo, Layout, Method, Reply, Request, Source, Stop};
 
 /// "15,000 points × 384 dims · f16, 11.5 MB".
 pub(crate) fn summary_of(info: &DatasetInfo) -> String {
@@ -45,38 +31,6 @@ pub(crate) fn summary_of(info: &DatasetInfo) -> String {
         info.storage.name(),
         format_bytes(info.bytes)
     )
-}
-
-/// What the status line says about a layout: "PCA 2-D (41.2 % of variance) on CPU in 180 ms".
-pub(crate) fn layout_note(layout: &Layout) -> String {
-    let device = Device::from(layout.device).label();
-    let ms = layout.ms;
-    match layout.method {
-        Method::Pca => {
-            let variance: f64 = layout.explained.iter().sum();
-            format!(
-                "PCA 2-D ({:.1} % of variance) on {device} in {ms:.0} ms",
-                variance * 100.0
-            )
-        }
-        Method::GaussianRp => format!("Gaussian random projection 2-D on {device} in {ms:.0} ms"),
-        Method::SparseRp => format!("sparse random projection 2-D on {device} in {ms:.0} ms"),
-        Method::Precomputed => "precomputed x/y".to_owned(),
-        Method::Umap => {
-            let u = layout.umap.unwrap_or_default();
-            format!(
-                "UMAP 2-D ({} neighbours, min_dist {}, {} epochs, seed {}, graph in {} dims) on {device} in {:.1} s",
-                u.neighbors,
-                u.min_dist,
-                u.epochs
-                    .map_or_else(|| "auto".to_owned(), |e| e.to_string()),
-                u.seed,
-                u.graph_dims
-                    .map_or_else(|| "?".to_owned(), |d| d.to_string()),
-                ms / 1000.0
-            )
-        }
-    }
 }
 
 /// Keep the loaded vectors in `storage` from now on (and for the next files opened).
@@ -177,18 +131,6 @@ async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<()
             "unexpected answer to a load: {other:?}"
         ))),
     }
-}
-
-/// The positions a parcel carries and their hover index, or why they are missing.
-pub(crate) fn layout_of(
-    parcel: &mut Parcel,
-) -> Result<(Vec<f32>, Vec<f32>, vecscape_core::view::spatial::GridIndex), String> {
-    let (Some(xs), Some(ys), Some(index)) = (parcel.xs.take(), parcel.ys.take(), &parcel.index)
-    else {
-        return Err("the layout did not arrive".to_owned());
-    };
-    let grid = decode(index).map_err(|e| e.to_string())?;
-    Ok((xs, ys, grid))
 }
 
 /// Show a dataset the worker loaded: positions, metadata and, from WizMap's `grid.json`

@@ -2,7 +2,7 @@
 //! computed in the worker on WebGPU or the CPU; the page moves the points (UMAP's as its epochs
 //! run) and rebuilds the map once the layout is final.
 
-use crate::actions::load::{layout_note, layout_of};
+use crate::actions::layout::{layout_note, layout_of};
 use crate::actions::map::build_map;
 use crate::engine;
 use crate::state::{MapState, Progress, Projection, Ui};
