@@ -204,18 +204,19 @@ impl Backend {
             }
             Backend::Cpu(c) => {
                 let n = xs.len().min(ys.len()).min(colors.len());
-                let valid = order.len() == n && order.iter().all(|&i| (i as usize) < n);
-                let gather = |i: usize| {
-                    let i = if valid { order[i] as usize } else { i };
-                    (xs[i], ys[i], colors[i])
-                };
+                let (xs, ys, colors) = (&xs[..n], &ys[..n], &colors[..n]);
                 c.xs.clear();
                 c.ys.clear();
                 c.colors.clear();
-                for (x, y, color) in (0..n).map(gather) {
-                    c.xs.push(x);
-                    c.ys.push(y);
-                    c.colors.push(color);
+                if order.len() == n && order.iter().all(|&i| (i as usize) < n) {
+                    // One array at a time: each pass reads one source, writes in order.
+                    c.xs.extend(order.iter().map(|&i| xs[i as usize]));
+                    c.ys.extend(order.iter().map(|&i| ys[i as usize]));
+                    c.colors.extend(order.iter().map(|&i| colors[i as usize]));
+                } else {
+                    c.xs.extend_from_slice(xs);
+                    c.ys.extend_from_slice(ys);
+                    c.colors.extend_from_slice(colors);
                 }
             }
         }

@@ -393,10 +393,23 @@ pub fn fit_ab(spread: f32, min_dist: f32) -> (f32, f32) {
 /// The starting layout: the first two principal components of `x`, each scaled to [0, 10] (as
 /// umap-learn scales every initialisation), with a little seeded noise so that no two points
 /// start on top of each other.
+///
+/// One-dimensional rows have one component: the second coordinate then starts uniformly at random
+/// (seeded) in [0, 10].
 pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
-    let pca = Pca::fit_vectors(x, 2, PcaSolver::for_dims(x.ncols(), seed))?;
-    let mut y = pca.transform_vectors(x);
     let mut rng = SplitMix64::new(seed ^ 0x5EED_1417);
+    let mut y = if x.ncols() >= 2 {
+        let pca = Pca::fit_vectors(x, 2, PcaSolver::for_dims(x.ncols(), seed))?;
+        pca.transform_vectors(x)
+    } else {
+        let mut y = Array2::<f32>::zeros((x.nrows(), 2));
+        let column = x.to_f32();
+        for r in 0..x.nrows() {
+            y[[r, 0]] = column.get([r, 0]).copied().unwrap_or(0.0);
+            y[[r, 1]] = (rng.next_u64() % 1_000_000) as f32 / 100_000.0;
+        }
+        y
+    };
     for mut column in y.columns_mut() {
         let (lo, hi) = column
             .iter()

@@ -307,3 +307,36 @@ fn the_reduced_graph_keeps_most_neighbours() {
     assert!(recall > 0.45, "recall {recall}");
     assert!(longer < 1e-3, "a reduced distance is longer by {longer}");
 }
+
+/// Duplicate rows (zero distances), all-identical rows and one-dimensional rows give finite
+/// coordinates, never NaN, with either graph distance.
+#[test]
+fn degenerate_inputs_give_finite_layouts() {
+    let params = UmapParams {
+        epochs: Some(50),
+        neighbors: 5,
+        ..UmapParams::default()
+    };
+    let (blob, _) = blobs(2, 20, 4, 3);
+    let mut duplicated = blob.clone();
+    for r in 0..10 {
+        let copy = duplicated.row(r).to_owned();
+        duplicated.row_mut(r + 10).assign(&copy);
+    }
+    let identical = Array2::<f32>::from_elem((30, 6), 0.25);
+    let one_dim = Array2::from_shape_fn((40, 1), |(r, _)| (r % 7) as f32);
+    for (name, x) in [
+        ("duplicates", duplicated),
+        ("identical", identical),
+        ("one dimension", one_dim),
+    ] {
+        let v = Vectors::from_f32("t", x, Storage::F32).unwrap();
+        for metric in [Metric::L2, Metric::Cosine] {
+            let y = umap(&v, &UmapParams { metric, ..params }).unwrap();
+            assert!(
+                y.iter().all(|c| c.is_finite()),
+                "{name}, {metric:?}: a coordinate is not finite"
+            );
+        }
+    }
+}
