@@ -5,7 +5,7 @@ scaled ×30 so the layout spans ~10 units, as a UMAP layout would (WizMap's abso
 then covers a few grid cells instead of the whole map).
 
 Runs `wizmap.generate_topic_dict` and `wizmap.generate_contour_dict` (timed), then
-`vecscape map --bandwidth wizmap` on the same files (timed), and checks:
+`vecscape map --bandwidth wizmap --keywords wizmap` on the same files (timed), and checks:
 - the same quadtree extent and the same levels;
 - per level, tiles matched by index (WizMap writes centres rounded to 3 decimals, so levels whose
   tiles are narrower than 0.01 are skipped): mean overlap of the top-4 words >= 0.8;
@@ -60,7 +60,7 @@ def main() -> int:
     t0 = time.perf_counter()
     subprocess.run(
         [cli, "map", str(OUT / "coords.npy"), "--text", str(OUT / "texts.jsonl"),
-         "--bandwidth", "wizmap", "--out", str(OUT / "ours.json")],
+         "--bandwidth", "wizmap", "--keywords", "wizmap", "--out", str(OUT / "ours.json")],
         check=True,
     )
     ours_s = time.perf_counter() - t0

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use vecscape_core::map::keywords::{level_topics, Corpus, Tokenizer};
+use vecscape_core::map::keywords::{level_topics, Corpus, Tokenizer, Weighting};
 use vecscape_core::map::quadtree::Quadtree;
 
 #[derive(serde::Deserialize)]
@@ -35,7 +35,7 @@ fn tile_tf_idf_equals_scikit_learn() {
         fixture.texts.iter().map(String::as_str),
         &Tokenizer::default(),
     );
-    let topics = level_topics(&tree, &corpus, 1, usize::MAX);
+    let topics = level_topics(&tree, &corpus, 1, usize::MAX, Weighting::WizMap, &xs, &ys);
     assert_eq!(topics.len(), fixture.tiles.len());
     for expected in &fixture.tiles {
         let ours = topics

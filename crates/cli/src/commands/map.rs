@@ -18,9 +18,10 @@ pub struct MapArgs {
     /// sentence, … that the first row has).
     #[arg(long)]
     text_field: Option<String>,
-    /// Kernel width: scott (per-axis Scott's rule on the layout's spread), wizmap
-    /// (WizMap's absolute n^(-1/6)) or a number in data units.
-    #[arg(long, default_value = "scott")]
+    /// Kernel width: local (Scott's rule on the spread of a cluster, from 2-D neighbour
+    /// distances: separated clusters keep separate contours), scott (per-axis Scott's rule on
+    /// the layout's whole spread), wizmap (WizMap's absolute n^(-1/6)) or a number in data units.
+    #[arg(long, default_value = "local")]
     bandwidth: String,
     /// Density grid nodes per side.
     #[arg(long, default_value_t = 200)]
@@ -28,6 +29,10 @@ pub struct MapArgs {
     /// Extra stop words, comma-separated.
     #[arg(long, value_delimiter = ',')]
     stop_words: Vec<String>,
+    /// Keyword scoring: ctfidf (class-based TF-IDF, words frequent everywhere lose) or wizmap
+    /// (WizMap's TF-IDF, for comparing with WizMap).
+    #[arg(long, default_value = "ctfidf")]
+    keywords: String,
     /// The map's name (grid.json's embeddingName).
     #[arg(long, default_value = "My Embedding")]
     name: String,
@@ -38,6 +43,8 @@ pub struct MapArgs {
 pub fn run(args: &MapArgs, budget: &Budget) -> Result<()> {
     use vecscape_core::map::{density::Bandwidth, wizmap::GridJson, MapOptions, Stage, Summary};
     let bandwidth = Bandwidth::parse(&args.bandwidth).context("--bandwidth")?;
+    let keywords = vecscape_core::map::keywords::Weighting::parse(&args.keywords)
+        .with_context(|| format!("--keywords {:?}: expected ctfidf or wizmap", args.keywords))?;
     let ds = read_dataset(std::slice::from_ref(&args.coords), budget)?;
     let xy = match (&ds.coords, ds.vectors.ncols()) {
         (Some(c), _) => c.clone(),
@@ -70,6 +77,7 @@ pub fn run(args: &MapArgs, budget: &Budget) -> Result<()> {
         grid_size: args.grid_size,
         bandwidth,
         stop_words: args.stop_words.clone(),
+        keywords,
         ..MapOptions::default()
     };
     let started = std::time::Instant::now();

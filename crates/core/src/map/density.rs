@@ -15,8 +15,19 @@ use super::MapError;
 /// How wide the Gaussian kernel is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bandwidth {
-    /// Scott's rule on each axis: `σ_axis · n^(-1/6)` (2-D), so the kernel follows the layout's
-    /// own spread. The default.
+    /// Scott's rule on a local spread, so that separated clusters keep separate contours (the
+    /// default). The spread of a cluster is estimated from how far each point's k-th nearest
+    /// neighbour on the map is (k = 15, medians over a sample): in a 2-D Gaussian of standard
+    /// deviation s holding n points, that distance is about `2 s √(k / n)`, so
+    /// `s_local = median r_k · √(n / k) / 2`; then `σ = s_local · n^(-1/6)` on both axes,
+    /// never wider than [`Bandwidth::Scott`] on an axis and never narrower than 1/150 of the
+    /// layout's larger side (the grid must resolve the kernel). On one Gaussian this is
+    /// Scott's rule; on C separated clusters of equal size it is about √C times narrower than
+    /// the cluster's spread would give, where Scott's rule widens with the distance between
+    /// clusters and merges them.
+    Local,
+    /// Scott's rule on each axis: `σ_axis · n^(-1/6)` (2-D), the kernel following the
+    /// layout's whole spread.
     Scott,
     /// WizMap's rule exactly: an absolute `n^(-1/6)` (n capped at 100 000), the same on both
     /// axes whatever the coordinates' scale.
@@ -26,9 +37,10 @@ pub enum Bandwidth {
 }
 
 impl Bandwidth {
-    /// `scott`, `wizmap` or a positive number.
+    /// `local`, `scott`, `wizmap` or a positive number.
     pub fn parse(s: &str) -> Result<Self, MapError> {
         match s {
+            "local" => Ok(Bandwidth::Local),
             "scott" => Ok(Bandwidth::Scott),
             "wizmap" => Ok(Bandwidth::WizMap),
             _ => match s.parse::<f64>() {
@@ -48,6 +60,26 @@ impl Bandwidth {
                 let h = (n * (2.0 + 2.0) / 4.0).powf(-1.0 / (2.0 + 4.0));
                 (h, h)
             }
+            Bandwidth::Local => {
+                let (sx, sy) = Bandwidth::Scott.sigma(xs, ys);
+                let extent = |v: &[f32]| {
+                    let (lo, hi) = v
+                        .iter()
+                        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                            (lo.min(x), hi.max(x))
+                        });
+                    f64::from(hi - lo).max(0.0)
+                };
+                let floor = extent(xs).max(extent(ys)) / 150.0;
+                match local_spread(xs, ys, LOCAL_K) {
+                    Some(s) if s > 0.0 => {
+                        let h = s * n.powf(-1.0 / 6.0);
+                        let axis = |scott: f64| h.min(scott).max(floor.min(scott));
+                        (axis(sx), axis(sy))
+                    }
+                    _ => (sx, sy),
+                }
+            }
             Bandwidth::Scott => {
                 let factor = n.powf(-1.0 / 6.0);
                 let sx = std_dev(xs);
@@ -66,6 +98,57 @@ impl Bandwidth {
             }
         }
     }
+}
+
+/// The neighbour whose distance [`Bandwidth::Local`] measures.
+const LOCAL_K: usize = 15;
+/// Points searched and queries asked for [`local_spread`] (a stride sample: deterministic).
+const LOCAL_SAMPLE: usize = 20_000;
+const LOCAL_QUERIES: usize = 1_000;
+
+/// `median r_k · √(m / k) / 2` over a sample of m points: a cluster's standard deviation as
+/// its points' k-th neighbour distances tell it (see [`Bandwidth::Local`]). `None` when there
+/// are too few points.
+fn local_spread(xs: &[f32], ys: &[f32], k: usize) -> Option<f64> {
+    let n = xs.len().min(ys.len());
+    if n <= k + 1 {
+        return None;
+    }
+    let stride = n.div_ceil(LOCAL_SAMPLE);
+    let sample: Vec<[f64; 2]> = (0..n)
+        .step_by(stride)
+        .map(|i| [f64::from(xs[i]), f64::from(ys[i])])
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect();
+    let m = sample.len();
+    if m <= k + 1 {
+        return None;
+    }
+    let q_stride = m.div_ceil(LOCAL_QUERIES);
+    let mut best = Vec::with_capacity(k + 1);
+    let mut radii: Vec<f64> = Vec::with_capacity(m / q_stride + 1);
+    for q in (0..m).step_by(q_stride) {
+        // The k + 1 smallest squared distances (the query itself among them).
+        best.clear();
+        let [qx, qy] = sample[q];
+        for p in &sample {
+            let d = (p[0] - qx).powi(2) + (p[1] - qy).powi(2);
+            if best.len() <= k {
+                best.push(d);
+                if best.len() == k + 1 {
+                    best.sort_unstable_by(f64::total_cmp);
+                }
+            } else if d < best[k] {
+                let at = best.partition_point(|&b| b <= d);
+                best.insert(at, d);
+                best.pop();
+            }
+        }
+        radii.push(best[k].sqrt());
+    }
+    radii.sort_unstable_by(f64::total_cmp);
+    let median = radii[radii.len() / 2];
+    Some(median * (m as f64 / k as f64).sqrt() / 2.0)
 }
 
 fn std_dev(v: &[f32]) -> f64 {
@@ -479,5 +562,96 @@ mod tests {
         let radius =
             |l: &ContourLevel| f64::from(l.rings[0][0][0]).hypot(f64::from(l.rings[0][0][1]));
         assert!(radius(&levels[0]) > radius(&levels[1]) && radius(&levels[1]) > radius(&levels[2]));
+    }
+
+    /// `per` points of a Gaussian of standard deviation `sd` about each centre (Box–Muller on
+    /// a fixed LCG, so the layout is the same every run).
+    fn gaussian_clusters(centres: &[[f32; 2]], sd: f32, per: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut uniform = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for c in centres {
+            for _ in 0..per {
+                let (u, v) = (uniform(), uniform());
+                let r = (-2.0 * u.ln()).sqrt();
+                let t = std::f64::consts::TAU * v;
+                xs.push(c[0] + sd * (r * t.cos()) as f32);
+                ys.push(c[1] + sd * (r * t.sin()) as f32);
+            }
+        }
+        (xs, ys)
+    }
+
+    fn inside(ring: &[[f32; 2]], p: [f32; 2]) -> bool {
+        let mut inside = false;
+        for (a, b) in ring.iter().zip(ring.iter().cycle().skip(1)) {
+            if (a[1] > p[1]) != (b[1] > p[1])
+                && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]
+            {
+                inside = !inside;
+            }
+        }
+        inside
+    }
+
+    /// For each ring of the lowest contour that holds any centre, how many centres it holds.
+    fn centres_per_ring(xs: &[f32], ys: &[f32], centres: &[[f32; 2]], bw: Bandwidth) -> Vec<usize> {
+        let domain = Domain::of(xs, ys).unwrap();
+        let grid = kde_binned(xs, ys, &GridSpec::padded(&domain, 200), bw).unwrap();
+        let lowest = &contours(&grid, &thresholds(&grid, 12)).unwrap()[0];
+        lowest
+            .rings
+            .iter()
+            .map(|r| centres.iter().filter(|&&c| inside(r, c)).count())
+            .filter(|&n| n > 0)
+            .collect()
+    }
+
+    #[test]
+    fn separated_clusters_keep_separate_contours() {
+        // Two tight clusters 2.5 apart (8 standard deviations: plainly two) and a third far
+        // away, which makes the layout's whole spread large, as the many clusters of a UMAP
+        // layout do.
+        let centres = [[0.0, 0.0], [2.5, 0.0], [30.0, 10.0]];
+        let (xs, ys) = gaussian_clusters(&centres, 0.3, 3000);
+        // Scott's rule on the whole spread draws one contour around the two near clusters.
+        let scott = centres_per_ring(&xs, &ys, &centres, Bandwidth::Scott);
+        assert!(scott.contains(&2), "{scott:?}");
+        // The local rule keeps three contours, one centre in each.
+        let local = centres_per_ring(&xs, &ys, &centres, Bandwidth::Local);
+        assert_eq!(local, [1, 1, 1]);
+        // Its width is about the rule's: s √C · n^(-1/6) with C = 3 clusters of sd 0.3, or the
+        // floor of 1/150 of the layout's larger side (30.6 / 150 ≈ 0.2), whichever is wider.
+        let (hx, hy) = Bandwidth::Local.sigma(&xs, &ys);
+        assert_eq!(hx, hy);
+        let rule = 0.3 * 3f64.sqrt() * 9000f64.powf(-1.0 / 6.0);
+        assert!(hx >= 0.2 && hx < 0.25 && rule < 0.2, "σ {hx}, rule {rule}");
+    }
+
+    #[test]
+    fn on_one_gaussian_the_local_rule_is_scott_s() {
+        let (xs, ys) = gaussian_clusters(&[[5.0, -3.0]], 2.0, 10_000);
+        let (lx, ly) = Bandwidth::Local.sigma(&xs, &ys);
+        let (sx, sy) = Bandwidth::Scott.sigma(&xs, &ys);
+        // The estimate from neighbour distances is within 15 % of the standard deviation.
+        assert!(
+            lx > 0.85 * sx && lx <= sx && ly > 0.85 * sy && ly <= sy,
+            "{lx} {ly} vs {sx} {sy}"
+        );
+        // Points all in one place, or too few, fall back to Scott's rule.
+        assert_eq!(
+            Bandwidth::Local.sigma(&[1.0; 40], &[2.0; 40]),
+            Bandwidth::Scott.sigma(&[1.0; 40], &[2.0; 40])
+        );
+        assert_eq!(
+            Bandwidth::Local.sigma(&xs[..5], &ys[..5]),
+            Bandwidth::Scott.sigma(&xs[..5], &ys[..5])
+        );
+        assert_eq!(Bandwidth::parse("local").unwrap(), Bandwidth::Local);
     }
 }

@@ -1,21 +1,52 @@
 //! Keyword summaries of quadtree tiles: tokenise every text once, then for each level count
-//! terms per tile and rank them by TF-IDF where the tiles are the documents (class-based TF-IDF:
-//! a tile's words against the other tiles').
+//! terms per tile and rank them, the tiles being the documents.
 //!
-//! The weighting is the one WizMap gets from scikit-learn (`CountVectorizer` with English stop
-//! words, then `TfidfTransformer` with smoothed idf and l2 rows) on its tile matrix, which has a
-//! row for every point, most of them empty:
+//! Two weightings ([`Weighting`]):
 //!
-//! ```text
-//! idf(t)      = ln((1 + points) / (1 + tiles containing t)) + 1
-//! score(t, T) = count(t, T) · idf(t) / ‖count(·, T) · idf‖₂
-//! ```
+//! - **class-based TF-IDF** (the default; BERTopic's c-TF-IDF), where a word frequent over the
+//!   whole level loses whatever tile it is in:
 //!
-//! Ties in score go to the term that sorts first, so the summaries are deterministic.
+//!   ```text
+//!   A           = terms at the level / non-empty tiles      (the average tile's length)
+//!   score(t, T) = count(t, T) · ln(1 + A / count(t, level))
+//!   ```
+//!
+//! - **WizMap's**, kept for comparing with WizMap: scikit-learn's `CountVectorizer` with English
+//!   stop words, then `TfidfTransformer` with smoothed idf and l2 rows, on WizMap's tile matrix,
+//!   which has a row for every point, most of them empty (so the idf hardly tells words apart):
+//!
+//!   ```text
+//!   idf(t)      = ln((1 + points) / (1 + tiles containing t)) + 1
+//!   score(t, T) = count(t, T) · idf(t)
+//!   ```
+//!
+//! Scores are then divided by the tile's l2 norm. Ties in score go to the term that sorts
+//! first, so the summaries are deterministic.
 
 use std::collections::HashMap;
 
 use super::quadtree::Quadtree;
+
+/// How a tile's words are scored against the other tiles' (see the module's notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weighting {
+    /// Class-based TF-IDF: words frequent everywhere lose.
+    #[default]
+    ClassTfIdf,
+    /// WizMap's TF-IDF over its tile matrix (for comparisons with WizMap).
+    WizMap,
+}
+
+impl Weighting {
+    /// `ctfidf` (also `class-tfidf`) or `wizmap`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ctfidf" | "class-tfidf" | "c-tf-idf" => Some(Weighting::ClassTfIdf),
+            "wizmap" => Some(Weighting::WizMap),
+            _ => None,
+        }
+    }
+}
 
 /// The English stop words scikit-learn's `CountVectorizer(stop_words="english")` drops.
 const ENGLISH_STOP_WORDS: &str = include_str!("english_stop_words.txt");
@@ -174,6 +205,10 @@ pub struct TileTopic {
     pub iy: u32,
     /// Points in the tile.
     pub count: usize,
+    /// The mean position of the tile's points (where its label belongs); `None` for maps read
+    /// from files that do not give one.
+    #[serde(default)]
+    pub centre: Option<[f32; 2]>,
     /// Up to `top_k` (term, l2-normalised TF-IDF score), best first.
     pub words: Vec<(String, f32)>,
 }
@@ -190,13 +225,23 @@ impl TileTopic {
     }
 }
 
-/// The TF-IDF top `top_k` words of every non-empty tile at `level`, tiles in Morton order.
-pub fn level_topics(tree: &Quadtree, corpus: &Corpus, level: u32, top_k: usize) -> Vec<TileTopic> {
+/// The top `top_k` words of every non-empty tile at `level` under `weighting`, tiles in Morton
+/// order; each tile's centre is the mean of its points' `xs`, `ys`.
+pub fn level_topics(
+    tree: &Quadtree,
+    corpus: &Corpus,
+    level: u32,
+    top_k: usize,
+    weighting: Weighting,
+    xs: &[f32],
+    ys: &[f32],
+) -> Vec<TileTopic> {
     let tiles = tree.tiles(level);
     // Pass 1: term counts per tile (sparse), document frequency over tiles.
     let mut scratch = vec![0u32; corpus.vocabulary.len()];
     let mut touched: Vec<u32> = Vec::new();
     let mut df = vec![0u32; corpus.vocabulary.len()];
+    let mut total = vec![0u64; corpus.vocabulary.len()];
     let mut counts: Vec<Vec<(u32, u32)>> = Vec::with_capacity(tiles.len());
     for tile in &tiles {
         for &row in tree.rows(tile) {
@@ -210,18 +255,50 @@ pub fn level_topics(tree: &Quadtree, corpus: &Corpus, level: u32, top_k: usize) 
         let mut tile_counts = Vec::with_capacity(touched.len());
         for &t in &touched {
             tile_counts.push((t, scratch[t as usize]));
-            scratch[t as usize] = 0;
             df[t as usize] += 1;
+            total[t as usize] += u64::from(scratch[t as usize]);
+            scratch[t as usize] = 0;
         }
         touched.clear();
         counts.push(tile_counts);
     }
     // Pass 2: score, normalise, keep the best.
-    let n = corpus.len() as f64;
-    let idf: Vec<f64> = df
-        .iter()
-        .map(|&d| ((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0)
-        .collect();
+    let idf: Vec<f64> = match weighting {
+        Weighting::WizMap => {
+            let n = corpus.len() as f64;
+            df.iter()
+                .map(|&d| ((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0)
+                .collect()
+        }
+        Weighting::ClassTfIdf => {
+            let terms: u64 = total.iter().sum();
+            let average =
+                terms as f64 / counts.iter().filter(|c| !c.is_empty()).count().max(1) as f64;
+            total
+                .iter()
+                .map(|&f| {
+                    if f == 0 {
+                        0.0
+                    } else {
+                        (1.0 + average / f as f64).ln()
+                    }
+                })
+                .collect()
+        }
+    };
+    let centre = |tile: &super::quadtree::Tile| {
+        let rows = tree.rows(tile);
+        if rows.is_empty() || xs.len() != tree.len() || ys.len() != tree.len() {
+            return None;
+        }
+        let (mut sx, mut sy) = (0.0f64, 0.0f64);
+        for &r in rows {
+            sx += f64::from(xs[r as usize]);
+            sy += f64::from(ys[r as usize]);
+        }
+        let n = rows.len() as f64;
+        Some([(sx / n) as f32, (sy / n) as f32])
+    };
     tiles
         .iter()
         .zip(counts)
@@ -241,9 +318,13 @@ pub fn level_topics(tree: &Quadtree, corpus: &Corpus, level: u32, top_k: usize) 
                 ix: tile.ix,
                 iy: tile.iy,
                 count: tile.len(),
+                centre: centre(tile),
                 words: scored
                     .into_iter()
-                    .map(|(t, s)| (corpus.vocabulary[t as usize].clone(), (s / norm) as f32))
+                    .map(|(t, s)| {
+                        let s = if norm > 0.0 { s / norm } else { 0.0 };
+                        (corpus.vocabulary[t as usize].clone(), s as f32)
+                    })
                     .collect(),
             }
         })
@@ -298,7 +379,7 @@ mod tests {
         let texts = ["apple banana", "apple cherry", "banana durian durian"];
         let corpus = Corpus::build(texts, &Tokenizer::default());
         assert_eq!(corpus.vocabulary, ["apple", "banana", "cherry", "durian"]);
-        let topics = level_topics(&tree, &corpus, 1, 10);
+        let topics = level_topics(&tree, &corpus, 1, 10, Weighting::WizMap, &xs, &ys);
         assert_eq!(topics.len(), 2);
         // n = 3 points; df: apple 1, banana 2, cherry 1, durian 1.
         let idf = |df: f64| ((1.0 + 3.0) / (1.0 + df)).ln() + 1.0;
@@ -311,5 +392,69 @@ mod tests {
         assert!((f64::from(topics[0].words[1].1) - t0[2] / norm0).abs() < 1e-6);
         assert!((f64::from(topics[0].words[2].1) - t0[1] / norm0).abs() < 1e-6);
         assert_eq!(topics[1].label(4), "durian-banana");
+    }
+
+    #[test]
+    fn class_tf_idf_by_hand() {
+        // Same tiles as above: (0, 0) holds rows 0, 1; (1, 1) holds row 2.
+        let xs = [0.5, 1.0, 3.0];
+        let ys = [0.5, 1.0, 3.0];
+        let tree = Quadtree::build(&xs, &ys).unwrap();
+        let texts = ["apple banana", "apple cherry", "banana durian durian"];
+        let corpus = Corpus::build(texts, &Tokenizer::default());
+        let topics = level_topics(&tree, &corpus, 1, 10, Weighting::ClassTfIdf, &xs, &ys);
+        // 7 terms over 2 tiles: A = 3.5. Totals: apple 2, banana 2, cherry 1, durian 2.
+        let w = |count: f64, total: f64| count * (1.0 + 3.5 / total).ln();
+        let t0 = [w(2.0, 2.0), w(1.0, 2.0), w(1.0, 1.0)]; // apple, banana, cherry
+        let norm0 = t0.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let words: Vec<&str> = topics[0].words.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(words, ["apple", "cherry", "banana"]);
+        for (i, expected) in [t0[0], t0[2], t0[1]].into_iter().enumerate() {
+            assert!((f64::from(topics[0].words[i].1) - expected / norm0).abs() < 1e-6);
+        }
+        // Banana is in both tiles: it loses to durian in tile (1, 1) by more than its count says.
+        let t1 = [w(2.0, 2.0), w(1.0, 2.0)];
+        let norm1 = t1.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert_eq!(topics[1].label(4), "durian-banana");
+        assert!((f64::from(topics[1].words[1].1) - t1[1] / norm1).abs() < 1e-6);
+        // Each tile's centre is its points' mean.
+        assert_eq!(topics[0].centre, Some([0.75, 0.75]));
+        assert_eq!(topics[1].centre, Some([3.0, 3.0]));
+    }
+
+    #[test]
+    fn a_word_frequent_everywhere_loses_to_the_tile_s_own() {
+        // Four tiles; "fix" in every text, each tile's own word in half its texts.
+        let (mut xs, mut ys, mut texts) = (Vec::new(), Vec::new(), Vec::new());
+        let own = ["parser", "render", "shader", "loader"];
+        for (tile, (cx, cy)) in [(0.5f32, 0.5f32), (3.0, 0.5), (0.5, 3.0), (3.0, 3.0)]
+            .into_iter()
+            .enumerate()
+        {
+            for i in 0..10 {
+                xs.push(cx + i as f32 * 0.01);
+                ys.push(cy);
+                texts.push(if i % 2 == 0 {
+                    format!("fix {}", own[tile])
+                } else {
+                    "fix".to_owned()
+                });
+            }
+        }
+        let tree = Quadtree::build(&xs, &ys).unwrap();
+        let corpus = Corpus::build(texts.iter().map(String::as_str), &Tokenizer::default());
+        let first = |w: Weighting| -> Vec<String> {
+            level_topics(&tree, &corpus, 1, 10, w, &xs, &ys)
+                .iter()
+                .map(|t| t.words[0].0.clone())
+                .collect()
+        };
+        // WizMap's weighting ranks "fix" first everywhere (10 per tile against 5); ours does not.
+        assert!(first(Weighting::WizMap).iter().all(|w| w == "fix"));
+        let ours = first(Weighting::ClassTfIdf);
+        assert!(ours.iter().all(|w| own.contains(&w.as_str())), "{ours:?}");
+        assert_eq!(Weighting::parse("wizmap"), Some(Weighting::WizMap));
+        assert_eq!(Weighting::parse("ctfidf"), Some(Weighting::ClassTfIdf));
+        assert_eq!(Weighting::parse("bm25"), None);
     }
 }

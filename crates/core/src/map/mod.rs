@@ -12,7 +12,7 @@ pub mod quadtree;
 pub mod wizmap;
 
 use density::{Bandwidth, ContourLevel, DensityGrid, GridSpec};
-use keywords::{Corpus, TileTopic, Tokenizer};
+use keywords::{Corpus, TileTopic, Tokenizer, Weighting};
 use quadtree::{Domain, Extent, Quadtree};
 
 /// What can go wrong building a map.
@@ -55,19 +55,22 @@ pub struct MapOptions {
     pub max_zoom: f64,
     /// Extra stop words.
     pub stop_words: Vec<String>,
+    /// How tile words are scored.
+    pub keywords: Weighting,
 }
 
 impl Default for MapOptions {
     fn default() -> Self {
         MapOptions {
             grid_size: 200,
-            bandwidth: Bandwidth::Scott,
+            bandwidth: Bandwidth::Local,
             contour_levels: 12,
             top_k: 10,
             view_px: 1000.0,
             ideal_tile_px: 35.0,
             max_zoom: 30.0,
             stop_words: Vec::new(),
+            keywords: Weighting::ClassTfIdf,
         }
     }
 }
@@ -244,7 +247,15 @@ impl<'a> SummaryBuilder<'a> {
                 let topics = if self.corpus.is_empty() {
                     Vec::new()
                 } else {
-                    keywords::level_topics(tree, &self.corpus, level, self.options.top_k)
+                    keywords::level_topics(
+                        tree,
+                        &self.corpus,
+                        level,
+                        self.options.top_k,
+                        self.options.keywords,
+                        self.xs,
+                        self.ys,
+                    )
                 };
                 self.levels.push(LevelTopics { level, topics });
                 self.stage = if level < self.range.1 {

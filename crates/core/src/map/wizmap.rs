@@ -177,6 +177,7 @@ impl GridJson {
                             ix,
                             iy,
                             count: 0,
+                            centre: None,
                             words: name
                                 .split('-')
                                 .filter(|w| !w.is_empty())
