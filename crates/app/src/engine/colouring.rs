@@ -37,7 +37,7 @@ impl Engine {
                         .take(LEGEND_ENTRIES)
                         .map(|&code| LegendEntry {
                             code,
-                            name: cat.names[code as usize].clone(),
+                            name: cat.display_name(code).to_owned(),
                             count: counts[code as usize],
                             color: category_color(code),
                             hidden: self.hidden.contains(&code),

@@ -6,8 +6,7 @@ use super::map_view::{
 use super::{device_pixel_ratio, Engine};
 use crate::backend::Backend;
 use crate::util::now_ms;
-use std::collections::HashMap;
-use vecscape_core::map::labels::{self, Candidate};
+use vecscape_core::map::labels;
 
 impl Engine {
     /// A new layout: forget the summary built for the old one.
@@ -67,39 +66,23 @@ impl Engine {
             viewport.height_px as f32 / dpr,
         ];
         let measure = self.measure.as_deref();
-        let mut candidates = Vec::new();
-        let mut texts: HashMap<u64, String> = HashMap::new();
-        for t in &level.topics {
-            let b = extent.tile_box(level.level, t.ix, t.iy);
-            let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-            let anchor = css([cx as f32, cy as f32]);
-            if anchor[0] < 0.0 || anchor[1] < 0.0 || anchor[0] > view[0] || anchor[1] > view[1] {
-                continue;
-            }
-            let text = t.label(4);
-            if text.is_empty() {
-                continue;
-            }
-            let width = *map
-                .widths
-                .entry(text.clone())
-                .or_insert_with(|| measure.map_or(text.chars().count() as f32 * 7.0, |m| m(&text)));
-            let id = (u64::from(level.level) << 48) | (u64::from(t.ix) << 24) | u64::from(t.iy);
-            candidates.push(Candidate {
-                id,
-                anchor,
-                size: [width + 8.0, LABEL_HEIGHT_CSS_PX],
-                priority: map.layer.sample(cx as f32, cy as f32),
-            });
-            texts.insert(id, text);
-        }
-        let placed = labels::place(&candidates, &map.sides, self.layers.max_labels, view);
-        map.sides = placed.iter().map(|p| (p.id, p.side)).collect();
-        let current: Vec<LabelView> = placed
+        let widths = &mut map.widths;
+        let style = labels::LabelStyle {
+            max_labels: self.layers.max_labels,
+            height: LABEL_HEIGHT_CSS_PX,
+            ..labels::LabelStyle::default()
+        };
+        let shown = labels::choose(level, &extent, css, view, &style, &map.sides, |text| {
+            *widths
+                .entry(text.to_owned())
+                .or_insert_with(|| measure.map_or(text.chars().count() as f32 * 7.0, |m| m(text)))
+        });
+        map.sides = shown.iter().map(|p| (p.id, p.side)).collect();
+        let current: Vec<LabelView> = shown
             .into_iter()
             .map(|p| LabelView {
                 id: p.id,
-                text: texts.remove(&p.id).unwrap_or_default(),
+                text: p.text,
                 level: level.level,
                 left: p.rect[0],
                 top: p.rect[1],

@@ -37,6 +37,9 @@ pub const TIME_FIELDS: [&str; 7] = [
     "created",
 ];
 
+/// What the legend calls an empty category value.
+pub const NO_CATEGORY: &str = "(none)";
+
 /// A categorical column: each row's code indexes `names`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Categorical {
@@ -63,6 +66,15 @@ impl Categorical {
             field,
             names,
             codes,
+        }
+    }
+
+    /// The name to show for `code`: "(none)" for an empty (or blank) value, so the legend never
+    /// has a nameless entry.
+    pub fn display_name(&self, code: u32) -> &str {
+        match self.names.get(code as usize) {
+            Some(name) if !name.trim().is_empty() => name,
+            _ => NO_CATEGORY,
         }
     }
 
@@ -401,6 +413,20 @@ pub fn parse_time(s: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_empty_category_is_shown_as_none() {
+        let c = Categorical::from_values(
+            "label".into(),
+            ["bird", "", "bird", "  "].into_iter().map(String::from),
+        );
+        assert_eq!(c.names, ["bird", "", "  "]);
+        assert_eq!(c.display_name(0), "bird");
+        assert_eq!(c.display_name(1), "(none)");
+        assert_eq!(c.display_name(2), "(none)");
+        assert_eq!(c.display_name(9), "(none)");
+    }
+
     use super::*;
 
     fn text(values: &[&str]) -> Column {
