@@ -689,3 +689,74 @@ fn project_umap_writes_a_seeded_layout() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--dims 2"));
 }
+
+/// `project --report`: the mean share of each point's 10 nearest neighbours (original space,
+/// Euclidean, brute force here) kept among its 10 nearest on the map.
+#[test]
+fn project_report_prints_the_layout_s_faithfulness() {
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("xy.npy");
+    let run = vecscape(&[
+        "project",
+        vectors,
+        "--method",
+        "umap",
+        "--epochs",
+        "100",
+        "--max-rows",
+        "500",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let mean: f64 = stdout
+        .split("mean ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no mean in {stdout:?}"));
+    // The same measure by brute force, in f64.
+    let read =
+        |p: &str| vecscape_core::load::npy::read_npy("x.npy", &std::fs::read(p).unwrap()).unwrap();
+    let x = read(vectors);
+    let y = read(out.to_str().unwrap());
+    let nearest = |m: &ndarray::Array2<f32>, rows: usize, i: usize| {
+        let mut d: Vec<(f64, usize)> = (0..rows)
+            .filter(|&j| j != i)
+            .map(|j| {
+                let s: f64 = m
+                    .row(i)
+                    .iter()
+                    .zip(m.row(j))
+                    .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                    .sum();
+                (s, j)
+            })
+            .collect();
+        d.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        d.into_iter().take(10).map(|(_, j)| j).collect::<Vec<_>>()
+    };
+    let expected: f64 = (0..500)
+        .map(|i| {
+            let (a, b) = (nearest(&x, 500, i), nearest(&y, 500, i));
+            a.iter().filter(|j| b.contains(j)).count() as f64 / 10.0
+        })
+        .sum::<f64>()
+        / 500.0;
+    assert!(
+        (mean - expected).abs() < 0.002,
+        "reported {mean}, brute force {expected}"
+    );
+    assert!(mean > 0.1, "{mean}");
+}

@@ -1,7 +1,7 @@
 //! `vecscape project`: PCA, a seeded random projection or UMAP, written as an f32 `.npy`
 //! (N × dims); PCA and the projections on the CPU or the GPU ([`crate::device`]), UMAP on the CPU.
 
-use crate::args::{DeviceArg, Method};
+use crate::args::{DeviceArg, Method, MetricArg};
 use crate::device::gpu_for;
 use crate::input::read_dataset;
 use anyhow::{bail, Context, Result};
@@ -40,6 +40,15 @@ pub struct ProjectArgs {
     /// exists (a CPU-emulated one, such as lavapipe, only with --device gpu).
     #[arg(long, value_enum)]
     device: Option<DeviceArg>,
+    /// UMAP's neighbour graph, and --report's original-space neighbours: l2 (umap-learn's
+    /// default), cosine or dot (cosine distance).
+    #[arg(long, value_enum, default_value_t = MetricArg::L2)]
+    metric: MetricArg,
+    /// Print the layout's faithfulness: per point, the share of its 10 nearest neighbours in
+    /// the original space (exact) that are among its 10 nearest on the map, as the mean and
+    /// quartiles (2-D layouts).
+    #[arg(long)]
+    report: bool,
 }
 
 pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
@@ -84,6 +93,7 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
                 min_dist: args.min_dist,
                 epochs: args.epochs,
                 seed,
+                metric: args.metric.into(),
                 ..UmapParams::default()
             };
             let started = std::time::Instant::now();
@@ -119,5 +129,42 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
     std::fs::write(out, vecscape_core::load::npy::write_npy_f32(&projected))
         .with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {} ({} × {dims}); {note}", out.display(), x.nrows());
+    if args.report {
+        report(&x, &projected, args.metric.into())?;
+    }
+    Ok(())
+}
+
+/// `--report`: the layout's faithfulness, on stdout.
+fn report(
+    x: &vecscape_core::data::store::Vectors,
+    layout: &ndarray::Array2<f32>,
+    metric: vecscape_core::search::types::Metric,
+) -> Result<()> {
+    use vecscape_core::layout::faithfulness::{faithfulness, FAITHFULNESS_K};
+    if layout.ncols() != 2 {
+        bail!("--report measures 2-D layouts: use --dims 2");
+    }
+    let xs: Vec<f32> = layout.column(0).to_vec();
+    let ys: Vec<f32> = layout.column(1).to_vec();
+    let f = faithfulness(x, &xs, &ys, FAITHFULNESS_K, metric)?;
+    let mut sorted = f.per_point.clone();
+    sorted.sort_by(f32::total_cmp);
+    let q = |p: f64| {
+        sorted
+            .get(((sorted.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "faithfulness (kNN@{} preserved): mean {:.4}, quartiles {:.2} / {:.2} / {:.2}, {} of {} points keep none",
+        f.k,
+        f.mean,
+        q(0.25),
+        q(0.5),
+        q(0.75),
+        sorted.iter().filter(|&&v| v == 0.0).count(),
+        sorted.len()
+    );
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! 2-D layouts built on the exact neighbour graph.
 //!
-//! - [`umap`]: UMAP on the CPU (exact kNN graph, fuzzy simplicial set, PCA start, SGD).
+//! - [`umap`]: UMAP on the CPU (exact kNN graph, fuzzy simplicial set, PCA start, SGD);
+//! - [`faithfulness`]: per point, the share of its nearest neighbours the layout keeps.
 
+pub mod faithfulness;
 pub mod umap;

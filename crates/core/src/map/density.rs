@@ -630,7 +630,10 @@ mod tests {
         let (hx, hy) = Bandwidth::Local.sigma(&xs, &ys);
         assert_eq!(hx, hy);
         let rule = 0.3 * 3f64.sqrt() * 9000f64.powf(-1.0 / 6.0);
-        assert!((0.2..0.25).contains(&hx) && rule < 0.2, "σ {hx}, rule {rule}");
+        assert!(
+            (0.2..0.25).contains(&hx) && rule < 0.2,
+            "σ {hx}, rule {rule}"
+        );
     }
 
     #[test]
