@@ -153,6 +153,35 @@ describe('UMAP in the page', () => {
     assert.ok(await page.locator('#progress').isVisible(), 'UMAP had finished before the search answered');
     await waitForUmap(page);
   });
+
+  test('colour by faithfulness: a 0–1 scale, and the mean the status line gives is the one computed here', async () => {
+    await waitForUmap(page);
+    const FAITHFUL = /faithfulness ([\d.]+) \(mean share of each point's 10 nearest kept on the map\)/;
+    const measured = async () => {
+      await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('#status').innerText), FAITHFUL.source, { timeout: 120_000 });
+      return Number((await page.locator('#status').innerText()).match(FAITHFUL)[1]);
+    };
+    await page.selectOption('#color-by', 'faithfulness');
+    const mean = await measured();
+    const truth = cosineNeighbours(vectors, 10);
+    const expected = knnPreserved(truth, await world(page), 10);
+    assert.ok(Math.abs(mean - expected) < 0.005, `page ${mean}, computed here ${expected.toFixed(4)}`);
+    const legend = page.locator('#legend');
+    assert.match(await legend.getAttribute('data-field'), /faithfulness/);
+    assert.ok(await legend.locator('.legend-scale').isVisible());
+    assert.match(await legend.locator('.legend-range').innerText(), /0[\s\S]*1/);
+    // Another layout: measured again (the original space's neighbours are kept from before).
+    await page.fill('#umap-epochs', '60');
+    await page.locator('#umap-epochs').press('Enter');
+    await page.locator('#umap-rerun').click();
+    await page.waitForFunction(() => !/faithfulness [\d.]+ \(/.test(document.querySelector('#status').innerText), undefined, { timeout: 60_000 });
+    await waitForUmap(page);
+    const again = await measured();
+    const expectedAgain = knnPreserved(truth, await world(page), 10);
+    assert.ok(Math.abs(again - expectedAgain) < 0.005, `page ${again}, computed here ${expectedAgain.toFixed(4)}`);
+    assert.equal(await page.locator('#color-by').inputValue(), 'faithfulness');
+    console.log(`# faithfulness on ${ROWS} rows: ${mean} (500 epochs), ${again} (60 epochs)`);
+  });
 });
 
 describe('UMAP as the default, and when it cannot run', () => {

@@ -227,6 +227,7 @@ pub fn App() -> impl IntoView {
         summary: RwSignal::new(String::new()),
         projection: RwSignal::new(Projection::Pca),
         projection_note: RwSignal::new(String::new()),
+        faithfulness_note: RwSignal::new(String::new()),
         has_coords: RwSignal::new(false),
         metric: RwSignal::new(Metric::default()),
         storage: RwSignal::new(

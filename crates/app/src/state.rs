@@ -207,6 +207,8 @@ pub(crate) struct Ui {
     pub projection: RwSignal<Projection>,
     /// What the projection took ("PCA 2-D (… % of variance) in … ms").
     pub projection_note: RwSignal<String>,
+    /// The layout's mean faithfulness, once computed.
+    pub faithfulness_note: RwSignal<String>,
     /// Whether the data has precomputed x/y.
     pub has_coords: RwSignal<bool>,
     pub metric: RwSignal<Metric>,

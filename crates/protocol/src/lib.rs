@@ -155,6 +155,9 @@ pub enum Request {
     BuildMap { job: u64 },
     /// The `k` exact nearest rows to `row`.
     Neighbors { job: u64, row: usize, k: usize },
+    /// How faithful the layout shown is: per point, the share of its nearest neighbours in the
+    /// original space kept among its nearest on the map. Answered with [`Reply::Faithfulness`].
+    Faithfulness { job: u64 },
     /// Rank neighbours by this metric from now on.
     SetMetric { metric: Metric },
     /// Keep the vectors in this storage.
@@ -211,6 +214,14 @@ pub enum Reply {
         /// Why the GPU was not used when it was tried.
         gpu_error: Option<String>,
     },
+    /// The layout's faithfulness with `k` neighbours: the mean, and each point's in the
+    /// parcel's `xs`.
+    Faithfulness {
+        job: u64,
+        k: usize,
+        mean: f64,
+        ms: f64,
+    },
     /// The vectors are in their new storage.
     Storage { job: u64, info: DatasetInfo },
     /// A probe's answer: `json` text, or numbers in the parcel's `xs`.
@@ -232,6 +243,7 @@ impl Reply {
             | Reply::Projected { job, .. }
             | Reply::Map { job, .. }
             | Reply::Neighbors { job, .. }
+            | Reply::Faithfulness { job, .. }
             | Reply::Storage { job, .. }
             | Reply::Probe { job, .. }
             | Reply::Cancelled { job }

@@ -6,12 +6,13 @@
 //! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
 //! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
 //! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
-//! - [`load`], [`project`] ([`umap`]), [`map`], [`search`]: the jobs; [`probe`]: test hooks and
+//! - [`load`], [`project`] ([`umap`]), [`map`], [`search`], [`faithfulness`]: the jobs; [`probe`]: test hooks and
 //!   benchmarks.
 #![cfg(target_arch = "wasm32")]
 
 mod bench;
 mod compute;
+mod faithfulness;
 mod fetch;
 mod host;
 mod load;

@@ -51,6 +51,11 @@ pub(crate) struct State {
     pub gpu_index: Option<Rc<GpuFlatIndex>>,
     /// What CPU neighbour search keeps between searches (norms, int8 bounds).
     pub search_aids: Option<vecscape_core::search::flat::SearchAids>,
+    /// Each row's exact nearest neighbours in the original space by this metric, for the
+    /// faithfulness of every layout of the same data.
+    pub neighbours: Option<(Metric, Rc<Vec<u32>>)>,
+    /// Bumped whenever the vectors change (a load, another storage).
+    pub data_generation: u64,
 }
 
 thread_local! {
@@ -91,6 +96,8 @@ impl State {
     pub fn install(&mut self, data: Data, xs: Vec<f32>, ys: Vec<f32>) {
         self.data = Some(data);
         self.search_aids = None;
+        self.neighbours = None;
+        self.data_generation += 1;
         self.set_layout(xs, ys);
         self.rebuild_gpu_index();
     }
@@ -122,6 +129,8 @@ impl State {
             .map_err(|e| e.to_string())?;
         let info = data.info();
         self.search_aids = None;
+        self.neighbours = None;
+        self.data_generation += 1;
         self.rebuild_gpu_index();
         Ok(info)
     }

@@ -26,6 +26,10 @@ pub(crate) fn setup_colors(ui: Ui) {
                 format!("{} (numeric)", n.field),
             ));
         }
+        options.push((
+            engine::ColorBy::Faithfulness.key(),
+            "faithfulness (neighbours kept)".to_owned(),
+        ));
         let default = meta.category().map_or(engine::ColorBy::Uniform, |c| {
             engine::ColorBy::Category(c.field.clone())
         });
@@ -44,8 +48,17 @@ pub(crate) fn setup_colors(ui: Ui) {
     ui.time_range.set(range);
 }
 
-/// Colour by `by` with the categories in `hidden` switched off.
+/// Colour by `by` with the categories in `hidden` switched off. Faithfulness not yet computed
+/// for the layout shown is asked of the worker first (the points take its colours when it
+/// answers).
 pub(crate) fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::HashSet<u32>) {
+    if by == engine::ColorBy::Faithfulness
+        && engine::with(|e| e.scene.as_ref().is_some_and(|s| s.faithfulness.is_none()))
+    {
+        ui.color_key.set(by.key());
+        leptos::task::spawn_local(crate::actions::faithfulness::compute(ui));
+        return;
+    }
     let key = by.key();
     let legend = engine::with(|e| e.recolor(by, hidden));
     ui.color_key.set(key);

@@ -170,6 +170,7 @@ async fn show(
     ui.has_coords.set(info.has_coords);
     ui.summary.set(summary_of(&info));
     ui.projection_note.set(layout_note(&layout));
+    ui.faithfulness_note.set(String::new());
     // The layout asked for (`?projection=`), else UMAP after PCA's for data of a readable size.
     let asked = query_param("projection").and_then(|k| Projection::from_key(&k));
     let next = asked

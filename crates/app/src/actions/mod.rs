@@ -2,6 +2,7 @@
 //! [`crate::state::Ui`] signals and the [`crate::engine`].
 
 pub mod colour;
+pub mod faithfulness;
 pub mod layout;
 pub mod load;
 pub mod map;

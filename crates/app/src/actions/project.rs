@@ -20,6 +20,8 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
         e.projection_generation
     });
     let current = move || engine::with(|e| e.projection_generation) == generation;
+    // The points are about to move: what was measured on them no longer holds.
+    ui.faithfulness_note.set(String::new());
     // UMAP's epochs: the layout so far moves the points (the map waits for the last).
     let on_progress = move |reply: &Reply, mut parcel: Parcel| {
         let Reply::Progress {
@@ -73,6 +75,7 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             engine::request_redraw();
             ui.hover.set(None);
             ui.projection_note.set(layout_note(&layout));
+            crate::actions::faithfulness::layout_changed(ui);
             ui.projection.set(method);
             spawn_local(build_map(ui));
         }

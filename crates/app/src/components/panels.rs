@@ -175,7 +175,11 @@ pub fn StatusLine() -> impl IntoView {
     // The status line's notes; also its tooltip, where the line is cut short.
     let status_line = move || {
         let mut line = ui.summary.get();
-        for note in [ui.projection_note.get(), ui.map.with(MapState::note)] {
+        for note in [
+            ui.projection_note.get(),
+            ui.faithfulness_note.get(),
+            ui.map.with(MapState::note),
+        ] {
             if !note.is_empty() {
                 line = format!("{line} · {note}");
             }

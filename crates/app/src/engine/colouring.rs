@@ -77,6 +77,20 @@ impl Engine {
                 }
                 None => (vec![UNCATEGORISED; n], Legend::None),
             },
+            ColorBy::Faithfulness => match &scene.faithfulness {
+                Some(values) if values.len() == n => (
+                    values
+                        .iter()
+                        .map(|&v| vecscape_core::view::palette::sequential(v))
+                        .collect(),
+                    Legend::Numeric {
+                        field: "faithfulness (share of nearest neighbours kept)".to_owned(),
+                        min: 0.0,
+                        max: 1.0,
+                    },
+                ),
+                _ => (vec![UNCATEGORISED; n], Legend::None),
+            },
             ColorBy::Uniform => (vec![UNCATEGORISED; n], Legend::None),
         };
         let mut colors: Vec<Rgba> = colors;

@@ -115,6 +115,7 @@ impl Engine {
         scene.xs = xs;
         scene.ys = ys;
         scene.explained_variance_ratio = explained;
+        scene.faithfulness = None;
         if let Some(backend) = &mut self.backend {
             backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }

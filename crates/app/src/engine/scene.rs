@@ -27,6 +27,8 @@ pub struct Scene {
     pub grid: GridIndex,
     pub bounds: Bounds,
     pub explained_variance_ratio: Vec<f64>,
+    /// Each point's faithfulness on this layout (0…1), once computed.
+    pub faithfulness: Option<Vec<f32>>,
 }
 
 impl Scene {
@@ -62,6 +64,7 @@ impl Scene {
             grid,
             bounds,
             explained_variance_ratio,
+            faithfulness: None,
         }
     }
 }

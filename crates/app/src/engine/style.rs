@@ -12,7 +12,12 @@ pub enum ColorBy {
     Category(String),
     /// A numeric field: a continuous scale from its smallest to its largest value.
     Numeric(String),
+    /// How faithful the layout is at each point (0…1, computed in the worker on request).
+    Faithfulness,
 }
+
+/// The colour chooser's value for [`ColorBy::Faithfulness`].
+pub const FAITHFULNESS_KEY: &str = "faithfulness";
 
 impl ColorBy {
     /// As the colour chooser's option value: `none`, `cat:FIELD` or `num:FIELD`.
@@ -21,6 +26,7 @@ impl ColorBy {
             ColorBy::Uniform => "none".to_owned(),
             ColorBy::Category(f) => format!("cat:{f}"),
             ColorBy::Numeric(f) => format!("num:{f}"),
+            ColorBy::Faithfulness => FAITHFULNESS_KEY.to_owned(),
         }
     }
 
@@ -29,6 +35,8 @@ impl ColorBy {
             ColorBy::Category(f.to_owned())
         } else if let Some(f) = key.strip_prefix("num:") {
             ColorBy::Numeric(f.to_owned())
+        } else if key == FAITHFULNESS_KEY {
+            ColorBy::Faithfulness
         } else {
             ColorBy::Uniform
         }
