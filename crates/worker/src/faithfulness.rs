@@ -4,18 +4,14 @@
 
 use crate::reply::{finish, post};
 use crate::state;
+use crate::umap::grow_graph;
 use crate::util::{now_ms, yield_now};
 use std::rc::Rc;
 use vecscape_core::layout::faithfulness::{from_neighbours, FAITHFULNESS_K};
 use vecscape_core::layout::umap::{graph_metric, KnnGraph};
-use vecscape_core::search::flat::FlatIndex;
 use vecscape_protocol::text::thousands;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::Reply;
-
-/// Work between two yields (ms), and rows searched together.
-const SLICE_MS: f64 = 40.0;
-const BLOCK_ROWS: usize = 128;
 
 pub(crate) async fn run(job: u64) {
     let result = compute(job).await;
@@ -41,18 +37,7 @@ async fn compute(job: u64) -> Result<(Reply, Parcel), String> {
         None => {
             let mut graph = KnnGraph::with_capacity(k + 1, rows);
             while graph.rows() < rows {
-                state::with(|s| {
-                    let x = &s.data()?.vectors;
-                    let index = FlatIndex::new(x, graph_metric(metric));
-                    let slice = now_ms();
-                    while graph.rows() < rows && now_ms() - slice < SLICE_MS {
-                        let start = graph.rows();
-                        graph
-                            .push_rows(&index, x, start..(start + BLOCK_ROWS).min(rows))
-                            .map_err(|e| e.to_string())?;
-                    }
-                    Ok::<_, String>(())
-                })?;
+                state::with(|s| grow_graph(&mut graph, &s.data()?.vectors, graph_metric(metric)))?;
                 post(
                     &Reply::Progress {
                         job,

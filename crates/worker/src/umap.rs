@@ -34,6 +34,24 @@ fn progress(job: u64, what: String, done: usize, total: usize, parcel: Parcel) {
     );
 }
 
+/// Add rows to the exact neighbour `graph` of `x` (searched by `metric`) for one slice of time.
+pub(crate) fn grow_graph(
+    graph: &mut KnnGraph,
+    x: &vecscape_core::data::store::Vectors,
+    metric: Metric,
+) -> Result<(), String> {
+    let rows = x.nrows();
+    let index = FlatIndex::new(x, metric);
+    let started = now_ms();
+    while graph.rows() < rows && now_ms() - started < SLICE_MS {
+        let start = graph.rows();
+        graph
+            .push_rows(&index, x, start..(start + BLOCK_ROWS).min(rows))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Whether the job is still wanted: no newer layout request and the same data and layout.
 fn current(job: u64, generation: u64) -> bool {
     state::with(|s| s.layout_job == job && s.layout_generation == generation)
@@ -92,15 +110,7 @@ pub(crate) async fn run(
                 Some(r) => r,
                 None => &s.data()?.vectors,
             };
-            let index = FlatIndex::new(x, metric);
-            let started = now_ms();
-            while graph.rows() < rows && now_ms() - started < SLICE_MS {
-                let start = graph.rows();
-                graph
-                    .push_rows(&index, x, start..(start + BLOCK_ROWS).min(rows))
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok::<_, String>(())
+            grow_graph(&mut graph, x, metric)
         })?;
         progress(
             job,
