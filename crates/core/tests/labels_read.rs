@@ -56,6 +56,7 @@ fn labels_at(summary: &Summary, z: f64, centre: [f64; 2]) -> Vec<String> {
         &summary.extent,
         to_screen,
         VIEW,
+        &[],
         &LabelStyle::default(),
         &HashMap::new(),
         |t| t.chars().count() as f32 * 7.0,

@@ -72,11 +72,21 @@ impl Engine {
             height: LABEL_HEIGHT_CSS_PX,
             ..labels::LabelStyle::default()
         };
-        let shown = labels::choose(level, &extent, css, view, &style, &map.sides, |text| {
-            *widths
-                .entry(text.to_owned())
-                .or_insert_with(|| measure.map_or(text.chars().count() as f32 * 7.0, |m| m(text)))
-        });
+        let obstacles = overlay_obstacles();
+        let shown = labels::choose(
+            level,
+            &extent,
+            css,
+            view,
+            &obstacles,
+            &style,
+            &map.sides,
+            |text| {
+                *widths.entry(text.to_owned()).or_insert_with(|| {
+                    measure.map_or(text.chars().count() as f32 * 7.0, |m| m(text))
+                })
+            },
+        );
         map.sides = shown.iter().map(|p| (p.id, p.side)).collect();
         let current: Vec<LabelView> = shown
             .into_iter()
@@ -114,4 +124,31 @@ impl Engine {
             grid,
         }
     }
+}
+
+/// What is drawn over the map (the legend, the time controls), as boxes in the map's CSS pixels
+/// with a small margin: labels keep clear of them.
+fn overlay_obstacles() -> Vec<[f32; 4]> {
+    const MARGIN: f64 = 4.0;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Some(map) = doc.get_element_by_id("map") else {
+        return Vec::new();
+    };
+    let base = map.get_bounding_client_rect();
+    ["legend", "time-controls"]
+        .iter()
+        .filter_map(|id| doc.get_element_by_id(id))
+        .map(|e| e.get_bounding_client_rect())
+        .filter(|r| r.width() > 0.0 && r.height() > 0.0)
+        .map(|r| {
+            [
+                (r.left() - base.left() - MARGIN) as f32,
+                (r.top() - base.top() - MARGIN) as f32,
+                (r.right() - base.left() + MARGIN) as f32,
+                (r.bottom() - base.top() + MARGIN) as f32,
+            ]
+        })
+        .collect()
 }

@@ -13,7 +13,9 @@
 //!   best words not yet used (so no word is in more than a quarter of the labels once four or
 //!   more are shown, and a word frequent everywhere cannot stamp every label); a plural counts
 //!   as its singular ("birds" after "bird" is not used again);
-//! - a label is centred on its anchor where it fits, else beside it.
+//! - bare numbers are left out of labels;
+//! - a label is centred on its anchor where it fits, else beside it, clear of what is drawn
+//!   over the map (legend, time controls).
 
 use std::collections::{HashMap, HashSet};
 
@@ -153,13 +155,16 @@ pub fn tile_id(level: u32, ix: u32, iy: u32) -> u64 {
 }
 
 /// The labels of `level`'s tiles for a view: `to_screen` maps world coordinates to pixels of a
-/// `viewport` (w, h); `measure` gives a text's width (px); sides from `previous` are kept where
-/// they still fit. See the module's notes for the rules.
+/// `viewport` (w, h); `obstacles` are boxes `[x0, y0, x1, y1]` drawn over the map (a legend, a
+/// toolbar) that labels keep clear of; `measure` gives a text's width (px); sides from
+/// `previous` are kept where they still fit. See the module's notes for the rules.
+#[allow(clippy::too_many_arguments)]
 pub fn choose(
     level: &LevelTopics,
     extent: &Extent,
     to_screen: impl Fn([f32; 2]) -> [f32; 2],
     viewport: [f32; 2],
+    obstacles: &[[f32; 4]],
     style: &LabelStyle,
     previous: &HashMap<u64, Side>,
     mut measure: impl FnMut(&str) -> f32,
@@ -218,6 +223,10 @@ pub fn choose(
                 if words.len() == style.words {
                     break;
                 }
+                if w.chars().all(|c| c.is_ascii_digit()) {
+                    // A bare number ("48", "2024") names no region.
+                    continue;
+                }
                 let key = singular(w);
                 if !used.contains(key) && !words.iter().any(|&x| singular(x) == key) {
                     words.push(w);
@@ -233,7 +242,10 @@ pub fn choose(
                 size: [measure(&text) + style.padding, style.height],
                 priority: 0.0,
             };
-            if let Some(p) = fit(&candidate, previous, &placed, viewport) {
+            if let Some(p) = fit(&candidate, previous, &placed, viewport)
+                .filter(|p| !obstacles.iter().any(|o| overlaps(o, &p.rect)))
+                .or_else(|| fit_clear(&candidate, &placed, obstacles, viewport))
+            {
                 taken[i] = true;
                 used.extend(words.iter().map(|w| singular(w)));
                 shown.push(Shown {
@@ -262,6 +274,28 @@ fn singular(word: &str) -> &str {
         return &word[..word.len() - 1];
     }
     word
+}
+
+/// `c` on the first side that overlaps neither `placed` nor `obstacles`.
+fn fit_clear(
+    c: &Candidate,
+    placed: &[Placed],
+    obstacles: &[[f32; 4]],
+    viewport: [f32; 2],
+) -> Option<Placed> {
+    Side::ALL.into_iter().find_map(|side| {
+        let rect = rect_for(c, side);
+        let inside =
+            rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= viewport[0] && rect[3] <= viewport[1];
+        (inside
+            && !placed.iter().any(|p| overlaps(&p.rect, &rect))
+            && !obstacles.iter().any(|o| overlaps(o, &rect)))
+        .then_some(Placed {
+            id: c.id,
+            rect,
+            side,
+        })
+    })
 }
 
 /// `c` on the first side (its previous one first) where it stays inside `viewport` and
@@ -378,6 +412,7 @@ mod tests {
             &summary.extent,
             to_screen,
             view,
+            &[],
             &LabelStyle::default(),
             &HashMap::new(),
             |t| t.len() as f32 * 7.0,
@@ -398,6 +433,54 @@ mod tests {
                 .count();
             assert!(n <= 1, "{w} in {n} labels");
         }
+    }
+
+    #[test]
+    fn labels_keep_clear_of_what_is_drawn_over_the_map() {
+        use crate::map::keywords::TileTopic;
+        let topic = |ix: u32, word: &str| TileTopic {
+            ix,
+            iy: 0,
+            count: 10,
+            centre: Some([ix as f32 + 0.5, 0.5]),
+            words: vec![(word.to_owned(), 1.0)],
+        };
+        let level = super::super::LevelTopics {
+            level: 3,
+            topics: vec![topic(0, "under"), topic(6, "free"), topic(3, "2024")],
+        };
+        let extent = Extent::covering(&[0.0, 8.0], &[0.0, 8.0]).unwrap();
+        let to_screen = |p: [f32; 2]| [p[0] * 100.0, 800.0 - p[1] * 100.0];
+        let measure = |t: &str| t.len() as f32 * 7.0;
+        let all = choose(
+            &level,
+            &extent,
+            to_screen,
+            [800.0, 800.0],
+            &[],
+            &LabelStyle::default(),
+            &HashMap::new(),
+            measure,
+        );
+        // The tile whose only word is a number gets no label.
+        assert_eq!(all.len(), 2);
+        // A legend over the first tile's corner: its label moves off it, or is not shown.
+        let legend = [0.0, 600.0, 120.0, 800.0];
+        let clear = choose(
+            &level,
+            &extent,
+            to_screen,
+            [800.0, 800.0],
+            &[legend],
+            &LabelStyle::default(),
+            &HashMap::new(),
+            measure,
+        );
+        assert!(
+            clear.iter().all(|s| !overlaps(&s.rect, &legend)),
+            "{clear:?}"
+        );
+        assert!(clear.iter().any(|s| s.text == "free"));
     }
 
     #[test]
@@ -440,6 +523,7 @@ mod tests {
             &extent,
             to_screen,
             [800.0, 800.0],
+            &[],
             &style,
             &HashMap::new(),
             |t| t.len() as f32 * 7.0,
