@@ -209,7 +209,7 @@ describe('UMAP as the default, and when it cannot run', () => {
     try {
       await page.waitForSelector('#error', { timeout: 30_000 });
       assert.match(await page.locator('#error').innerText(), /UMAP needs more rows than neighbours: 12 rows, 15 neighbours/);
-      assert.match(await page.locator('#status').innerText(), /12 points.*PCA 2-D/s);
+      assert.match(await page.locator('#status').innerText(), /12 points.*PCA 2-D.*UMAP failed: UMAP needs more rows than neighbours/s);
       const pca = Array.from(await page.evaluate(() => window.vecscapeTest.cpuPca('auto')));
       assert.deepEqual(await world(page), pca);
     } finally {

@@ -80,7 +80,17 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             spawn_local(build_map(ui));
         }
         Ok((Reply::Cancelled { .. }, _)) => {}
-        Ok((Reply::Failed { message, .. }, _)) | Err(message) => ui.error.set(Some(message)),
+        Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
+            // The layout shown stays; the status line says why the new one is not there.
+            let name = if method == Projection::Umap {
+                "UMAP"
+            } else {
+                method.key()
+            };
+            ui.projection_note
+                .update(|n| *n = format!("{n} · {name} failed: {message}"));
+            ui.error.set(Some(message));
+        }
         Ok((other, _)) => log::warn!("unexpected answer to a projection: {other:?}"),
     }
 }
