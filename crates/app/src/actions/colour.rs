@@ -56,7 +56,7 @@ pub(crate) fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::Has
         && engine::with(|e| e.scene.as_ref().is_some_and(|s| s.faithfulness.is_none()))
     {
         ui.color_key.set(by.key());
-        leptos::task::spawn_local(crate::actions::faithfulness::compute(ui));
+        leptos::task::spawn_local(measure_then_recolor(ui));
         return;
     }
     let key = by.key();
@@ -64,6 +64,25 @@ pub(crate) fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::Has
     ui.color_key.set(key);
     ui.legend.set(legend);
     engine::request_redraw();
+}
+
+/// Measure the layout's faithfulness, then colour by it if the chooser still says so.
+async fn measure_then_recolor(ui: Ui) {
+    if crate::actions::faithfulness::compute(ui).await
+        && ui.color_key.get_untracked() == engine::ColorBy::Faithfulness.key()
+    {
+        let hidden = engine::with(|e| e.hidden.clone());
+        recolor(ui, engine::ColorBy::Faithfulness, hidden);
+    }
+}
+
+/// A new layout is shown: its faithfulness is not known yet; measure it again when the points
+/// are coloured by it.
+pub(crate) fn layout_changed(ui: Ui) {
+    ui.faithfulness_note.set(String::new());
+    if ui.color_key.get_untracked() == engine::ColorBy::Faithfulness.key() {
+        leptos::task::spawn_local(measure_then_recolor(ui));
+    }
 }
 
 /// A time as a date when it looks like Unix seconds (after 1973), else as a number.

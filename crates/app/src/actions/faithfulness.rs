@@ -1,8 +1,7 @@
-//! Colour by faithfulness: the worker measures, for each point, the share of its nearest
-//! neighbours in the original space that the layout keeps; the points take a continuous scale
-//! and the status line gives the mean.
+//! Faithfulness: the worker measures, for each point, the share of its nearest neighbours in
+//! the original space that the layout keeps; the values go into the scene (for "Colour by →
+//! faithfulness", see [`crate::actions::colour`]) and the mean into the status line.
 
-use crate::actions::colour::recolor;
 use crate::engine;
 use crate::state::{Progress, Ui};
 use crate::worker;
@@ -10,11 +9,11 @@ use leptos::prelude::*;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{Reply, Request};
 
-/// Measure the layout shown and colour by it. A newer layout meanwhile drops the answer (the
-/// new layout asks again when it is final).
-pub(crate) async fn compute(ui: Ui) {
+/// Measure the layout shown and keep the values in the scene; true when they are there. A
+/// newer layout meanwhile drops the answer (the new layout asks again when it is final).
+pub(crate) async fn compute(ui: Ui) -> bool {
     let Some(generation) = engine::with(|e| e.scene.as_ref().map(|_| e.map_generation)) else {
-        return;
+        return false;
     };
     let current = move || engine::with(|e| e.map_generation) == generation;
     let on_progress = move |reply: &Reply, _: Parcel| {
@@ -40,7 +39,7 @@ pub(crate) async fn compute(ui: Ui) {
     )
     .await;
     if !current() {
-        return;
+        return false;
     }
     ui.progress.set(None);
     match answer {
@@ -49,7 +48,7 @@ pub(crate) async fn compute(ui: Ui) {
                 ui.faithfulness_note.set(String::new());
                 ui.error
                     .set(Some("faithfulness: the values did not arrive".to_owned()));
-                return;
+                return false;
             };
             let stored = engine::with(|e| match &mut e.scene {
                 Some(scene) if scene.xs.len() == values.len() => {
@@ -58,34 +57,26 @@ pub(crate) async fn compute(ui: Ui) {
                 }
                 _ => false,
             });
-            if !stored {
-                return;
+            if stored {
+                ui.faithfulness_note.set(format!(
+                    "faithfulness {mean:.3} (mean share of each point's {k} nearest kept on the map) in {:.1} s",
+                    ms / 1000.0
+                ));
             }
-            ui.faithfulness_note.set(format!(
-                "faithfulness {mean:.3} (mean share of each point's {k} nearest kept on the map) in {:.1} s",
-                ms / 1000.0
-            ));
-            if engine::with(|e| e.color_by == engine::ColorBy::Faithfulness)
-                || ui.color_key.get_untracked() == engine::ColorBy::Faithfulness.key()
-            {
-                let hidden = engine::with(|e| e.hidden.clone());
-                recolor(ui, engine::ColorBy::Faithfulness, hidden);
-            }
+            stored
         }
-        Ok((Reply::Cancelled { .. }, _)) => ui.faithfulness_note.set(String::new()),
+        Ok((Reply::Cancelled { .. }, _)) => {
+            ui.faithfulness_note.set(String::new());
+            false
+        }
         Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
             ui.faithfulness_note.set(String::new());
             ui.error.set(Some(format!("faithfulness: {message}")));
+            false
         }
-        Ok((other, _)) => log::warn!("unexpected answer to faithfulness: {other:?}"),
-    }
-}
-
-/// A new layout is shown: its faithfulness is not known yet; measure it when the points are
-/// coloured by it.
-pub(crate) fn layout_changed(ui: Ui) {
-    ui.faithfulness_note.set(String::new());
-    if ui.color_key.get_untracked() == engine::ColorBy::Faithfulness.key() {
-        leptos::task::spawn_local(compute(ui));
+        Ok((other, _)) => {
+            log::warn!("unexpected answer to faithfulness: {other:?}");
+            false
+        }
     }
 }

@@ -75,7 +75,7 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             engine::request_redraw();
             ui.hover.set(None);
             ui.projection_note.set(layout_note(&layout));
-            crate::actions::faithfulness::layout_changed(ui);
+            crate::actions::colour::layout_changed(ui);
             ui.projection.set(method);
             spawn_local(build_map(ui));
         }
