@@ -438,6 +438,29 @@ for (const cfg of CONFIGS) {
       await page.locator('#layer-legend').uncheck();
     });
 
+    test('colour by faithfulness: a 0–1 scale, and the PCA layout keeps few of each point\'s neighbours', async () => {
+      await page.locator('#layer-legend').check();
+      await page.selectOption('#color-by', 'faithfulness');
+      const FAITHFUL = /faithfulness ([\d.]+) \(mean share of each point's 10 nearest kept on the map\)/;
+      await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('#status').innerText), FAITHFUL.source, { timeout: 180_000 });
+      const mean = Number((await page.locator('#status').innerText()).match(FAITHFUL)[1]);
+      // On the 15,000 demo glosses a linear layout keeps well under a tenth (UMAP: 0.11–0.15).
+      assert.ok(mean > 0 && mean < 0.08, `PCA faithfulness ${mean}`);
+      const legend = page.locator('#legend');
+      await page.waitForFunction(() => /faithfulness/.test(document.querySelector('#legend')?.dataset.field ?? ''));
+      assert.ok(await legend.locator('.legend-scale').isVisible());
+      assert.match(await legend.locator('.legend-range').innerText(), /0[\s\S]*1/);
+      // The points are still drawn (in the scale's colours); the screenshot is kept to look at.
+      const pixels = await mapPixels(page, `faithfulness-${cfg.name}.png`);
+      const drawn = (await screenPositions(page)).slice(0, 500)
+        .filter(([x, y]) => x > 0 && y > 0 && x < pixels.width && y < pixels.height)
+        .filter(([x, y]) => differsFromBackground(pixels.at(x, y))).length;
+      assert.ok(drawn > 200, `${drawn} of 500 points drawn`);
+      await page.selectOption('#color-by', 'cat:label');
+      await page.waitForFunction(() => document.querySelector('#legend')?.dataset.field === 'label');
+      await page.locator('#layer-legend').uncheck();
+    });
+
     test('a truncated .npy shows an error naming the file and keeps the map', async () => {
       const good = npyF32(2, 3, [1, 2, 3, 4, 5, 6]);
       const truncated = good.subarray(0, good.length - 7);
