@@ -195,6 +195,22 @@ pub(crate) struct Progress {
     pub total: Option<u64>,
 }
 
+impl Progress {
+    /// What a worker's progress reply says, for the progress bar (`None` for other replies).
+    pub fn of(reply: &vecscape_protocol::Reply) -> Option<Self> {
+        match reply {
+            vecscape_protocol::Reply::Progress {
+                what, done, total, ..
+            } => Some(Progress {
+                what: what.clone(),
+                loaded: *done,
+                total: *total,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// The view state the async tasks update; all fields are cheap copies of signals.
 #[derive(Clone, Copy)]
 pub(crate) struct Ui {

@@ -17,17 +17,8 @@ pub(crate) async fn compute(ui: Ui) -> bool {
     };
     let current = move || engine::with(|e| e.map_generation) == generation;
     let on_progress = move |reply: &Reply, _: Parcel| {
-        if let Reply::Progress {
-            what, done, total, ..
-        } = reply
-        {
-            if current() {
-                ui.progress.set(Some(Progress {
-                    what: what.clone(),
-                    loaded: *done,
-                    total: *total,
-                }));
-            }
+        if let Some(progress) = Progress::of(reply).filter(|_| current()) {
+            ui.progress.set(Some(progress));
         }
     };
     ui.faithfulness_note

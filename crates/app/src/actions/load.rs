@@ -79,17 +79,8 @@ fn current(generation: u64) -> bool {
 async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<(), Stop> {
     let generation = begin_load();
     let on_progress = move |reply: &Reply, _: Parcel| {
-        if let Reply::Progress {
-            what, done, total, ..
-        } = reply
-        {
-            if current(generation) {
-                ui.progress.set(Some(Progress {
-                    what: what.clone(),
-                    loaded: *done,
-                    total: *total,
-                }));
-            }
+        if let Some(progress) = Progress::of(reply).filter(|_| current(generation)) {
+            ui.progress.set(Some(progress));
         }
     };
     let storage = ui.storage.get_untracked();

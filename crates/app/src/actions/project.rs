@@ -24,20 +24,13 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
     ui.faithfulness_note.set(String::new());
     // UMAP's epochs: the layout so far moves the points (the map waits for the last).
     let on_progress = move |reply: &Reply, mut parcel: Parcel| {
-        let Reply::Progress {
-            what, done, total, ..
-        } = reply
-        else {
+        let Some(progress) = Progress::of(reply) else {
             return;
         };
         if !current() {
             return;
         }
-        ui.progress.set(Some(Progress {
-            what: what.clone(),
-            loaded: *done,
-            total: *total,
-        }));
+        ui.progress.set(Some(progress));
         if let Ok(positions) = layout_of(&mut parcel) {
             engine::with(|e| e.set_positions(positions, Vec::new()));
             engine::request_redraw();
