@@ -57,13 +57,7 @@ async fn compute(job: u64) -> Result<(Reply, Parcel), String> {
                     return Ok((Reply::Cancelled { job }, Parcel::default()));
                 }
             }
-            // Drop each row's first neighbour: the row itself.
-            let ids: Vec<u32> = graph
-                .ids
-                .chunks(k + 1)
-                .flat_map(|row| row[1..].iter().copied())
-                .collect();
-            let ids = Rc::new(ids);
+            let ids = Rc::new(graph.others());
             state::with(|s| s.neighbours = Some((metric, Rc::clone(&ids))));
             ids
         }

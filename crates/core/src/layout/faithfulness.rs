@@ -122,12 +122,7 @@ pub fn preserved(truth: &[u32], map: &[u32], k: usize) -> Vec<f32> {
 /// The exact `k` nearest other rows of every row of `x` by `metric` (cosine distance for
 /// `Cosine` and `Dot`), `rows × k`.
 pub fn original_neighbours(x: &Vectors, k: usize, metric: Metric) -> Result<Vec<u32>, UmapError> {
-    let graph = knn_graph(x, k + 1, metric)?;
-    Ok(graph
-        .ids
-        .chunks(k + 1)
-        .flat_map(|row| row[1..].iter().copied())
-        .collect())
+    Ok(knn_graph(x, k + 1, metric)?.others())
 }
 
 /// Per-point faithfulness of the layout (`xs`, `ys`) of `x`, with `k` neighbours.

@@ -186,6 +186,14 @@ impl KnnGraph {
         }
     }
 
+    /// Each row's neighbours without the row itself (its first entry): `rows × (k − 1)`.
+    pub fn others(&self) -> Vec<u32> {
+        self.ids
+            .chunks(self.k.max(1))
+            .flat_map(|row| row.iter().skip(1).copied())
+            .collect()
+    }
+
     /// Rows built so far.
     pub fn rows(&self) -> usize {
         self.ids.len() / self.k.max(1)
