@@ -331,6 +331,50 @@ pub fn level_topics(
         .collect()
 }
 
+/// The top `top_k` words of the rows where `selected(row)` is true against all the others, by
+/// class-based TF-IDF over two classes (the selection and the rest):
+///
+/// ```text
+/// A        = all terms / 2
+/// score(t) = count(t, selection) · ln(1 + A / count(t, all rows))
+/// ```
+///
+/// l2-normalised over the selection's terms; ties go to the term that sorts first.
+pub fn contrast_keywords(
+    corpus: &Corpus,
+    selected: impl Fn(usize) -> bool,
+    top_k: usize,
+) -> Vec<(String, f32)> {
+    let mut inside = vec![0u64; corpus.vocabulary.len()];
+    let mut all = vec![0u64; corpus.vocabulary.len()];
+    for row in 0..corpus.len() {
+        let chosen = selected(row);
+        for &t in corpus.row(row) {
+            all[t as usize] += 1;
+            if chosen {
+                inside[t as usize] += 1;
+            }
+        }
+    }
+    let average = all.iter().sum::<u64>() as f64 / 2.0;
+    let mut scored: Vec<(u32, f64)> = inside
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(|(t, &c)| (t as u32, c as f64 * (1.0 + average / all[t] as f64).ln()))
+        .collect();
+    let norm = scored.iter().map(|(_, s)| s * s).sum::<f64>().sqrt();
+    scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.truncate(top_k);
+    scored
+        .into_iter()
+        .map(|(t, s)| {
+            let s = if norm > 0.0 { s / norm } else { 0.0 };
+            (corpus.vocabulary[t as usize].clone(), s as f32)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

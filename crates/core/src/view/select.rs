@@ -108,7 +108,7 @@ impl RowSet {
             }
         }
         if let Some(last) = self.bits.last_mut() {
-            if self.len % 64 != 0 {
+            if !self.len.is_multiple_of(64) {
                 *last &= (1u64 << (self.len % 64)) - 1;
             }
         }
