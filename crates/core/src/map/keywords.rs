@@ -23,8 +23,6 @@
 //! Scores are then divided by the tile's l2 norm. Ties in score go to the term that sorts
 //! first, so the summaries are deterministic.
 
-use std::collections::HashMap;
-
 use super::quadtree::Quadtree;
 
 /// How a tile's words are scored against the other tiles' (see the module's notes).
@@ -142,39 +140,14 @@ pub struct Corpus {
 impl Corpus {
     /// Tokenise `texts` (one per point).
     pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>, tokenizer: &Tokenizer) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut vocabulary: Vec<String> = Vec::new();
+        let mut interner = crate::search::text::Interner::default();
         let mut offsets = vec![0];
         let mut terms = Vec::new();
         for text in texts {
-            tokenizer.for_each_term(text, |term| {
-                let id = match ids.get(term) {
-                    Some(&id) => id,
-                    None => {
-                        let id = vocabulary.len() as u32;
-                        ids.insert(term.to_owned(), id);
-                        vocabulary.push(term.to_owned());
-                        id
-                    }
-                };
-                terms.push(id);
-            });
+            tokenizer.for_each_term(text, |term| terms.push(interner.id(term)));
             offsets.push(terms.len());
         }
-        // Renumber in sorted order, so that a lower id is the term that sorts first.
-        let mut sorted: Vec<u32> = (0..vocabulary.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
-        let mut new_id = vec![0u32; vocabulary.len()];
-        for (new, &old) in sorted.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        for t in &mut terms {
-            *t = new_id[*t as usize];
-        }
-        let vocabulary = sorted
-            .iter()
-            .map(|&old| std::mem::take(&mut vocabulary[old as usize]))
-            .collect();
+        let vocabulary = interner.into_sorted(&mut terms);
         Corpus {
             vocabulary,
             offsets,

@@ -107,6 +107,46 @@ impl Matches {
     }
 }
 
+/// Words numbered as they first come, then renumbered in sorted order (so that a lower id is
+/// the word that sorts first, and a prefix is a range of ids). Shared with the map's keywords.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: HashMap<String, u32>,
+    words: Vec<String>,
+}
+
+impl Interner {
+    /// The id of `word`, numbering it if new.
+    pub fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.ids.insert(word.to_owned(), id);
+        self.words.push(word.to_owned());
+        id
+    }
+
+    /// The words in sorted order, with `ids` renumbered to match (entries equal to `u32::MAX`
+    /// are left as they are).
+    pub fn into_sorted(self, ids: &mut [u32]) -> Vec<String> {
+        let mut words = self.words;
+        let mut order: Vec<u32> = (0..words.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+        let mut new_id = vec![0u32; words.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        for id in ids.iter_mut().filter(|id| **id != u32::MAX) {
+            *id = new_id[*id as usize];
+        }
+        order
+            .iter()
+            .map(|&old| std::mem::take(&mut words[old as usize]))
+            .collect()
+    }
+}
+
 /// The inverted index of every row's fields.
 #[derive(Debug, Clone, Default)]
 pub struct TextIndex {
@@ -125,8 +165,7 @@ pub struct TextIndex {
 impl TextIndex {
     /// Index `rows` rows whose fields `fields(row, add)` hands over one by one (`add(text)`).
     pub fn build(rows: usize, mut fields: impl FnMut(usize, &mut dyn FnMut(&str))) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut vocabulary: Vec<String> = Vec::new();
+        let mut interner = Interner::default();
         let mut seq_starts = Vec::with_capacity(rows + 1);
         let mut sequence: Vec<u32> = Vec::new();
         seq_starts.push(0u32);
@@ -137,35 +176,11 @@ impl TextIndex {
                     sequence.push(FIELD_BREAK);
                 }
                 first = false;
-                for_each_word(text, |w| {
-                    let id = match ids.get(w) {
-                        Some(&id) => id,
-                        None => {
-                            let id = vocabulary.len() as u32;
-                            ids.insert(w.to_owned(), id);
-                            vocabulary.push(w.to_owned());
-                            id
-                        }
-                    };
-                    sequence.push(id);
-                });
+                for_each_word(text, |w| sequence.push(interner.id(w)));
             });
             seq_starts.push(sequence.len() as u32);
         }
-        // Sorted ids, so that a prefix is a range of ids.
-        let mut order: Vec<u32> = (0..vocabulary.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
-        let mut new_id = vec![0u32; vocabulary.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        for id in sequence.iter_mut().filter(|id| **id != FIELD_BREAK) {
-            *id = new_id[*id as usize];
-        }
-        let terms: Vec<String> = order
-            .iter()
-            .map(|&old| std::mem::take(&mut vocabulary[old as usize]))
-            .collect();
+        let terms = interner.into_sorted(&mut sequence);
         // Postings by counting: rows per word (each row once), then fill.
         let mut last_row = vec![u32::MAX; terms.len()];
         let mut counts = vec![0u32; terms.len() + 1];
