@@ -276,29 +276,16 @@ pub fn level_topics(
         .iter()
         .zip(counts)
         .map(|(tile, tile_counts)| {
-            let mut scored: Vec<(u32, f64)> = tile_counts
+            let scored: Vec<(u32, f64)> = tile_counts
                 .into_iter()
                 .map(|(t, c)| (t, f64::from(c) * idf[t as usize]))
                 .collect();
-            let norm = scored.iter().map(|(_, s)| s * s).sum::<f64>().sqrt();
-            let by_score = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-            if scored.len() > top_k {
-                scored.select_nth_unstable_by(top_k, by_score);
-                scored.truncate(top_k);
-            }
-            scored.sort_unstable_by(by_score);
             TileTopic {
                 ix: tile.ix,
                 iy: tile.iy,
                 count: tile.len(),
                 centre: centre(tile),
-                words: scored
-                    .into_iter()
-                    .map(|(t, s)| {
-                        let s = if norm > 0.0 { s / norm } else { 0.0 };
-                        (corpus.vocabulary[t as usize].clone(), s as f32)
-                    })
-                    .collect(),
+                words: best_words(scored, top_k, &corpus.vocabulary),
             }
         })
         .collect()
@@ -330,20 +317,34 @@ pub fn contrast_keywords(
         }
     }
     let average = all.iter().sum::<u64>() as f64 / 2.0;
-    let mut scored: Vec<(u32, f64)> = inside
+    let scored: Vec<(u32, f64)> = inside
         .iter()
         .enumerate()
         .filter(|(_, &c)| c > 0)
         .map(|(t, &c)| (t as u32, c as f64 * (1.0 + average / all[t] as f64).ln()))
         .collect();
+    best_words(scored, top_k, &corpus.vocabulary)
+}
+
+/// The `top_k` best of `scored` (term id, score) as words with their scores divided by the l2
+/// norm of all of `scored`, best first; ties go to the term that sorts first (the lower id).
+fn best_words(
+    mut scored: Vec<(u32, f64)>,
+    top_k: usize,
+    vocabulary: &[String],
+) -> Vec<(String, f32)> {
     let norm = scored.iter().map(|(_, s)| s * s).sum::<f64>().sqrt();
-    scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    scored.truncate(top_k);
+    let by_score = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if scored.len() > top_k {
+        scored.select_nth_unstable_by(top_k, by_score);
+        scored.truncate(top_k);
+    }
+    scored.sort_unstable_by(by_score);
     scored
         .into_iter()
         .map(|(t, s)| {
             let s = if norm > 0.0 { s / norm } else { 0.0 };
-            (corpus.vocabulary[t as usize].clone(), s as f32)
+            (vocabulary[t as usize].clone(), s as f32)
         })
         .collect()
 }

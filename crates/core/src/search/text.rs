@@ -182,32 +182,28 @@ impl TextIndex {
         }
         let terms = interner.into_sorted(&mut sequence);
         // Postings by counting: rows per word (each row once), then fill.
-        let mut last_row = vec![u32::MAX; terms.len()];
-        let mut counts = vec![0u32; terms.len() + 1];
-        for row in 0..rows {
-            for &t in &sequence[seq_starts[row] as usize..seq_starts[row + 1] as usize] {
-                if t != FIELD_BREAK && last_row[t as usize] != row as u32 {
-                    last_row[t as usize] = row as u32;
-                    counts[t as usize + 1] += 1;
+        let each_row_word = |f: &mut dyn FnMut(u32, usize)| {
+            let mut last_row = vec![u32::MAX; terms.len()];
+            for row in 0..rows {
+                for &t in &sequence[seq_starts[row] as usize..seq_starts[row + 1] as usize] {
+                    if t != FIELD_BREAK && last_row[t as usize] != row as u32 {
+                        last_row[t as usize] = row as u32;
+                        f(row as u32, t as usize);
+                    }
                 }
             }
-        }
+        };
+        let mut post_starts = vec![0u32; terms.len() + 1];
+        each_row_word(&mut |_, t| post_starts[t + 1] += 1);
         for t in 0..terms.len() {
-            counts[t + 1] += counts[t];
+            post_starts[t + 1] += post_starts[t];
         }
-        let post_starts = counts;
         let mut fill: Vec<u32> = post_starts[..terms.len()].to_vec();
         let mut postings = vec![0u32; post_starts[terms.len()] as usize];
-        last_row.fill(u32::MAX);
-        for row in 0..rows {
-            for &t in &sequence[seq_starts[row] as usize..seq_starts[row + 1] as usize] {
-                if t != FIELD_BREAK && last_row[t as usize] != row as u32 {
-                    last_row[t as usize] = row as u32;
-                    postings[fill[t as usize] as usize] = row as u32;
-                    fill[t as usize] += 1;
-                }
-            }
-        }
+        each_row_word(&mut |row, t| {
+            postings[fill[t] as usize] = row;
+            fill[t] += 1;
+        });
         TextIndex {
             rows,
             terms,
