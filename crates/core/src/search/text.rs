@@ -19,8 +19,9 @@ use std::collections::HashMap;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// Between two fields of a row: a phrase never spans it.
-const FIELD_BREAK: u32 = u32::MAX;
+/// Between two fields of a row: a phrase never spans it (an id [`Interner::into_sorted`] leaves
+/// as it is).
+const FIELD_BREAK: u32 = Interner::NOT_A_WORD;
 
 /// How much an unquoted word that only starts with the query's prefix counts against a whole
 /// word.
@@ -116,6 +117,9 @@ pub struct Interner {
 }
 
 impl Interner {
+    /// An id no word gets, which [`Interner::into_sorted`] leaves as it is.
+    pub const NOT_A_WORD: u32 = u32::MAX;
+
     /// The id of `word`, numbering it if new.
     pub fn id(&mut self, word: &str) -> u32 {
         if let Some(&id) = self.ids.get(word) {
@@ -127,8 +131,8 @@ impl Interner {
         id
     }
 
-    /// The words in sorted order, with `ids` renumbered to match (entries equal to `u32::MAX`
-    /// are left as they are).
+    /// The words in sorted order, with `ids` renumbered to match (entries equal to
+    /// [`Interner::NOT_A_WORD`] are left as they are).
     pub fn into_sorted(self, ids: &mut [u32]) -> Vec<String> {
         let mut words = self.words;
         let mut order: Vec<u32> = (0..words.len() as u32).collect();
@@ -137,7 +141,7 @@ impl Interner {
         for (new, &old) in order.iter().enumerate() {
             new_id[old as usize] = new as u32;
         }
-        for id in ids.iter_mut().filter(|id| **id != u32::MAX) {
+        for id in ids.iter_mut().filter(|id| **id != Self::NOT_A_WORD) {
             *id = new_id[*id as usize];
         }
         order
