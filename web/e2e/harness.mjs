@@ -102,6 +102,11 @@ export async function mapPixels(page, saveAs) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, saveAs), buffer);
   }
+  return readPng(buffer);
+}
+
+/** A PNG file's pixels: { width, height, at(x, y) -> [r, g, b, a] }. */
+export function readPng(buffer) {
   const png = PNG.sync.read(buffer);
   return {
     width: png.width,

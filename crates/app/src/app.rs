@@ -18,7 +18,7 @@ use vecscape_protocol::{ComputeChoice, Reply, Request};
 
 const DEMO_VECTORS: &str = "demo/vectors.f16.npy";
 const DEMO_META: &str = "demo/meta.jsonl";
-use crate::state::{Device, MapState, Phase, Projection, Ui};
+use crate::state::{Device, MapState, Phase, Projection, Tool, Ui};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -153,7 +153,7 @@ pub(crate) async fn start(
     });
     ui.backend.set(format!("{label}{note}"));
     yield_to_browser().await;
-    install_test_hooks();
+    install_test_hooks(ui);
     if query_param("bench").is_some() {
         crate::bench::install();
     }
@@ -250,6 +250,14 @@ pub fn App() -> impl IntoView {
         playing: RwSignal::new(false),
         time_note: RwSignal::new(String::new()),
         umap: RwSignal::new(umap_settings_from_query()),
+        query: RwSignal::new(String::new()),
+        search: RwSignal::new(None),
+        search_error: RwSignal::new(None),
+        show_matches: RwSignal::new(false),
+        tool: RwSignal::new(Tool::default()),
+        picked: RwSignal::new(None),
+        lasso: RwSignal::new(Vec::new()),
+        export_note: RwSignal::new(String::new()),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);
@@ -257,6 +265,7 @@ pub fn App() -> impl IntoView {
         e.measure = label_measure();
     });
     provide_context(ui);
+    crate::actions::keys::install(ui);
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let started = StoredValue::new(false);

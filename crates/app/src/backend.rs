@@ -11,7 +11,7 @@ use vecscape_gpu::{DensityRenderer, GpuContext, PointRenderer};
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::HtmlCanvasElement;
 
-pub const BACKGROUND: Rgba = [250, 250, 247, 255];
+pub use vecscape_core::view::palette::BACKGROUND;
 /// Density bands: this colour, the densest band at this alpha (0–255).
 pub const BAND_FILL: Rgba = [88, 112, 176, 110];
 /// Contour lines.
@@ -196,11 +196,19 @@ impl Backend {
     pub fn upload(&mut self, xs: &[f32], ys: &[f32], colors: &[Rgba], order: &[u32]) {
         match self {
             Backend::Gpu(g) => {
-                let packed: Vec<u32> = colors
-                    .iter()
-                    .map(|c| vecscape_core::view::palette::pack(*c))
-                    .collect();
-                g.points.set_points(&g.ctx.device, xs, ys, &packed);
+                use vecscape_core::view::palette::pack;
+                let n = xs.len().min(ys.len()).min(colors.len());
+                if order.len() == n && order.iter().all(|&i| (i as usize) < n) {
+                    // In the draw order, so later points (the emphasised ones) land on top.
+                    let xs: Vec<f32> = order.iter().map(|&i| xs[i as usize]).collect();
+                    let ys: Vec<f32> = order.iter().map(|&i| ys[i as usize]).collect();
+                    let packed: Vec<u32> =
+                        order.iter().map(|&i| pack(colors[i as usize])).collect();
+                    g.points.set_points(&g.ctx.device, &xs, &ys, &packed);
+                } else {
+                    let packed: Vec<u32> = colors.iter().map(|c| pack(*c)).collect();
+                    g.points.set_points(&g.ctx.device, xs, ys, &packed);
+                }
             }
             Backend::Cpu(c) => {
                 let n = xs.len().min(ys.len()).min(colors.len());

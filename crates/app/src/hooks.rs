@@ -34,7 +34,7 @@ fn set(target: &js_sys::Object, name: &str, value: &JsValue) {
 }
 
 /// Install `window.vecscapeTest`.
-pub(crate) fn install_test_hooks() {
+pub(crate) fn install_test_hooks(ui: crate::state::Ui) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -86,5 +86,29 @@ pub(crate) fn install_test_hooks() {
     let knn = Closure::<dyn Fn() -> js_sys::Promise>::new(|| probe_promise(Probe::KnnKernelsAgree));
     set(&hooks, "knnKernelsAgree", knn.as_ref());
     knn.forget();
+    // Select exactly these rows (as a link restores a selection).
+    let select = Closure::<dyn Fn(js_sys::Uint32Array)>::new(move |rows: js_sys::Uint32Array| {
+        crate::actions::pick::select_rows(ui, &rows.to_vec());
+    });
+    set(&hooks, "selectRows", select.as_ref());
+    select.forget();
+    let selected = Closure::<dyn Fn() -> js_sys::Uint32Array>::new(|| {
+        let rows = engine::with(|e| e.selection.as_ref().map(|s| s.to_vec()).unwrap_or_default());
+        js_sys::Uint32Array::from(rows.as_slice())
+    });
+    set(&hooks, "selectedRows", selected.as_ref());
+    selected.forget();
+    // Each point's colour as drawn (RGBA, row order): dimmed, hidden or in full.
+    let colors = Closure::<dyn Fn() -> js_sys::Uint8Array>::new(|| {
+        let bytes: Vec<u8> = engine::with(|e| {
+            e.scene
+                .as_ref()
+                .map(|s| s.colors.iter().flatten().copied().collect())
+                .unwrap_or_default()
+        });
+        js_sys::Uint8Array::from(bytes.as_slice())
+    });
+    set(&hooks, "pointColors", colors.as_ref());
+    colors.forget();
     set(&window, "vecscapeTest", &hooks);
 }

@@ -251,7 +251,71 @@ pub(crate) struct Ui {
     pub time_note: RwSignal<String>,
     /// UMAP's settings (the controls, `?neighbors=`, `?minDist=`, `?epochs=`, `?seed=`).
     pub umap: RwSignal<vecscape_protocol::UmapSettings>,
+    /// The search box's text.
+    pub query: RwSignal<String>,
+    /// The last search's results.
+    pub search: RwSignal<Option<SearchView>>,
+    /// Why the search box's text could not be searched (a pasted vector of the wrong size).
+    pub search_error: RwSignal<Option<String>>,
+    /// Show every match on the map, the rest dimmed.
+    pub show_matches: RwSignal<bool>,
+    pub tool: RwSignal<Tool>,
+    /// The selected rows (`None`: no selection).
+    pub picked: RwSignal<Option<Picked>>,
+    /// The lasso or rectangle being drawn (CSS px on the map).
+    pub lasso: RwSignal<Vec<[f32; 2]>>,
+    /// What the last export wrote.
+    pub export_note: RwSignal<String>,
 }
+
+/// What a search found, as the results list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SearchView {
+    /// The search box's text it answers (empty for "neighbours of" searches).
+    pub query: String,
+    /// "12 matches for “bird”", "100 nearest to row 7".
+    pub title: String,
+    /// Every row found.
+    pub total: usize,
+    /// The best [`RESULTS_SHOWN`], best first.
+    pub hits: Vec<Neighbor>,
+    /// The search ran within the filter (hidden categories, time window).
+    pub within_filter: bool,
+    /// "3.1 ms", with what building the text index took when it was built for this search.
+    pub took: String,
+    /// Vector searches list metric scores; text searches list match scores.
+    pub by_meaning: bool,
+}
+
+/// How a drag on the map acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Tool {
+    /// Drag pans; Shift-drag draws a lasso.
+    #[default]
+    Pan,
+    Lasso,
+    Rectangle,
+}
+
+/// The selected rows, as the selection panel shows them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Picked {
+    pub count: usize,
+    /// Categories of the selected rows (name, count, colour code), most first.
+    pub categories: Vec<(String, usize, u32)>,
+    /// The selection's keywords against the rest (computed in the worker).
+    pub keywords: Vec<(String, f32)>,
+    /// The first rows' texts (row, text).
+    pub texts: Vec<(usize, String)>,
+    /// What the selection took, for the panel ("lasso: 12.3 ms").
+    pub took: String,
+}
+
+/// Results listed for a search.
+pub(crate) const RESULTS_SHOWN: usize = 100;
+
+/// Texts listed for a selection.
+pub(crate) const PICKED_TEXTS: usize = 200;
 
 /// The time slider's periods.
 pub(crate) const TIME_STEPS: usize = 12;

@@ -132,6 +132,56 @@ pub enum Probe {
     Bench { name: String, options: String },
 }
 
+/// What a search looks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Find {
+    /// Words (prefixes) and "quoted phrases" in the text and the string columns: every match,
+    /// best first.
+    Text(String),
+    /// The rows nearest to a vector with the data's dimension.
+    Vector(Vec<f32>),
+    /// The rows nearest to a row (itself left out).
+    Row(usize),
+    /// The rows nearest to the mean of the rows listed in the parcel's payload (a
+    /// postcard-encoded `Vec<u32>`).
+    MeanOf,
+}
+
+/// The rows a search found, best first (the payload of [`Reply::Found`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Hits {
+    pub rows: Vec<u32>,
+    /// Text: idf-weighted match scores; vectors: the metric's scores.
+    pub scores: Vec<f32>,
+}
+
+/// Which rows a request is about: a bitset over all rows, one bit per row (`words[r / 64] >>
+/// (r % 64) & 1`), postcard-encoded in the parcel's `extra`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RowBits {
+    pub rows: usize,
+    pub words: Vec<u64>,
+}
+
+impl RowBits {
+    /// Whether `row` is in the set.
+    pub fn contains(&self, row: usize) -> bool {
+        row < self.rows
+            && self
+                .words
+                .get(row / 64)
+                .is_some_and(|w| w >> (row % 64) & 1 == 1)
+    }
+}
+
+/// The text index a search built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextIndexInfo {
+    pub ms: f64,
+    pub words: usize,
+    pub bytes: usize,
+}
+
 /// What the page asks the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
@@ -155,6 +205,21 @@ pub enum Request {
     BuildMap { job: u64 },
     /// The `k` exact nearest rows to `row`.
     Neighbors { job: u64, row: usize, k: usize },
+    /// Search by words or by meaning; answered with [`Reply::Found`]. `limit` caps vector
+    /// searches (text searches return every match). With a [`RowBits`] in the parcel's
+    /// `extra`, only those rows are searched (the filters shown).
+    Search { job: u64, find: Find, limit: usize },
+    /// The `top_k` keywords of the rows in the parcel's [`RowBits`] (`extra`) against the rest;
+    /// answered with [`Reply::Keywords`].
+    Keywords { job: u64, top_k: usize },
+    /// Write the rows in the parcel's [`RowBits`] (`extra`; all rows without one) as `format`,
+    /// with the layout shown and, when `vectors`, the vectors; answered with
+    /// [`Reply::Exported`].
+    Export {
+        job: u64,
+        format: vecscape_core::data::export::Format,
+        vectors: bool,
+    },
     /// How faithful the layout shown is: per point, the share of its nearest neighbours in the
     /// original space kept among its nearest on the map. Answered with [`Reply::Faithfulness`].
     Faithfulness { job: u64 },
@@ -214,6 +279,28 @@ pub enum Reply {
         /// Why the GPU was not used when it was tried.
         gpu_error: Option<String>,
     },
+    /// What a search found: [`Hits`] in the parcel's payload. `index` is set when this
+    /// search built the text index first.
+    Found {
+        job: u64,
+        total: usize,
+        device: Device,
+        ms: f64,
+        index: Option<TextIndexInfo>,
+    },
+    /// A selection's keywords, best first, with their scores (l2-normalised).
+    Keywords {
+        job: u64,
+        words: Vec<(String, f32)>,
+        ms: f64,
+    },
+    /// The file an export wrote (its bytes in the parcel's payload).
+    Exported {
+        job: u64,
+        file_name: String,
+        mime: String,
+        rows: usize,
+    },
     /// The layout's faithfulness with `k` neighbours: the mean, and each point's in the
     /// parcel's `xs`.
     Faithfulness {
@@ -243,6 +330,9 @@ impl Reply {
             | Reply::Projected { job, .. }
             | Reply::Map { job, .. }
             | Reply::Neighbors { job, .. }
+            | Reply::Found { job, .. }
+            | Reply::Keywords { job, .. }
+            | Reply::Exported { job, .. }
             | Reply::Faithfulness { job, .. }
             | Reply::Storage { job, .. }
             | Reply::Probe { job, .. }

@@ -5,7 +5,7 @@
 
 use crate::reply::{finish, post};
 use crate::state;
-use crate::{compute, faithfulness, load, map, probe, project, search};
+use crate::{compute, faithfulness, find, load, map, probe, project, search};
 use vecscape_protocol::wire::{self, Parcel};
 use vecscape_protocol::{Reply, Request};
 use wasm_bindgen::prelude::*;
@@ -44,6 +44,13 @@ fn handle(request: Request, parcel: Parcel) {
         }
         Request::BuildMap { job } => spawn_local(map::run(job)),
         Request::Neighbors { job, row, k } => spawn_local(search::run(job, row, k)),
+        Request::Search { job, find, limit } => spawn_local(find::run(job, find, limit, parcel)),
+        Request::Keywords { job, top_k } => find::keywords(job, top_k, parcel),
+        Request::Export {
+            job,
+            format,
+            vectors,
+        } => find::export(job, format, vectors, parcel),
         Request::Faithfulness { job } => spawn_local(faithfulness::run(job)),
         Request::SetMetric { metric } => state::with(|s| s.set_metric(metric)),
         Request::SetStorage { job, storage } => finish(

@@ -6,7 +6,7 @@
 //! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
 //! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
 //! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
-//! - [`load`], [`project`] ([`umap`]), [`map`], [`search`], [`faithfulness`]: the jobs; [`probe`]: test hooks and
+//! - [`load`], [`project`] ([`umap`]), [`map`], [`search`] and [`find`], [`faithfulness`]: the jobs; [`probe`]: test hooks and
 //!   benchmarks.
 #![cfg(target_arch = "wasm32")]
 
@@ -14,6 +14,7 @@ mod bench;
 mod compute;
 mod faithfulness;
 mod fetch;
+mod find;
 mod host;
 mod load;
 mod map;

@@ -16,18 +16,26 @@ use vecscape_protocol::Reply;
 pub const MAX_BOUNDS_BYTES: u64 = 512 << 20;
 
 impl State {
-    /// The `k` exact nearest rows to `row` on the CPU, nearest first. The first search builds
-    /// what later ones reuse: the norms and, for f32 vectors whose bounds take at most
-    /// [`MAX_BOUNDS_BYTES`], the int8 bounds that let the exact scan skip rows.
-    pub fn neighbors(&mut self, row: usize, k: usize) -> Result<(Vec<u32>, Vec<f32>), String> {
-        let vectors = &self.data.as_ref().ok_or("no data loaded")?.vectors;
-        // Dropped whenever the vectors, their storage or the metric change.
+    /// Build the CPU search aids for the vectors and metric, unless they are built: the norms
+    /// and, for f32 vectors whose bounds take at most [`MAX_BOUNDS_BYTES`], the int8 bounds
+    /// that let the exact scan skip rows. Dropped whenever the vectors, their storage or the
+    /// metric change.
+    pub fn ensure_search_aids(&mut self) -> Result<(), String> {
         if self.search_aids.is_none() {
+            let vectors = &self.data()?.vectors;
             let (rows, dims) = vectors.dim();
             let bounded = vectors.as_f32().is_some()
                 && RowBounds::bytes_for(rows, dims, self.metric) <= MAX_BOUNDS_BYTES;
             self.search_aids = Some(SearchAids::build(vectors, self.metric, bounded));
         }
+        Ok(())
+    }
+
+    /// The `k` exact nearest rows to `row` on the CPU, nearest first (the first search
+    /// builds the aids later ones reuse).
+    pub fn neighbors(&mut self, row: usize, k: usize) -> Result<(Vec<u32>, Vec<f32>), String> {
+        self.ensure_search_aids()?;
+        let vectors = &self.data()?.vectors;
         let aids = self.search_aids.as_ref().ok_or("no search aids")?;
         let index = FlatIndex::with_aids(vectors, aids).map_err(|e| e.to_string())?;
         let found = index.search_row(row, k).map_err(|e| e.to_string())?;

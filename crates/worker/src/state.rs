@@ -54,6 +54,10 @@ pub(crate) struct State {
     /// Each row's exact nearest neighbours in the original space by this metric, for the
     /// faithfulness of every layout of the same data.
     pub neighbours: Option<(Metric, Rc<Vec<u32>>)>,
+    /// The text index of the data's texts and string values, built at the first text search.
+    pub text_index: Option<Rc<vecscape_core::search::text::TextIndex>>,
+    /// The texts as the map's keywords see them, built at the first selection's keywords.
+    pub corpus: Option<Rc<vecscape_core::map::keywords::Corpus>>,
     /// Bumped whenever the vectors change (a load, another storage).
     pub data_generation: u64,
 }
@@ -96,6 +100,8 @@ impl State {
     pub fn install(&mut self, data: Data, xs: Vec<f32>, ys: Vec<f32>) {
         self.data = Some(data);
         self.search_aids = None;
+        self.text_index = None;
+        self.corpus = None;
         self.neighbours = None;
         self.data_generation += 1;
         self.set_layout(xs, ys);

@@ -152,7 +152,12 @@ async fn show(
     if !current(generation) {
         return Err(Stop::Cancelled);
     }
-    engine::with(|e| e.install(scene));
+    engine::with(|e| {
+        e.install(scene);
+        e.dims = info.dims;
+    });
+    crate::actions::find::clear(ui);
+    crate::actions::pick::clear(ui);
     setup_colors(ui);
     engine::request_redraw();
     ui.hover.set(None);

@@ -7,8 +7,6 @@ use crate::worker;
 use leptos::prelude::*;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{decode, Reply, Request};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Build the map's summaries (keywords per tile per level, density, contours) for the layout
 /// shown, in the worker, with a progress bar. A new layout while building abandons the old build.
@@ -88,29 +86,7 @@ pub(crate) fn export_grid_json() -> Result<(), String> {
     })
     .ok_or("no map to export yet")?
     .map_err(|e| e.to_string())?;
-    let parts = js_sys::Array::of1(&JsValue::from_str(&json));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
-        .dyn_into()
-        .map_err(|_| "not an anchor")?;
-    a.set_href(&url);
-    a.set_download("grid.json");
-    a.click();
-    // The download has started by the time this runs.
-    gloo_timers::callback::Timeout::new(10_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
-    Ok(())
+    crate::util::download(json.as_bytes(), "grid.json", "application/json")
 }
 
 /// Change the layer settings and redraw.

@@ -1,6 +1,7 @@
 //! The legend (categories to hide or show, or a numeric range) and the time controls.
 
 use crate::actions::colour::{play, recolor, show_time_step};
+use crate::actions::pick::{combine_of, select_category};
 use crate::engine;
 use crate::state::{Ui, TIME_STEPS};
 use crate::util::thousands;
@@ -72,12 +73,19 @@ pub(crate) fn legend_view(ui: Ui) -> impl IntoView {
                         .map(|entry| {
                             let code = entry.code;
                             let [r, g, b, _] = entry.color;
+                            let label = format!("{} ({} points): hide or show", entry.name, entry.count);
                             view! {
                                 <button
                                     class="legend-entry"
                                     class:off=entry.hidden
                                     data-code=code.to_string()
-                                    on:click=move |_| {
+                                    title="Click: hide or show · Shift-click: add to the selection · Alt-click: remove from it"
+                                    aria-label=label
+                                    on:click=move |ev: web_sys::MouseEvent| {
+                                        if ev.shift_key() || ev.alt_key() {
+                                            select_category(ui, code, combine_of(ev.shift_key(), ev.alt_key()));
+                                            return;
+                                        }
                                         let (by, mut hidden) =
                                             engine::with(|e| (e.color_by.clone(), e.hidden.clone()));
                                         if !hidden.remove(&code) {

@@ -3,13 +3,16 @@
 //! controls, progress, marker, neighbours, tooltip).
 
 use crate::actions::load::open_files;
+use crate::actions::pick::{combine_of, select_drawn};
 use crate::actions::select::select_at;
 use crate::components::legend::{Legend, TimeControls};
 use crate::components::panels::{LoadProgress, MapProgress, Marker, Neighbours, Tooltip};
+use crate::components::search::{SearchResults, SelectionPanel};
 use crate::engine;
-use crate::state::{Device, Hover, Ui};
+use crate::state::{Device, Hover, Tool, Ui};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use vecscape_core::view::select::Combine;
 use wasm_bindgen::JsCast;
 
 fn local_point(ev: &web_sys::MouseEvent) -> [f32; 2] {
@@ -35,6 +38,8 @@ pub fn MapView(
     let press = StoredValue::new(None::<[f32; 2]>);
     // Active pointers: (id, last position) for drag and pinch.
     let pointers = StoredValue::new(Vec::<(i32, [f32; 2])>::new());
+    // A lasso or rectangle being drawn: its shape and how it combines with the selection.
+    let drawing = StoredValue::new(None::<(Tool, Combine)>);
 
     let on_pointer_down = move |ev: web_sys::PointerEvent| {
         let p = local_point(&ev);
@@ -48,17 +53,65 @@ pub fn MapView(
             ps.retain(|(id, _)| *id != ev.pointer_id());
             ps.push((ev.pointer_id(), p));
         });
-        press.set_value(if pointers.with_value(Vec::len) == 1 {
-            Some(p)
-        } else {
-            None
-        });
+        let single = pointers.with_value(Vec::len) == 1;
+        press.set_value(single.then_some(p));
         ui.hover.set(None);
+        // The lasso or rectangle tool, or Shift / Alt with any tool, draws a selection.
+        let tool = ui.tool.get_untracked();
+        if single && ev.button() == 0 && (tool != Tool::Pan || ev.shift_key() || ev.alt_key()) {
+            let shape = if tool == Tool::Rectangle {
+                Tool::Rectangle
+            } else {
+                Tool::Lasso
+            };
+            drawing.set_value(Some((shape, combine_of(ev.shift_key(), ev.alt_key()))));
+            ui.lasso.set(vec![p]);
+        } else {
+            drawing.set_value(None);
+        }
     };
     let on_pointer_move = move |ev: web_sys::PointerEvent| {
         let p = local_point(&ev);
         let id = ev.pointer_id();
         let before = pointers.with_value(|ps| ps.clone());
+        if let (Some((shape, _)), [(only, _)]) = (drawing.get_value(), before.as_slice()) {
+            if *only == id {
+                ui.lasso.update(|path| match shape {
+                    Tool::Rectangle => {
+                        path.truncate(1);
+                        path.push(p);
+                    }
+                    _ => {
+                        // Every position since the last event: the browser may have merged
+                        // several moves into this one.
+                        let mut points: Vec<[f32; 2]> = ev
+                            .get_coalesced_events()
+                            .iter()
+                            .filter_map(|e| e.dyn_into::<web_sys::PointerEvent>().ok())
+                            .map(|e| {
+                                let d = [
+                                    (e.client_x() - ev.client_x()) as f32,
+                                    (e.client_y() - ev.client_y()) as f32,
+                                ];
+                                [p[0] + d[0], p[1] + d[1]]
+                            })
+                            .collect();
+                        if points.last() != Some(&p) {
+                            points.push(p);
+                        }
+                        for q in points {
+                            let far = path
+                                .last()
+                                .is_none_or(|l| (q[0] - l[0]).hypot(q[1] - l[1]) >= 2.0);
+                            if far {
+                                path.push(q);
+                            }
+                        }
+                    }
+                });
+            }
+            return;
+        }
         match before.as_slice() {
             [] => {
                 let hit = engine::with(|e| {
@@ -106,12 +159,28 @@ pub fn MapView(
     let on_pointer_up = move |ev: web_sys::PointerEvent| {
         pointers.update_value(|ps| ps.retain(|(id, _)| *id != ev.pointer_id()));
         let p = local_point(&ev);
+        let drawn = drawing.get_value();
+        drawing.set_value(None);
         if let Some(down) = press.get_value() {
             press.set_value(None);
-            if (p[0] - down[0]).hypot(p[1] - down[1]) < 4.0 && ev.type_() == "pointerup" {
+            let click = (p[0] - down[0]).hypot(p[1] - down[1]) < 4.0;
+            if click && ev.type_() == "pointerup" {
+                ui.lasso.set(Vec::new());
                 select_at(ui, p);
+                return;
+            }
+            if let (Some((shape, how)), "pointerup") = (drawn, ev.type_().as_str()) {
+                let mut path = ui.lasso.get_untracked();
+                if shape == Tool::Rectangle {
+                    path.truncate(1);
+                }
+                path.push(p);
+                ui.lasso.set(Vec::new());
+                select_drawn(ui, &path, shape, how);
+                return;
             }
         }
+        ui.lasso.set(Vec::new());
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
         ev.prevent_default();
@@ -137,6 +206,9 @@ pub fn MapView(
             <div
                 id="map"
                 class="map"
+                class:drawing=move || ui.tool.get() != Tool::Pan
+                role="application"
+                aria-label="The map: drag to pan, wheel to zoom, Shift-drag to lasso"
                 on:pointerdown=on_pointer_down
                 on:pointermove=on_pointer_move
                 on:pointerup=on_pointer_up
@@ -183,13 +255,45 @@ pub fn MapView(
                         }
                     />
                 </div>
+                <LassoPath />
                 <Legend />
                 <TimeControls />
                 <MapProgress />
                 <LoadProgress />
                 <Marker />
-                <Neighbours />
+                <div class="side">
+                    <SearchResults />
+                    <Neighbours />
+                    <SelectionPanel />
+                </div>
                 <Tooltip />
             </div>
+    }
+}
+
+/// The lasso or rectangle being drawn.
+#[component]
+fn LassoPath() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let points = move || {
+        let path = ui.lasso.get();
+        let corners = match (ui.tool.get(), path.first(), path.last()) {
+            (Tool::Rectangle, Some(a), Some(b)) => {
+                vec![*a, [b[0], a[1]], *b, [a[0], b[1]]]
+            }
+            _ => path,
+        };
+        corners
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", p[0], p[1]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    view! {
+        <Show when=move || ui.lasso.with(|l| l.len() > 1)>
+            <svg id="lasso" class="lasso" aria-hidden="true">
+                <polygon points=points></polygon>
+            </svg>
+        </Show>
     }
 }

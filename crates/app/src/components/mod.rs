@@ -3,4 +3,5 @@
 pub mod legend;
 pub mod map_view;
 pub mod panels;
+pub mod search;
 pub mod toolbar;

@@ -2,12 +2,14 @@
 //! the map's layer toggles and the grid.json export.
 
 use crate::actions::colour::recolor;
+use crate::actions::export::{export_png, export_rows};
 use crate::actions::load::{change_storage, open_files};
 use crate::actions::map::{export_grid_json, set_layers};
 use crate::actions::project::reproject;
 use crate::actions::select::mark;
+use crate::components::search::SearchBox;
 use crate::engine;
-use crate::state::{MapState, Projection, Ui};
+use crate::state::{MapState, Projection, Tool, Ui};
 use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -139,6 +141,23 @@ pub fn Toolbar() -> impl IntoView {
     view! {
         <header class="toolbar">
             <h1>"vecscape"</h1>
+            <SearchBox />
+            <span class="tools" role="group" aria-label="What a drag on the map does">
+                {[(Tool::Pan, "tool-pan", "Pan", "Drag pans the map (Shift-drag: lasso)"),
+                  (Tool::Lasso, "tool-lasso", "Lasso", "Drag draws a lasso around points to select (Shift: add, Alt: remove)"),
+                  (Tool::Rectangle, "tool-rect", "Rectangle", "Drag draws a rectangle to select (Shift: add, Alt: remove)")]
+                    .into_iter()
+                    .map(|(tool, id, label, title)| view! {
+                        <button
+                            id=id
+                            class="tool"
+                            title=title
+                            aria-pressed=move || (ui.tool.get() == tool).to_string()
+                            on:click=move |_| ui.tool.set(tool)
+                        >{label}</button>
+                    })
+                    .collect::<Vec<_>>()}
+            </span>
             <label class="button">
                 "Open files…"
                 <input id="file-input" type="file" multiple accept=".npy,.parquet,.pq,.arrow,.arrows,.feather,.ipc,.csv,.tsv,.jsonl,.ndjson,.bin,.bytes,.f32,.json" on:change=on_pick />
@@ -240,6 +259,38 @@ pub fn Toolbar() -> impl IntoView {
                     <span class="label-count">{move || ui.layers.get().max_labels}</span>
                 </label>
             </fieldset>
+            <span class="export" role="group" aria-label="Export">
+                <select id="export-format" aria-label="Export format" title="The file format of Export">
+                    <option value="csv">"CSV"</option>
+                    <option value="jsonl">"JSON Lines"</option>
+                    <option value="json">"JSON"</option>
+                    <option value="parquet">"Parquet"</option>
+                </select>
+                <label class="toggle" title="Write each row's vector too">
+                    <input id="export-vectors" type="checkbox" />
+                    "vectors"
+                </label>
+                <button
+                    id="export"
+                    title="Download the selection (every row when nothing is selected) with its metadata and map x/y"
+                    on:click=move |_| {
+                        let document = web_sys::window().and_then(|w| w.document());
+                        let value = |id: &str| document.as_ref().and_then(|d| d.get_element_by_id(id));
+                        let format = value("export-format")
+                            .and_then(|el| el.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                            .and_then(|s| vecscape_core::data::export::Format::from_name(&s.value()))
+                            .unwrap_or(vecscape_core::data::export::Format::Csv);
+                        let vectors = value("export-vectors")
+                            .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                            .is_some_and(|i| i.checked());
+                        spawn_local(export_rows(ui, format, vectors));
+                    }
+                >
+                    {move || if ui.picked.get().is_some() { "Export selection" } else { "Export all" }}
+                </button>
+                <button id="export-png" title="Download the view as drawn, labels and legend included" on:click=move |_| export_png(ui)>"PNG"</button>
+                <span id="export-note" class="export-note">{move || ui.export_note.get()}</span>
+            </span>
             <button
                 id="export-grid"
                 disabled=move || !matches!(ui.map.get(), MapState::Ready(_))
@@ -251,7 +302,7 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Export grid.json"
             </button>
-            <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan · wheel or pinch to zoom · click a point for its neighbours"</span>
+            <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan, Shift-drag to lasso · wheel or pinch to zoom · click a point for its neighbours · / search, Esc clear, + − zoom, arrows pan, 0 reset"</span>
         </header>
     }
 }

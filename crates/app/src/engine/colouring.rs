@@ -4,6 +4,19 @@ use super::style::{ColorBy, Legend, LegendEntry, LEGEND_ENTRIES};
 use super::Engine;
 use vecscape_core::map::layer::DensityLayer;
 use vecscape_core::view::palette::{category_color, Rgba, UNCATEGORISED};
+use vecscape_core::view::select::RowSet;
+
+/// The selection when there is one, else the matches while they are shown.
+fn emphasis_of<'a>(
+    selection: &'a Option<RowSet>,
+    matches: &'a Option<RowSet>,
+    show_matches: bool,
+) -> Option<&'a RowSet> {
+    selection
+        .as_ref()
+        .filter(|s| !s.is_empty())
+        .or(matches.as_ref().filter(|_| show_matches))
+}
 
 impl Engine {
     /// Colour the points by `by`, hiding the categories in `hidden`; returns the legend.
@@ -101,11 +114,50 @@ impl Engine {
                 }
             }
         }
-        scene.colors = colors;
-        if let Some(backend) = &mut self.backend {
-            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
+        if let Some(emphasis) = emphasis_of(&self.selection, &self.matches, self.show_matches) {
+            for (i, c) in colors.iter_mut().enumerate() {
+                if !emphasis.contains(i) {
+                    *c = vecscape_core::view::palette::dimmed(*c);
+                }
+            }
         }
+        scene.colors = colors;
+        self.upload_points();
         legend
+    }
+
+    /// The rows drawn in full colour, the rest dimmed: the selection when there is one, else
+    /// the search's matches while "show all" is on.
+    pub fn emphasis(&self) -> Option<&RowSet> {
+        emphasis_of(&self.selection, &self.matches, self.show_matches)
+    }
+
+    /// Colour again with the current settings (after the selection or the matches changed).
+    pub fn refresh_colors(&mut self) -> Legend {
+        let (by, hidden) = (self.color_by.clone(), self.hidden.clone());
+        self.recolor(by, hidden)
+    }
+
+    /// Hand the points to the backend in draw order: by grid cell (cache-friendly), the
+    /// emphasised rows last so they are drawn on top of the dimmed ones.
+    pub fn upload_points(&mut self) {
+        let Some(scene) = &self.scene else {
+            return;
+        };
+        let drawn: Option<Vec<u32>> = self.emphasis().map(|set| {
+            let order = scene.grid.order();
+            let mut drawn: Vec<u32> = order
+                .iter()
+                .copied()
+                .filter(|&i| !set.contains(i as usize))
+                .collect();
+            drawn.extend(order.iter().copied().filter(|&i| set.contains(i as usize)));
+            drawn
+        });
+        if let Some(backend) = &mut self.backend {
+            let order = drawn.as_deref().unwrap_or(scene.grid.order());
+            backend.upload(&scene.xs, &scene.ys, &scene.colors, order);
+        }
     }
 
     /// Show only the points whose time falls in `window` (all with `None`), with the density and

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use vecscape_core::search::types::Metric;
 use vecscape_core::view::camera::{Camera, Viewport};
 use vecscape_core::view::raster::PointStyle;
+use vecscape_core::view::select::RowSet;
 use vecscape_core::view::spatial::GridIndex;
 
 mod colouring;
@@ -24,6 +25,8 @@ pub use style::{ColorBy, Legend};
 /// Hover picks the nearest point within this many CSS pixels of the cursor.
 pub const HOVER_RADIUS_CSS_PX: f32 = 8.0;
 const FIT_MARGIN_CSS_PX: f32 = 24.0;
+/// Flying to a search result zooms in to at least this many times the fitted scale.
+pub const FLY_ZOOM: f32 = 6.0;
 
 #[derive(Default)]
 pub struct Engine {
@@ -59,6 +62,16 @@ pub struct Engine {
     pub projection_generation: u64,
     /// Bumped when a scene is installed: answers about the old scene's rows are dropped.
     pub scene_generation: u64,
+    /// The rows selected (lasso, rectangle, a category, the search's matches).
+    pub selection: Option<RowSet>,
+    /// Every row the last search found.
+    pub matches: Option<RowSet>,
+    /// Show the matches on the map (the rest dimmed).
+    pub show_matches: bool,
+    /// A row marked while its entry in a list is hovered.
+    pub hovered_row: Option<usize>,
+    /// The dimension of the vectors (the worker holds them).
+    pub dims: usize,
 }
 
 thread_local! {
@@ -85,6 +98,9 @@ impl Engine {
         self.projection_generation += 1;
         self.scene_generation += 1;
         self.selected = None;
+        self.selection = None;
+        self.matches = None;
+        self.hovered_row = None;
         self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
@@ -116,9 +132,7 @@ impl Engine {
         scene.ys = ys;
         scene.explained_variance_ratio = explained;
         scene.faithfulness = None;
-        if let Some(backend) = &mut self.backend {
-            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
-        }
+        self.upload_points();
         self.reset_view();
     }
 
@@ -127,10 +141,10 @@ impl Engine {
     /// handed to the new backend.
     pub fn replace_backend(&mut self, backend: Backend) {
         self.backend = Some(backend);
-        if let (Some(backend), Some(scene)) = (&mut self.backend, &self.scene) {
+        if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
-            backend.upload(&scene.xs, &scene.ys, &scene.colors, scene.grid.order());
         }
+        self.upload_points();
         if let (Some(backend), Some(map)) = (&mut self.backend, &self.map) {
             backend.set_density(Some(&map.layer));
         }
@@ -177,6 +191,41 @@ impl Engine {
         }
     }
 
+    /// Centre the view on `row`, zoomed in to at least [`FLY_ZOOM`] times the fitted scale.
+    pub fn fly_to(&mut self, row: usize) {
+        let (Some(scene), Some(camera)) = (&self.scene, &mut self.camera) else {
+            return;
+        };
+        let (Some(&x), Some(&y)) = (scene.xs.get(row), scene.ys.get(row)) else {
+            return;
+        };
+        camera.center_world = [x, y];
+        camera.px_per_world = camera.px_per_world.max(self.fitted_px_per_world * FLY_ZOOM);
+    }
+
+    /// Zoom by `factor` about the middle of the view (the keyboard's `+` and `-`).
+    pub fn zoom_middle(&mut self, factor: f32) {
+        let dpr = device_pixel_ratio();
+        if let Some(v) = self.viewport() {
+            let middle = [
+                v.width_px as f32 / dpr / 2.0,
+                v.height_px as f32 / dpr / 2.0,
+            ];
+            self.zoom_css(middle, factor);
+        }
+    }
+
+    /// The polygon `css` (CSS px on the canvas) in world units.
+    pub fn world_from_css(&self, css: &[[f32; 2]]) -> Vec<[f32; 2]> {
+        let dpr = device_pixel_ratio();
+        let (Some(camera), Some(viewport)) = (self.camera, self.viewport()) else {
+            return Vec::new();
+        };
+        css.iter()
+            .map(|p| camera.world_from_screen(viewport, [p[0] * dpr, p[1] * dpr]))
+            .collect()
+    }
+
     /// Row under the cursor (CSS pixels relative to the canvas), if any.
     pub fn pick_css(&self, at: [f32; 2]) -> Option<usize> {
         let dpr = device_pixel_ratio();
@@ -193,7 +242,7 @@ impl Engine {
     fn selected_css(&self) -> Option<[f32; 2]> {
         let dpr = device_pixel_ratio();
         let (scene, camera, viewport) = (self.scene.as_ref()?, self.camera?, self.viewport()?);
-        let row = self.selected?;
+        let row = self.hovered_row.or(self.selected)?;
         let p = camera.screen_from_world(viewport, [*scene.xs.get(row)?, *scene.ys.get(row)?]);
         Some([p[0] / dpr, p[1] / dpr])
     }

@@ -413,6 +413,24 @@ impl<'a> FlatIndex<'a> {
         Ok(tops.into_iter().map(|t| self.finish(t)).collect())
     }
 
+    /// The `k` nearest rows to `query` among the rows where `keep(row)` is true (a filter):
+    /// every kept row is scored exactly as [`FlatIndex::search`] scores it.
+    pub fn search_within(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: &dyn Fn(usize) -> bool,
+    ) -> Result<Neighbors, KnnError> {
+        self.check_query(query)?;
+        self.check_layout()?;
+        let q = self.prepare(query);
+        let mut top = TopK::new(k);
+        for i in (0..self.rows()).filter(|&i| keep(i)) {
+            top.push(self.key(&q, i), i as u32);
+        }
+        Ok(self.finish(top))
+    }
+
     /// Neighbours of an existing row, leaving the row itself out.
     pub fn search_row(&self, row: usize, k: usize) -> Result<Neighbors, KnnError> {
         let rows = self.rows();

@@ -64,6 +64,45 @@ fn matches_numpy_brute_force_on_real_data() {
     }
 }
 
+#[test]
+fn a_filtered_search_ranks_the_kept_rows_as_numpy_does() {
+    let data = demo_vectors();
+    let reference: Reference = knn_fixture();
+    // numpy's neighbours that pass the filter, in order, must lead the filtered answer.
+    let keep = |r: usize| r % 3 != 1;
+    for (metric, queries) in [
+        (Metric::Cosine, &reference.cosine),
+        (Metric::Dot, &reference.dot),
+        (Metric::L2, &reference.l2),
+    ] {
+        let index = FlatIndex::new(&data, metric);
+        for q in queries {
+            let query: Vec<f32> = data.row(q.query).to_vec();
+            let got = index
+                .search_within(&query, reference.k, &|r| keep(r) && r != q.query)
+                .unwrap();
+            assert_eq!(got.ids.len(), reference.k);
+            assert!(got.ids.iter().all(|&r| keep(r as usize)));
+            let expected: Vec<u32> = q
+                .ids
+                .iter()
+                .copied()
+                .filter(|&r| keep(r as usize))
+                .collect();
+            assert_eq!(
+                &got.ids[..expected.len()],
+                &expected[..],
+                "{metric:?} query {}",
+                q.query
+            );
+        }
+    }
+    let none = FlatIndex::new(&data, Metric::Cosine)
+        .search_within(&data.row(0).to_vec(), 5, &|_| false)
+        .unwrap();
+    assert!(none.ids.is_empty());
+}
+
 /// The demo vectors are f16 in the file: kept as f16 they are the same values, so the scan
 /// over halves must give numpy's answers (computed in f32 from the same file).
 #[test]

@@ -5,6 +5,7 @@
 //! - [`bounds`]: int8 bounds that let the exact scan skip rows (results unchanged).
 //! - [`codes`]: rounding to int8 codes, shared by the bounds and the quantised scans.
 //! - [`quant`]: quantised scans (int8, binary) with an exact re-rank, and recall@k.
+//! - [`pasted`]: a vector pasted into the search box, read and checked.
 //! - [`text`]: full-text search (word prefixes, phrases, folded case and accents) over texts and
 //!   string columns.
 //! - [`checks`]: self-checks of this build's kernels and scans, run natively and in the browser.
@@ -13,6 +14,7 @@ pub mod bounds;
 pub mod checks;
 pub mod codes;
 pub mod flat;
+pub mod pasted;
 pub mod quant;
 pub mod text;
 pub mod types;

@@ -218,6 +218,23 @@ impl TextIndex {
         }
     }
 
+    /// The index of every row of `meta`: its text (when the data has a text column) and its
+    /// value in each string (categorical) column, one field each.
+    pub fn of_metadata(meta: &crate::data::meta::Metadata) -> Self {
+        let with_text = meta.text_field.is_some();
+        Self::build(meta.len(), |row, add| {
+            if let (true, Some(text)) = (with_text, meta.text.get(row)) {
+                add(text);
+            }
+            for column in &meta.categorical {
+                let code = column.codes.get(row).map(|&c| c as usize);
+                if let Some(name) = code.and_then(|c| column.names.get(c)) {
+                    add(name);
+                }
+            }
+        })
+    }
+
     /// Rows indexed.
     pub fn rows(&self) -> usize {
         self.rows
@@ -407,6 +424,27 @@ mod tests {
         "<img src=x onerror=alert(1)> a bird",
         "",
     ];
+
+    #[test]
+    fn metadata_indexes_text_and_string_columns_as_separate_fields() {
+        use crate::data::meta::{Categorical, Metadata};
+        let mut meta = Metadata::from_text(
+            Some("text".into()),
+            vec!["a small bird".into(), "a large cat".into(), "".into()],
+        );
+        meta.categorical.push(Categorical::from_values(
+            "label".into(),
+            ["noun.animal", "noun.animal", "verb.motion"].map(String::from),
+        ));
+        let ix = TextIndex::of_metadata(&meta);
+        assert_eq!(rows(&ix, "motion"), vec![2]);
+        assert_eq!(rows(&ix, "noun cat"), vec![1]);
+        // The text's last word and the label's first are in different fields.
+        assert_eq!(rows(&ix, "\"bird noun\""), Vec::<u32>::new());
+        // Numbered rows ("row 0", …) are not text.
+        let numbered = TextIndex::of_metadata(&Metadata::numbered(3));
+        assert_eq!(rows(&numbered, "row"), Vec::<u32>::new());
+    }
 
     #[test]
     fn prefixes_find_whole_words_from_their_start() {

@@ -64,6 +64,24 @@ pub const MISSING: Rgba = [190, 190, 190, 255];
 /// A point hidden by a filter (fully transparent: both renderers skip it).
 pub const HIDDEN: Rgba = [0, 0, 0, 0];
 
+/// The map's background (both renderers clear to it).
+pub const BACKGROUND: Rgba = [250, 250, 247, 255];
+
+/// Share of the background in a dimmed point's colour.
+pub const DIM_MIX: f32 = 0.82;
+
+/// `c` faded towards the background: a point outside the search matches or the selection,
+/// still there to give the shape of the map. Hidden points stay hidden.
+pub fn dimmed(c: Rgba) -> Rgba {
+    if c[3] == 0 {
+        return c;
+    }
+    let mix = |k: usize| {
+        (f32::from(c[k]) * (1.0 - DIM_MIX) + f32::from(BACKGROUND[k]) * DIM_MIX).round() as u8
+    };
+    [mix(0), mix(1), mix(2), 255]
+}
+
 /// Colour used when a dataset has no categories.
 pub const UNCATEGORISED: Rgba = [70, 130, 200, 255];
 
@@ -107,6 +125,15 @@ pub fn pack(c: Rgba) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dimmed_colours_lie_between_the_colour_and_the_background() {
+        // Hand-computed over the background (250, 250, 247): 31·0.18 + 250·0.82 = 210.58,
+        // 119·0.18 + 250·0.82 = 226.42, 180·0.18 + 247·0.82 = 234.94
+        assert_eq!(super::dimmed([31, 119, 180, 255]), [211, 226, 235, 255]);
+        assert_eq!(super::dimmed(super::HIDDEN), super::HIDDEN);
+        assert_eq!(super::dimmed(super::BACKGROUND), super::BACKGROUND);
+    }
+
     use super::*;
 
     #[test]
