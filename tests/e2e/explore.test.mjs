@@ -192,11 +192,14 @@ for (const config of CONFIGS) {
       const first = page.locator('#results-list li').first();
       const row = Number(await first.getAttribute('data-row'));
       await first.hover();
-      await page.waitForSelector('#selected-marker');
-      const marker = await page.locator('#selected-marker').boundingBox();
-      const box = await mapBox(page);
-      const at = (await screenPositions(page))[row];
-      assert.ok(Math.hypot(marker.x + marker.width / 2 - box.x - at[0], marker.y + marker.height / 2 - box.y - at[1]) < 6);
+      // The ring moves to the hovered result's point (at the next frame).
+      await page.waitForFunction((r) => {
+        const marker = document.querySelector('#selected-marker')?.getBoundingClientRect();
+        if (!marker) return false;
+        const m = document.querySelector('#map').getBoundingClientRect();
+        const p = window.vecscapeTest.screenPositions();
+        return Math.hypot(marker.x + marker.width / 2 - m.x - p[2 * r], marker.y + marker.height / 2 - m.y - p[2 * r + 1]) < 6;
+      }, row, { timeout: 10_000 });
       await first.click();
       await page.waitForFunction((r) => {
         const p = window.vecscapeTest.screenPositions();

@@ -4,7 +4,7 @@
 use crate::actions::load::open_start_data;
 use crate::backend::{Backend, CpuBackend, GpuBackend};
 use crate::components::map_view::MapView;
-use crate::components::panels::{ErrorBanner, StatusLine};
+use crate::components::panels::{ErrorBanner, LinkNote, StatusLine};
 use crate::components::toolbar::Toolbar;
 use crate::engine;
 use crate::hooks::install_test_hooks;
@@ -258,6 +258,7 @@ pub fn App() -> impl IntoView {
         picked: RwSignal::new(None),
         lasso: RwSignal::new(Vec::new()),
         export_note: RwSignal::new(String::new()),
+        link_note: RwSignal::new(String::new()),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);
@@ -266,6 +267,18 @@ pub fn App() -> impl IntoView {
     });
     provide_context(ui);
     crate::actions::keys::install(ui);
+    crate::actions::link::watch_history(ui);
+    // Meaningful changes make a history entry (Back undoes them).
+    Effect::new(move |_| {
+        ui.projection.track();
+        ui.color_key.track();
+        ui.legend.track();
+        ui.time_step.track();
+        ui.search.track();
+        ui.picked.track();
+        ui.show_matches.track();
+        crate::actions::link::schedule(ui, true);
+    });
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let cpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
     let started = StoredValue::new(false);
@@ -289,6 +302,7 @@ pub fn App() -> impl IntoView {
         >
             <Toolbar />
             <ErrorBanner />
+            <LinkNote />
             <MapView gpu_canvas=gpu_canvas cpu_canvas=cpu_canvas />
             <StatusLine />
         </main>

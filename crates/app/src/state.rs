@@ -266,6 +266,8 @@ pub(crate) struct Ui {
     pub lasso: RwSignal<Vec<[f32; 2]>>,
     /// What the last export wrote.
     pub export_note: RwSignal<String>,
+    /// What a link's view could not restore, or that a link was copied.
+    pub link_note: RwSignal<String>,
 }
 
 /// What a search found, as the results list shows it.

@@ -64,6 +64,7 @@ fn on_key(ui: Ui, ev: &web_sys::KeyboardEvent) {
     if handled {
         ev.prevent_default();
         engine::request_redraw();
+        crate::actions::link::schedule(ui, false);
     }
 }
 

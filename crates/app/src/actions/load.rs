@@ -168,7 +168,8 @@ async fn show(
     ui.projection_note.set(layout_note(&layout));
     ui.faithfulness_note.set(String::new());
     // The layout asked for (`?projection=`), else UMAP after PCA's for data of a readable size.
-    let asked = query_param("projection").and_then(|k| Projection::from_key(&k));
+    let asked = crate::actions::link::pending_projection()
+        .or_else(|| query_param("projection").and_then(|k| Projection::from_key(&k)));
     let next = asked
         .or_else(|| {
             (layout.method == Method::Pca && UMAP_AUTO_ROWS.contains(&info.rows))
@@ -178,8 +179,9 @@ async fn show(
             *p != Projection::of_method(layout.method)
                 && (*p != Projection::Precomputed || info.has_coords)
         });
-    if let Some(next) = next {
-        spawn_local(reproject(ui, next));
+    match next {
+        Some(next) => spawn_local(reproject(ui, next)),
+        None => crate::actions::link::layout_shown(ui, Projection::of_method(layout.method)),
     }
     match given_map {
         Some(summary) => {
@@ -220,15 +222,25 @@ fn settle(ui: Ui, previous_phase: Phase, result: Result<(), Stop>) {
 
 /// The data the page opens with: `?data=URL[&meta=URL][&grid=URL]`, else the built-in demo.
 pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str) {
-    let (vectors, meta) = match query_param("data") {
-        Some(data) => (data, query_param("meta")),
-        None => (demo_vectors.to_owned(), Some(demo_meta.to_owned())),
-    };
+    // A link's data, else `?data=` (with `?meta=`, `?grid=`), else the demo.
+    let urls = crate::actions::link::read_start(ui).unwrap_or_else(|| match query_param("data") {
+        Some(vectors) => vecscape_core::view::link::DataUrls {
+            vectors,
+            meta: query_param("meta"),
+            grid: query_param("grid"),
+        },
+        None => vecscape_core::view::link::DataUrls {
+            vectors: demo_vectors.to_owned(),
+            meta: Some(demo_meta.to_owned()),
+            grid: None,
+        },
+    });
     let source = Source::Urls {
-        vectors: worker::resolve(&vectors),
-        meta: meta.as_deref().map(worker::resolve),
-        grid: query_param("grid").as_deref().map(worker::resolve),
+        vectors: worker::resolve(&urls.vectors),
+        meta: urls.meta.as_deref().map(worker::resolve),
+        grid: urls.grid.as_deref().map(worker::resolve),
     };
+    crate::actions::link::set_source(Some(urls));
     ui.phase.set(Phase::Loading);
     perf_mark("vecscape-load");
     let result = load(ui, source, None).await;
@@ -257,6 +269,10 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
         array.push(file);
     }
     let result = load(ui, Source::Files, Some(array)).await;
+    if result.is_ok() {
+        // Files cannot be named in a link.
+        crate::actions::link::set_source(None);
+    }
     if result.is_ok() {
         ui.error.set(None);
     }

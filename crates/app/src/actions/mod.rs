@@ -7,6 +7,7 @@ pub mod faithfulness;
 pub mod find;
 pub mod keys;
 pub mod layout;
+pub mod link;
 pub mod load;
 pub mod map;
 pub mod pick;

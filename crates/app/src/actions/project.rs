@@ -70,6 +70,7 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             ui.projection_note.set(layout_note(&layout));
             crate::actions::colour::layout_changed(ui);
             ui.projection.set(method);
+            crate::actions::link::layout_shown(ui, method);
             spawn_local(build_map(ui));
         }
         Ok((Reply::Cancelled { .. }, _)) => {}
@@ -83,6 +84,7 @@ pub(crate) async fn reproject(ui: Ui, method: Projection) {
             ui.projection_note
                 .update(|n| *n = format!("{n} · {name} failed: {message}"));
             ui.error.set(Some(message));
+            crate::actions::link::layout_failed(ui);
         }
         Ok((other, _)) => log::warn!("unexpected answer to a projection: {other:?}"),
     }

@@ -181,6 +181,8 @@ pub fn MapView(
             }
         }
         ui.lasso.set(Vec::new());
+        // A pan or pinch may have moved the camera.
+        crate::actions::link::schedule(ui, false);
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
         ev.prevent_default();
@@ -190,6 +192,7 @@ pub fn MapView(
         engine::with(|e| e.zoom_css(p, factor));
         engine::request_redraw();
         ui.hover.set(None);
+        crate::actions::link::schedule(ui, false);
     };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();

@@ -20,6 +20,20 @@ pub fn ErrorBanner() -> impl IntoView {
     }
 }
 
+/// What a link's view could not restore (or that a link was copied).
+#[component]
+pub fn LinkNote() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || !ui.link_note.get().is_empty()>
+            <div id="link-note" class="link-note" role="status">
+                <span>{move || ui.link_note.get()}</span>
+                <button class="dismiss" aria-label="Dismiss" on:click=move |_| ui.link_note.set(String::new())>"×"</button>
+            </div>
+        </Show>
+    }
+}
+
 /// Loading and projecting: what, and how far.
 #[component]
 pub fn LoadProgress() -> impl IntoView {

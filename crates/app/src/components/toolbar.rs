@@ -292,6 +292,13 @@ pub fn Toolbar() -> impl IntoView {
                 <span id="export-note" class="export-note">{move || ui.export_note.get()}</span>
             </span>
             <button
+                id="copy-link"
+                title="Copy a link that opens this view: data, projection, colours, filters, search, selection and camera"
+                on:click=move |_| crate::actions::link::copy_link(ui)
+            >
+                "Copy link"
+            </button>
+            <button
                 id="export-grid"
                 disabled=move || !matches!(ui.map.get(), MapState::Ready(_))
                 on:click=move |_| {

@@ -203,6 +203,27 @@ impl Engine {
         camera.px_per_world = camera.px_per_world.max(self.fitted_px_per_world * FLY_ZOOM);
     }
 
+    /// The camera as a link keeps it: the centre (world units) and the zoom relative to the
+    /// fitted view.
+    pub fn camera_state(&self) -> Option<([f32; 2], f32)> {
+        let camera = self.camera?;
+        let fitted = self.fitted_px_per_world;
+        (fitted > 0.0).then(|| (camera.center_world, camera.px_per_world / fitted))
+    }
+
+    /// Put the camera where [`Engine::camera_state`] said (finite values only).
+    pub fn set_camera_state(&mut self, center: [f32; 2], zoom: f32) {
+        let fitted = self.fitted_px_per_world;
+        if let Some(camera) = &mut self.camera {
+            if center.iter().all(|v| v.is_finite()) {
+                camera.center_world = center;
+            }
+            if zoom.is_finite() && zoom > 0.0 {
+                camera.px_per_world = fitted * zoom.clamp(1e-3, 1e6);
+            }
+        }
+    }
+
     /// Zoom by `factor` about the middle of the view (the keyboard's `+` and `-`).
     pub fn zoom_middle(&mut self, factor: f32) {
         let dpr = device_pixel_ratio();
