@@ -42,7 +42,7 @@ fi
 
 # --- npm packages for the end-to-end harness (from the lockfile) -----------------------------
 if [ -f "$ROOT/web/e2e/package-lock.json" ]; then
-  if [ ! -d "$ROOT/web/e2e/node_modules/playwright-core" ]; then
+  if [ ! -d "$ROOT/web/e2e/node_modules/playwright-core" ] || [ ! -d "$ROOT/web/e2e/node_modules/flexsearch" ]; then
     log "npm ci (web/e2e)"
     (cd "$ROOT/web/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -188,6 +188,8 @@ for (const config of CONFIGS) {
 
     test('hovering a result marks its point; clicking flies the view to it', async () => {
       await searchFor(page, 'eagle');
+      // The list of this search, not the last one's.
+      await page.waitForSelector('#search-results .results-title:has-text("eagle")', { timeout: 30_000 });
       await page.waitForSelector('#results-list li', { timeout: 30_000 });
       const first = page.locator('#results-list li').first();
       const row = Number(await first.getAttribute('data-row'));

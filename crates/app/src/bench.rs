@@ -21,6 +21,11 @@
 //!   (seeded; eight strong directions plus noise): exact top-10 cosine kNN per query and 2-D PCA
 //!   with projection, each side's time, whether the neighbours agree and the angle between the
 //!   PCA subspaces;
+//! - `text('{"queries":["bird"],"repeats":3}')` → a promise of the text index's build time on
+//!   the loaded data (texts and string columns) and each query's time and matches;
+//! - `lasso('{"points":1000000,"vertices":200,"repeats":5}')` → the lasso's time on the main
+//!   thread over seeded points, with the polygon (the benchmark times a plain JS loop on the same
+//!   input);
 //! - `simd()` → whether this build uses the simd128 kernels.
 
 use crate::engine;
@@ -51,6 +56,48 @@ fn worker_bench(name: &str, options: String) -> js_sys::Promise {
         };
         Ok(wasm_bindgen::JsValue::from_str(&text))
     })
+}
+
+/// The lasso on the main thread, as the page runs it: `points` seeded points in the unit
+/// square (clusters), a star of `vertices` vertices, best of `repeats`; also returns the points
+/// and polygon so the caller can time another implementation on the same input.
+fn lasso(options: &str) -> Result<Value, String> {
+    use vecscape_core::view::select::in_polygon;
+    let o: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let points = o["points"].as_u64().unwrap_or(1_000_000) as usize;
+    let vertices = o["vertices"].as_u64().unwrap_or(200).max(3) as usize;
+    let repeats = o["repeats"].as_u64().unwrap_or(5).max(1) as usize;
+    // A small LCG: the same points on every run and in every browser.
+    let mut state = 0x2545_f491_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let (xs, ys): (Vec<f32>, Vec<f32>) = (0..points).map(|_| (next(), next())).unzip();
+    let polygon: Vec<[f32; 2]> = (0..vertices)
+        .map(|i| {
+            let a = std::f32::consts::TAU * i as f32 / vertices as f32;
+            let r = if i % 2 == 0 { 0.45 } else { 0.2 };
+            [0.5 + r * a.cos(), 0.5 + r * a.sin()]
+        })
+        .collect();
+    let mut best = f64::MAX;
+    let mut selected = 0;
+    for _ in 0..repeats {
+        let started = now_ms();
+        selected = in_polygon(&xs, &ys, &polygon).count();
+        best = best.min(now_ms() - started);
+    }
+    Ok(json!({
+        "points": points,
+        "vertices": vertices,
+        "ms": best,
+        "selected": selected,
+        "seed_state": 0x2545_f491_u64,
+        "polygon": polygon,
+    }))
 }
 
 async fn pan(options: String) -> Result<Value, String> {
@@ -97,7 +144,7 @@ pub fn install() {
         return;
     };
     let hooks = js_sys::Object::new();
-    for name in ["knn", "pca", "map", "scaling"] {
+    for name in ["knn", "pca", "map", "scaling", "text"] {
         let forward = Closure::<dyn Fn(String) -> js_sys::Promise>::new(move |o: String| {
             worker_bench(name, o)
         });
@@ -111,6 +158,9 @@ pub fn install() {
     });
     let _ = js_sys::Reflect::set(&hooks, &"pan".into(), pan_fn.as_ref());
     pan_fn.forget();
+    let lasso_fn = Closure::<dyn Fn(String) -> String>::new(|o: String| answer(lasso(&o)));
+    let _ = js_sys::Reflect::set(&hooks, &"lasso".into(), lasso_fn.as_ref());
+    lasso_fn.forget();
     let simd = Closure::<dyn Fn() -> bool>::new(|| cfg!(target_feature = "simd128"));
     let _ = js_sys::Reflect::set(&hooks, &"simd".into(), simd.as_ref());
     simd.forget();

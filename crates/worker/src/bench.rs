@@ -253,6 +253,53 @@ async fn scaling(options: String) -> Result<Value, String> {
     }))
 }
 
+/// The text index of the loaded data's texts and string columns: its build (best of the
+/// repeats) and each query's time (best of the repeats) and matches.
+fn text(options: &str) -> Result<Value, String> {
+    use vecscape_core::search::text::{Query, TextIndex};
+    let o: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let repeats = o["repeats"].as_u64().unwrap_or(3).max(1) as usize;
+    let queries: Vec<String> = o["queries"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|q| q.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    state::with(|s| {
+        let meta = &s.data()?.meta;
+        let mut build_ms = f64::MAX;
+        let mut index = TextIndex::default();
+        for _ in 0..repeats {
+            let started = now_ms();
+            index = TextIndex::of_metadata(meta);
+            build_ms = build_ms.min(now_ms() - started);
+        }
+        let answers: Vec<Value> = queries
+            .iter()
+            .map(|q| {
+                let query = Query::parse(q);
+                let mut best = f64::MAX;
+                let mut matches = 0;
+                for _ in 0..repeats {
+                    let started = now_ms();
+                    matches = index.search(&query, None).len();
+                    best = best.min(now_ms() - started);
+                }
+                json!({ "query": q, "ms": best, "matches": matches })
+            })
+            .collect();
+        Ok(json!({
+            "rows": index.rows(),
+            "words": index.vocabulary(),
+            "bytes": index.bytes(),
+            "build_ms": build_ms,
+            "queries": answers,
+        }))
+    })
+}
+
 fn answer(result: Result<Value, String>) -> String {
     match result {
         Ok(v) => v.to_string(),
@@ -266,6 +313,7 @@ pub(crate) async fn run(name: &str, options: &str) -> String {
         "knn" => knn(options),
         "pca" => pca(options),
         "map" => map(options),
+        "text" => text(options),
         "scaling" => scaling(options.to_owned()).await,
         other => Err(format!("no benchmark named {other}")),
     })

@@ -232,7 +232,7 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
         None => vecscape_core::view::link::DataUrls {
             vectors: demo_vectors.to_owned(),
             meta: Some(demo_meta.to_owned()),
-            grid: None,
+            grid: query_param("grid"),
         },
     });
     let source = Source::Urls {

@@ -113,6 +113,9 @@ fn UmapControls() -> impl IntoView {
     }
 }
 
+/// How to use the map (a line of the toolbar on wide screens, else the title's tooltip).
+const HINT: &str = "Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan, Shift-drag to lasso · wheel or pinch to zoom · click a point for its neighbours · / search, Esc clear, + − zoom, arrows pan, 0 reset";
+
 /// The toolbar above the map.
 #[component]
 pub fn Toolbar() -> impl IntoView {
@@ -140,7 +143,7 @@ pub fn Toolbar() -> impl IntoView {
 
     view! {
         <header class="toolbar">
-            <h1>"vecscape"</h1>
+            <h1 title=HINT>"vecscape"</h1>
             <SearchBox />
             <span class="tools" role="group" aria-label="What a drag on the map does">
                 {[(Tool::Pan, "tool-pan", "Pan", "Drag pans the map (Shift-drag: lasso)"),
@@ -309,7 +312,7 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Export grid.json"
             </button>
-            <span class="hint">"Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan, Shift-drag to lasso · wheel or pinch to zoom · click a point for its neighbours · / search, Esc clear, + − zoom, arrows pan, 0 reset"</span>
+            <span class="hint">{HINT}</span>
         </header>
     }
 }
