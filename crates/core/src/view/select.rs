@@ -193,7 +193,8 @@ pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
     // Edges (non-horizontal) bucketed by the rows of height they span.
     let buckets = vertices.len().clamp(1, 4096);
     let height = (y1 - y0).max(f32::MIN_POSITIVE);
-    let bucket_of = |y: f32| (((y - y0) / height * buckets as f32) as usize).min(buckets - 1);
+    let per_bucket = buckets as f32 / height;
+    let bucket_of = |y: f32| (((y - y0) * per_bucket) as usize).min(buckets - 1);
     let mut edges_in: Vec<Vec<[f32; 4]>> = vec![Vec::new(); buckets];
     for i in 0..vertices.len() {
         let a = vertices[i];
@@ -206,10 +207,7 @@ pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
             bucket.push([a[0], a[1], b[0], b[1]]);
         }
     }
-    for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
-        if !(x >= x0 && x <= x1 && y >= y0 && y <= y1) {
-            continue;
-        }
+    let exact = |x: f32, y: f32| {
         let mut inside = false;
         for &[ax, ay, bx, by] in &edges_in[bucket_of(y)] {
             // The edge spans y half-open (lower end in, upper end out), so a vertex is counted
@@ -221,6 +219,95 @@ pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
                 }
             }
         }
+        inside
+    };
+    // A grid of cells over the polygon's box: a cell no edge touches is wholly inside or
+    // wholly outside (its centre says which), so only points in cells an edge touches need
+    // the exact test.
+    let cells = ((n as f64).sqrt() / 2.0).clamp(8.0, 1024.0) as usize;
+    let (cw, ch) = (
+        ((x1 - x0) / cells as f32).max(f32::MIN_POSITIVE),
+        ((y1 - y0) / cells as f32).max(f32::MIN_POSITIVE),
+    );
+    // By the reciprocal (a multiply per point, not a divide): a point on a cell's border may
+    // land in its neighbour, which is fine, as every cell next to one an edge touches is
+    // marked as touched too.
+    let (per_cw, per_ch) = (1.0 / cw, 1.0 / ch);
+    let cell_of = |v: f32, lo: f32, per: f32| {
+        (((v - lo) * per) as isize).clamp(0, cells as isize - 1) as usize
+    };
+    const OUT: u8 = 0;
+    const IN: u8 = 1;
+    const EDGE: u8 = 2;
+    let mut class = vec![OUT; cells * cells];
+    for i in 0..vertices.len() {
+        let a = vertices[i];
+        let b = vertices[(i + 1) % vertices.len()];
+        let (lo, hi) = (a[1].min(b[1]), a[1].max(b[1]));
+        // Rows the edge spans, one cell more each way (rounding), and in each row the columns
+        // between the edge's x at the row's bottom and top, one more each way.
+        let (r0, r1) = (
+            cell_of(lo, y0, per_ch).saturating_sub(1),
+            (cell_of(hi, y0, per_ch) + 1).min(cells - 1),
+        );
+        for r in r0..=r1 {
+            let (ry0, ry1) = (
+                (y0 + r as f32 * ch).max(lo),
+                (y0 + (r + 1) as f32 * ch).min(hi),
+            );
+            let x_at = |y: f32| {
+                if a[1] == b[1] {
+                    a[0]
+                } else {
+                    a[0] + (y.clamp(lo, hi) - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+                }
+            };
+            let (xa, xb) = if a[1] == b[1] {
+                (a[0].min(b[0]), a[0].max(b[0]))
+            } else {
+                let (p, q) = (x_at(ry0), x_at(ry1));
+                (p.min(q), p.max(q))
+            };
+            let (c0, c1) = (
+                cell_of(xa, x0, per_cw).saturating_sub(1),
+                (cell_of(xb, x0, per_cw) + 1).min(cells - 1),
+            );
+            class[r * cells + c0..=r * cells + c1].fill(EDGE);
+        }
+    }
+    // Each row's cell centres by one scan line: the crossings to the right of a centre, as
+    // `exact` counts them.
+    let mut crossings: Vec<f32> = Vec::new();
+    for r in 0..cells {
+        let yc = y0 + (r as f32 + 0.5) * ch;
+        crossings.clear();
+        for &[ax, ay, bx, by] in &edges_in[bucket_of(yc)] {
+            if (ay <= yc) != (by <= yc) {
+                crossings.push(ax + (yc - ay) / (by - ay) * (bx - ax));
+            }
+        }
+        crossings.sort_unstable_by(f32::total_cmp);
+        let mut left = 0;
+        for c in 0..cells {
+            let xc = x0 + (c as f32 + 0.5) * cw;
+            while left < crossings.len() && crossings[left] < xc {
+                left += 1;
+            }
+            let k = r * cells + c;
+            if class[k] != EDGE && (crossings.len() - left) % 2 == 1 {
+                class[k] = IN;
+            }
+        }
+    }
+    for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
+        if !(x >= x0 && x <= x1 && y >= y0 && y <= y1) {
+            continue;
+        }
+        let inside = match class[cell_of(y, y0, per_ch) * cells + cell_of(x, x0, per_cw)] {
+            IN => true,
+            OUT => false,
+            _ => exact(x, y),
+        };
         if inside {
             set.insert(i);
         }
@@ -302,6 +389,61 @@ mod tests {
             total += (ax * by - ay * bx).atan2(ax * bx + ay * by);
         }
         total.abs() > std::f64::consts::PI
+    }
+
+    /// Many points (so the grid of cells is fine) in a spiky star and a comb: the cells an edge
+    /// touches and the cells wholly inside or outside give the winding number's answer.
+    #[test]
+    fn many_points_in_spiky_and_concave_lassos_agree_with_the_winding_number() {
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        };
+        let (xs, ys): (Vec<f32>, Vec<f32>) = (0..60_000).map(|_| (next(), next())).unzip();
+        let star: Vec<[f32; 2]> = (0..240)
+            .map(|k| {
+                let a = k as f32 * std::f32::consts::TAU / 240.0;
+                let r = if k % 2 == 0 { 0.95 } else { 0.3 };
+                [r * a.cos(), r * a.sin()]
+            })
+            .collect();
+        let mut comb = vec![[-0.9, -0.9], [0.9, -0.9]];
+        for t in 0..12 {
+            let x = 0.9 - t as f32 * 0.15;
+            comb.extend([[x, 0.9], [x - 0.07, 0.9], [x - 0.07, -0.6]]);
+        }
+        for poly in [star, comb] {
+            let set = in_polygon(&xs, &ys, &poly);
+            let mut checked = 0;
+            for (i, (&x, &y)) in xs.iter().zip(&ys).enumerate() {
+                let near_edge = (0..poly.len()).any(|e| {
+                    let a = poly[e];
+                    let b = poly[(e + 1) % poly.len()];
+                    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+                    let t =
+                        (((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                    let (px, py) = (a[0] + t * dx - x, a[1] + t * dy - y);
+                    (px * px + py * py).sqrt() < 1e-4
+                });
+                if !near_edge {
+                    assert_eq!(
+                        set.contains(i),
+                        winding([x, y], &poly),
+                        "point {:?}",
+                        (x, y)
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(
+                checked > 59_000 && set.count() > 5_000,
+                "{checked} {}",
+                set.count()
+            );
+        }
     }
 
     proptest! {
