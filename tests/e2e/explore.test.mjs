@@ -311,12 +311,12 @@ for (const config of CONFIGS) {
   });
 }
 
-describe('export on cpu: the selection as CSV, JSON Lines, JSON and Parquet', () => {
+describe('explore without a GPU: export (CSV, JSON Lines, JSON, Parquet), rectangle, categories, keyboard', () => {
   let browser;
   let page;
   before(async () => {
     browser = await launch({ webgpu: false });
-    page = await openApp(browser, server.url + "?projection=pca");
+    page = await openApp(browser, server.url + '?projection=pca');
   });
   after(async () => { await browser?.close(); });
 
@@ -364,16 +364,6 @@ describe('export on cpu: the selection as CSV, JSON Lines, JSON and Parquet', ()
     assert.equal(all[14999].text, meta[14999].text);
     assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
   });
-});
-
-describe('explore on cpu: rectangle, categories, keyboard', () => {
-  let browser;
-  let page;
-  before(async () => {
-    browser = await launch({ webgpu: false });
-    page = await openApp(browser, server.url + "?projection=pca");
-  });
-  after(async () => { await browser?.close(); });
 
   test('the rectangle tool selects the points in the rectangle', async () => {
     await page.click('#tool-rect');

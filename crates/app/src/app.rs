@@ -259,6 +259,7 @@ pub fn App() -> impl IntoView {
         lasso: RwSignal::new(Vec::new()),
         export_note: RwSignal::new(String::new()),
         link_note: RwSignal::new(String::new()),
+        filters: RwSignal::new(Vec::new()),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);
@@ -277,6 +278,7 @@ pub fn App() -> impl IntoView {
         ui.search.track();
         ui.picked.track();
         ui.show_matches.track();
+        ui.filters.track();
         crate::actions::link::schedule(ui, true);
     });
     let gpu_canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();

@@ -268,6 +268,8 @@ pub(crate) struct Ui {
     pub export_note: RwSignal<String>,
     /// What a link's view could not restore, or that a link was copied.
     pub link_note: RwSignal<String>,
+    /// The numeric columns' (and the time's) filters.
+    pub filters: RwSignal<Vec<Filter>>,
 }
 
 /// What a search found, as the results list shows it.
@@ -311,6 +313,25 @@ pub(crate) struct Picked {
     pub texts: Vec<(usize, String)>,
     /// What the selection took, for the panel ("lasso: 12.3 ms").
     pub took: String,
+}
+
+/// A numeric filter: the column's histogram and the range shown.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Filter {
+    /// The numeric column (`None`: the time).
+    pub field: Option<String>,
+    /// The column's name as shown (and in links).
+    pub name: String,
+    pub histogram: vecscape_core::view::histogram::Histogram,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Filter {
+    /// Whether the range leaves some values out.
+    pub fn narrowed(&self) -> bool {
+        self.lo > self.histogram.min || self.hi < self.histogram.max
+    }
 }
 
 /// Results listed for a search.

@@ -37,6 +37,7 @@ pub(crate) fn setup_colors(ui: Ui) {
     });
     ui.color_options.set(options);
     engine::with(|e| e.time_window = None);
+    setup_filters(ui);
     recolor(ui, default, Default::default());
     let range = engine::with(|e| {
         let time = e.scene.as_ref()?.meta.time.as_ref()?;
@@ -135,4 +136,67 @@ pub(crate) async fn play(ui: Ui) {
         show_time_step(ui, next);
         gloo_timers::future::TimeoutFuture::new(900).await;
     }
+}
+
+/// Bins of a filter's histogram.
+const FILTER_BINS: usize = 40;
+
+/// Numeric columns given a filter (the first ones, then the time).
+const FILTERS_SHOWN: usize = 6;
+
+/// A filter for each numeric column and the time, over their whole range.
+fn setup_filters(ui: Ui) {
+    use crate::state::Filter;
+    use vecscape_core::view::histogram::Histogram;
+    let filters = engine::with(|e| {
+        e.ranges.clear();
+        let Some(scene) = &e.scene else {
+            return Vec::new();
+        };
+        let meta = &scene.meta;
+        let columns = meta
+            .numeric
+            .iter()
+            .take(FILTERS_SHOWN)
+            .map(|n| (Some(n.field.clone()), n.field.clone(), &n.values))
+            .chain(meta.time.iter().map(|t| (None, t.field.clone(), &t.values)));
+        columns
+            .filter_map(|(field, name, values)| {
+                let histogram = Histogram::of(values, FILTER_BINS)?;
+                (histogram.max > histogram.min).then(|| Filter {
+                    field,
+                    name,
+                    lo: histogram.min,
+                    hi: histogram.max,
+                    histogram,
+                })
+            })
+            .collect()
+    });
+    ui.filters.set(filters);
+}
+
+/// Show only the points whose value of filter `index` lies in `[lo, hi]` (with every other
+/// filter, the legend and the time window).
+pub(crate) fn set_filter(ui: Ui, index: usize, lo: f64, hi: f64) {
+    ui.filters.update(|filters| {
+        if let Some(f) = filters.get_mut(index) {
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            f.lo = lo.max(f.histogram.min);
+            f.hi = hi.min(f.histogram.max);
+        }
+    });
+    let ranges = ui.filters.with_untracked(|filters| {
+        filters
+            .iter()
+            .filter(|f| f.narrowed())
+            .map(|f| (f.field.clone(), f.lo, f.hi))
+            .collect()
+    });
+    let legend = engine::with(|e| {
+        e.ranges = ranges;
+        e.refresh_colors()
+    });
+    ui.legend.set(legend);
+    engine::request_redraw();
 }

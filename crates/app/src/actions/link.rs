@@ -158,6 +158,15 @@ fn apply(ui: Ui, view: &View) {
             notes.push(format!("no field \"{key}\" to colour by"));
         }
     }
+    for (name, lo, hi) in &view.filters {
+        let index = ui
+            .filters
+            .with_untracked(|fs| fs.iter().position(|f| &f.name == name));
+        match index {
+            Some(i) if lo.is_finite() && hi.is_finite() => colour::set_filter(ui, i, *lo, *hi),
+            _ => notes.push(format!("no numeric field \"{name}\" to filter")),
+        }
+    }
     if let Some(step) = view.time {
         if ui.time_range.get_untracked().is_some() && step <= TIME_STEPS {
             colour::show_time_step(ui, step);
@@ -233,6 +242,12 @@ fn current(ui: Ui) -> View {
         zoom: camera.map(|c| c.1),
         color: Some(ui.color_key.get_untracked()),
         hidden,
+        filters: ui.filters.with_untracked(|fs| {
+            fs.iter()
+                .filter(|f| f.narrowed())
+                .map(|f| (f.name.clone(), f.lo, f.hi))
+                .collect()
+        }),
         time: (step < TIME_STEPS).then_some(step),
         query: (!query.trim().is_empty()).then(|| query.trim().to_owned()),
         show_matches: ui.show_matches.get_untracked(),

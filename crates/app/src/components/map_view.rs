@@ -5,6 +5,7 @@
 use crate::actions::load::open_files;
 use crate::actions::pick::{combine_of, select_drawn};
 use crate::actions::select::select_at;
+use crate::components::filters::Filters;
 use crate::components::legend::{Legend, TimeControls};
 use crate::components::panels::{LoadProgress, MapProgress, Marker, Neighbours, Tooltip};
 use crate::components::search::{SearchResults, SelectionPanel};
@@ -210,6 +211,7 @@ pub fn MapView(
                 id="map"
                 class="map"
                 class:drawing=move || ui.tool.get() != Tool::Pan
+                class:has-filters=move || !ui.filters.with(Vec::is_empty)
                 role="application"
                 aria-label="The map: drag to pan, wheel to zoom, Shift-drag to lasso"
                 on:pointerdown=on_pointer_down
@@ -260,6 +262,7 @@ pub fn MapView(
                 </div>
                 <LassoPath />
                 <Legend />
+                <Filters />
                 <TimeControls />
                 <MapProgress />
                 <LoadProgress />

@@ -114,6 +114,17 @@ impl Engine {
                 }
             }
         }
+        for (field, lo, hi) in &self.ranges {
+            let values = match field {
+                Some(f) => meta.numeric_field(f).map(|n| &n.values),
+                None => meta.time.as_ref().map(|t| &t.values),
+            };
+            for (c, v) in colors.iter_mut().zip(values.into_iter().flatten()) {
+                if !(*v >= *lo && *v <= *hi) {
+                    *c = vecscape_core::view::palette::HIDDEN;
+                }
+            }
+        }
         if let Some(emphasis) = emphasis_of(&self.selection, &self.matches, self.show_matches) {
             for (i, c) in colors.iter_mut().enumerate() {
                 if !emphasis.contains(i) {

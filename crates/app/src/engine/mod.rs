@@ -72,6 +72,9 @@ pub struct Engine {
     pub hovered_row: Option<usize>,
     /// The dimension of the vectors (the worker holds them).
     pub dims: usize,
+    /// Numeric filters: only points whose value of the field (`None`: the time) lies in
+    /// `[lo, hi]` are drawn.
+    pub ranges: Vec<(Option<String>, f64, f64)>,
 }
 
 thread_local! {
@@ -101,6 +104,7 @@ impl Engine {
         self.selection = None;
         self.matches = None;
         self.hovered_row = None;
+        self.ranges.clear();
         self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();

@@ -312,6 +312,16 @@ mod tests {
         meta
     }
 
+    /// The three rows of [`table_meta`] at fixed positions, without vectors.
+    fn without_vectors(meta: &Metadata) -> Table<'_> {
+        Table {
+            meta,
+            xs: &[0.5, 1.5, 2.5],
+            ys: &[-1.0, -2.0, -3.0],
+            vectors: None,
+        }
+    }
+
     #[test]
     fn json_lines_hold_every_column_with_nulls_for_missing_values() {
         let meta = table_meta();
@@ -343,12 +353,7 @@ mod tests {
     #[test]
     fn csv_quotes_what_needs_quoting() {
         let meta = table_meta();
-        let table = Table {
-            meta: &meta,
-            xs: &[0.5, 1.5, 2.5],
-            ys: &[-1.0, -2.0, -3.0],
-            vectors: None,
-        };
+        let table = without_vectors(&meta);
         let out = String::from_utf8(table.write(&[0, 1], Format::Csv).unwrap()).unwrap();
         assert_eq!(
             out,
@@ -359,12 +364,7 @@ mod tests {
     #[test]
     fn rows_past_the_end_are_an_error() {
         let meta = table_meta();
-        let table = Table {
-            meta: &meta,
-            xs: &[0.5, 1.5, 2.5],
-            ys: &[-1.0, -2.0, -3.0],
-            vectors: None,
-        };
+        let table = without_vectors(&meta);
         let e = table.write(&[0, 3], Format::Parquet).unwrap_err();
         assert_eq!(e.to_string(), "row 3 is not in the data (3 rows)");
     }

@@ -48,6 +48,9 @@ pub struct View {
     /// Hidden categories of the colour field, by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<String>,
+    /// Numeric filters: the column's name and the range kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<(String, f64, f64)>,
     /// The time slider's period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<usize>,
@@ -121,7 +124,7 @@ pub fn decode(hash: &str) -> (View, Vec<String>) {
     (view, notes)
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "data",
     "projection",
     "umap",
@@ -129,6 +132,7 @@ const FIELDS: [&str; 11] = [
     "zoom",
     "color",
     "hidden",
+    "filters",
     "time",
     "query",
     "show_matches",
@@ -151,6 +155,7 @@ fn merge(into: &mut View, from: View) {
         zoom,
         color,
         hidden,
+        filters,
         time,
         query,
         show_matches,
@@ -196,6 +201,7 @@ mod tests {
             zoom: Some(4.0),
             color: Some("cat:label".into()),
             hidden: vec!["noun.Tops".into(), "<img onerror=x>".into()],
+            filters: vec![("score".into(), -1.5, 2.25)],
             time: Some(3),
             query: Some("\"small bird\" é".into()),
             show_matches: true,
