@@ -163,7 +163,7 @@ fn setup_filters(ui: Ui) {
         columns
             .filter_map(|(field, name, values)| {
                 let histogram = Histogram::of(values, FILTER_BINS)?;
-                (histogram.max > histogram.min).then(|| Filter {
+                (histogram.max > histogram.min).then_some(Filter {
                     field,
                     name,
                     lo: histogram.min,
