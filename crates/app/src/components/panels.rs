@@ -206,6 +206,7 @@ pub fn StatusLine() -> impl IntoView {
             <span class="summary" title=status_line>
                 {status_line}
             </span>
+            <span id="export-note" class="export-note">{move || ui.export_note.get()}</span>
         </footer>
     }
 }

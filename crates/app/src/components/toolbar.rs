@@ -292,7 +292,6 @@ pub fn Toolbar() -> impl IntoView {
                     {move || if ui.picked.get().is_some() { "Export selection" } else { "Export all" }}
                 </button>
                 <button id="export-png" title="Download the view as drawn, labels and legend included" on:click=move |_| export_png(ui)>"PNG"</button>
-                <span id="export-note" class="export-note">{move || ui.export_note.get()}</span>
             </span>
             <button
                 id="copy-link"
