@@ -260,6 +260,7 @@ pub fn App() -> impl IntoView {
         export_note: RwSignal::new(String::new()),
         link_note: RwSignal::new(String::new()),
         filters: RwSignal::new(Vec::new()),
+        subset: RwSignal::new(None),
     };
     engine::with(|e| {
         e.marker = Some(ui.marker);

@@ -270,6 +270,18 @@ pub(crate) struct Ui {
     pub link_note: RwSignal<String>,
     /// The numeric columns' (and the time's) filters.
     pub filters: RwSignal<Vec<Filter>>,
+    /// A selection laid out on its own is shown in place of the map (`None`: the whole map).
+    pub subset: RwSignal<Option<SubsetView>>,
+}
+
+/// A selection laid out on its own, as the bar over the map says it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SubsetView {
+    pub rows: usize,
+    /// "PCA", "UMAP", …
+    pub method: String,
+    /// Layouts to go back through (1: the whole map is next).
+    pub depth: usize,
 }
 
 /// What a search found, as the results list shows it.

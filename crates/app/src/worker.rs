@@ -107,7 +107,12 @@ fn post(message: JsValue, transfer: js_sys::Array) {
 
 /// Send `request` without waiting for an answer (a setting).
 pub(crate) fn send(request: &Request) {
-    match wire::pack(request, Parcel::default()) {
+    send_with(request, Parcel::default());
+}
+
+/// [`send`] with a parcel (positions, payloads).
+pub(crate) fn send_with(request: &Request, parcel: Parcel) {
+    match wire::pack(request, parcel) {
         Ok((message, transfer)) => post(message, transfer),
         Err(e) => log::warn!("a request could not be sent: {e}"),
     }

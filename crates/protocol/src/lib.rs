@@ -16,6 +16,8 @@
 use serde::{Deserialize, Serialize};
 use vecscape_core::data::store::Storage;
 use vecscape_core::search::types::Metric;
+/// Which rows a request is about (postcard-encoded in the parcel's `extra`).
+pub use vecscape_core::view::select::RowSet;
 
 pub mod text;
 #[cfg(target_arch = "wasm32")]
@@ -155,25 +157,6 @@ pub struct Hits {
     pub scores: Vec<f32>,
 }
 
-/// Which rows a request is about: a bitset over all rows, one bit per row (`words[r / 64] >>
-/// (r % 64) & 1`), postcard-encoded in the parcel's `extra`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RowBits {
-    pub rows: usize,
-    pub words: Vec<u64>,
-}
-
-impl RowBits {
-    /// Whether `row` is in the set.
-    pub fn contains(&self, row: usize) -> bool {
-        row < self.rows
-            && self
-                .words
-                .get(row / 64)
-                .is_some_and(|w| w >> (row % 64) & 1 == 1)
-    }
-}
-
 /// The text index a search built.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextIndexInfo {
@@ -196,23 +179,29 @@ pub enum Request {
     },
     /// Lay the loaded vectors out again; a newer `Project` or `Load` drops this one's result.
     /// UMAP sends its layout as it goes (progress with positions) and ends with `Projected`.
+    /// With a [`RowSet`] in the parcel's `extra`, only those rows are laid out, on their own,
+    /// and placed into the box of the layout shown (the other rows keep their places).
     Project {
         job: u64,
         method: Method,
         umap: UmapSettings,
     },
-    /// Build the map's summaries for the layout shown.
+    /// The page shows this layout again (positions in the parcel; going back from a selection
+    /// laid out on its own).
+    SetLayout,
+    /// Build the map's summaries for the layout shown; with a [`RowSet`] in the parcel's
+    /// `extra`, of those rows only.
     BuildMap { job: u64 },
     /// The `k` exact nearest rows to `row`.
     Neighbors { job: u64, row: usize, k: usize },
     /// Search by words or by meaning; answered with [`Reply::Found`]. `limit` caps vector
-    /// searches (text searches return every match). With a [`RowBits`] in the parcel's
+    /// searches (text searches return every match). With a [`RowSet`] in the parcel's
     /// `extra`, only those rows are searched (the filters shown).
     Search { job: u64, find: Find, limit: usize },
-    /// The `top_k` keywords of the rows in the parcel's [`RowBits`] (`extra`) against the rest;
+    /// The `top_k` keywords of the rows in the parcel's [`RowSet`] (`extra`) against the rest;
     /// answered with [`Reply::Keywords`].
     Keywords { job: u64, top_k: usize },
-    /// Write the rows in the parcel's [`RowBits`] (`extra`; all rows without one) as `format`,
+    /// Write the rows in the parcel's [`RowSet`] (`extra`; all rows without one) as `format`,
     /// with the layout shown and, when `vectors`, the vectors; answered with
     /// [`Reply::Exported`].
     Export {
@@ -379,6 +368,11 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, PayloadError> {
 /// The value [`encode`] wrote.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, PayloadError> {
     postcard::from_bytes(bytes).map_err(PayloadError::Decode)
+}
+
+/// The rows a request is about, from its parcel's `extra` (`None` without one: all rows).
+pub fn rows_of(extra: Option<&[u8]>) -> Result<Option<RowSet>, PayloadError> {
+    extra.map(decode).transpose()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::text::{Query, TextIndex};
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{decode, encode, Device, Find, Hits, Reply, RowBits, TextIndexInfo};
+use vecscape_protocol::{decode, encode, Device, Find, Hits, Reply, RowSet, TextIndexInfo};
 
 impl State {
     /// The text index of the loaded data, built now if this is the first search since the
@@ -85,7 +85,7 @@ impl State {
         query: &[f32],
         k: usize,
         exclude: Option<u32>,
-        within: Option<&RowBits>,
+        within: Option<&RowSet>,
     ) -> Result<Hits, String> {
         self.ensure_search_aids()?;
         let vectors = &self.data()?.vectors;
@@ -106,10 +106,10 @@ impl State {
 }
 
 /// Answer `job`: what `find` finds (at most `limit` rows for a vector search), among the rows
-/// in the parcel's [`RowBits`] when it has one.
+/// in the parcel's [`RowSet`] when it has one.
 pub(crate) async fn run(job: u64, find: Find, limit: usize, parcel: Parcel) {
     let started = now_ms();
-    let within: Option<RowBits> = match parcel.extra.as_deref().map(decode).transpose() {
+    let within = match vecscape_protocol::rows_of(parcel.extra.as_deref()) {
         Ok(w) => w,
         Err(e) => {
             return finish(
@@ -201,14 +201,15 @@ pub(crate) async fn run(job: u64, find: Find, limit: usize, parcel: Parcel) {
     );
 }
 
-/// Answer `job` with the `top_k` keywords of the rows in the parcel's [`RowBits`] against the
+/// Answer `job` with the `top_k` keywords of the rows in the parcel's [`RowSet`] against the
 /// rest (class-based TF-IDF, the map's tokeniser).
 pub(crate) fn keywords(job: u64, top_k: usize, parcel: Parcel) {
     use vecscape_core::map::keywords::{contrast_keywords, Corpus, Tokenizer};
     let started = now_ms();
     let answer = state::with(|s| {
-        let bits: RowBits =
-            decode(parcel.extra.as_deref().ok_or("no rows given")?).map_err(|e| e.to_string())?;
+        let bits = vecscape_protocol::rows_of(parcel.extra.as_deref())
+            .map_err(|e| e.to_string())?
+            .ok_or("no rows given")?;
         let meta = &s.data()?.meta;
         if meta.text_field.is_none() {
             return Ok(Vec::new());
@@ -242,7 +243,7 @@ pub(crate) fn keywords(job: u64, top_k: usize, parcel: Parcel) {
     );
 }
 
-/// Answer `job` with the rows in the parcel's [`RowBits`] (all without one) written as
+/// Answer `job` with the rows in the parcel's [`RowSet`] (all without one) written as
 /// `format`, with the layout shown and, when `vectors`, the vectors.
 pub(crate) fn export(
     job: u64,
@@ -252,17 +253,11 @@ pub(crate) fn export(
 ) {
     use vecscape_core::data::export::Table;
     let answer = state::with(|s| {
-        let bits: Option<RowBits> = parcel
-            .extra
-            .as_deref()
-            .map(decode)
-            .transpose()
-            .map_err(|e| e.to_string())?;
+        let bits =
+            vecscape_protocol::rows_of(parcel.extra.as_deref()).map_err(|e| e.to_string())?;
         let data = s.data()?;
         let rows: Vec<u32> = match &bits {
-            Some(b) => (0..b.rows as u32)
-                .filter(|&r| b.contains(r as usize))
-                .collect(),
+            Some(b) => b.to_vec(),
             None => (0..s.xs.len() as u32).collect(),
         };
         let table = Table {

@@ -40,9 +40,18 @@ fn handle(request: Request, parcel: Parcel) {
         }
         Request::Project { job, method, umap } => {
             state::with(|s| s.layout_job = job);
-            spawn_local(project::run(job, method, umap));
+            spawn_local(project::run(job, method, umap, parcel));
         }
-        Request::BuildMap { job } => spawn_local(map::run(job)),
+        Request::BuildMap { job } => spawn_local(map::run(job, parcel)),
+        Request::SetLayout => match (parcel.xs, parcel.ys) {
+            (Some(xs), Some(ys)) => state::with(|s| {
+                let rows = s.data.as_ref().map_or(0, |d| d.vectors.nrows());
+                if xs.len() == rows && ys.len() == rows {
+                    s.set_layout(xs, ys);
+                }
+            }),
+            _ => log::warn!("SetLayout without positions"),
+        },
         Request::Neighbors { job, row, k } => spawn_local(search::run(job, row, k)),
         Request::Search { job, find, limit } => spawn_local(find::run(job, find, limit, parcel)),
         Request::Keywords { job, top_k } => find::keywords(job, top_k, parcel),

@@ -16,9 +16,14 @@ fn failed(job: u64, message: String) {
     post(&Reply::Failed { job, message }, Parcel::default());
 }
 
-/// Build the map for the layout shown and answer `job`; a new layout meanwhile cancels it.
-pub(crate) async fn run(job: u64) {
+/// Build the map for the layout shown (of the rows in the parcel's `RowSet` when it has one) and
+/// answer `job`; a new layout meanwhile cancels it.
+pub(crate) async fn run(job: u64, parcel: Parcel) {
     let started = now_ms();
+    let only = match vecscape_protocol::rows_of(parcel.extra.as_deref()) {
+        Ok(only) => only,
+        Err(e) => return failed(job, format!("the rows to map could not be read: {e}")),
+    };
     let found = state::with(|s| {
         let data = s.data.as_ref()?;
         Some((
@@ -28,11 +33,24 @@ pub(crate) async fn run(job: u64) {
             data.meta.clone(),
         ))
     });
-    let Some((generation, xs, ys, meta)) = found else {
+    let Some((generation, all_xs, all_ys, meta)) = found else {
         return failed(job, "no data loaded".to_owned());
     };
+    let keep = |i: usize| only.as_ref().is_none_or(|set| set.contains(i));
+    let (xs, ys): (Vec<f32>, Vec<f32>) = match &only {
+        None => (all_xs.to_vec(), all_ys.to_vec()),
+        Some(set) => set
+            .iter()
+            .filter_map(|r| Some((*all_xs.get(r as usize)?, *all_ys.get(r as usize)?)))
+            .unzip(),
+    };
     let texts: Vec<&str> = if meta.text_field.is_some() {
-        meta.text.iter().map(String::as_str).collect()
+        meta.text
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, t)| t.as_str())
+            .collect()
     } else {
         Vec::new()
     };

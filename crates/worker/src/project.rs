@@ -3,7 +3,7 @@
 
 use crate::compute;
 use crate::reply::{finish, post};
-use crate::state::{self, layout_parcel};
+use crate::state::{self, layout_parcel, with_vectors, Subset};
 use crate::util::now_ms;
 use vecscape_core::data::store::Vectors;
 use vecscape_core::project::pca::{Pca, PcaSolver};
@@ -46,10 +46,12 @@ pub(crate) async fn pca_2d(
         .map(|(projected, ratio)| (projected, ratio, device))
 }
 
-/// A random projection to 2-D (seed 0), on the GPU when compute runs there (the product is
-/// submitted inside the state's borrow and awaited outside it).
+/// A random projection to 2-D (seed 0) of the loaded vectors or the `subset`'s, on the GPU when
+/// compute runs there (the product is submitted inside the state's borrow and awaited outside
+/// it).
 async fn random_projection(
     kind: RandomProjectionKind,
+    subset: Option<&Subset>,
 ) -> Result<(ndarray::Array2<f32>, Device), String> {
     let rp_of =
         |x: &Vectors| RandomProjection::new(kind, x.ncols(), 2, 0).map_err(|e| e.to_string());
@@ -57,20 +59,14 @@ async fn random_projection(
         "random projection",
         compute::gpu(),
         async |ctx| {
-            let pending = state::with(|s| {
-                let x = &s.data()?.vectors;
+            let pending = with_vectors(subset, |x| {
                 vecscape_gpu::GpuMatmul::new(&ctx)
                     .start_project_vectors(x, &rp_of(x)?, None)
                     .map_err(|e| e.to_string())
             })?;
             pending.finish().await.map_err(|e| e.to_string())
         },
-        || {
-            state::with(|s| {
-                let x = &s.data()?.vectors;
-                Ok(rp_of(x)?.apply_vectors(x))
-            })
-        },
+        || with_vectors(subset, |x| Ok(rp_of(x)?.apply_vectors(x))),
     )
     .await;
     let device = ran.device;
@@ -78,13 +74,31 @@ async fn random_projection(
 }
 
 /// Lay the loaded vectors out with `method` and answer `job` with the positions; dropped when a
-/// newer load or projection arrived meanwhile.
-pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings) {
+/// newer load or projection arrived meanwhile. With a [`vecscape_protocol::RowSet`] in the
+/// parcel's `extra`, only those rows are laid out, on their own, and placed into the box of the
+/// layout shown; the other rows keep their places.
+pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings, parcel: Parcel) {
+    let subset = match vecscape_protocol::rows_of(parcel.extra.as_deref())
+        .map_err(|e| format!("the rows to lay out could not be read: {e}"))
+        .and_then(|set| {
+            set.map(|set| state::with(|s| Subset::of(s, &set)))
+                .transpose()
+        }) {
+        Ok(sub) => sub,
+        Err(e) => return finish(job, Err(e)),
+    };
+    let subset = subset.as_ref();
+    if subset.is_some() && method == Method::Precomputed {
+        return finish(
+            job,
+            Err("the data's own x/y cannot lay out a selection on its own: choose PCA, UMAP or a random projection".to_owned()),
+        );
+    }
     let generation = state::with(|s| s.layout_generation);
     let started = now_ms();
     let mut umap_run = None;
     let result: Result<(ndarray::Array2<f32>, Vec<f64>, Device), String> = match method {
-        Method::Umap => match crate::umap::run(job, generation, settings).await {
+        Method::Umap => match crate::umap::run(job, generation, settings, subset).await {
             Ok(Some((y, ran))) => {
                 umap_run = Some(ran);
                 Ok((y, Vec::new(), Device::Cpu))
@@ -102,7 +116,7 @@ pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings) {
             } else {
                 RandomProjectionKind::VerySparse
             };
-            random_projection(kind)
+            random_projection(kind, subset)
                 .await
                 .map(|(p, device)| (p, Vec::new(), device))
         }
@@ -117,12 +131,11 @@ pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings) {
         Method::Pca => {
             pca_2d(
                 |gpu| {
-                    state::with(|s| {
-                        gpu.prepare_vectors(&s.data()?.vectors, 2, None)
-                            .map_err(|e| e.to_string())
+                    with_vectors(subset, |x| {
+                        gpu.prepare_vectors(x, 2, None).map_err(|e| e.to_string())
                     })
                 },
-                || state::with(|s| cpu_pca_2d(&s.data()?.vectors)),
+                || with_vectors(subset, cpu_pca_2d),
             )
             .await
         }
@@ -137,6 +150,10 @@ pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings) {
         job,
         result.and_then(|(p, explained, device)| {
             let (xs, ys) = (p.column(0).to_vec(), p.column(1).to_vec());
+            let (xs, ys) = match subset {
+                Some(sub) => sub.placed(&xs, &ys),
+                None => (xs, ys),
+            };
             state::with(|s| s.set_layout(xs.clone(), ys.clone()));
             Ok((
                 Reply::Projected {

@@ -71,6 +71,56 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
+/// Some rows laid out on their own (a selection re-projected): their vectors, gathered, and the
+/// layout they are placed into (the other rows stay where they are in it).
+pub(crate) struct Subset {
+    pub rows: Vec<u32>,
+    pub vectors: Vectors,
+    pub xs: Rc<Vec<f32>>,
+    pub ys: Rc<Vec<f32>>,
+}
+
+impl Subset {
+    /// The rows of `set` (out of all the data's rows) with their vectors, over the layout shown.
+    pub fn of(state: &State, set: &vecscape_protocol::RowSet) -> Result<Self, String> {
+        let data = state.data()?;
+        let rows = data.vectors.nrows();
+        if set.universe() != rows {
+            return Err(format!(
+                "the selection is out of {} rows but the data has {rows}",
+                set.universe()
+            ));
+        }
+        if set.count() < 3 {
+            return Err("select at least 3 points to lay them out on their own".to_owned());
+        }
+        let rows = set.to_vec();
+        Ok(Subset {
+            vectors: data.vectors.gather(&rows),
+            rows,
+            xs: state.xs.clone(),
+            ys: state.ys.clone(),
+        })
+    }
+
+    /// The whole layout with these rows at `sub_xs`, `sub_ys` (their own layout, placed in the
+    /// whole one's box).
+    pub fn placed(&self, sub_xs: &[f32], sub_ys: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        vecscape_core::layout::place::place_rows(&self.xs, &self.ys, &self.rows, sub_xs, sub_ys)
+    }
+}
+
+/// Run `f` on the subset's vectors, or on all the loaded vectors without one.
+pub(crate) fn with_vectors<R>(
+    subset: Option<&Subset>,
+    f: impl FnOnce(&Vectors) -> Result<R, String>,
+) -> Result<R, String> {
+    match subset {
+        Some(sub) => f(&sub.vectors),
+        None => with(|s| f(&s.data()?.vectors)),
+    }
+}
+
 /// What carries a layout to the page: the positions (transferred) and their hover index.
 pub(crate) fn layout_parcel(
     xs: Vec<f32>,

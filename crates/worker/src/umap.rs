@@ -3,7 +3,7 @@
 //! search or a newer request is read) and the layout so far sent to the page as it goes.
 
 use crate::reply::post;
-use crate::state::{self, layout_parcel};
+use crate::state::{self, layout_parcel, with_vectors, Subset};
 use crate::util::{now_ms, yield_now};
 use ndarray::Array2;
 use vecscape_core::layout::umap::{
@@ -57,21 +57,23 @@ fn current(job: u64, generation: u64) -> bool {
     state::with(|s| s.layout_job == job && s.layout_generation == generation)
 }
 
-/// Run UMAP with `settings` on the loaded vectors (neighbours by the page's metric). Returns the
-/// layout and the settings as run, or `None` when a newer request replaced it.
+/// Run UMAP with `settings` on the loaded vectors, or on the `subset`'s (neighbours by the page's
+/// metric; the layout so far is shown placed into the whole). Returns the layout and the
+/// settings as run, or `None` when a newer request replaced it.
 pub(crate) async fn run(
     job: u64,
     generation: u64,
     settings: UmapSettings,
+    subset: Option<&Subset>,
 ) -> Result<Option<(Array2<f32>, UmapSettings)>, String> {
-    let (rows, params) = state::with(|s| {
-        let x = &s.data()?.vectors;
+    let metric = state::with(|s| s.metric);
+    let (rows, params) = with_vectors(subset, |x| {
         let params = UmapParams {
             neighbors: settings.neighbors,
             min_dist: settings.min_dist,
             epochs: settings.epochs,
             seed: settings.seed,
-            metric: s.metric,
+            metric,
             ..UmapParams::default()
         };
         params.check(x.nrows()).map_err(|e| e.to_string())?;
@@ -87,9 +89,8 @@ pub(crate) async fn run(
             Parcel::default(),
         );
         yield_now().await;
-        state::with(|s| {
-            reduce_for_graph(&s.data()?.vectors, params.metric, GRAPH_DIMS, params.seed)
-                .map_err(|e| e.to_string())
+        with_vectors(subset, |x| {
+            reduce_for_graph(x, params.metric, GRAPH_DIMS, params.seed).map_err(|e| e.to_string())
         })?
     } else {
         None
@@ -98,20 +99,17 @@ pub(crate) async fn run(
         Some(r) => (Metric::L2, r.ncols()),
         None => (
             graph_metric(params.metric),
-            state::with(|s| s.data().map(|d| d.vectors.ncols()))?,
+            with_vectors(subset, |x| Ok(x.ncols()))?,
         ),
     };
 
     // 1. The exact kNN graph (in the reduced space when there is one), a slice of blocks at a time.
     let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
     while graph.rows() < rows {
-        state::with(|s| {
-            let x = match &reduced {
-                Some(r) => r,
-                None => &s.data()?.vectors,
-            };
-            grow_graph(&mut graph, x, metric)
-        })?;
+        match &reduced {
+            Some(r) => grow_graph(&mut graph, r, metric),
+            None => with_vectors(subset, |x| grow_graph(&mut graph, x, metric)),
+        }?;
         progress(
             job,
             format!(
@@ -136,8 +134,9 @@ pub(crate) async fn run(
     drop(reduced);
     let edges = fuzzy_graph(&graph);
     drop(graph);
-    let mut y =
-        state::with(|s| pca_init(&s.data()?.vectors, params.seed).map_err(|e| e.to_string()))?;
+    let mut y = with_vectors(subset, |x| {
+        pca_init(x, params.seed).map_err(|e| e.to_string())
+    })?;
     let epochs = params.epochs_for(rows);
     let mut sgd = Sgd::new(&edges, &params, epochs);
     yield_now().await;
@@ -152,7 +151,12 @@ pub(crate) async fn run(
         let (epoch, of) = sgd.epochs();
         if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
             shown = now_ms();
-            let parcel = layout_parcel(y.column(0).to_vec(), y.column(1).to_vec())?;
+            let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
+            let (xs, ys) = match subset {
+                Some(sub) => sub.placed(&xs, &ys),
+                None => (xs, ys),
+            };
+            let parcel = layout_parcel(xs, ys)?;
             progress(
                 job,
                 format!("UMAP: epoch {epoch} / {of}"),

@@ -15,7 +15,9 @@ use wasm_bindgen::JsCast;
 
 /// Write the selection (every row without one) as `format` and download it.
 pub(crate) async fn export_rows(ui: Ui, format: Format, vectors: bool) {
-    let extra = match selection_bits().as_ref().map(encode).transpose() {
+    // The selection; without one, the rows shown (a selection laid out on its own) or all.
+    let rows = selection_bits().or_else(|| engine::with(|e| e.subset.clone()));
+    let extra = match rows.as_ref().map(encode).transpose() {
         Ok(extra) => extra,
         Err(e) => return ui.error.set(Some(format!("export: {e}"))),
     };

@@ -12,7 +12,7 @@ use std::cell::Cell;
 use vecscape_core::search::pasted::{looks_like_vector, parse_vector};
 use vecscape_core::view::select::RowSet;
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{decode, encode, Find, Hits, Reply, Request, RowBits};
+use vecscape_protocol::{decode, encode, Find, Hits, Reply, Request};
 
 thread_local! {
     /// The newest search: an older one's answer is dropped.
@@ -103,20 +103,13 @@ pub(crate) fn neighbours_of_selection(ui: Ui) {
 }
 
 /// The rows the filters show, when they hide some (`None`: all are shown).
-pub(crate) fn shown_rows() -> Option<RowBits> {
+pub(crate) fn shown_rows() -> Option<RowSet> {
     engine::with(|e| {
-        let scene = e.scene.as_ref()?;
-        let n = scene.colors.len();
-        if scene.colors.iter().all(|c| c[3] != 0) {
+        let colors = &e.scene.as_ref()?.colors;
+        if colors.iter().all(|c| c[3] != 0) {
             return None;
         }
-        let mut words = vec![0u64; n.div_ceil(64)];
-        for (i, c) in scene.colors.iter().enumerate() {
-            if c[3] != 0 {
-                words[i / 64] |= 1 << (i % 64);
-            }
-        }
-        Some(RowBits { rows: n, words })
+        Some(RowSet::from_fn(colors.len(), |i| colors[i][3] != 0))
     })
 }
 

@@ -1,5 +1,5 @@
-//! The keyboard: `/` search, Esc clear, `+`/`-` zoom, arrows pan, `0` reset. Keys typed into a
-//! field stay with the field.
+//! The keyboard: `/` search, Esc clear, `+`/`-` zoom, arrows pan, `0` reset, Backspace back from
+//! a selection laid out on its own. Keys typed into a field stay with the field.
 
 use crate::actions::{find, pick, select};
 use crate::engine;
@@ -44,6 +44,10 @@ fn on_key(ui: Ui, ev: &web_sys::KeyboardEvent) {
             pick::clear(ui);
             ui.selection.set(None);
             select::mark(None);
+            true
+        }
+        "Backspace" if engine::with(|e| e.saved_depth() > 0) => {
+            crate::actions::project::back(ui);
             true
         }
         key => {

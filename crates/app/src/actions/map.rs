@@ -28,9 +28,18 @@ pub(crate) async fn build_map(ui: Ui) {
             }
         }
     };
+    // A selection laid out on its own: the map of those rows only.
+    let extra = match engine::with(|e| e.subset.as_ref().map(vecscape_protocol::encode)) {
+        Some(Err(e)) => return ui.map.set(MapState::Failed(e.to_string())),
+        Some(Ok(bytes)) => Some(bytes),
+        None => None,
+    };
     let answer = worker::call(
         |job| Request::BuildMap { job },
-        Parcel::default(),
+        Parcel {
+            extra,
+            ..Parcel::default()
+        },
         Some(Box::new(on_progress)),
     )
     .await;

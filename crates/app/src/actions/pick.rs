@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use std::cell::Cell;
 use vecscape_core::view::select::{in_polygon, in_rect, Combine, RowSet};
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{encode, Reply, Request, RowBits};
+use vecscape_protocol::{encode, Reply, Request};
 
 /// Keywords shown for a selection.
 pub(crate) const KEYWORDS_SHOWN: usize = 12;
@@ -167,18 +167,8 @@ fn summarise(e: &engine::Engine, set: &RowSet, took: String) -> Picked {
 }
 
 /// The selection as the worker reads it.
-pub(crate) fn selection_bits() -> Option<RowBits> {
-    engine::with(|e| {
-        let set = e.selection.as_ref()?;
-        let mut words = vec![0u64; set.universe().div_ceil(64)];
-        for r in set.iter() {
-            words[r as usize / 64] |= 1 << (r % 64);
-        }
-        Some(RowBits {
-            rows: set.universe(),
-            words,
-        })
-    })
+pub(crate) fn selection_bits() -> Option<RowSet> {
+    engine::with(|e| e.selection.clone())
 }
 
 /// Ask the worker for the selection's keywords; shown if the selection is still `change`.

@@ -7,7 +7,9 @@ use crate::actions::pick::{combine_of, select_drawn};
 use crate::actions::select::select_at;
 use crate::components::filters::Filters;
 use crate::components::legend::{Legend, TimeControls};
-use crate::components::panels::{LoadProgress, MapProgress, Marker, Neighbours, Tooltip};
+use crate::components::panels::{
+    LoadProgress, MapProgress, Marker, Neighbours, SubsetBar, Tooltip,
+};
 use crate::components::search::{SearchResults, SelectionPanel};
 use crate::engine;
 use crate::state::{Device, Hover, Tool, Ui};
@@ -267,6 +269,7 @@ pub fn MapView(
                 <MapProgress />
                 <LoadProgress />
                 <Marker />
+                <SubsetBar />
                 <div class="side">
                     <SearchResults />
                     <Neighbours />

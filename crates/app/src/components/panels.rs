@@ -4,6 +4,7 @@
 
 use crate::actions::select::mark;
 use crate::state::{MapState, Ui, NEIGHBORS_SHOWN};
+use crate::util::thousands;
 use leptos::prelude::*;
 
 /// The error banner (dismissable); the map behind it stays as it was.
@@ -31,6 +32,23 @@ pub fn LinkNote() -> impl IntoView {
                 <button class="dismiss" aria-label="Dismiss" on:click=move |_| ui.link_note.set(String::new())>"×"</button>
             </div>
         </Show>
+    }
+}
+
+/// A selection laid out on its own is shown: which, and the way back.
+#[component]
+pub fn SubsetBar() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        {move || ui.subset.get().map(|view| {
+            let back_to = if view.depth > 1 { "Back to the previous selection" } else { "Back to the whole map" };
+            view! {
+                <div id="subset" class="subset" role="status" data-rows=view.rows.to_string() data-depth=view.depth.to_string()>
+                    <span>{format!("{} selected rows laid out on their own ({})", thousands(view.rows), view.method)}</span>
+                    <button id="subset-back" title="Backspace" on:click=move |_| crate::actions::project::back(ui)>{format!("← {back_to}")}</button>
+                </div>
+            }
+        })}
     }
 }
 

@@ -5,7 +5,8 @@ use crate::actions::find::{
     clear, fly_to, mark_hovered, neighbours_of, neighbours_of_selection, search_box, show_matches,
 };
 use crate::actions::pick::{self, combine_of, select_matches};
-use crate::state::{Ui, PICKED_TEXTS};
+use crate::actions::project::reproject_selection;
+use crate::state::{Projection, Ui, PICKED_TEXTS};
 use crate::util::thousands;
 use leptos::prelude::*;
 use vecscape_core::view::palette::category_color;
@@ -182,6 +183,11 @@ pub fn SelectionPanel() -> impl IntoView {
                 <div class="selection-title">{format!("{} selected", thousands(p.count))}<span class="took">{format!(" · {}", p.took)}</span></div>
                 <div class="selection-actions">
                     <button id="selection-neighbours" title="The rows nearest to the mean of the selected vectors" on:click=move |_| neighbours_of_selection(ui)>"Nearest to the mean"</button>
+                </div>
+                <div class="selection-actions" role="group" aria-label="Lay the selection out on its own">
+                    <span class="hint">"Lay out on its own:"</span>
+                    <button id="selection-pca" title="PCA of just the selected vectors, shown in place of the map (Back returns)" on:click=move |_| leptos::task::spawn_local(reproject_selection(ui, Projection::Pca))>"PCA"</button>
+                    <button id="selection-umap" title="UMAP of just the selected vectors, shown in place of the map (Back returns)" on:click=move |_| leptos::task::spawn_local(reproject_selection(ui, Projection::Umap))>"UMAP"</button>
                 </div>
                 <ul id="selection-categories" class="selection-categories">
                     {p.categories.iter().take(8).map(|(name, n, code)| {

@@ -125,6 +125,13 @@ impl Engine {
                 }
             }
         }
+        if let Some(subset) = &self.subset {
+            for (i, c) in colors.iter_mut().enumerate() {
+                if !subset.contains(i) {
+                    *c = vecscape_core::view::palette::HIDDEN;
+                }
+            }
+        }
         if let Some(emphasis) = emphasis_of(&self.selection, &self.matches, self.show_matches) {
             for (i, c) in colors.iter_mut().enumerate() {
                 if !emphasis.contains(i) {
@@ -134,7 +141,54 @@ impl Engine {
         }
         scene.colors = colors;
         self.upload_points();
+        self.refresh_density();
         legend
+    }
+
+    /// Show the density and contours of the points drawn: the map's own when the filters hide
+    /// none of its points, else computed here for those drawn, on the map's grid and kernel (so
+    /// periods and filters compare). Redone only when the drawn rows changed.
+    pub fn refresh_density(&mut self) {
+        use std::hash::{Hash, Hasher};
+        use vecscape_core::map::density;
+        let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
+            return;
+        };
+        let drawn = RowSet::from_fn(scene.colors.len(), |i| scene.colors[i][3] != 0);
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        drawn.hash(&mut hasher);
+        let key = hasher.finish();
+        if self.density_of == Some(key) {
+            return;
+        }
+        self.density_of = Some(key);
+        let mapped = self.subset.as_ref().map_or(scene.xs.len(), RowSet::count);
+        let layer = if drawn.count() == mapped {
+            map.layer.clone()
+        } else {
+            let (xs, ys): (Vec<f32>, Vec<f32>) = drawn
+                .iter()
+                .map(|r| (scene.xs[r as usize], scene.ys[r as usize]))
+                .unzip();
+            let spec = map.summary.density.spec;
+            let sigma = map.summary.density.sigma;
+            match (!xs.is_empty()).then(|| density::kde_binned_sigma(&xs, &ys, &spec, sigma)) {
+                Some(grid) => {
+                    let levels = map.summary.contours.len();
+                    let contours = density::contours(&grid, &density::thresholds(&grid, levels))
+                        .unwrap_or_default();
+                    DensityLayer::new(&grid, &contours)
+                }
+                None => DensityLayer {
+                    values: vec![0.0; map.layer.values.len()],
+                    segments: Vec::new(),
+                    ..map.layer.clone()
+                },
+            }
+        };
+        if let Some(backend) = &mut self.backend {
+            backend.set_density(Some(&layer));
+        }
     }
 
     /// The rows drawn in full colour, the rest dimmed: the selection when there is one, else
@@ -172,62 +226,20 @@ impl Engine {
     }
 
     /// Show only the points whose time falls in `window` (all with `None`), with the density and
-    /// contours of just those points; returns how many are shown.
+    /// contours of just the points drawn; returns how many have their time in it.
     pub fn set_time_window(&mut self, window: Option<(f64, f64)>) -> usize {
-        use vecscape_core::map::density;
         self.time_window = window;
-        let by = self.color_by.clone();
-        let hidden = self.hidden.clone();
-        self.recolor(by, hidden);
-        let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
+        self.refresh_colors();
+        let Some(scene) = &self.scene else {
             return 0;
         };
-        let Some(time) = &scene.meta.time else {
-            return scene.xs.len();
-        };
-        let layer = match window {
-            None => map.layer.clone(),
-            Some((start, end)) => {
-                let (xs, ys): (Vec<f32>, Vec<f32>) = scene
-                    .xs
-                    .iter()
-                    .zip(&scene.ys)
-                    .zip(&time.values)
-                    .filter(|(_, t)| **t >= start && **t < end)
-                    .map(|((x, y), _)| (*x, *y))
-                    .unzip();
-                // Same grid and kernel as the whole map, so the periods compare.
-                let spec = map.summary.density.spec;
-                let sigma = map.summary.density.sigma;
-                let grid =
-                    (!xs.is_empty()).then(|| density::kde_binned_sigma(&xs, &ys, &spec, sigma));
-                match grid {
-                    Some(grid) => {
-                        let levels = map.summary.contours.len();
-                        let contours =
-                            density::contours(&grid, &density::thresholds(&grid, levels))
-                                .unwrap_or_default();
-                        DensityLayer::new(&grid, &contours)
-                    }
-                    None => DensityLayer {
-                        values: vec![0.0; map.layer.values.len()],
-                        segments: Vec::new(),
-                        ..map.layer.clone()
-                    },
-                }
-            }
-        };
-        let shown = match window {
-            None => scene.xs.len(),
-            Some((start, end)) => time
+        match (window, &scene.meta.time) {
+            (Some((start, end)), Some(time)) => time
                 .values
                 .iter()
                 .filter(|t| **t >= start && **t < end)
                 .count(),
-        };
-        if let Some(backend) = &mut self.backend {
-            backend.set_density(Some(&layer));
+            _ => scene.xs.len(),
         }
-        shown
     }
 }

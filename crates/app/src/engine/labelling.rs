@@ -24,10 +24,9 @@ impl Engine {
             backend.set_density(Some(&map.layer));
         }
         self.map = Some(map);
-        if self.time_window.is_some() {
-            // The density of the period shown, on the new map's grid.
-            self.set_time_window(self.time_window);
-        }
+        // The density of the points the filters show, on the new map's grid.
+        self.density_of = None;
+        self.refresh_density();
     }
 
     /// Labels and tile grid for the current view.

@@ -16,11 +16,13 @@ mod labelling;
 mod map_view;
 mod scene;
 mod style;
+mod subset;
 
 use map_view::LABEL_FADE_MS;
 pub use map_view::{MapLayers, MapView, MeasureText, Overlay};
 pub use scene::{point_radius_css, Scene};
 pub use style::{ColorBy, Legend};
+pub use subset::SavedLayout;
 
 /// Hover picks the nearest point within this many CSS pixels of the cursor.
 pub const HOVER_RADIUS_CSS_PX: f32 = 8.0;
@@ -75,6 +77,13 @@ pub struct Engine {
     /// Numeric filters: only points whose value of the field (`None`: the time) lies in
     /// `[lo, hi]` are drawn.
     pub ranges: Vec<(Option<String>, f64, f64)>,
+    /// Only these rows are shown: a selection laid out on its own ([`SavedLayout`]s to go
+    /// back to).
+    pub subset: Option<RowSet>,
+    saved_layouts: Vec<SavedLayout>,
+    /// Which rows the density shown is of (a hash of the drawn rows): it is redone when the
+    /// filters change them.
+    density_of: Option<u64>,
 }
 
 thread_local! {
@@ -105,6 +114,7 @@ impl Engine {
         self.matches = None;
         self.hovered_row = None;
         self.ranges.clear();
+        self.forget_saved_layouts();
         self.clear_map();
         if let Some(backend) = &mut self.backend {
             backend.fit_to_css_size();
@@ -149,12 +159,8 @@ impl Engine {
             backend.fit_to_css_size();
         }
         self.upload_points();
-        if let (Some(backend), Some(map)) = (&mut self.backend, &self.map) {
-            backend.set_density(Some(&map.layer));
-        }
-        if self.time_window.is_some() {
-            self.set_time_window(self.time_window);
-        }
+        self.density_of = None;
+        self.refresh_density();
     }
 
     /// Fit the whole scene in the viewport.
@@ -257,9 +263,11 @@ impl Engine {
         let (scene, camera, viewport) = (self.scene.as_ref()?, self.camera?, self.viewport()?);
         let world = camera.world_from_screen(viewport, [at[0] * dpr, at[1] * dpr]);
         let radius_world = HOVER_RADIUS_CSS_PX * dpr / camera.px_per_world;
+        // Only the points drawn: filtered-out ones are neither seen nor picked.
+        let drawn = |id: u32| scene.colors.get(id as usize).is_some_and(|c| c[3] != 0);
         scene
             .grid
-            .nearest(&scene.xs, &scene.ys, world, radius_world)
+            .nearest_where(&scene.xs, &scene.ys, world, radius_world, drawn)
             .map(|i| i as usize)
     }
 

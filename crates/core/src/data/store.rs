@@ -432,6 +432,37 @@ impl Vectors {
             }
         }
     }
+
+    /// The rows listed, in that order, in the same storage with the stored values exactly
+    /// (rows past the end are left out).
+    pub fn gather(&self, rows: &[u32]) -> Vectors {
+        let (n, d) = self.dim();
+        let rows: Vec<usize> = rows
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| r < n)
+            .collect();
+        match self {
+            Vectors::F32(m) => Vectors::F32(m.select(ndarray::Axis(0), &rows)),
+            Vectors::F16(h) => Vectors::F16(HalfMatrix {
+                rows: rows.len(),
+                dims: d,
+                bits: rows
+                    .iter()
+                    .flat_map(|&r| h.bits[r * d..(r + 1) * d].iter().copied())
+                    .collect(),
+            }),
+            Vectors::Int8(q) => Vectors::Int8(Int8Matrix {
+                rows: rows.len(),
+                dims: d,
+                codes: rows
+                    .iter()
+                    .flat_map(|&r| q.codes[r * d..(r + 1) * d].iter().copied())
+                    .collect(),
+                scales: rows.iter().map(|&r| q.scales[r]).collect(),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -504,6 +535,11 @@ mod tests {
             t.truncate(10);
             assert_eq!(t.dim(), (10, 300));
             assert_eq!(t.row_f32(9), v.row_f32(9));
+            let picked = v.gather(&[7, 3, 999, 1000, 3]);
+            assert_eq!((picked.dim(), picked.storage()), ((4, 300), storage));
+            for (i, r) in [7, 3, 999, 3].into_iter().enumerate() {
+                assert_eq!(picked.row_f32(i), v.row_f32(r), "{storage:?} row {r}");
+            }
         }
         let v = Vectors::from_f32("m", m.clone(), Storage::F32).unwrap();
         for storage in Storage::ALL {

@@ -7,12 +7,44 @@
 //! doubly wound parts out, as a canvas `fill("evenodd")` would); points exactly on an edge count
 //! as inside on the left and bottom edges only, as for pixels.
 
-/// A set of rows out of `len`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A set of rows out of `len`. It travels (serde) as `len` and its bit words (`words[r / 64] >>
+/// (r % 64) & 1`); reading one back drops bits past `len` and counts the rows again, so a set
+/// from elsewhere is as sound as one built here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "RowSetWire", into = "RowSetWire")]
 pub struct RowSet {
     bits: Vec<u64>,
     len: usize,
     count: usize,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RowSetWire {
+    len: usize,
+    words: Vec<u64>,
+}
+
+impl From<RowSetWire> for RowSet {
+    fn from(wire: RowSetWire) -> Self {
+        let mut bits = wire.words;
+        bits.resize(wire.len.div_ceil(64), 0);
+        let mut set = RowSet {
+            bits,
+            len: wire.len,
+            count: 0,
+        };
+        set.settle();
+        set
+    }
+}
+
+impl From<RowSet> for RowSetWire {
+    fn from(set: RowSet) -> Self {
+        RowSetWire {
+            len: set.len,
+            words: set.bits,
+        }
+    }
 }
 
 /// How a new set of rows changes a selection.
@@ -44,6 +76,31 @@ impl RowSet {
             set.insert(r as usize);
         }
         set
+    }
+
+    /// The rows of `0..len` for which `keep` says true.
+    pub fn from_fn(len: usize, mut keep: impl FnMut(usize) -> bool) -> Self {
+        let mut set = Self::new(len);
+        for (w, word) in set.bits.iter_mut().enumerate() {
+            for b in 0..64 {
+                let row = w * 64 + b;
+                if row < len && keep(row) {
+                    *word |= 1 << b;
+                }
+            }
+        }
+        set.count = set.bits.iter().map(|w| w.count_ones() as usize).sum();
+        set
+    }
+
+    /// Clears bits past the end and counts the rows again.
+    fn settle(&mut self) {
+        if let Some(last) = self.bits.last_mut() {
+            if !self.len.is_multiple_of(64) {
+                *last &= (1u64 << (self.len % 64)) - 1;
+            }
+        }
+        self.count = self.bits.iter().map(|w| w.count_ones() as usize).sum();
     }
 
     /// Rows the set is out of.
@@ -107,12 +164,7 @@ impl RowSet {
                 }
             }
         }
-        if let Some(last) = self.bits.last_mut() {
-            if !self.len.is_multiple_of(64) {
-                *last &= (1u64 << (self.len % 64)) - 1;
-            }
-        }
-        self.count = self.bits.iter().map(|w| w.count_ones() as usize).sum();
+        self.settle();
     }
 
     /// Rows in both.
@@ -336,6 +388,26 @@ mod tests {
         add.intersect(&RowSet::from_rows(130, [3, 64, 100]));
         assert_eq!((add.to_vec(), add.count()), (vec![3, 64], 2));
         assert!(add.contains(64) && !add.contains(65) && !add.contains(10_000));
+    }
+
+    #[test]
+    fn a_row_set_travels_and_a_bad_one_is_made_sound() {
+        let set = RowSet::from_fn(130, |r| r % 3 == 0);
+        assert_eq!(
+            set.to_vec(),
+            (0..130).filter(|r| r % 3 == 0).collect::<Vec<_>>()
+        );
+        assert_eq!(set.count(), 44);
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(serde_json::from_str::<RowSet>(&json).unwrap(), set);
+        // Bits past the end and missing words: dropped and zero-filled, the count redone.
+        let bad: RowSet =
+            serde_json::from_str(r#"{"len":70,"words":[3,18446744073709551615]}"#).unwrap();
+        assert_eq!(bad.count(), 2 + 6);
+        assert!(bad.contains(69) && !bad.contains(70));
+        let short: RowSet = serde_json::from_str(r#"{"len":200,"words":[1]}"#).unwrap();
+        assert_eq!((short.count(), short.universe()), (1, 200));
+        assert!(!short.contains(199));
     }
 
     #[test]

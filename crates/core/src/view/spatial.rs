@@ -78,6 +78,18 @@ impl GridIndex {
 
     /// The point nearest to `p` within `max_dist` (world units), lower id on ties.
     pub fn nearest(&self, xs: &[f32], ys: &[f32], p: [f32; 2], max_dist: f32) -> Option<u32> {
+        self.nearest_where(xs, ys, p, max_dist, |_| true)
+    }
+
+    /// [`GridIndex::nearest`] among the points `keep` says true for (the ones drawn).
+    pub fn nearest_where(
+        &self,
+        xs: &[f32],
+        ys: &[f32],
+        p: [f32; 2],
+        max_dist: f32,
+        keep: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
         let (x0, y0) = self.cell_coords([p[0] - max_dist, p[1] - max_dist]);
         let (x1, y1) = self.cell_coords([p[0] + max_dist, p[1] + max_dist]);
         let mut best: Option<(f32, u32)> = None;
@@ -88,6 +100,7 @@ impl GridIndex {
                     let (dx, dy) = (xs[id as usize] - p[0], ys[id as usize] - p[1]);
                     let d2 = dx * dx + dy * dy;
                     if d2 <= max_dist * max_dist
+                        && keep(id)
                         && best.is_none_or(|(bd, bid)| d2 < bd || (d2 == bd && id < bid))
                     {
                         best = Some((d2, id));
@@ -122,6 +135,18 @@ mod tests {
                 }
             }
             prop_assert_eq!(grid.nearest(&xs, &ys, [q.0, q.1], r), brute.map(|b| b.1));
+            // Only the odd rows: the nearest odd one.
+            let mut odd: Option<(f32, u32)> = None;
+            for i in (1..xs.len()).step_by(2) {
+                let d2 = (xs[i] - q.0).powi(2) + (ys[i] - q.1).powi(2);
+                if d2 <= r * r && odd.is_none_or(|(bd, _)| d2 < bd) {
+                    odd = Some((d2, i as u32));
+                }
+            }
+            prop_assert_eq!(
+                grid.nearest_where(&xs, &ys, [q.0, q.1], r, |id| id % 2 == 1),
+                odd.map(|b| b.1)
+            );
         }
     }
 }
