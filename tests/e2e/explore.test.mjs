@@ -311,127 +311,129 @@ for (const config of CONFIGS) {
   });
 }
 
-describe('explore without a GPU: export (CSV, JSON Lines, JSON, Parquet), rectangle, categories, keyboard', () => {
-  let browser;
-  let page;
-  before(async () => {
-    browser = await launch({ webgpu: false });
-    page = await openApp(browser, server.url + '?projection=pca');
-  });
-  after(async () => { await browser?.close(); });
+for (const config of CONFIGS) {
+  describe(`export (CSV, JSON Lines, JSON, Parquet), rectangle, categories, keyboard on ${config.name}`, () => {
+    let browser;
+    let page;
+    before(async () => {
+      browser = await launch(config);
+      page = await openApp(browser, server.url + config.query);
+    });
+    after(async () => { await browser?.close(); });
 
-  test('each format holds the selected rows, their metadata, map x/y and (asked for) the vectors', async () => {
-    const rows = [3, 17, 1234, 14999];
-    await page.evaluate((r) => window.vecscapeTest.selectRows(new Uint32Array(r)), rows);
-    await page.waitForSelector('#selection[data-count="4"]');
-    const world = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
-    const check = (records, { vectorsToo, strings }) => {
-      assert.equal(records.length, rows.length);
-      records.forEach((rec, i) => {
-        const r = rows[i];
-        assert.equal(Number(rec.row), r);
-        assert.equal(rec.text, meta[r].text);
-        assert.equal(rec.label, meta[r].label);
-        assert.ok(Math.abs(Number(rec.x) - world[2 * r]) < 1e-5, `x of row ${r}`);
-        assert.ok(Math.abs(Number(rec.y) - world[2 * r + 1]) < 1e-5, `y of row ${r}`);
-        if (vectorsToo) {
-          const v = strings ? JSON.parse(rec.vector) : rec.vector;
-          assert.equal(v.length, vectors.cols);
-          const expected = vectors.data.subarray(r * vectors.cols, (r + 1) * vectors.cols);
-          assert.ok(v.every((x, c) => Math.abs(x - expected[c]) < 1e-6), `vector of row ${r}`);
-        } else {
-          assert.equal(rec.vector, undefined);
-        }
-      });
-    };
-    await page.selectOption('#export-format', 'jsonl');
-    const jsonl = await downloadFrom(page, '#export');
-    assert.match(path.basename(jsonl), /-selection\.jsonl$/);
-    check(fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), { vectorsToo: false });
-    await page.check('#export-vectors');
-    await page.selectOption('#export-format', 'json');
-    check(JSON.parse(fs.readFileSync(await downloadFrom(page, '#export'), 'utf8')), { vectorsToo: true });
-    await page.selectOption('#export-format', 'parquet');
-    check(readWithPython(await downloadFrom(page, '#export'), 'parquet'), { vectorsToo: true });
-    await page.selectOption('#export-format', 'csv');
-    check(readWithPython(await downloadFrom(page, '#export'), 'csv'), { vectorsToo: true, strings: true });
-    assert.match(await page.textContent('#export-note'), /4 rows/);
-    // Nothing selected: every row.
-    await page.keyboard.press('Escape');
-    await page.uncheck('#export-vectors');
-    const all = readWithPython(await downloadFrom(page, '#export'), 'csv');
-    assert.equal(all.length, meta.length);
-    assert.equal(all[14999].text, meta[14999].text);
-    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
-  });
+    test('each format holds the selected rows, their metadata, map x/y and (asked for) the vectors', async () => {
+      const rows = [3, 17, 1234, 14999];
+      await page.evaluate((r) => window.vecscapeTest.selectRows(new Uint32Array(r)), rows);
+      await page.waitForSelector('#selection[data-count="4"]');
+      const world = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+      const check = (records, { vectorsToo, strings }) => {
+        assert.equal(records.length, rows.length);
+        records.forEach((rec, i) => {
+          const r = rows[i];
+          assert.equal(Number(rec.row), r);
+          assert.equal(rec.text, meta[r].text);
+          assert.equal(rec.label, meta[r].label);
+          assert.ok(Math.abs(Number(rec.x) - world[2 * r]) < 1e-5, `x of row ${r}`);
+          assert.ok(Math.abs(Number(rec.y) - world[2 * r + 1]) < 1e-5, `y of row ${r}`);
+          if (vectorsToo) {
+            const v = strings ? JSON.parse(rec.vector) : rec.vector;
+            assert.equal(v.length, vectors.cols);
+            const expected = vectors.data.subarray(r * vectors.cols, (r + 1) * vectors.cols);
+            assert.ok(v.every((x, c) => Math.abs(x - expected[c]) < 1e-6), `vector of row ${r}`);
+          } else {
+            assert.equal(rec.vector, undefined);
+          }
+        });
+      };
+      await page.selectOption('#export-format', 'jsonl');
+      const jsonl = await downloadFrom(page, '#export');
+      assert.match(path.basename(jsonl), /-selection\.jsonl$/);
+      check(fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), { vectorsToo: false });
+      await page.check('#export-vectors');
+      await page.selectOption('#export-format', 'json');
+      check(JSON.parse(fs.readFileSync(await downloadFrom(page, '#export'), 'utf8')), { vectorsToo: true });
+      await page.selectOption('#export-format', 'parquet');
+      check(readWithPython(await downloadFrom(page, '#export'), 'parquet'), { vectorsToo: true });
+      await page.selectOption('#export-format', 'csv');
+      check(readWithPython(await downloadFrom(page, '#export'), 'csv'), { vectorsToo: true, strings: true });
+      assert.match(await page.textContent('#export-note'), /4 rows/);
+      // Nothing selected: every row.
+      await page.keyboard.press('Escape');
+      await page.uncheck('#export-vectors');
+      const all = readWithPython(await downloadFrom(page, '#export'), 'csv');
+      assert.equal(all.length, meta.length);
+      assert.equal(all[14999].text, meta[14999].text);
+      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+    });
 
-  test('the rectangle tool selects the points in the rectangle', async () => {
-    await page.click('#tool-rect');
-    assert.equal(await page.getAttribute('#tool-rect', 'aria-pressed'), 'true');
-    const box = await mapBox(page);
-    // Whole pixels of the page, as the mouse moves.
-    const A = [Math.round(box.x + box.width * 0.25), Math.round(box.y + box.height * 0.3)];
-    const B = [Math.round(box.x + box.width * 0.5), Math.round(box.y + box.height * 0.7)];
-    const a = [A[0] - box.x, A[1] - box.y];
-    const b = [B[0] - box.x, B[1] - box.y];
-    await page.mouse.move(...A);
-    await page.mouse.down();
-    await page.mouse.move(Math.round((A[0] + B[0]) / 2), Math.round((A[1] + B[1]) / 2));
-    await page.mouse.move(...B);
-    await page.mouse.up();
-    await page.waitForSelector('#selection');
-    const positions = await screenPositions(page);
-    const expected = positions
-      .map(([x, y], i) => (x >= a[0] && x <= b[0] && y >= a[1] && y <= b[1] ? i : -1))
-      .filter((i) => i >= 0);
-    const got = await selectedRows(page);
-    const extra = got.filter((r) => !expected.includes(r));
-    const missing = expected.filter((r) => !got.includes(r));
-    assert.ok(extra.length + missing.length <= 1,
-      `rectangle ${JSON.stringify([a, b])} differs: extra ${JSON.stringify(extra.slice(0, 5).map((r) => positions[r]))} missing ${JSON.stringify(missing.slice(0, 5).map((r) => positions[r]))}`);
-    await page.click('#tool-pan');
-    await page.keyboard.press('Escape');
-  });
+    test('the rectangle tool selects the points in the rectangle', async () => {
+      await page.click('#tool-rect');
+      assert.equal(await page.getAttribute('#tool-rect', 'aria-pressed'), 'true');
+      const box = await mapBox(page);
+      // Whole pixels of the page, as the mouse moves.
+      const A = [Math.round(box.x + box.width * 0.25), Math.round(box.y + box.height * 0.3)];
+      const B = [Math.round(box.x + box.width * 0.5), Math.round(box.y + box.height * 0.7)];
+      const a = [A[0] - box.x, A[1] - box.y];
+      const b = [B[0] - box.x, B[1] - box.y];
+      await page.mouse.move(...A);
+      await page.mouse.down();
+      await page.mouse.move(Math.round((A[0] + B[0]) / 2), Math.round((A[1] + B[1]) / 2));
+      await page.mouse.move(...B);
+      await page.mouse.up();
+      await page.waitForSelector('#selection');
+      const positions = await screenPositions(page);
+      const expected = positions
+        .map(([x, y], i) => (x >= a[0] && x <= b[0] && y >= a[1] && y <= b[1] ? i : -1))
+        .filter((i) => i >= 0);
+      const got = await selectedRows(page);
+      const extra = got.filter((r) => !expected.includes(r));
+      const missing = expected.filter((r) => !got.includes(r));
+      assert.ok(extra.length + missing.length <= 1,
+        `rectangle ${JSON.stringify([a, b])} differs: extra ${JSON.stringify(extra.slice(0, 5).map((r) => positions[r]))} missing ${JSON.stringify(missing.slice(0, 5).map((r) => positions[r]))}`);
+      await page.click('#tool-pan');
+      await page.keyboard.press('Escape');
+    });
 
-  test('Shift-click on a legend category selects its rows; Alt-click removes them', async () => {
-    const entry = page.locator('#legend .legend-entry').first();
-    const name = await entry.locator('.name').textContent();
-    const rows = meta.map((m, i) => (m.label === name ? i : -1)).filter((i) => i >= 0);
-    await entry.click({ modifiers: ['Shift'] });
-    await page.waitForSelector('#selection');
-    assert.equal(await page.getAttribute('#selection', 'data-count'), String(rows.length));
-    assert.deepEqual(await selectedRows(page), rows);
-    await entry.click({ modifiers: ['Alt'] });
-    await page.waitForSelector('#selection', { state: 'detached' });
-  });
+    test('Shift-click on a legend category selects its rows; Alt-click removes them', async () => {
+      const entry = page.locator('#legend .legend-entry').first();
+      const name = await entry.locator('.name').textContent();
+      const rows = meta.map((m, i) => (m.label === name ? i : -1)).filter((i) => i >= 0);
+      await entry.click({ modifiers: ['Shift'] });
+      await page.waitForSelector('#selection');
+      assert.equal(await page.getAttribute('#selection', 'data-count'), String(rows.length));
+      assert.deepEqual(await selectedRows(page), rows);
+      await entry.click({ modifiers: ['Alt'] });
+      await page.waitForSelector('#selection', { state: 'detached' });
+    });
 
-  test('keyboard: / focuses the search, + zooms, arrows pan, 0 resets', async () => {
-    await page.click('#status');
-    await page.keyboard.press('/');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'search');
-    await page.keyboard.press('Escape');
-    assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'search');
-    // From the fitted view (the tests before may have moved it).
-    await page.keyboard.press('0');
-    await page.waitForTimeout(100);
-    const start = await screenPositions(page);
-    const spread = (ps) => Math.hypot(ps[10][0] - ps[20][0], ps[10][1] - ps[20][1]);
-    await page.keyboard.press('+');
-    await page.waitForTimeout(100);
-    assert.ok(spread(await screenPositions(page)) > spread(start) * 1.2);
-    await page.keyboard.press('0');
-    await page.keyboard.press('ArrowLeft');
-    await page.waitForTimeout(100);
-    const moved = await screenPositions(page);
-    assert.ok(Math.abs(moved[10][0] - start[10][0] - 60) < 1, `${moved[10][0]} vs ${start[10][0]}`);
-    await page.keyboard.press('0');
-    await page.waitForTimeout(100);
-    assert.ok(Math.abs((await screenPositions(page))[10][0] - start[10][0]) < 0.5);
-    // Every control has an accessible name.
-    const unnamed = await page.$$eval('button, input, select', (els) => els
-      .filter((el) => el.offsetParent !== null)
-      .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim() || el.title))
-      .map((el) => el.outerHTML.slice(0, 80)));
-    assert.deepEqual(unnamed, []);
+    test('keyboard: / focuses the search, + zooms, arrows pan, 0 resets', async () => {
+      await page.click('#status');
+      await page.keyboard.press('/');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'search');
+      await page.keyboard.press('Escape');
+      assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'search');
+      // From the fitted view (the tests before may have moved it).
+      await page.keyboard.press('0');
+      await page.waitForTimeout(100);
+      const start = await screenPositions(page);
+      const spread = (ps) => Math.hypot(ps[10][0] - ps[20][0], ps[10][1] - ps[20][1]);
+      await page.keyboard.press('+');
+      await page.waitForTimeout(100);
+      assert.ok(spread(await screenPositions(page)) > spread(start) * 1.2);
+      await page.keyboard.press('0');
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForTimeout(100);
+      const moved = await screenPositions(page);
+      assert.ok(Math.abs(moved[10][0] - start[10][0] - 60) < 1, `${moved[10][0]} vs ${start[10][0]}`);
+      await page.keyboard.press('0');
+      await page.waitForTimeout(100);
+      assert.ok(Math.abs((await screenPositions(page))[10][0] - start[10][0]) < 0.5);
+      // Every control has an accessible name.
+      const unnamed = await page.$$eval('button, input, select', (els) => els
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim() || el.title))
+        .map((el) => el.outerHTML.slice(0, 80)));
+      assert.deepEqual(unnamed, []);
+    });
   });
-});
+}

@@ -4,7 +4,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { serve, launch, openApp, screenPositions, demoMeta } from '../../web/e2e/harness.mjs';
+import { serve, launch, openApp, screenPositions, demoMeta, mapPixels } from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
 let server;
@@ -24,73 +24,120 @@ function viewOf(hash) {
 
 const notErrors = (page) => page.errors.filter((e) => !/Failed to load resource: .*404/.test(e));
 
+const CONFIGS = [
+  { name: 'webgpu', webgpu: true, query: '?backend=webgpu&projection=pca' },
+  { name: 'cpu', webgpu: true, query: '?backend=cpu&projection=pca' },
+  { name: 'nogpu', webgpu: false, query: '?projection=pca' },
+];
+
+/** Share of sampled pixels two screenshots of the map agree on. */
+function agreement(a, b) {
+  let same = 0;
+  let total = 0;
+  for (let y = 0; y < Math.min(a.height, b.height); y += 2) {
+    for (let x = 0; x < Math.min(a.width, b.width); x += 2) {
+      const [p, q] = [a.at(x, y), b.at(x, y)];
+      if (Math.abs(p[0] - q[0]) + Math.abs(p[1] - q[1]) + Math.abs(p[2] - q[2]) <= 6) same++;
+      total++;
+    }
+  }
+  return same / total;
+}
+
+for (const config of CONFIGS) {
+  describe(`a view in a link (${config.name})`, () => {
+    let browser;
+    before(async () => { browser = await launch(config); });
+    after(async () => { await browser?.close(); });
+
+    test('a view restores exactly from its link (the same picture), and Back undoes a colour change and a search', async () => {
+      const page = await openApp(browser, server.url + config.query);
+      await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
+      await page.waitForTimeout(600);
+      // about:blank and the page: its start-up replaced its entry rather than pushing one.
+      const fresh = await page.evaluate(() => history.length);
+      await page.fill('#search', 'bird');
+      await page.press('#search', 'Enter');
+      await page.waitForSelector('#search-results .results-title');
+      const entry = page.locator('#legend .legend-entry').nth(2);
+      const name = await entry.locator('.name').textContent();
+      await entry.click({ modifiers: ['Shift'] });
+      await page.waitForSelector('#selection');
+      await page.locator('#search').blur();
+      await page.keyboard.press('+');
+      await page.keyboard.press('+');
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction(() => location.hash.startsWith('#v1.'));
+      await page.waitForTimeout(800);
+      const hash = await page.evaluate(() => location.hash);
+      const view = viewOf(hash);
+      assert.equal(view.query, 'bird');
+      assert.equal(view.projection, 'pca');
+      assert.ok(view.zoom > 1.5, `zoom ${view.zoom}`);
+      const rows = meta.map((m, i) => (m.label === name ? i : -1)).filter((i) => i >= 0);
+      assert.deepEqual(view.selection.flatMap(([a, n]) => Array.from({ length: n }, (_, i) => a + i)), rows);
+      const positions = await screenPositions(page);
+
+      const copy = await openApp(browser, server.url + config.query + hash);
+      await copy.waitForSelector(`#selection[data-count="${rows.length}"]`, { timeout: 60_000 });
+      await copy.waitForSelector('#search-results .results-title');
+      assert.equal(await copy.inputValue('#search'), 'bird');
+      assert.equal(await copy.textContent('#search-results .results-title'), await page.textContent('#search-results .results-title'));
+      assert.deepEqual(await copy.evaluate(() => Array.from(window.vecscapeTest.selectedRows())), rows);
+      assert.equal(await copy.inputValue('#color-by'), await page.inputValue('#color-by'));
+      await copy.waitForTimeout(300);
+      const restored = await screenPositions(copy);
+      for (const r of [0, 100, 5000, 14999]) {
+        assert.ok(Math.hypot(restored[r][0] - positions[r][0], restored[r][1] - positions[r][1]) < 0.5,
+          `row ${r}: ${restored[r]} vs ${positions[r]}`);
+      }
+      assert.equal(await copy.locator('#link-note').count(), 0);
+      // The same picture of the map (both drawn by the CPU rasteriser, or both by WebGPU).
+      await copy.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
+      await copy.waitForTimeout(700);
+      const [shot, copied] = [await mapPixels(page, `link-${config.name}-view.png`), await mapPixels(copy, `link-${config.name}-copy.png`)];
+      const agree = agreement(shot, copied);
+      assert.ok(agree > 0.995, `the copied link's map agrees on ${(agree * 100).toFixed(2)} % of pixels`);
+      // Opening the link made no history entry of its own.
+      assert.equal(await copy.evaluate(() => history.length), fresh);
+
+      // A new search is a step Back undoes; panning is not.
+      const before = await page.evaluate(() => history.length);
+      await page.fill('#search', 'eagle');
+      await page.press('#search', 'Enter');
+      await page.waitForSelector('#search-results .results-title:has-text("eagle")');
+      await page.waitForFunction((h) => location.hash !== h, hash);
+      await page.waitForTimeout(600);
+      assert.equal(await page.evaluate(() => history.length), before + 1);
+      await page.goBack();
+      await page.waitForSelector('#search-results .results-title:has-text("bird")');
+      assert.equal(await page.inputValue('#search'), 'bird');
+      assert.deepEqual(await page.evaluate(() => Array.from(window.vecscapeTest.selectedRows())), rows);
+      // A colour change is a step Back undoes: the colour chooser and the points' colours.
+      const colours = () => page.evaluate(() => Array.from(window.vecscapeTest.pointColors()));
+      const [colourKey, coloured] = [await page.inputValue('#color-by'), await colours()];
+      const other = await page.$$eval('#color-by option', (os, k) => os.map((o) => o.value).find((v) => v !== k && v !== 'faithfulness'), colourKey);
+      await page.selectOption('#color-by', other);
+      await page.waitForFunction((h) => location.hash !== h, hash);
+      await page.waitForTimeout(600);
+      assert.notDeepEqual(await colours(), coloured);
+      await page.goBack();
+      await page.waitForFunction((k) => document.querySelector('#color-by').value === k, colourKey);
+      assert.deepEqual(await colours(), coloured);
+      await page.waitForTimeout(600);
+
+      assert.deepEqual(notErrors(page), []);
+      assert.deepEqual(notErrors(copy), []);
+      await copy.close();
+      await page.close();
+    });
+  });
+}
+
 describe('views in links', () => {
   let browser;
   before(async () => { browser = await launch({ webgpu: false }); });
   after(async () => { await browser?.close(); });
-
-  test('a view restores exactly from its link, and Back undoes a change', async () => {
-    const page = await openApp(browser, server.url + '?projection=pca');
-    await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
-    await page.waitForTimeout(600);
-    // about:blank and the page: its start-up replaced its entry rather than pushing one.
-    const fresh = await page.evaluate(() => history.length);
-    await page.fill('#search', 'bird');
-    await page.press('#search', 'Enter');
-    await page.waitForSelector('#search-results .results-title');
-    const entry = page.locator('#legend .legend-entry').nth(2);
-    const name = await entry.locator('.name').textContent();
-    await entry.click({ modifiers: ['Shift'] });
-    await page.waitForSelector('#selection');
-    await page.locator('#search').blur();
-    await page.keyboard.press('+');
-    await page.keyboard.press('+');
-    await page.keyboard.press('ArrowLeft');
-    await page.waitForFunction(() => location.hash.startsWith('#v1.'));
-    await page.waitForTimeout(800);
-    const hash = await page.evaluate(() => location.hash);
-    const view = viewOf(hash);
-    assert.equal(view.query, 'bird');
-    assert.equal(view.projection, 'pca');
-    assert.ok(view.zoom > 1.5, `zoom ${view.zoom}`);
-    const rows = meta.map((m, i) => (m.label === name ? i : -1)).filter((i) => i >= 0);
-    assert.deepEqual(view.selection.flatMap(([a, n]) => Array.from({ length: n }, (_, i) => a + i)), rows);
-    const positions = await screenPositions(page);
-
-    const copy = await openApp(browser, server.url + '?projection=pca' + hash);
-    await copy.waitForSelector(`#selection[data-count="${rows.length}"]`, { timeout: 60_000 });
-    await copy.waitForSelector('#search-results .results-title');
-    assert.equal(await copy.inputValue('#search'), 'bird');
-    assert.equal(await copy.textContent('#search-results .results-title'), await page.textContent('#search-results .results-title'));
-    assert.deepEqual(await copy.evaluate(() => Array.from(window.vecscapeTest.selectedRows())), rows);
-    assert.equal(await copy.inputValue('#color-by'), await page.inputValue('#color-by'));
-    await copy.waitForTimeout(300);
-    const restored = await screenPositions(copy);
-    for (const r of [0, 100, 5000, 14999]) {
-      assert.ok(Math.hypot(restored[r][0] - positions[r][0], restored[r][1] - positions[r][1]) < 0.5,
-        `row ${r}: ${restored[r]} vs ${positions[r]}`);
-    }
-    assert.equal(await copy.locator('#link-note').count(), 0);
-    // Opening the link made no history entry of its own.
-    assert.equal(await copy.evaluate(() => history.length), fresh);
-
-    // A new search is a step Back undoes; panning is not.
-    const before = await page.evaluate(() => history.length);
-    await page.fill('#search', 'eagle');
-    await page.press('#search', 'Enter');
-    await page.waitForSelector('#search-results .results-title:has-text("eagle")');
-    await page.waitForFunction((h) => location.hash !== h, hash);
-    await page.waitForTimeout(600);
-    assert.equal(await page.evaluate(() => history.length), before + 1);
-    await page.goBack();
-    await page.waitForSelector('#search-results .results-title:has-text("bird")');
-    assert.equal(await page.inputValue('#search'), 'bird');
-    assert.deepEqual(await page.evaluate(() => Array.from(window.vecscapeTest.selectedRows())), rows);
-    assert.deepEqual(notErrors(page), []);
-    assert.deepEqual(notErrors(copy), []);
-    await copy.close();
-    await page.close();
-  });
 
   test('a hash that does not parse restores the default view with a note', async () => {
     const page = await openApp(browser, server.url + '?projection=pca#v1.@@not-base64@@');

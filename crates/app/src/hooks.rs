@@ -110,5 +110,12 @@ pub(crate) fn install_test_hooks(ui: crate::state::Ui) {
     });
     set(&hooks, "pointColors", colors.as_ref());
     colors.forget();
+    // The density shown: [rows it is of, sum of its values, contour segments].
+    let density = Closure::<dyn Fn() -> js_sys::Float64Array>::new(|| {
+        let (rows, sum, segments) = engine::with(|e| e.density_shown);
+        js_sys::Float64Array::from([rows as f64, sum, segments as f64].as_slice())
+    });
+    set(&hooks, "densityShown", density.as_ref());
+    density.forget();
     set(&window, "vecscapeTest", &hooks);
 }

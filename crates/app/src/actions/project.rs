@@ -44,6 +44,7 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
     ui.faithfulness_note.set(String::new());
     // The layout shown is put aside (to go back to) when the rows' own first appears.
     let shown = std::rc::Rc::new(std::cell::Cell::new(false));
+    let was_shown = shown.clone();
     let rows_shown = rows.clone();
     let note_then = ui.projection_note.get_untracked();
     let show = move |positions: (Vec<f32>, Vec<f32>, GridIndex), explained: Vec<f64>| {
@@ -146,7 +147,8 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
         Ok((Reply::Cancelled { .. }, _)) => {}
         Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
             // The layout shown stays; the status line says why the new one is not there.
-            if rows.is_some() {
+            // A selection's layout that had begun to show (UMAP's epochs) is taken back.
+            if rows.is_some() && was_shown.get() {
                 back(ui);
             }
             ui.projection_note

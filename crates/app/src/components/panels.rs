@@ -43,7 +43,16 @@ pub fn SubsetBar() -> impl IntoView {
         {move || ui.subset.get().map(|view| {
             let back_to = if view.depth > 1 { "Back to the previous selection" } else { "Back to the whole map" };
             view! {
-                <div id="subset" class="subset" role="status" data-rows=view.rows.to_string() data-depth=view.depth.to_string()>
+                <div
+                    id="subset"
+                    class="subset"
+                    role="status"
+                    data-rows=view.rows.to_string()
+                    data-depth=view.depth.to_string()
+                    on:pointerdown=crate::components::stop_pointer
+                    on:pointerup=crate::components::stop_pointer
+                    on:pointermove=crate::components::stop_pointer
+                >
                     <span>{format!("{} selected rows laid out on their own ({})", thousands(view.rows), view.method)}</span>
                     <button id="subset-back" title="Backspace" on:click=move |_| crate::actions::project::back(ui)>{format!("← {back_to}")}</button>
                 </div>

@@ -6,20 +6,12 @@ use crate::actions::find::{
 };
 use crate::actions::pick::{self, combine_of, select_matches};
 use crate::actions::project::reproject_selection;
+use crate::components::{stop_pointer, stop_wheel};
 use crate::state::{Projection, Ui, PICKED_TEXTS};
 use crate::util::thousands;
 use leptos::prelude::*;
 use vecscape_core::view::palette::category_color;
 
-/// Keep pointer events inside a panel from reaching the map under it.
-fn stop_pointer(ev: web_sys::PointerEvent) {
-    ev.stop_propagation();
-}
-
-/// Keep the wheel inside a panel (it scrolls the panel, not the map).
-fn stop_wheel(ev: web_sys::WheelEvent) {
-    ev.stop_propagation();
-}
 
 /// The search box in the toolbar: typing searches (after a short pause), Enter flies to the
 /// first result, Esc clears.

@@ -186,6 +186,8 @@ impl Engine {
                 },
             }
         };
+        let sum = layer.values.iter().map(|&v| f64::from(v)).sum();
+        self.density_shown = (drawn.count(), sum, layer.segments.len());
         if let Some(backend) = &mut self.backend {
             backend.set_density(Some(&layer));
         }

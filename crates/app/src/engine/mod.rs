@@ -84,6 +84,9 @@ pub struct Engine {
     /// Which rows the density shown is of (a hash of the drawn rows): it is redone when the
     /// filters change them.
     density_of: Option<u64>,
+    /// The density shown: of how many rows, its values' sum and its contour segments (the test
+    /// hook reads it).
+    pub density_shown: (usize, f64, usize),
 }
 
 thread_local! {
