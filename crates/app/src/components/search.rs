@@ -12,7 +12,6 @@ use crate::util::thousands;
 use leptos::prelude::*;
 use vecscape_core::view::palette::category_color;
 
-
 /// The search box in the toolbar: typing searches (after a short pause), Enter flies to the
 /// first result, Esc clears.
 #[component]
