@@ -1,6 +1,6 @@
 // End-to-end: search by words and by meaning, the results list, "show all", lasso, rectangle
-// and category selection with the selection panel, and the keyboard — in headless Chromium on
-// each backend (see app.test.mjs for the three configurations).
+// and category selection with the selection panel, export in every format, and the keyboard —
+// in headless Chromium on each backend (see app.test.mjs for the three configurations).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -308,18 +308,7 @@ for (const config of CONFIGS) {
       assert.deepEqual(await selectedRows(page), []);
       assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
     });
-  });
-}
 
-for (const config of CONFIGS) {
-  describe(`export (CSV, JSON Lines, JSON, Parquet), rectangle, categories, keyboard on ${config.name}`, () => {
-    let browser;
-    let page;
-    before(async () => {
-      browser = await launch(config);
-      page = await openApp(browser, server.url + config.query);
-    });
-    after(async () => { await browser?.close(); });
 
     test('each format holds the selected rows, their metadata, map x/y and (asked for) the vectors', async () => {
       const rows = [3, 17, 1234, 14999];
