@@ -627,6 +627,61 @@ describe('a load that a newer load replaces', () => {
   });
 });
 
+describe('Cancel on the progress bar', () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch({ webgpu: false });
+    page = await openApp(browser, server.url + '?backend=cpu&projection=pca');
+    await page.waitForSelector('#app[data-map=ready]', { timeout: 120_000 });
+  });
+  after(async () => { await browser?.close(); });
+
+  const world = () => page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+
+  test('a cancelled UMAP puts the points back; a cancelled load keeps the map; the next load works', async () => {
+    const pca = await world();
+    const status = await page.locator('#status').innerText();
+    // UMAP's epochs move the points; Cancel puts them back and the chooser says PCA again.
+    await page.selectOption('#projection', 'umap');
+    await page.waitForSelector('#progress:has-text("epoch")', { timeout: 120_000 });
+    await page.waitForFunction((p) => window.vecscapeTest.worldPositions().some((v, i) => v !== p[i]), pca);
+    assert.notDeepEqual(await world(), pca);
+    await page.click('#cancel');
+    await page.waitForSelector('#progress', { state: 'detached' });
+    assert.deepEqual(await world(), pca);
+    assert.equal(await page.inputValue('#projection'), 'pca');
+    assert.match(await page.textContent('#link-note'), /Cancelled the projection/);
+    await page.waitForSelector('#app[data-map=ready]', { timeout: 60_000 });
+    // A long load cancelled: the demo stays, and the load never shows later.
+    const rows = 300_000;
+    const values = new Float32Array(rows * 64);
+    for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 0.37) + (i % 64) * 0.01;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vecscape-e2e-'));
+    const bigPath = path.join(dir, 'cancelled-big.npy');
+    fs.writeFileSync(bigPath, npyF32(rows, 64, values));
+    await page.setInputFiles('#file-input', bigPath);
+    await page.waitForSelector('#progress', { timeout: 20_000 });
+    await page.click('#cancel');
+    await page.waitForSelector('#progress', { state: 'detached' });
+    assert.match(await page.textContent('#link-note'), /Cancelled the load/);
+    await page.waitForSelector('#app[data-state=ready]');
+    await page.waitForTimeout(4_000);
+    assert.equal(await page.locator('#status').innerText(), status);
+    assert.deepEqual(await world(), pca);
+    assert.equal(await page.locator('#error').count(), 0);
+    // The next load works.
+    const small = npyF32(50, 3, Array.from({ length: 150 }, (_, i) => Math.cos(i)));
+    await page.setInputFiles('#file-input', [
+      { name: 'after-cancel.npy', mimeType: 'application/octet-stream', buffer: small },
+    ]);
+    await page.waitForFunction(() => /after-cancel\.npy · 50 points × 3 dims/.test(document.querySelector('#status').textContent), null, { timeout: 60_000 });
+    assert.equal((await world()).length, 100);
+    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('text from data is shown as text, never as HTML', () => {
   let browser;
   let page;

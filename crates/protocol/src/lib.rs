@@ -212,6 +212,9 @@ pub enum Request {
     /// How faithful the layout shown is: per point, the share of its nearest neighbours in the
     /// original space kept among its nearest on the map. Answered with [`Reply::Faithfulness`].
     Faithfulness { job: u64 },
+    /// Stop the load, projection and map build in flight (the Cancel button): each ends with
+    /// `Cancelled` at its next step, and what the worker held before stays.
+    Cancel,
     /// Rank neighbours by this metric from now on.
     SetMetric { metric: Metric },
     /// Keep the vectors in this storage.

@@ -61,6 +61,7 @@ fn handle(request: Request, parcel: Parcel) {
             vectors,
         } => find::export(job, format, vectors, parcel),
         Request::Faithfulness { job } => spawn_local(faithfulness::run(job)),
+        Request::Cancel => state::with(|s| s.cancel()),
         Request::SetMetric { metric } => state::with(|s| s.set_metric(metric)),
         Request::SetStorage { job, storage } => finish(
             job,

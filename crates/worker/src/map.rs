@@ -27,7 +27,7 @@ pub(crate) async fn run(job: u64, parcel: Parcel) {
     let found = state::with(|s| {
         let data = s.data.as_ref()?;
         Some((
-            s.layout_generation,
+            (s.layout_generation, s.cancels),
             s.xs.clone(),
             s.ys.clone(),
             data.meta.clone(),
@@ -70,7 +70,7 @@ pub(crate) async fn run(job: u64, parcel: Parcel) {
             Parcel::default(),
         );
         yield_now().await;
-        if state::with(|s| s.layout_generation) != generation {
+        if state::with(|s| (s.layout_generation, s.cancels)) != generation {
             post(&Reply::Cancelled { job }, Parcel::default());
             return;
         }

@@ -60,6 +60,8 @@ pub(crate) struct State {
     pub corpus: Option<Rc<vecscape_core::map::keywords::Corpus>>,
     /// Bumped whenever the vectors change (a load, another storage).
     pub data_generation: u64,
+    /// Bumped by `Cancel`: a map build begun before stops.
+    pub cancels: u64,
 }
 
 thread_local! {
@@ -156,6 +158,14 @@ impl State {
         self.data_generation += 1;
         self.set_layout(xs, ys);
         self.rebuild_gpu_index();
+    }
+
+    /// Stop what is in flight: the newest load and projection are no longer wanted (no job is
+    /// numbered 0), and map builds begun before stop.
+    pub fn cancel(&mut self) {
+        self.load_job = 0;
+        self.layout_job = 0;
+        self.cancels += 1;
     }
 
     /// The page now shows this layout.

@@ -60,6 +60,42 @@ pub(crate) async fn change_storage(ui: Ui, storage: Storage) {
     }
 }
 
+/// The Cancel button: stop the load, projection and map build in flight. The worker stops each
+/// at its next step; what was shown before stays (a projection's points that had begun to move
+/// go back), and the note says what was stopped.
+pub(crate) fn cancel(ui: Ui) {
+    let mut stopped = Vec::new();
+    if ui.phase.get_untracked() == Phase::Loading {
+        // Its answer is dropped: the scene shown stays.
+        begin_load();
+        let shown = engine::with(|e| e.scene.is_some());
+        ui.phase
+            .set(if shown { Phase::Ready } else { Phase::Failed });
+        if !shown {
+            ui.error.set(Some(
+                "The load was cancelled: open or drop a file to start again".to_owned(),
+            ));
+        }
+        stopped.push("the load");
+    }
+    if crate::actions::project::cancel(ui) {
+        stopped.push("the projection");
+    }
+    if matches!(ui.map.get_untracked(), MapState::Building(_)) {
+        engine::with(|e| e.map_generation += 1);
+        ui.map.set(MapState::None);
+        stopped.push("the map");
+    }
+    worker::send(&Request::Cancel);
+    ui.progress.set(None);
+    if !stopped.is_empty() {
+        ui.link_note.set(format!(
+            "Cancelled {}; what was shown stays.",
+            stopped.join(" and ")
+        ));
+    }
+}
+
 /// Start a load: any load still in flight stops at its next step ([`current`] turns false for
 /// it) and shows nothing. Returns this load's generation.
 fn begin_load() -> u64 {

@@ -14,6 +14,12 @@ use vecscape_core::view::spatial::GridIndex;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{encode, Reply, Request, RowSet};
 
+thread_local! {
+    /// The projection in flight: its generation, and whether its layout has begun to show.
+    static IN_FLIGHT: std::cell::RefCell<Option<(u64, std::rc::Rc<std::cell::Cell<bool>>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Lay the loaded vectors out again with `method`. The status line says where it ran and how
 /// long it took; a newer projection (or a new scene) meanwhile wins and this result is dropped.
 pub(crate) async fn reproject(ui: Ui, method: Projection) {
@@ -47,26 +53,23 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
     let was_shown = shown.clone();
     let rows_shown = rows.clone();
     let note_then = ui.projection_note.get_untracked();
+    let map_then = match ui.map.get_untracked() {
+        MapState::Ready(note) => note,
+        _ => String::new(),
+    };
+    IN_FLIGHT.with(|f| f.replace(Some((generation, shown.clone()))));
+    // The layout shown is put aside when the new one first appears: a selection's goes back to
+    // it (Back), a cancelled or failed one too.
     let show = move |positions: (Vec<f32>, Vec<f32>, GridIndex), explained: Vec<f64>| {
         engine::with(|e| {
+            if !shown.replace(true) {
+                e.save_layout(note_then.clone(), map_then.clone());
+            }
+            e.set_positions(positions, explained);
             if let Some(rows) = &rows_shown {
-                if !shown.replace(true) {
-                    e.save_layout(note_then.clone());
-                }
-                e.set_positions(positions, explained);
                 e.show_subset(rows.clone());
-            } else {
-                if !shown.replace(true) {
-                    // The whole data laid out again: nothing to go back to.
-                    e.forget_saved_layouts();
-                }
-                e.set_positions(positions, explained);
             }
         });
-        if rows_shown.is_none() {
-            ui.subset.set(None);
-            crate::actions::find::refresh(ui);
-        }
         engine::request_redraw();
         ui.hover.set(None);
     };
@@ -120,9 +123,14 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
                 }
             };
             show(positions, layout.explained.clone());
+            IN_FLIGHT.with(|f| f.take());
             crate::actions::colour::layout_changed(ui);
             match &rows {
                 None => {
+                    // The whole data laid out again: nothing to go back to.
+                    engine::with(|e| e.forget_saved_layouts());
+                    ui.subset.set(None);
+                    crate::actions::find::refresh(ui);
                     ui.projection_note.set(layout_note(&layout));
                     ui.projection.set(method);
                     crate::actions::link::layout_shown(ui, method);
@@ -147,9 +155,10 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
         Ok((Reply::Cancelled { .. }, _)) => {}
         Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
             // The layout shown stays; the status line says why the new one is not there.
-            // A selection's layout that had begun to show (UMAP's epochs) is taken back.
-            if rows.is_some() && was_shown.get() {
-                back(ui);
+            // A layout that had begun to show (UMAP's epochs) is taken back.
+            IN_FLIGHT.with(|f| f.take());
+            if was_shown.get() {
+                restore(ui, false);
             }
             ui.projection_note
                 .update(|n| *n = format!("{n} · {name} failed: {message}"));
@@ -162,9 +171,37 @@ async fn lay_out(ui: Ui, method: Projection, rows: Option<RowSet>) {
     }
 }
 
+/// Stop the projection in flight (the Cancel button): its result is dropped and, when its
+/// layout had begun to show (UMAP's epochs), the layout before it comes back. Returns whether
+/// one was in flight.
+pub(crate) fn cancel(ui: Ui) -> bool {
+    let Some((generation, shown)) = IN_FLIGHT.with(|f| f.take()) else {
+        return false;
+    };
+    if engine::with(|e| e.projection_generation) != generation {
+        return false;
+    }
+    if shown.get() {
+        restore(ui, false);
+    } else {
+        engine::with(|e| e.projection_generation += 1);
+    }
+    ui.progress.set(None);
+    // The chooser shows the projection still shown again.
+    ui.projection.update(|_| {});
+    true
+}
+
 /// Go back from a selection laid out on its own to the layout it was taken from (its
 /// positions, map and camera); the rows that were shown become the selection.
 pub(crate) fn back(ui: Ui) {
+    restore(ui, true);
+}
+
+/// Show the layout put aside last again (and tell the worker); `select_shown`: the rows that
+/// were shown on their own become the selection.
+fn restore(ui: Ui, select_shown: bool) {
+    IN_FLIGHT.with(|f| f.take());
     let restored = engine::with(|e| {
         e.projection_generation += 1;
         e.restore_layout()
@@ -195,12 +232,14 @@ pub(crate) fn back(ui: Ui) {
     ui.hover.set(None);
     crate::actions::colour::layout_changed(ui);
     crate::actions::find::clear(ui);
-    if let Some(rows) = shown {
+    if let Some(rows) = shown.filter(|_| select_shown) {
         crate::actions::pick::select_rows(ui, &rows.to_vec());
     }
     if engine::with(|e| e.map.is_none()) {
         ui.map.set(MapState::None);
         spawn_local(build_map(ui));
+    } else {
+        ui.map.set(MapState::Ready(saved.map_note.clone()));
     }
     engine::request_redraw();
 }

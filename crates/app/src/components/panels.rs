@@ -67,8 +67,16 @@ pub fn LoadProgress() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
         <Show when=move || ui.progress.get().is_some()>
-            <div id="progress" class="progress">
-                <div>{move || ui.progress.get().map(|p| p.what).unwrap_or_default()}</div>
+            <div
+                id="progress"
+                class="progress"
+                on:pointerdown=crate::components::stop_pointer
+                on:pointerup=crate::components::stop_pointer
+            >
+                <div class="progress-head">
+                    <span>{move || ui.progress.get().map(|p| p.what).unwrap_or_default()}</span>
+                    <button id="cancel" class="cancel" title="Stop it; what was shown stays" on:click=move |_| crate::actions::load::cancel(ui)>"Cancel"</button>
+                </div>
                 <progress
                     max="1"
                     value=move || {
@@ -88,7 +96,12 @@ pub fn MapProgress() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
         <Show when=move || matches!(ui.map.get(), MapState::Building(_))>
-            <div id="map-progress" class="map-progress">
+            <div
+                id="map-progress"
+                class="map-progress"
+                on:pointerdown=crate::components::stop_pointer
+                on:pointerup=crate::components::stop_pointer
+            >
                 "Building map "
                 <progress
                     max="1"
@@ -97,6 +110,7 @@ pub fn MapProgress() -> impl IntoView {
                         _ => "0".to_owned(),
                     }
                 ></progress>
+                <button id="cancel-map" class="cancel" title="Stop building the map" on:click=move |_| crate::actions::load::cancel(ui)>"Cancel"</button>
             </div>
         </Show>
     }

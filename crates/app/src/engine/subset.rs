@@ -16,13 +16,14 @@ pub struct SavedLayout {
     pub camera: Option<([f32; 2], f32)>,
     /// The rows shown then (`None`: all).
     pub subset: Option<RowSet>,
-    /// What the status line said about it.
+    /// What the status line said about it and its map.
     pub note: String,
+    pub map_note: String,
 }
 
 impl Engine {
     /// Put the layout shown aside (to come back to) before `rows` are laid out on their own.
-    pub fn save_layout(&mut self, note: String) -> bool {
+    pub fn save_layout(&mut self, note: String, map_note: String) -> bool {
         let Some(scene) = &self.scene else {
             return false;
         };
@@ -35,6 +36,7 @@ impl Engine {
             camera: self.camera_state(),
             subset: self.subset.clone(),
             note,
+            map_note,
         };
         self.saved_layouts.push(saved);
         true
