@@ -10,12 +10,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-# --- Debian packages: browser, driver, Mesa lavapipe for native wgpu tests -------------------
+# --- Debian packages: browser, driver, Mesa lavapipe for native wgpu tests, clang ------------
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
 dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1)
+# clang compiles the zstd C library (ZSTD Parquet and Arrow IPC) for wasm32.
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -797,6 +797,19 @@ describe('every format the core reads opens in the page', () => {
     await waitStatus('lz4.feather · 13 points × 5 dims');
   });
 
+  test('ZSTD Parquet (pyarrow, polars) and ZSTD Arrow IPC open with the Snappy file\'s layout', async () => {
+    const world = () => page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+    await page.setInputFiles('#file-input', [{ name: 'snappy.parquet', mimeType: 'application/octet-stream', buffer: columnar('snappy.parquet') }]);
+    await waitStatus('snappy.parquet · 13 points × 5 dims');
+    const snappy = await world();
+    for (const name of ['zstd.parquet', 'polars_zstd.parquet', 'zstd.feather']) {
+      await page.setInputFiles('#file-input', [{ name, mimeType: 'application/octet-stream', buffer: columnar(name) }]);
+      await waitStatus(`${name} · 13 points × 5 dims`);
+      assert.deepEqual(await world(), snappy, name);
+    }
+    assert.equal(await page.locator('#error').count(), 0);
+  });
+
   test('raw float32 with a projector_config.json naming its shape', async () => {
     const config = JSON.stringify({ embeddings: [{ tensorName: 't', tensorShape: [4, 2], tensorPath: 'tensors.bytes', metadataPath: 'metadata.tsv' }] });
     const raw = Buffer.alloc(32);

@@ -1,7 +1,9 @@
 """Write the small Parquet / Arrow fixtures under tests/fixtures/columnar with pyarrow.
 
 The Rust tests (crates/core/tests/formats.rs) read them and compare with `expected.json`,
-which holds the same values as plain JSON, written here from the same numpy arrays.
+which holds the same values as plain JSON, written here from the same numpy arrays. The ZSTD
+files come from pyarrow and, when it is installed (`pip install polars`), from polars' own
+writer (its default compression is ZSTD).
 
     .venv/bin/python tests/reference/make_columnar_fixtures.py
 """
@@ -56,6 +58,14 @@ pq.write_table(table("list64"), OUT / "gzip_list.parquet", compression="gzip")
 pq.write_table(table("fixed32"), OUT / "zstd.parquet", compression="zstd")
 pq.write_table(table("fixed16"), OUT / "f16.parquet", compression="lz4")
 feather.write_feather(table("fixed32"), OUT / "lz4.feather", compression="lz4")
+feather.write_feather(table("fixed32"), OUT / "zstd.feather", compression="zstd")
+try:
+    import polars as pl
+except ImportError:
+    print("polars is not installed: polars_zstd.parquet kept as it is")
+else:
+    # polars' own writer, with its default compression (ZSTD).
+    pl.from_arrow(table("fixed32")).write_parquet(OUT / "polars_zstd.parquet")
 with ipc.new_stream(OUT / "plain.arrows", table("list64").schema) as w:
     w.write_table(table("list64"), max_chunksize=4)
 

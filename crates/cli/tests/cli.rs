@@ -298,6 +298,25 @@ fn every_format_and_the_memory_budget_from_the_command_line() {
 
     let run = vecscape(&["inspect", parquet, "--max-rows", "4"]);
     assert!(String::from_utf8_lossy(&run.stdout).contains("4 rows × 5 dims"));
+    // ZSTD (polars' default compression) reads the same.
+    for zstd in ["polars_zstd.parquet", "zstd.feather"] {
+        let file = format!(
+            "{}/../../tests/fixtures/columnar/{zstd}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let run = vecscape(&["inspect", &file]);
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{zstd}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(text.contains("13 rows × 5 dims"), "{zstd}: {text}");
+        assert!(
+            text.contains("categorical 'label': 3 distinct values"),
+            "{zstd}: {text}"
+        );
+    }
 
     let vectors = concat!(
         env!("CARGO_MANIFEST_DIR"),
