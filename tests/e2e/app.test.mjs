@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground,
-  demoVectors, cosineTopK, l2TopK, ROOT,
+  serve, launch, openApp, mapPixels, screenPositions, demoMeta, npyF32, differsFromBackground, demoVectors, cosineTopK, l2TopK, ROOT, pageErrors,
 } from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
@@ -582,7 +581,7 @@ describe('a CPU-emulated WebGPU adapter draws but leaves compute to the CPU', ()
       await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
       assert.match(await status.innerText(), /map: levels .*density on CPU/);
       // (A new browser asks for /favicon.ico once; the server has none.)
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     } finally {
       await page.close();
     }
@@ -622,7 +621,7 @@ describe('a load that a newer load replaces', () => {
     assert.equal(await page.locator('#error').count(), 0);
     assert.equal(await page.locator('#progress').count(), 0);
     assert.equal((await screenPositions(page)).length, 50);
-    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+    assert.deepEqual(pageErrors(page), []);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -677,7 +676,7 @@ describe('Cancel on the progress bar', () => {
     ]);
     await page.waitForFunction(() => /after-cancel\.npy · 50 points × 3 dims/.test(document.querySelector('#status').textContent), null, { timeout: 60_000 });
     assert.equal((await world()).length, 100);
-    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+    assert.deepEqual(pageErrors(page), []);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  serve, launch, openApp, mapPixels, screenPositions, demoMeta, demoVectors, cosineTopK, ROOT,
-  differsFromBackground, readPng,
+  serve, launch, openApp, mapPixels, screenPositions, demoMeta, demoVectors, cosineTopK, ROOT, differsFromBackground, readPng, pageErrors, selectedRows,
 } from '../../web/e2e/harness.mjs';
 
 /** Click `selector` and save the download it starts; returns its path. */
@@ -84,10 +83,6 @@ async function drawLasso(page, poly, modifier) {
   return at.map(([x, y]) => [x - box.x, y - box.y]);
 }
 
-async function selectedRows(page) {
-  return page.evaluate(() => Array.from(window.vecscapeTest.selectedRows()));
-}
-
 /** Rows drawn in full colour (not faded towards the background: a faded colour has every
  *  channel ≥ 205, the palette's colours each have one below 200). */
 async function fullColourRows(page) {
@@ -146,7 +141,7 @@ for (const config of CONFIGS) {
       // Accents fold: "Bírd" finds the same rows as "bird".
       await searchFor(page, 'Bírd');
       await page.waitForSelector(`#search-results .results-title[data-total="${expected.length}"]`, { timeout: 30_000 });
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test('"show all" dims every row but the matches, and the map shows it', async () => {
@@ -238,7 +233,7 @@ for (const config of CONFIGS) {
       await searchFor(page, '<img src=x onerror=alert(1)>');
       await page.waitForSelector('#search-results .results-title:has-text("<img src=x onerror=alert(1)>")', { timeout: 30_000 });
       assert.equal(await page.locator('#search-results img').count(), 0);
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test('PNG export is the view as drawn, labels and legend included', async () => {
@@ -306,7 +301,7 @@ for (const config of CONFIGS) {
       await page.keyboard.press('Escape');
       await page.waitForSelector('#selection', { state: 'detached' });
       assert.deepEqual(await selectedRows(page), []);
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
 
@@ -352,7 +347,7 @@ for (const config of CONFIGS) {
       const all = readWithPython(await downloadFrom(page, '#export'), 'csv');
       assert.equal(all.length, meta.length);
       assert.equal(all[14999].text, meta[14999].text);
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test('the rectangle tool selects the points in the rectangle', async () => {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, openApp } from '../../web/e2e/harness.mjs';
+import {
+  serve, launch, openApp, pageErrors, drawnRows,
+} from '../../web/e2e/harness.mjs';
 
 const ROWS = 400;
 const DAY = 86_400;
@@ -24,15 +26,6 @@ fs.writeFileSync(path.join(dir, 'rows.jsonl'), rows.map((r) => JSON.stringify(r)
 let server;
 before(async () => { server = await serve(undefined, { '/fixture/': dir }); });
 after(async () => { await server?.close(); });
-
-const notErrors = (page) => page.errors.filter((e) => !/Failed to load resource: .*404/.test(e));
-
-async function shownRows(page) {
-  const rgba = await page.evaluate(() => Array.from(window.vecscapeTest.pointColors()));
-  const out = [];
-  for (let i = 0; i < rgba.length / 4; i++) if (rgba[i * 4 + 3] !== 0) out.push(i);
-  return out;
-}
 
 /** Set slider `cls` of filter `field` to `step` (0…1000) as a user dragging it would. */
 async function slide(page, field, cls, step) {
@@ -67,7 +60,7 @@ for (const config of CONFIGS) {
       await slide(page, 'score', 'filter-lo', 500);
       await page.waitForSelector('#filters .filter[data-field="score"][data-narrowed="true"]');
       const byScore = rows.map((r, i) => (r.score >= 199.5 ? i : -1)).filter((i) => i >= 0);
-      assert.deepEqual(await shownRows(page), byScore);
+      assert.deepEqual(await drawnRows(page), byScore);
       // The density and contours are redone for the points shown.
       const filtered = await density();
       assert.equal(filtered[0], byScore.length);
@@ -90,7 +83,7 @@ for (const config of CONFIGS) {
         const t = Date.parse(r.date) / 1000;
         return r.score >= 199.5 && t >= lo && t <= hi ? i : -1;
       }).filter((i) => i >= 0);
-      const shown = await shownRows(page);
+      const shown = await drawnRows(page);
       const sym = shown.filter((r) => !both.includes(r)).length + both.filter((r) => !shown.includes(r)).length;
       assert.ok(sym <= 1, `brush: ${shown.length} shown vs ${both.length} expected`);
       assert.ok(both.length > 40 && both.length < 200, `${both.length}`);
@@ -105,18 +98,18 @@ for (const config of CONFIGS) {
       const copy = await openApp(browser, server.url + config.query + '&data=/fixture/rows.jsonl' + hash);
       await copy.waitForSelector('#filters .filter[data-field="date"][data-narrowed="true"]');
       await copy.waitForSelector('#search-results .results-title');
-      assert.deepEqual(await shownRows(copy), shown);
+      assert.deepEqual(await drawnRows(copy), shown);
       // Double-click keeps all again.
       await svg.dblclick();
       await page.waitForSelector('#filters .filter[data-field="date"][data-narrowed="false"]');
-      assert.deepEqual(await shownRows(page), byScore);
+      assert.deepEqual(await drawnRows(page), byScore);
       assert.deepEqual(await density(), filtered);
       // All shown again: the map's own density, exactly.
       await slide(page, 'score', 'filter-lo', 0);
       await page.waitForSelector('#filters .filter[data-field="score"][data-narrowed="false"]');
       assert.deepEqual(await density(), whole);
-      assert.deepEqual(notErrors(page), []);
-      assert.deepEqual(notErrors(copy), []);
+      assert.deepEqual(pageErrors(page), []);
+      assert.deepEqual(pageErrors(copy), []);
       await copy.close();
       await page.close();
     });

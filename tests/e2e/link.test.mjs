@@ -4,7 +4,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { serve, launch, openApp, screenPositions, demoMeta, mapPixels } from '../../web/e2e/harness.mjs';
+import {
+  serve, launch, openApp, screenPositions, demoMeta, mapPixels, pageErrors,
+} from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
 let server;
@@ -21,8 +23,6 @@ function viewOf(hash) {
   assert.match(hash, /^#v1\.[A-Za-z0-9_-]+$/);
   return JSON.parse(zlib.inflateRawSync(Buffer.from(hash.slice(4), 'base64url')).toString('utf8'));
 }
-
-const notErrors = (page) => page.errors.filter((e) => !/Failed to load resource: .*404/.test(e));
 
 const CONFIGS = [
   { name: 'webgpu', webgpu: true, query: '?backend=webgpu&projection=pca' },
@@ -141,8 +141,8 @@ for (const config of CONFIGS) {
       assert.deepEqual(await colours(), coloured);
       await page.waitForTimeout(600);
 
-      assert.deepEqual(notErrors(page), []);
-      assert.deepEqual(notErrors(copy), []);
+      assert.deepEqual(pageErrors(page), []);
+      assert.deepEqual(pageErrors(copy), []);
       await copy.close();
       await page.close();
     });
@@ -159,7 +159,7 @@ describe('views in links', () => {
     await page.waitForSelector('#link-note');
     assert.match(await page.textContent('#link-note'), /could not be read/);
     assert.ok((await screenPositions(page)).length === meta.length);
-    assert.deepEqual(notErrors(page), []);
+    assert.deepEqual(pageErrors(page), []);
     await page.close();
   });
 
@@ -175,7 +175,7 @@ describe('views in links', () => {
       Array.from({ length: 10 }, (_, i) => 14990 + i));
     await page.waitForSelector('#search-results .results-title');
     assert.equal(await page.locator('img').count(), 0);
-    assert.deepEqual(notErrors(page), []);
+    assert.deepEqual(pageErrors(page), []);
     await page.close();
   });
 });

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, openApp, mapPixels, screenPositions, demoMeta, ROOT } from '../../web/e2e/harness.mjs';
+import {
+  serve, launch, openApp, mapPixels, screenPositions, demoMeta, ROOT, pageErrors, drawnRows, selectedRows, worldPositions,
+} from '../../web/e2e/harness.mjs';
 
 const meta = demoMeta();
 // Plants and animals: a selection whose own PCA separates what the whole map's mixes.
@@ -43,22 +45,6 @@ function fit(x, y) {
   return { slope: sxy / sxx, r2: (sxy * sxy) / (sxx * syy) };
 }
 
-async function world(page) {
-  const flat = await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
-  const out = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
-  return out;
-}
-
-async function drawnRows(page) {
-  const rgba = await page.evaluate(() => Array.from(window.vecscapeTest.pointColors()));
-  const out = [];
-  for (let i = 0; i < rgba.length / 4; i++) if (rgba[i * 4 + 3] !== 0) out.push(i);
-  return out;
-}
-
-const selectedRows = (page) => page.evaluate(() => Array.from(window.vecscapeTest.selectedRows()));
-
 async function select(page, rows) {
   await page.evaluate((r) => window.vecscapeTest.selectRows(new Uint32Array(r)), rows);
   await page.waitForSelector(`#selection[data-count="${rows.length}"]`);
@@ -80,6 +66,14 @@ let server;
 before(async () => { server = await serve(); });
 after(async () => { await server?.close(); });
 
+/** Positions as [x, y] pairs. */
+async function worldPairs(page) {
+  const flat = await worldPositions(page);
+  const out = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
 const CONFIGS = [
   { name: 'nogpu', webgpu: false, query: '?projection=pca', r2: 0.9999 },
   // The WebGPU PCA is the randomized solver: the same plane, a little less exactly.
@@ -98,7 +92,7 @@ for (const config of CONFIGS) {
     after(async () => { await browser?.close(); });
 
     test('PCA of the selected rows, in place: only they are drawn, picked, searched and exported; Back restores', async () => {
-      const before = await world(page);
+      const before = await worldPairs(page);
       await select(page, CHOSEN);
       await page.click('#selection-pca');
       await page.waitForSelector(`#subset[data-rows="${CHOSEN.length}"][data-depth="1"]`, { timeout: 120_000 });
@@ -108,7 +102,7 @@ for (const config of CONFIGS) {
       // Only the chosen rows are drawn; the selection is gone (they are all shown in full).
       assert.deepEqual(await drawnRows(page), CHOSEN);
       assert.deepEqual(await selectedRows(page), []);
-      const after = await world(page);
+      const after = await worldPairs(page);
       // The other rows kept their places; the chosen ones are scikit-learn's PCA of just them,
       // up to one scale for both axes, signs and a shift.
       for (let i = 0; i < before.length; i++) {
@@ -163,13 +157,13 @@ for (const config of CONFIGS) {
       assert.deepEqual(await drawnRows(page), inner);
       await page.click('#subset-back');
       await page.waitForSelector(`#subset[data-rows="${CHOSEN.length}"][data-depth="1"]`);
-      assert.deepEqual(await world(page), after);
+      assert.deepEqual(await worldPairs(page), after);
       assert.deepEqual(await selectedRows(page), inner);
       // Backspace goes back to the whole map: the same positions, the rows shown selected.
       await page.keyboard.press('Escape');
       await page.keyboard.press('Backspace');
       await page.waitForSelector('#subset', { state: 'detached' });
-      assert.deepEqual(await world(page), before);
+      assert.deepEqual(await worldPairs(page), before);
       assert.deepEqual(await selectedRows(page), CHOSEN);
       assert.equal((await drawnRows(page)).length, meta.length);
       await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
@@ -180,11 +174,11 @@ for (const config of CONFIGS) {
       for (const r of all.filter((_, i) => i % 500 === 0)) {
         assert.ok(Math.abs(Number(r.x) - before[Number(r.row)][0]) < 1e-4, JSON.stringify(r));
       }
-      assert.deepEqual(page.errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test('UMAP of the selected rows forms in place; too small a selection is refused with a message', async () => {
-      const before = await world(page);
+      const before = await worldPairs(page);
       await select(page, CHOSEN);
       await page.click('#selection-umap');
       await page.waitForSelector(`#subset[data-rows="${CHOSEN.length}"]`, { timeout: 300_000 });
@@ -192,19 +186,19 @@ for (const config of CONFIGS) {
       await page.waitForTimeout(300);
       await mapPixels(page, `reproject-${config.name}-umap.png`);
       assert.match(await page.textContent('#subset'), /UMAP/);
-      const after = await world(page);
+      const after = await worldPairs(page);
       assert.ok(CHOSEN.every((r) => Number.isFinite(after[r][0]) && Number.isFinite(after[r][1])));
       assert.ok(CHOSEN.some((r) => after[r][0] !== before[r][0]));
       assert.deepEqual(await drawnRows(page), CHOSEN);
       await page.click('#subset-back');
       await page.waitForSelector('#subset', { state: 'detached' });
-      assert.deepEqual(await world(page), before);
+      assert.deepEqual(await worldPairs(page), before);
       // Two points cannot be laid out on their own: the message says so and nothing moves.
       await select(page, [0, 1]);
       await page.click('#selection-pca');
       await page.waitForSelector('#error:has-text("at least 3")', { timeout: 30_000 });
       assert.equal(await page.locator('#subset').count(), 0);
-      assert.deepEqual(await world(page), before);
+      assert.deepEqual(await worldPairs(page), before);
       assert.equal((await drawnRows(page)).length, meta.length);
     });
   });

@@ -207,3 +207,28 @@ export function l2TopK({ rows, cols, data }, q, k) {
   scored.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return scored.slice(0, k);
 }
+
+/** The page's console errors, leaving out the 404s of optional files it probes (a grid.json
+ *  beside the data, the favicon). */
+export function pageErrors(page) {
+  return page.errors.filter((e) => !/Failed to load resource: .*404/.test(e));
+}
+
+/** Every point's position in world units, interleaved x, y. */
+export function worldPositions(page) {
+  return page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
+}
+
+/** The selected rows, ascending. */
+export function selectedRows(page) {
+  return page.evaluate(() => Array.from(window.vecscapeTest.selectedRows()));
+}
+
+/** The rows drawn at all (the filters, the legend and a selection laid out on its own hide the
+ *  others). */
+export async function drawnRows(page) {
+  const rgba = await page.evaluate(() => Array.from(window.vecscapeTest.pointColors()));
+  const out = [];
+  for (let i = 0; i < rgba.length / 4; i++) if (rgba[i * 4 + 3] !== 0) out.push(i);
+  return out;
+}
