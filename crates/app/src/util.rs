@@ -30,13 +30,24 @@ pub(crate) fn query_param(name: &str) -> Option<String> {
 
 /// Offer `bytes` as a download named `name` (a Blob of type `mime` behind an object URL).
 pub(crate) fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
-    use wasm_bindgen::JsCast;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    download_url(&url, name)?;
+    // The download has started by the time this runs.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+/// Offer what `url` (a blob or data URL) holds as a download named `name`.
+pub(crate) fn download_url(url: &str, name: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -45,13 +56,8 @@ pub(crate) fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), Strin
         .map_err(|e| format!("{e:?}"))?
         .dyn_into()
         .map_err(|_| "not an anchor")?;
-    a.set_href(&url);
+    a.set_href(url);
     a.set_download(name);
     a.click();
-    // The download has started by the time this runs.
-    gloo_timers::callback::Timeout::new(10_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
     Ok(())
 }

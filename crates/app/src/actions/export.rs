@@ -120,15 +120,7 @@ fn compose_png(ui: Ui) -> Result<(), String> {
     let url = out.to_data_url_with_type("image/png").map_err(js)?;
     let name = engine::with(|e| e.scene.as_ref().map(|s| s.name.clone())).unwrap_or_default();
     let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-    let a: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(js)?
-        .dyn_into()
-        .map_err(|_| "not an anchor")?;
-    a.set_href(&url);
-    a.set_download(&format!("{stem}-map.png"));
-    a.click();
-    Ok(())
+    crate::util::download_url(&url, &format!("{stem}-map.png"))
 }
 
 /// The labels shown, as the stylesheet draws them (a pale box, dark 12 px text).

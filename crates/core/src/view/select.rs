@@ -222,6 +222,12 @@ pub fn in_rect(xs: &[f32], ys: &[f32], a: [f32; 2], b: [f32; 2]) -> RowSet {
     set
 }
 
+/// Where the edge `[ax, ay, bx, by]` crosses height `y`, if it does. The edge spans its heights
+/// half-open (lower end in, upper end out), so a vertex is counted once.
+fn crossing([ax, ay, bx, by]: [f32; 4], y: f32) -> Option<f32> {
+    ((ay <= y) != (by <= y)).then(|| ax + (y - ay) / (by - ay) * (bx - ax))
+}
+
 /// The rows whose point lies inside the closed `polygon` (even-odd rule; see the module's
 /// notes). Fewer than 3 vertices select nothing.
 pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
@@ -261,14 +267,10 @@ pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
     }
     let exact = |x: f32, y: f32| {
         let mut inside = false;
-        for &[ax, ay, bx, by] in &edges_in[bucket_of(y)] {
-            // The edge spans y half-open (lower end in, upper end out), so a vertex is counted
-            // once; the crossing is to the right of the point (or at it).
-            if (ay <= y) != (by <= y) {
-                let cross = ax + (y - ay) / (by - ay) * (bx - ax);
-                if x <= cross {
-                    inside = !inside;
-                }
+        for &edge in &edges_in[bucket_of(y)] {
+            // The crossing is to the right of the point (or at it).
+            if crossing(edge, y).is_some_and(|cross| x <= cross) {
+                inside = !inside;
             }
         }
         inside
@@ -333,11 +335,11 @@ pub fn in_polygon(xs: &[f32], ys: &[f32], polygon: &[[f32; 2]]) -> RowSet {
     for r in 0..cells {
         let yc = y0 + (r as f32 + 0.5) * ch;
         crossings.clear();
-        for &[ax, ay, bx, by] in &edges_in[bucket_of(yc)] {
-            if (ay <= yc) != (by <= yc) {
-                crossings.push(ax + (yc - ay) / (by - ay) * (bx - ax));
-            }
-        }
+        crossings.extend(
+            edges_in[bucket_of(yc)]
+                .iter()
+                .filter_map(|&e| crossing(e, yc)),
+        );
         crossings.sort_unstable_by(f32::total_cmp);
         let mut left = 0;
         for c in 0..cells {
