@@ -16,8 +16,9 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
 dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1)
-# clang compiles the zstd C library (ZSTD Parquet and Arrow IPC) for wasm32.
+# clang compiles the zstd C library (ZSTD Parquet and Arrow IPC) for wasm32; llvm-ar archives it.
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+command -v llvm-ar >/dev/null 2>&1 || need_apt+=(llvm)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
