@@ -5,6 +5,7 @@ use crate::compute;
 use crate::reply::post;
 use crate::state;
 use crate::util::{now_ms, yield_now};
+use std::borrow::Cow;
 use vecscape_core::map::{MapOptions, SummaryBuilder};
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{encode, Device, Reply};
@@ -36,21 +37,30 @@ pub(crate) async fn run(job: u64, parcel: Parcel) {
     let Some((generation, all_xs, all_ys, meta)) = found else {
         return failed(job, "no data loaded".to_owned());
     };
-    let keep = |i: usize| only.as_ref().is_none_or(|set| set.contains(i));
-    let (xs, ys): (Vec<f32>, Vec<f32>) = match &only {
-        None => (all_xs.to_vec(), all_ys.to_vec()),
-        Some(set) => set
-            .iter()
-            .filter_map(|r| Some((*all_xs.get(r as usize)?, *all_ys.get(r as usize)?)))
-            .unzip(),
+    // The layout shown as it is, or just the rows asked for (their positions and texts).
+    let (xs, ys, texts): (Cow<[f32]>, Cow<[f32]>, Vec<&str>) = match &only {
+        None => (
+            Cow::Borrowed(&all_xs[..]),
+            Cow::Borrowed(&all_ys[..]),
+            meta.text.iter().map(String::as_str).collect(),
+        ),
+        Some(set) => {
+            let rows: Vec<usize> = set
+                .iter()
+                .map(|r| r as usize)
+                .filter(|&r| r < all_xs.len() && r < all_ys.len())
+                .collect();
+            (
+                rows.iter().map(|&r| all_xs[r]).collect(),
+                rows.iter().map(|&r| all_ys[r]).collect(),
+                rows.iter()
+                    .filter_map(|&r| meta.text.get(r).map(String::as_str))
+                    .collect(),
+            )
+        }
     };
-    let texts: Vec<&str> = if meta.text_field.is_some() {
-        meta.text
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .map(|(_, t)| t.as_str())
-            .collect()
+    let texts = if meta.text_field.is_some() {
+        texts
     } else {
         Vec::new()
     };

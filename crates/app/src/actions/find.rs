@@ -104,13 +104,8 @@ pub(crate) fn neighbours_of_selection(ui: Ui) {
 
 /// The rows the filters show, when they hide some (`None`: all are shown).
 pub(crate) fn shown_rows() -> Option<RowSet> {
-    engine::with(|e| {
-        let colors = &e.scene.as_ref()?.colors;
-        if colors.iter().all(|c| c[3] != 0) {
-            return None;
-        }
-        Some(RowSet::from_fn(colors.len(), |i| colors[i][3] != 0))
-    })
+    let drawn = engine::with(|e| e.drawn_rows());
+    (drawn.count() < drawn.universe()).then_some(drawn)
 }
 
 fn run(ui: Ui, find: Find, subject: String, query: String, payload: Option<Vec<u8>>) {

@@ -2,6 +2,7 @@
 //! to keep a range, double-click to keep all), with two sliders for the keyboard.
 
 use crate::actions::colour::{format_time, set_filter};
+use crate::components::{stop_pointer, stop_wheel};
 use crate::state::{Filter, Ui};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -171,10 +172,10 @@ pub fn Filters() -> impl IntoView {
                 id="filters"
                 class="filters"
                 open
-                on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
-                on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
-                on:pointermove=|ev: web_sys::PointerEvent| ev.stop_propagation()
-                on:wheel=|ev: web_sys::WheelEvent| ev.stop_propagation()
+                on:pointerdown=stop_pointer
+                on:pointerup=stop_pointer
+                on:pointermove=stop_pointer
+                on:wheel=stop_wheel
             >
                 <summary>"Filters"</summary>
                 <For

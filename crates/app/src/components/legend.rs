@@ -2,6 +2,7 @@
 
 use crate::actions::colour::{play, recolor, show_time_step};
 use crate::actions::pick::{combine_of, select_category};
+use crate::components::stop_pointer;
 use crate::engine;
 use crate::state::{Ui, TIME_STEPS};
 use crate::util::thousands;
@@ -14,8 +15,8 @@ pub(crate) fn time_controls(ui: Ui) -> impl IntoView {
         ui.time_range.get().map(|_| {
             view! {
                 <div id="time-controls" class="time-controls"
-                    on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
-                    on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                    on:pointerdown=stop_pointer
+                    on:pointerup=stop_pointer
                 >
                     <button
                         id="time-play"
@@ -64,8 +65,8 @@ pub(crate) fn legend_view(ui: Ui) -> impl IntoView {
             let title = field.clone();
             view! {
                 <aside id="legend" class="legend" data-field=field
-                    on:pointerdown=|ev: web_sys::PointerEvent| ev.stop_propagation()
-                    on:pointerup=|ev: web_sys::PointerEvent| ev.stop_propagation()
+                    on:pointerdown=stop_pointer
+                    on:pointerup=stop_pointer
                 >
                     <div class="legend-title">{title}</div>
                     {entries

@@ -154,7 +154,7 @@ impl Engine {
         let (Some(scene), Some(map)) = (&self.scene, &self.map) else {
             return;
         };
-        let drawn = RowSet::from_fn(scene.colors.len(), |i| scene.colors[i][3] != 0);
+        let drawn = self.drawn_rows();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         drawn.hash(&mut hasher);
         let key = hasher.finish();
@@ -191,6 +191,13 @@ impl Engine {
         if let Some(backend) = &mut self.backend {
             backend.set_density(Some(&layer));
         }
+    }
+
+    /// The rows drawn at all: the filters, the legend's hidden categories, the time window and
+    /// a selection laid out on its own hide the others.
+    pub fn drawn_rows(&self) -> RowSet {
+        let colors = self.scene.as_ref().map_or(&[][..], |s| &s.colors[..]);
+        RowSet::from_fn(colors.len(), |i| colors[i][3] != 0)
     }
 
     /// The rows drawn in full colour, the rest dimmed: the selection when there is one, else

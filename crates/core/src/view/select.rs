@@ -89,7 +89,7 @@ impl RowSet {
                 }
             }
         }
-        set.count = set.bits.iter().map(|w| w.count_ones() as usize).sum();
+        set.settle();
         set
     }
 
@@ -172,7 +172,7 @@ impl RowSet {
         for (i, a) in self.bits.iter_mut().enumerate() {
             *a &= other.bits.get(i).copied().unwrap_or(0);
         }
-        self.count = self.bits.iter().map(|w| w.count_ones() as usize).sum();
+        self.settle();
     }
 
     /// The rows, ascending.
