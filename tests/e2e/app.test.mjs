@@ -809,6 +809,40 @@ describe('every format the core reads opens in the page', () => {
     assert.equal(await page.locator('#error').count(), 0);
   });
 
+  test('a file with invalid rows is refused with their count; the banner loads it without them, texts aligned', async () => {
+    await page.setInputFiles('#file-input', [{ name: 'snappy.parquet', mimeType: 'application/octet-stream', buffer: columnar('snappy.parquet') }]);
+    await waitStatus('snappy.parquet · 13 points × 5 dims');
+    // pyarrow wrote NaN (row 1), a null vector (3), infinity (4) and a short vector (6).
+    await page.setInputFiles('#file-input', [{ name: 'invalid_rows.parquet', mimeType: 'application/octet-stream', buffer: columnar('invalid_rows.parquet') }]);
+    const banner = page.locator('#error');
+    await banner.waitFor({ timeout: 30_000 });
+    const message = await banner.locator('.error-text').innerText();
+    assert.ok(message.startsWith("invalid_rows.parquet: column 'embedding', row 1, element 1"), message);
+    assert.ok(message.includes('4 rows are invalid (rows 1, 3, 4, 6)'), message);
+    // What was shown stays.
+    assert.ok((await page.locator('#status').innerText()).includes('snappy.parquet · 13 points'));
+    const button = page.locator('#skip-invalid');
+    assert.equal(await button.innerText(), 'Load without the 4 invalid rows');
+    await button.click();
+    await waitStatus('invalid_rows.parquet · 4 points × 3 dims');
+    assert.ok((await page.locator('#status').innerText()).includes('skipped 4 invalid rows (1, 3, 4, 6)'));
+    assert.equal(await page.locator('#error').count(), 0);
+    // Each point shows its own row's text: rows a, c, f and h remain, in order.
+    const positions = await screenPositions(page);
+    assert.equal(positions.length, 4);
+    const box = await page.locator('#map').boundingBox();
+    const texts = [];
+    for (const [x, y] of positions) {
+      await page.mouse.move(box.x + x, box.y + y);
+      const tooltip = page.locator('#tooltip');
+      await tooltip.waitFor({ timeout: 10_000 });
+      texts[Number(await tooltip.getAttribute('data-row'))] = await tooltip.locator('.tooltip-text').innerText();
+      await page.mouse.move(box.x + 2, box.y + 2);
+    }
+    assert.deepEqual(texts, ['row a', 'row c', 'row f', 'row h']);
+    await page.screenshot({ path: 'target/e2e/invalid-rows-skipped.png' });
+  });
+
   test('raw float32 with a projector_config.json naming its shape', async () => {
     const config = JSON.stringify({ embeddings: [{ tensorName: 't', tensorShape: [4, 2], tensorPath: 'tensors.bytes', metadataPath: 'metadata.tsv' }] });
     const raw = Buffer.alloc(32);

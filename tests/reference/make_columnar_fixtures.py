@@ -79,7 +79,31 @@ pq.write_table(novec, OUT / "no_vector.parquet")
 empty = pa.table({"embedding": pa.array([], pa.list_(pa.float32()))})
 pq.write_table(empty, OUT / "empty.parquet")
 
+# Invalid rows: NaN (row 1), a null vector (row 3), infinity (row 4), a short vector (row 6).
+# Loaded with invalid rows skipped, rows 0, 2, 5 and 7 remain, with their texts.
+invalid_vectors = [
+    [0.5, 1.0, -1.0],
+    [0.0, float("nan"), 2.0],
+    [1.5, 2.5, 3.5],
+    None,
+    [float("inf"), 0.0, 0.0],
+    [-2.0, 0.25, 8.0],
+    [1.0, 2.0],
+    [4.0, 4.5, -0.5],
+]
+invalid = pa.table(
+    {
+        "text": pa.array([f"row {c}" for c in "abcdefgh"]),
+        "embedding": pa.array(invalid_vectors, pa.list_(pa.float32())),
+    }
+)
+pq.write_table(invalid, OUT / "invalid_rows.parquet", compression="snappy")
+feather.write_feather(invalid, OUT / "invalid_rows.feather", compression="uncompressed")
+
 expected = {
+    "invalid_rows_kept": [0, 2, 5, 7],
+    "invalid_rows_vectors": [invalid_vectors[i] for i in (0, 2, 5, 7)],
+    "invalid_rows": [1, 3, 4, 6],
     "vectors": vectors.astype(np.float64).tolist(),
     "vectors_f16": vectors.astype(np.float16).astype(np.float64).tolist(),
     "text": texts,

@@ -36,7 +36,27 @@ pub fn read_dataset(paths: &[PathBuf], budget: &Budget) -> Result<Dataset> {
         }
         parts.push(loaded);
     }
-    Ok(Dataset::assemble(parts, budget)?)
+    let ds = Dataset::assemble(parts, budget)?;
+    if let Some(note) = skipped_note(&ds) {
+        eprintln!("{note}");
+    }
+    Ok(ds)
+}
+
+/// "skipped 2 invalid rows of v.npy (rows 1, 3): v.npy: row 1, column 0: value is NaN …", when
+/// rows were left out.
+pub fn skipped_note(ds: &Dataset) -> Option<String> {
+    let inv = &ds.invalid;
+    (!inv.is_empty()).then(|| {
+        format!(
+            "skipped {} invalid row{} of {} (rows {}); the first: {}",
+            inv.count(),
+            if inv.count() == 1 { "" } else { "s" },
+            ds.name,
+            inv.listed(),
+            inv.first.as_deref().unwrap_or("not finite")
+        )
+    })
 }
 
 /// One text per line of a JSON Lines file: a JSON string, or an object's `field` (or the first

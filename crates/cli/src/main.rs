@@ -46,6 +46,11 @@ struct Cli {
     /// a value and a scale per row). Searches and projections are exact for the stored values.
     #[arg(long, global = true, value_enum, default_value_t = StorageArg::F32)]
     storage: StorageArg,
+    /// Leave out rows whose vector has a NaN or infinite value or (in text formats) does not
+    /// parse, with their metadata rows; how many, and the first row numbers, go to stderr.
+    /// Without it such a file is refused, naming the first row and the count.
+    #[arg(long, global = true)]
+    skip_invalid_rows: bool,
 }
 
 #[derive(Subcommand)]
@@ -67,7 +72,9 @@ enum Command {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let mut budget = Budget::with_max_rows(cli.max_rows).with_storage(cli.storage.into());
+    let mut budget = Budget::with_max_rows(cli.max_rows)
+        .with_storage(cli.storage.into())
+        .skipping_invalid(cli.skip_invalid_rows);
     if let Some(bytes) = cli.memory_budget {
         budget.bytes = bytes;
     }

@@ -779,3 +779,61 @@ fn project_report_prints_the_layout_s_faithfulness() {
     );
     assert!(mean > 0.1, "{mean}");
 }
+
+#[test]
+fn invalid_rows_are_refused_with_their_count_or_skipped() {
+    let input = format!("{FIXTURES}/columnar/invalid_rows.parquet");
+    let run = vecscape(&["inspect", &input]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("invalid_rows.parquet: column 'embedding', row 1, element 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("4 rows are invalid (rows 1, 3, 4, 6)"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-invalid-rows"), "{err}");
+
+    let run = vecscape(&["inspect", "--skip-invalid-rows", &input]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("4 rows × 3 dims"), "{text}");
+    assert!(
+        text.contains("invalid rows skipped: 4 (rows 1, 3, 4, 6)"),
+        "{text}"
+    );
+
+    // Every command takes the flag; the rows left are pyarrow's rows 0, 2, 5 and 7.
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-invalid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("y.npy");
+    let run = vecscape(&[
+        "project",
+        &input,
+        "--skip-invalid-rows",
+        "--method",
+        "gaussian-rp",
+        "--dims",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("skipped 4 invalid rows of") && err.contains("(rows 1, 3, 4, 6)"),
+        "{err}"
+    );
+    let y = vecscape_core::load::npy::read_npy("y.npy", &std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(y.dim(), (4, 2));
+}

@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 use vecscape_core::data::budget::Budget;
-use vecscape_core::load::columnar::ColumnarError;
 use vecscape_core::load::dataset::{Dataset, DatasetError};
 use vecscape_core::load::file::{load_chunks, LoadError};
 use vecscape_core::load::raw::RawError;
@@ -137,23 +136,22 @@ fn bad_columnar_files_are_located() {
     assert!(
         matches!(
             &err,
-            DatasetError::Load(LoadError::Columnar(ColumnarError::DimensionMismatch {
-                row: 1,
-                expected: 2,
-                found: 1,
-                ..
-            }))
+            DatasetError::Load(LoadError::InvalidRows(e)) if e.count == 1
         ),
         "{err:?}"
     );
-    assert_eq!(
-        err.to_string(),
-        "ragged.parquet: column 'embedding', row 1: vector has 1 values, expected 2 (as in row 0)"
+    assert!(
+        err.to_string().starts_with(
+            "ragged.parquet: column 'embedding', row 1: vector has 1 values, expected 2 (as in row 0); 1 row is invalid (rows 1)"
+        ),
+        "{err}"
     );
     let err = load("null_vector.parquet").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "null_vector.parquet: column 'embedding', row 1: vector is null"
+    assert!(
+        err.to_string().starts_with(
+            "null_vector.parquet: column 'embedding', row 1: vector is null; 1 row is invalid"
+        ),
+        "{err}"
     );
     let err = load("no_vector.parquet").unwrap_err();
     assert!(
@@ -249,9 +247,10 @@ fn raw_float32_with_a_projector_config_or_a_dimension_in_the_name() {
     assert!(err.to_string().contains("tensorShape [4, 2]"), "{err}");
     let nan = raw_f32(&[1.0, f32::NAN]);
     let err = Dataset::from_named_files(&[("v.2d.bin", &nan)]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "v.2d.bin: row 0, column 1 (byte 4): value is NaN (vectors must be finite)"
+    assert!(
+        err.to_string()
+            .starts_with("v.2d.bin: row 0, column 1: value is NaN (vectors must be finite); 1 row is invalid (rows 0)"),
+        "{err}"
     );
     let err = Dataset::from_named_files(&[("projector_config.json", b"{\"embeddings\": 3}")])
         .unwrap_err();
@@ -323,5 +322,101 @@ fn every_format_keeps_its_vectors_in_the_chosen_storage() {
             let expect = Vectors::from_f32(name, want.to_f32().into_owned(), storage).unwrap();
             assert_eq!(ds.vectors, expect, "{name} {storage:?}");
         }
+    }
+}
+
+/// Every format's invalid rows (NaN, infinity, null or unparseable vectors, wrong lengths) are
+/// refused with their count, or left out with `skip_invalid`, the metadata kept aligned.
+#[test]
+fn invalid_rows_are_refused_with_their_count_or_skipped() {
+    let want = expected();
+    let kept_vectors = matrix(&want["invalid_rows_vectors"]);
+    let dropped: Vec<usize> = want["invalid_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let kept_texts = ["row a", "row c", "row f", "row h"];
+    let skip = Budget::default().skipping_invalid(true);
+    for name in ["invalid_rows.parquet", "invalid_rows.feather"] {
+        let bytes = fixture(name);
+        let err = load(name).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{name}: column 'embedding', row 1, element 1: value is null or NaN"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("4 rows are invalid (rows 1, 3, 4, 6)"),
+            "{err}"
+        );
+        let loaded = load_chunks(name, None, [bytes.as_slice()], &skip, |_| {}).unwrap();
+        let ds = Dataset::assemble(vec![loaded], &skip).unwrap();
+        assert_eq!(ds.invalid.rows, dropped, "{name}");
+        assert_eq!(ds.len(), 4);
+        for (i, row) in kept_vectors.iter().enumerate() {
+            assert_eq!(&ds.vectors.row_f32(i), row, "{name} row {i}");
+        }
+        assert_eq!(ds.meta.text, kept_texts, "{name}");
+    }
+
+    // The text and binary formats, hand-written: rows 1 and 3 are invalid in each.
+    let rows = [
+        [0.5f32, 1.0],
+        [f32::NAN, 2.0],
+        [1.5, 2.5],
+        [f32::INFINITY, 0.0],
+        [-2.0, 8.0],
+    ];
+    let m = ndarray::Array2::from_shape_fn((5, 2), |(r, c)| rows[r][c]);
+    let npy = vecscape_core::load::npy::write_npy_f32(&m);
+    let raw: Vec<u8> = rows
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let meta = b"{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"c\"}\n{\"text\":\"d\"}\n{\"text\":\"e\"}\n";
+    let jsonl = b"{\"text\":\"a\",\"v\":[0.5,1]}\n{\"text\":\"b\",\"v\":[1]}\n{\"text\":\"c\",\"v\":[1.5,2.5]}\n{\"text\":\"d\",\"v\":\"none\"}\n{\"text\":\"e\",\"v\":[-2,8]}\n";
+    let csv = b"text,x,y\na,0.5,1\nb,nan,2\nc,1.5,2.5\nd,oops,0\ne,-2,8\n";
+    let tsv = b"a\t[0.5,1]\nb\t[1,2,3]\nc\t[1.5,2.5]\nd\t[inf]\ne\t[-2,8]\n";
+    let tensors = b"0.5\t1\nNaN\t2\n1.5\t2.5\n1\tx\n-2\t8\n";
+    type Files<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: Vec<(&str, Files)> = vec![
+        ("v.npy", vec![("v.npy", &npy), ("m.jsonl", meta)]),
+        ("v.2d.bin", vec![("v.2d.bin", &raw), ("m.jsonl", meta)]),
+        ("v.jsonl", vec![("v.jsonl", jsonl)]),
+        ("t.csv", vec![("t.csv", csv)]),
+        ("t.tsv", vec![("t.tsv", tsv)]),
+        (
+            "tensors.tsv",
+            vec![
+                ("tensors.tsv", tensors),
+                ("metadata.tsv", b"a\nb\nc\nd\ne\n"),
+            ],
+        ),
+    ];
+    for (name, files) in cases {
+        let err = Dataset::from_named_files(&files).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{name}: ")), "{err}");
+        assert!(
+            err.contains("; 2 rows are invalid (rows 1, 3)"),
+            "{name}: {err}"
+        );
+        let parts = files
+            .iter()
+            .map(|(n, b)| vecscape_core::load::file::load_bytes(n, b, &skip).unwrap())
+            .collect();
+        let ds = Dataset::assemble(parts, &skip).unwrap();
+        assert_eq!(ds.invalid.rows, vec![1, 3], "{name}");
+        assert_eq!(ds.meta.text, ["a", "c", "e"], "{name}");
+        assert_eq!(ds.vectors.row_f32(0), [0.5, 1.0], "{name}");
+        assert_eq!(ds.vectors.row_f32(1), [1.5, 2.5], "{name}");
+        assert_eq!(ds.vectors.row_f32(2), [-2.0, 8.0], "{name}");
+        assert!(
+            ds.invalid.first.as_deref().unwrap().starts_with(name),
+            "{name}"
+        );
     }
 }

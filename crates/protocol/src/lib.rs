@@ -107,6 +107,10 @@ pub struct DatasetInfo {
     pub bytes: u64,
     /// The data has its own 2-D coordinates.
     pub has_coords: bool,
+    /// Rows left out as invalid (the load asked to skip them), and the first row numbers
+    /// ("1, 3, …").
+    pub skipped: usize,
+    pub skipped_rows: String,
 }
 
 /// A layout the worker computed (its positions travel in the [`Parcel`]).
@@ -176,6 +180,9 @@ pub enum Request {
         source: Source,
         max_rows: Option<usize>,
         storage: Storage,
+        /// Leave out rows whose vector is not finite or does not parse (else such a file is
+        /// refused, the message counting them).
+        skip_invalid: bool,
     },
     /// Lay the loaded vectors out again; a newer `Project` or `Load` drops this one's result.
     /// UMAP sends its layout as it goes (progress with positions) and ends with `Projected`.

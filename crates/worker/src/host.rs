@@ -30,13 +30,21 @@ fn handle(request: Request, parcel: Parcel) {
             source,
             max_rows,
             storage,
+            skip_invalid,
         } => {
             // A newer load: any load in flight stops at its next step.
             state::with(|s| {
                 s.load_job = job;
                 s.layout_job = job;
             });
-            spawn_local(load::run(job, source, parcel.files, max_rows, storage));
+            spawn_local(load::run(
+                job,
+                source,
+                parcel.files,
+                max_rows,
+                storage,
+                skip_invalid,
+            ));
         }
         Request::Project { job, method, umap } => {
             state::with(|s| s.layout_job = job);

@@ -54,8 +54,11 @@ pub(crate) async fn run(
     files: Option<js_sys::Array>,
     max_rows: Option<usize>,
     storage: Storage,
+    skip_invalid: bool,
 ) {
-    let budget = Budget::with_max_rows(max_rows).with_storage(storage);
+    let budget = Budget::with_max_rows(max_rows)
+        .with_storage(storage)
+        .skipping_invalid(skip_invalid);
     match load(job, source, files, &budget).await {
         Ok((reply, parcel)) => post(&reply, parcel),
         Err(Stop::Cancelled) => post(&Reply::Cancelled { job }, Parcel::default()),
@@ -194,6 +197,7 @@ async fn load(
         vectors,
         mut meta,
         coords,
+        invalid,
     } = dataset;
     // Texts that are only row numbers stay here: the page writes "row N" itself.
     let numbered = if meta.text_field.is_none()
@@ -221,6 +225,7 @@ async fn load(
         vectors,
         meta: Rc::new(meta),
         coords,
+        invalid,
     };
     let info = data.info();
     state::with(|s| s.install(data, xs.clone(), ys.clone()));

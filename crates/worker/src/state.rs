@@ -16,6 +16,8 @@ pub(crate) struct Data {
     /// Shared with map builds in flight (they hold it across yields).
     pub meta: Rc<Metadata>,
     pub coords: Option<ndarray::Array2<f32>>,
+    /// The rows the load left out as invalid.
+    pub invalid: vecscape_core::load::invalid::InvalidRows,
 }
 
 impl Data {
@@ -28,6 +30,8 @@ impl Data {
             storage: self.vectors.storage(),
             bytes: self.vectors.bytes(),
             has_coords: self.coords.is_some(),
+            skipped: self.invalid.count(),
+            skipped_rows: self.invalid.listed(),
         }
     }
 }

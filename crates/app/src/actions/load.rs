@@ -23,14 +23,40 @@ use vecscape_protocol::{decode, DatasetInfo, Layout, Method, Reply, Request, Sou
 
 /// "15,000 points × 384 dims · f16, 11.5 MB".
 pub(crate) fn summary_of(info: &DatasetInfo) -> String {
+    let skipped = match info.skipped {
+        0 => String::new(),
+        n => format!(
+            " · skipped {} invalid row{} ({})",
+            thousands(n),
+            if n == 1 { "" } else { "s" },
+            info.skipped_rows
+        ),
+    };
     format!(
-        "{} · {} points × {} dims · {}, {}",
+        "{} · {} points × {} dims · {}, {}{skipped}",
         info.name,
         thousands(info.rows),
         info.dims,
         info.storage.name(),
         format_bytes(info.bytes)
     )
+}
+
+/// The banner's "Load without the N invalid rows": the last load again, leaving those rows
+/// (and their metadata rows) out. The status line says how many went and which.
+pub(crate) async fn load_without_invalid(ui: Ui) {
+    let Some((source, files)) = LAST.with(|l| l.borrow().clone()) else {
+        return;
+    };
+    let from_files = files.is_some();
+    ui.error.set(None);
+    let previous_phase = ui.phase.get_untracked();
+    ui.phase.set(Phase::Loading);
+    let result = load(ui, source, files, true).await;
+    if result.is_ok() && from_files {
+        crate::actions::link::set_source(None);
+    }
+    settle(ui, previous_phase, result);
 }
 
 /// Keep the loaded vectors in `storage` from now on (and for the next files opened).
@@ -110,9 +136,24 @@ fn current(generation: u64) -> bool {
     engine::with(|e| e.load_generation == generation)
 }
 
-/// Load `source` in the worker (picked `files` travel with it) and show it. A newer load
-/// beginning meanwhile stops this one ([`Stop::Cancelled`]).
-async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<(), Stop> {
+thread_local! {
+    /// The last load's source and files, for loading it again without its invalid rows.
+    static LAST: std::cell::RefCell<Option<(Source, Option<js_sys::Array>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Load `source` in the worker (picked `files` travel with it) and show it; with
+/// `skip_invalid` (or `?skipInvalid=1`) rows whose vector is not finite or does not parse are
+/// left out, else such a file is refused and the banner offers [`load_without_invalid`]. A
+/// newer load beginning meanwhile stops this one ([`Stop::Cancelled`]).
+async fn load(
+    ui: Ui,
+    source: Source,
+    files: Option<js_sys::Array>,
+    skip_invalid: bool,
+) -> Result<(), Stop> {
+    LAST.with(|l| *l.borrow_mut() = Some((source.clone(), files.clone())));
+    let skip_invalid = skip_invalid || query_param("skipInvalid").is_some_and(|v| v == "1");
     let generation = begin_load();
     let on_progress = move |reply: &Reply, _: Parcel| {
         if let Some(progress) = Progress::of(reply).filter(|_| current(generation)) {
@@ -127,6 +168,7 @@ async fn load(ui: Ui, source: Source, files: Option<js_sys::Array>) -> Result<()
             source,
             max_rows,
             storage,
+            skip_invalid,
         },
         Parcel {
             files,
@@ -279,7 +321,7 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
     crate::actions::link::set_source(Some(urls));
     ui.phase.set(Phase::Loading);
     perf_mark("vecscape-load");
-    let result = load(ui, source, None).await;
+    let result = load(ui, source, None, false).await;
     settle(ui, Phase::Loading, result);
 }
 
@@ -304,7 +346,7 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     for file in &files {
         array.push(file);
     }
-    let result = load(ui, Source::Files, Some(array)).await;
+    let result = load(ui, Source::Files, Some(array), false).await;
     if result.is_ok() {
         // Files cannot be named in a link.
         crate::actions::link::set_source(None);

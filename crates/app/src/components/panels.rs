@@ -15,6 +15,25 @@ pub fn ErrorBanner() -> impl IntoView {
         <Show when=move || ui.error.get().is_some()>
             <div id="error" class="error" role="alert">
                 <span class="error-text">{move || ui.error.get().unwrap_or_default()}</span>
+                {move || {
+                    let n = ui
+                        .error
+                        .with(|e| e.as_deref().and_then(vecscape_core::load::invalid::count_in_message))?;
+                    Some(view! {
+                        <button
+                            id="skip-invalid"
+                            on:click=move |_| {
+                                leptos::task::spawn_local(crate::actions::load::load_without_invalid(ui))
+                            }
+                        >
+                            {format!(
+                                "Load without the {} invalid row{}",
+                                thousands(n),
+                                if n == 1 { "" } else { "s" },
+                            )}
+                        </button>
+                    })
+                }}
                 <button class="dismiss" on:click=move |_| ui.error.set(None)>"×"</button>
             </div>
         </Show>

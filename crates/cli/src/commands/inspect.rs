@@ -41,6 +41,13 @@ pub fn run(args: &InspectArgs, budget: &Budget) -> Result<()> {
     let ds = read_dataset(paths, budget)?;
     let (rows, cols) = ds.vectors.dim();
     println!("vectors from {}: {rows} rows × {cols} dims", ds.name);
+    if !ds.invalid.is_empty() {
+        println!(
+            "  invalid rows skipped: {} (rows {})",
+            ds.invalid.count(),
+            ds.invalid.listed()
+        );
+    }
     println!(
         "  in memory as {}: {} bytes ({})",
         ds.vectors.storage().name(),

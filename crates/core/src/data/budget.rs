@@ -24,6 +24,8 @@ pub struct Budget {
     pub max_rows: Option<usize>,
     /// How the vectors are kept.
     pub storage: Storage,
+    /// Leave out rows whose vector is not finite or does not parse (else refuse the file).
+    pub skip_invalid: bool,
 }
 
 impl Default for Budget {
@@ -32,6 +34,7 @@ impl Default for Budget {
             bytes: DEFAULT_BUDGET_BYTES,
             max_rows: None,
             storage: Storage::F32,
+            skip_invalid: false,
         }
     }
 }
@@ -86,6 +89,14 @@ impl Budget {
         Self { storage, ..self }
     }
 
+    /// Skipping invalid rows (or not).
+    pub fn skipping_invalid(self, skip_invalid: bool) -> Self {
+        Self {
+            skip_invalid,
+            ..self
+        }
+    }
+
     /// Check that `rows × dims` values fit in the chosen storage (`rows` already limited by
     /// `max_rows`).
     pub fn check(&self, file: &str, rows: u64, dims: u64) -> Result<(), BudgetError> {
@@ -133,6 +144,7 @@ mod tests {
             bytes: 1_000_000_000,
             max_rows: None,
             storage: Storage::F32,
+            skip_invalid: false,
         };
         // 1M × 384 f32 = 1.536 GB.
         let err = budget.check("big.npy", 1_000_000, 384).unwrap_err();

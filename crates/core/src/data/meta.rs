@@ -156,6 +156,41 @@ fn lower_eq(name: &str, candidates: &[&str]) -> Option<usize> {
 }
 
 impl Metadata {
+    /// Only the rows `keep` (in that order; out-of-range rows are skipped). Category names stay
+    /// as they were.
+    pub fn select_rows(&self, keep: &[usize]) -> Self {
+        fn pick<T: Clone>(values: &[T], keep: &[usize]) -> Vec<T> {
+            keep.iter()
+                .filter_map(|&i| values.get(i).cloned())
+                .collect()
+        }
+        Self {
+            text: pick(&self.text, keep),
+            text_field: self.text_field.clone(),
+            categorical: self
+                .categorical
+                .iter()
+                .map(|c| Categorical {
+                    field: c.field.clone(),
+                    names: c.names.clone(),
+                    codes: pick(&c.codes, keep),
+                })
+                .collect(),
+            numeric: self
+                .numeric
+                .iter()
+                .map(|n| Numeric {
+                    field: n.field.clone(),
+                    values: pick(&n.values, keep),
+                })
+                .collect(),
+            time: self.time.as_ref().map(|t| Numeric {
+                field: t.field.clone(),
+                values: pick(&t.values, keep),
+            }),
+        }
+    }
+
     /// Rows numbered "row 0", "row 1", … with nothing else.
     pub fn numbered(rows: usize) -> Self {
         Self {

@@ -162,6 +162,10 @@ pub struct VectorsBuilder {
     bits: Vec<u16>,
     codes: Vec<i8>,
     scales: Vec<f32>,
+    /// The row being filled has a NaN or infinite value.
+    bad: bool,
+    /// Rows left out for that, numbered among all rows pushed.
+    dropped: Vec<usize>,
 }
 
 impl VectorsBuilder {
@@ -178,6 +182,8 @@ impl VectorsBuilder {
             bits: Vec::new(),
             codes: Vec::new(),
             scales: Vec::new(),
+            bad: false,
+            dropped: Vec::new(),
         };
         match storage {
             Storage::F32 => b.f32s.reserve_exact(values),
@@ -195,8 +201,18 @@ impl VectorsBuilder {
         self.rows
     }
 
-    /// Append the next value (row-major order).
+    /// The rows left out because they held a NaN or infinite value (numbered among all rows
+    /// pushed), ascending.
+    pub fn dropped(&self) -> &[usize] {
+        &self.dropped
+    }
+
+    /// Append the next value (row-major order). A row with a NaN or infinite value is left out
+    /// when it is complete (see [`VectorsBuilder::dropped`]).
     pub fn push(&mut self, v: f32) -> Result<(), StoreError> {
+        if !v.is_finite() {
+            self.bad = true;
+        }
         match self.storage {
             Storage::F32 => self.f32s.push(v),
             Storage::F16 => {
@@ -217,7 +233,14 @@ impl VectorsBuilder {
             // Only the column count matters for the other storages.
             self.row.push(0.0);
         }
-        if self.row.len() == self.dims.max(1) {
+        if self.row.len() == self.dims.max(1) && self.bad {
+            self.bad = false;
+            self.row.clear();
+            let kept = self.rows * self.dims;
+            self.f32s.truncate(kept);
+            self.bits.truncate(kept);
+            self.dropped.push(self.rows + self.dropped.len());
+        } else if self.row.len() == self.dims.max(1) {
             if self.storage == Storage::Int8 {
                 let s = self.row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
                 let inv = if s > 0.0 { 1.0 / s } else { 0.0 };

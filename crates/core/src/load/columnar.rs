@@ -75,6 +75,9 @@ pub struct ColumnarTable {
     pub meta: Metadata,
     /// The name of the vector column.
     pub vector_column: String,
+    /// What is wrong with the first row whose vector is null, of the wrong length, or not finite
+    /// (such rows hold NaN; see [`super::invalid`]).
+    pub first_invalid: Option<String>,
 }
 
 fn read_err(file: &str, format: &'static str, e: impl std::fmt::Display) -> ColumnarError {
@@ -133,42 +136,63 @@ struct VectorSink<'a> {
     dims: Option<usize>,
     rows: usize,
     values: Vec<f32>,
+    first_invalid: Option<String>,
 }
 
 impl VectorSink<'_> {
+    /// Take one row's vector. A null, short or long vector becomes a row of NaN (and a NaN
+    /// or infinite value stays), with the first such row's place noted: the loader refuses them
+    /// or leaves them out ([`super::invalid`]). The first row decides the length.
     fn push_row(&mut self, row_values: &[f32], null: bool) -> Result<(), ColumnarError> {
         let row = self.rows;
-        if null {
-            return Err(ColumnarError::NullVector {
+        let problem = if null {
+            Some(ColumnarError::NullVector {
                 file: self.file.to_owned(),
                 column: self.column.to_owned(),
                 row,
-            });
-        }
-        let dims = *self.dims.get_or_insert(row_values.len());
-        if row_values.len() != dims {
-            return Err(ColumnarError::DimensionMismatch {
-                file: self.file.to_owned(),
-                column: self.column.to_owned(),
-                row,
-                expected: dims,
-                found: row_values.len(),
-            });
-        }
-        if let Some((element, v)) = row_values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(ColumnarError::NonFinite {
-                file: self.file.to_owned(),
-                column: self.column.to_owned(),
-                row,
-                element,
-                value: if v.is_nan() {
-                    "null or NaN".to_owned()
+            })
+        } else {
+            let dims = *self.dims.get_or_insert(row_values.len());
+            if row_values.len() != dims {
+                Some(ColumnarError::DimensionMismatch {
+                    file: self.file.to_owned(),
+                    column: self.column.to_owned(),
+                    row,
+                    expected: dims,
+                    found: row_values.len(),
+                })
+            } else {
+                row_values
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !v.is_finite())
+                    .map(|(element, v)| ColumnarError::NonFinite {
+                        file: self.file.to_owned(),
+                        column: self.column.to_owned(),
+                        row,
+                        element,
+                        value: if v.is_nan() {
+                            "null or NaN".to_owned()
+                        } else {
+                            v.to_string()
+                        },
+                    })
+            }
+        };
+        match (problem, self.dims) {
+            (None, _) => self.values.extend_from_slice(row_values),
+            (Some(e), None) => return Err(e),
+            (Some(e), Some(dims)) => {
+                if self.first_invalid.is_none() {
+                    self.first_invalid = Some(e.to_string());
+                }
+                if matches!(e, ColumnarError::NonFinite { .. }) {
+                    self.values.extend_from_slice(row_values);
                 } else {
-                    v.to_string()
-                },
-            });
+                    self.values.extend(std::iter::repeat_n(f32::NAN, dims));
+                }
+            }
         }
-        self.values.extend_from_slice(row_values);
         self.rows += 1;
         Ok(())
     }
@@ -326,6 +350,7 @@ fn from_batches(
         dims: None,
         rows: 0,
         values: Vec::new(),
+        first_invalid: None,
     };
     let mut meta: Vec<(String, Option<Column>)> = schema
         .fields()
@@ -354,6 +379,7 @@ fn from_batches(
         });
     }
     let dims = sink.dims.unwrap_or(0);
+    let first_invalid = sink.first_invalid.take();
     let vectors =
         Array2::from_shape_vec((rows, dims), sink.values).map_err(|e| read_err(file, format, e))?;
     let columns = meta
@@ -364,6 +390,7 @@ fn from_batches(
         vectors,
         meta: Metadata::from_columns(rows, columns),
         vector_column: vname,
+        first_invalid,
     })
 }
 

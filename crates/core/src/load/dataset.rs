@@ -2,6 +2,7 @@
 //! from one or several loaded files and checked to agree in row count.
 
 use super::file::{Format, LoadError, Loaded};
+use super::invalid::{kept_rows, InvalidRows};
 use super::raw::{same_file, ProjectorEmbedding};
 use crate::data::budget::Budget;
 use crate::data::meta::Metadata;
@@ -45,6 +46,8 @@ pub struct Dataset {
     pub meta: Metadata,
     /// Precomputed 2-D coordinates (`n × 2`), e.g. from WizMap's `data.ndjson`.
     pub coords: Option<Array2<f32>>,
+    /// The vectors file's rows left out as invalid (the budget's `skip_invalid`).
+    pub invalid: InvalidRows,
 }
 
 /// Vector sources, best first.
@@ -101,16 +104,21 @@ impl Dataset {
             })
         });
         let coords_index = parts.iter().position(|p| p.coords.is_some());
-        let (vectors_file, vectors, own_meta) = match (vector_index, coords_index) {
+        let (vectors_file, vectors, own_meta, invalid) = match (vector_index, coords_index) {
             (Some(i), _) => {
                 let p = &mut parts[i];
                 let v = p.vectors.take().unwrap_or_default();
-                (p.file.clone(), v, p.meta.take())
+                (
+                    p.file.clone(),
+                    v,
+                    p.meta.take(),
+                    std::mem::take(&mut p.invalid),
+                )
             }
             (None, Some(i)) => {
                 let p = &mut parts[i];
                 let v = Vectors::F32(p.coords.clone().unwrap_or_default());
-                (p.file.clone(), v, p.meta.take())
+                (p.file.clone(), v, p.meta.take(), InvalidRows::default())
             }
             (None, None) => return Err(DatasetError::NoVectors { files }),
         };
@@ -170,6 +178,15 @@ impl Dataset {
                 _ => (vectors_file.clone(), Metadata::numbered(rows)),
             },
         };
+        // Another file's metadata lines up with all the vectors file's rows: drop the same.
+        let original = rows + invalid.count();
+        let keep = (!invalid.is_empty()).then(|| kept_rows(original, &invalid.rows));
+        let meta = match &keep {
+            Some(keep) if meta.len() == original && meta_file != vectors_file => {
+                meta.select_rows(keep)
+            }
+            _ => meta,
+        };
         let meta = if budget.max_rows.is_some() && meta.len() > rows {
             truncate_meta(meta, rows)
         } else {
@@ -184,7 +201,16 @@ impl Dataset {
             });
         }
         let coords = match coords_index {
-            Some(i) => parts[i].coords.take().filter(|c| c.nrows() == rows),
+            Some(i) => {
+                let c = parts[i].coords.take();
+                let c = match (&keep, c) {
+                    (Some(keep), Some(c)) if c.nrows() == original => {
+                        Some(c.select(ndarray::Axis(0), keep))
+                    }
+                    (_, c) => c,
+                };
+                c.filter(|c| c.nrows() == rows)
+            }
             None => None,
         };
         Ok(Self {
@@ -192,6 +218,7 @@ impl Dataset {
             vectors,
             meta,
             coords,
+            invalid,
         })
     }
 

@@ -66,9 +66,12 @@ pub enum DelimitedError {
 /// A parsed table: vectors plus the other columns as metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// The vectors, with NaN in the rows that did not parse (see [`super::invalid`]).
     pub vectors: Option<Array2<f32>>,
     pub meta: Metadata,
     pub header: Option<Vec<String>>,
+    /// What is wrong with the first invalid row, if one is.
+    pub first_invalid: Option<String>,
 }
 
 /// Header names of numeric columns that are identifiers, kept as metadata, not vector components.
@@ -159,46 +162,76 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
     };
     let mut values = Vec::new();
     let mut dims = 0usize;
-    for (line, record) in data {
+    let mut first_invalid: Option<String> = None;
+    let mut note = |e: DelimitedError| {
+        first_invalid.get_or_insert_with(|| e.to_string());
+    };
+    for (row, (line, record)) in data.iter().enumerate() {
         if let Some(c) = json_column {
             let field = record.get(c).unwrap_or_default();
-            let parsed: Vec<f64> =
-                serde_json::from_str(field.trim()).map_err(|_| DelimitedError::NotANumber {
-                    file: file.to_owned(),
-                    line: *line,
-                    column: c + 1,
-                    found: field.chars().take(40).collect(),
-                })?;
-            if values.is_empty() {
-                dims = parsed.len();
-            } else if parsed.len() != dims {
-                return Err(DelimitedError::DimensionMismatch {
-                    file: file.to_owned(),
-                    line: *line,
-                    column: c + 1,
-                    expected: dims,
-                    found: parsed.len(),
-                });
+            let parsed: Result<Vec<f64>, _> = serde_json::from_str(field.trim());
+            let parsed = match parsed {
+                Ok(p) => Some(p),
+                Err(_) if row == 0 => {
+                    return Err(DelimitedError::NotANumber {
+                        file: file.to_owned(),
+                        line: *line,
+                        column: c + 1,
+                        found: field.chars().take(40).collect(),
+                    })
+                }
+                Err(_) => {
+                    note(DelimitedError::NotANumber {
+                        file: file.to_owned(),
+                        line: *line,
+                        column: c + 1,
+                        found: field.chars().take(40).collect(),
+                    });
+                    None
+                }
+            };
+            if row == 0 {
+                dims = parsed.as_ref().map_or(0, Vec::len);
             }
-            values.extend(parsed.iter().map(|v| *v as f32));
+            match parsed {
+                Some(p) if p.len() == dims => values.extend(p.iter().map(|v| *v as f32)),
+                Some(p) => {
+                    note(DelimitedError::DimensionMismatch {
+                        file: file.to_owned(),
+                        line: *line,
+                        column: c + 1,
+                        expected: dims,
+                        found: p.len(),
+                    });
+                    values.extend(std::iter::repeat_n(f32::NAN, dims));
+                }
+                None => values.extend(std::iter::repeat_n(f32::NAN, dims)),
+            }
         } else {
             dims = numeric_columns.len();
             for &c in &numeric_columns {
                 let field = record.get(c).unwrap_or_default().trim();
-                let v: f32 = field.parse().map_err(|_| DelimitedError::NotANumber {
-                    file: file.to_owned(),
-                    line: *line,
-                    column: c + 1,
-                    found: field.chars().take(40).collect(),
-                })?;
-                if !v.is_finite() {
-                    return Err(DelimitedError::NonFinite {
-                        file: file.to_owned(),
-                        line: *line,
-                        column: c + 1,
-                        found: field.to_owned(),
-                    });
-                }
+                let v = match field.parse::<f32>() {
+                    Ok(v) if v.is_finite() => v,
+                    Ok(v) => {
+                        note(DelimitedError::NonFinite {
+                            file: file.to_owned(),
+                            line: *line,
+                            column: c + 1,
+                            found: field.to_owned(),
+                        });
+                        v
+                    }
+                    Err(_) => {
+                        note(DelimitedError::NotANumber {
+                            file: file.to_owned(),
+                            line: *line,
+                            column: c + 1,
+                            found: field.chars().take(40).collect(),
+                        });
+                        f32::NAN
+                    }
+                };
                 values.push(v);
             }
         }
@@ -248,6 +281,7 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
         vectors,
         meta: Metadata::from_columns(data.len(), columns),
         header,
+        first_invalid,
     })
 }
 
@@ -324,35 +358,32 @@ mod tests {
                 found: 2
             }
         );
-        let err = read_delimited("n.csv", b"a,b\n1,2\n3,x\n", b',').unwrap_err();
-        assert!(
-            matches!(&err, DelimitedError::NotANumber { line: 3, column: 2, found, .. } if found == "x"),
-            "{err:?}"
+        // Rows whose vector does not parse keep their place, as NaN, and the first is named.
+        let invalid = |name: &str, bytes: &[u8], delimiter: u8| {
+            let t = read_delimited(name, bytes, delimiter).unwrap();
+            let m = t.vectors.unwrap();
+            (
+                super::super::invalid::invalid_rows(&m),
+                t.first_invalid.unwrap(),
+            )
+        };
+        let (rows, first) = invalid("n.csv", b"a,b\n1,2\n3,x\n4,5\n", b',');
+        assert_eq!(rows, vec![1]);
+        assert_eq!(
+            first,
+            "n.csv: line 3, column 2: expected a number, found 'x'"
         );
-        let err = read_delimited("f.csv", b"1,2\n3,inf\n", b',').unwrap_err();
+        let (rows, first) = invalid("f.csv", b"1,2\n3,inf\n5,nan\n", b',');
+        assert_eq!(rows, vec![1, 2]);
         assert!(
-            matches!(
-                err,
-                DelimitedError::NonFinite {
-                    line: 2,
-                    column: 2,
-                    ..
-                }
-            ),
-            "{err:?}"
+            first.starts_with("f.csv: line 2, column 2: value is inf"),
+            "{first}"
         );
-        let err = read_delimited("j.tsv", b"[1,2]\n[1,2,3]\n", b'\t').unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DelimitedError::DimensionMismatch {
-                    line: 2,
-                    expected: 2,
-                    found: 3,
-                    ..
-                }
-            ),
-            "{err:?}"
+        let (rows, first) = invalid("j.tsv", b"[1,2]\n[1,2,3]\n[1,x]\n[3,4]\n", b'\t');
+        assert_eq!(rows, vec![1, 2]);
+        assert_eq!(
+            first,
+            "j.tsv: line 2, column 1: vector has 3 dimensions, expected 2"
         );
         assert!(matches!(
             read_delimited("e.csv", b"", b','),

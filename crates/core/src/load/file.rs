@@ -14,6 +14,7 @@
 
 use super::columnar::ColumnarError;
 use super::delimited::DelimitedError;
+use super::invalid::{drop_invalid, first_non_finite, kept_rows, InvalidRows, InvalidRowsError};
 use super::jsonl::{JsonlReader, MetaError};
 use super::npy::{NpyError, NpyStream};
 use super::raw::{
@@ -127,6 +128,8 @@ pub enum LoadError {
     Budget(#[from] crate::data::budget::BudgetError),
     #[error(transparent)]
     Store(#[from] crate::data::store::StoreError),
+    #[error(transparent)]
+    InvalidRows(#[from] InvalidRowsError),
     /// Neither the name nor the content says what the file is.
     #[error("{file}: unknown file type; expected .npy, .jsonl/.ndjson, .csv, .tsv, .parquet, .arrow/.feather, raw .bin/.bytes or projector_config.json")]
     UnknownFormat { file: String },
@@ -148,6 +151,9 @@ pub struct Loaded {
     /// Raw float32 bytes whose dimension is not known yet.
     pub raw: Option<Vec<u8>>,
     pub config: Option<ProjectorConfig>,
+    /// The rows left out because their vector was not finite or did not parse (the budget's
+    /// `skip_invalid`); `meta` and `coords` have lost them too.
+    pub invalid: InvalidRows,
 }
 
 impl Loaded {
@@ -161,7 +167,62 @@ impl Loaded {
             coords: None,
             raw: None,
             config: None,
+            invalid: InvalidRows::default(),
         }
+    }
+
+    /// Take the vectors `m` (f32, with the file's invalid rows in place) into the budget's
+    /// storage: rows that are not finite are refused, naming the first (`first`, or one found
+    /// here) and how many, or, with `skip_invalid`, left out of the vectors, this file's
+    /// metadata and its coordinates.
+    fn take_vectors(
+        &mut self,
+        m: Option<Array2<f32>>,
+        first: Option<String>,
+        budget: &Budget,
+    ) -> Result<(), LoadError> {
+        let Some(m) = m else {
+            return Ok(());
+        };
+        let first = first.or_else(|| first_non_finite(&self.file, &m));
+        let (m, rows) = drop_invalid(m);
+        let original = m.nrows() + rows.len();
+        self.settle(InvalidRows { rows, first }, original, budget)?;
+        self.vectors = Some(Vectors::from_f32(&self.file, m, budget.storage)?);
+        Ok(())
+    }
+
+    /// Refuse the invalid rows, or drop them from the metadata and coordinates of a file that
+    /// had `original` rows.
+    fn settle(
+        &mut self,
+        invalid: InvalidRows,
+        original: usize,
+        budget: &Budget,
+    ) -> Result<(), LoadError> {
+        if invalid.is_empty() {
+            return Ok(());
+        }
+        if !budget.skip_invalid {
+            return Err(invalid.to_error(&self.file).into());
+        }
+        let keep = kept_rows(original, &invalid.rows);
+        if let Some(meta) = self.meta.take() {
+            self.meta = Some(if meta.len() == original {
+                meta.select_rows(&keep)
+            } else {
+                meta
+            });
+        }
+        if let Some(c) = self.coords.take() {
+            self.coords = Some(if c.nrows() == original {
+                c.select(ndarray::Axis(0), &keep)
+            } else {
+                c
+            });
+        }
+        self.invalid = invalid;
+        Ok(())
     }
 }
 
@@ -255,12 +316,17 @@ impl FileLoader {
                 // An empty file: let the format's own reader say what is wrong.
                 return load_format(file, self.format, Vec::new(), &self.budget);
             }
-            State::Npy(s) => out.vectors = Some(s.finish()?),
+            State::Npy(s) => {
+                let (v, invalid) = s.finish()?;
+                let original = v.nrows() + invalid.count();
+                out.vectors = Some(v);
+                out.settle(invalid, original, &self.budget)?;
+            }
             State::Jsonl(r) => {
                 let data = r.finish()?;
-                out.vectors = stored(file, data.vectors, &self.budget)?;
                 out.coords = data.coords;
                 out.meta = Some(data.meta);
+                out.take_vectors(data.vectors, data.first_invalid, &self.budget)?;
             }
             State::Buffer(bytes) => return load_format(file, self.format, bytes, &self.budget),
         }
@@ -279,18 +345,21 @@ fn load_format(
         Format::Npy => {
             let mut s = NpyStream::new(file, budget.clone());
             s.push(&bytes)?;
-            out.vectors = Some(s.finish()?);
+            let (v, invalid) = s.finish()?;
+            let original = v.nrows() + invalid.count();
+            out.vectors = Some(v);
+            out.settle(invalid, original, budget)?;
         }
         Format::JsonLines => {
             let data = super::jsonl::read_jsonl_data(file, &bytes)?;
-            out.vectors = stored(file, data.vectors, budget)?;
             out.coords = data.coords;
             out.meta = Some(data.meta);
+            out.take_vectors(data.vectors, data.first_invalid, budget)?;
         }
         Format::Csv => {
             let table = super::delimited::read_delimited(file, &bytes, b',')?;
-            out.vectors = stored(file, table.vectors, budget)?;
             out.meta = Some(table.meta);
+            out.take_vectors(table.vectors, table.first_invalid, budget)?;
         }
         Format::Tsv => {
             let table = super::delimited::read_delimited(file, &bytes, b'\t');
@@ -299,8 +368,8 @@ fn load_format(
                 (Err(e), Err(_)) => return Err(e.into()),
                 (table, projector) => {
                     if let Ok(t) = table {
-                        out.vectors = stored(file, t.vectors, budget)?;
                         out.meta = Some(t.meta);
+                        out.take_vectors(t.vectors, t.first_invalid, budget)?;
                     }
                     out.projector_meta = projector.ok();
                 }
@@ -308,21 +377,18 @@ fn load_format(
         }
         Format::Parquet => {
             let t = super::columnar::read_parquet(file, bytes::Bytes::from(bytes), budget)?;
-            out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
+            out.take_vectors(Some(t.vectors), t.first_invalid, budget)?;
         }
         Format::ArrowIpc => {
             let t = super::columnar::read_arrow_ipc(file, &bytes, budget)?;
-            out.vectors = stored(file, Some(t.vectors), budget)?;
             out.meta = Some(t.meta);
+            out.take_vectors(Some(t.vectors), t.first_invalid, budget)?;
         }
         Format::RawF32 => match dims_from_name(file) {
             Some(dims) => {
-                out.vectors = stored(
-                    file,
-                    Some(decode_raw_f32(file, &bytes, dims, budget)?),
-                    budget,
-                )?
+                let m = decode_raw_f32(file, &bytes, dims, budget)?;
+                out.take_vectors(Some(m), None, budget)?;
             }
             None => out.raw = Some(bytes),
         },
@@ -334,17 +400,6 @@ fn load_format(
         }
     }
     Ok(out)
-}
-
-/// Keep vectors a reader produced as f32 in the budget's storage. (The text and columnar readers
-/// build f32 first; only `.npy` streams straight into the storage.)
-pub fn stored(
-    file: &str,
-    m: Option<Array2<f32>>,
-    budget: &Budget,
-) -> Result<Option<Vectors>, LoadError> {
-    Ok(m.map(|m| Vectors::from_f32(file, m, budget.storage))
-        .transpose()?)
 }
 
 /// Load a whole buffer.
@@ -385,7 +440,7 @@ pub fn resolve_raw(parts: &mut [Loaded], budget: &Budget) -> Result<(), LoadErro
         };
         let vectors =
             super::raw::resolve(&part.file, &bytes, config.as_ref(), only_raw_file, budget)?;
-        part.vectors = stored(&part.file, Some(vectors), budget)?;
+        part.take_vectors(Some(vectors), None, budget)?;
     }
     Ok(())
 }

@@ -65,6 +65,9 @@ pub struct JsonlData {
     pub vectors: Option<Array2<f32>>,
     /// Precomputed 2-D coordinates (WizMap `data.ndjson`).
     pub coords: Option<Array2<f32>>,
+    /// What is wrong with the first row whose vector is not finite or does not parse (such rows
+    /// hold NaN; see [`super::invalid`]).
+    pub first_invalid: Option<String>,
 }
 
 enum Shape {
@@ -88,6 +91,7 @@ pub struct JsonlReader {
     dims: usize,
     vectors: Vec<f32>,
     coords: Vec<f32>,
+    first_invalid: Option<String>,
 }
 
 fn kind_of(value: &serde_json::Value) -> String {
@@ -134,6 +138,7 @@ impl JsonlReader {
             dims: 0,
             vectors: Vec::new(),
             coords: Vec::new(),
+            first_invalid: None,
         }
     }
 
@@ -187,6 +192,7 @@ impl JsonlReader {
             meta: Metadata::from_columns(rows, columns),
             vectors,
             coords,
+            first_invalid: self.first_invalid,
         })
     }
 
@@ -264,21 +270,35 @@ impl JsonlReader {
                 })
                 .map(|k| (*k).clone());
         }
+        let mut invalid = None;
         for (key, value) in object {
             if Some(&key) == self.vector_field.as_ref() {
-                self.vector(&key, &value)?;
+                match self.vector(&key, &value) {
+                    Err(e) if self.rows > 0 => invalid = Some(e),
+                    other => other?,
+                }
             } else {
                 self.set(&key, value);
             }
         }
         if let Some(field) = &self.vector_field {
-            if self.vectors.len() != (self.rows + 1) * self.dims {
-                return Err(MetaError::BadVector {
+            let end = (self.rows + 1) * self.dims;
+            if invalid.is_none() && self.vectors.len() != end {
+                invalid = Some(MetaError::BadVector {
                     file: self.file.clone(),
                     line: self.line_no,
                     field: field.clone(),
                     problem: "is missing (the first row has it)".to_owned(),
                 });
+            }
+            if let Some(e) = invalid {
+                if self.rows == 0 {
+                    return Err(e);
+                }
+                // The row keeps its place, as NaN, to be left out or refused with the others.
+                self.vectors.truncate(self.rows * self.dims);
+                self.vectors.resize(end, f32::NAN);
+                self.first_invalid.get_or_insert_with(|| e.to_string());
             }
         }
         Ok(())
@@ -306,8 +326,8 @@ impl JsonlReader {
         }
         for (i, v) in numbers.iter().enumerate() {
             let v = *v as f32;
-            if !v.is_finite() {
-                return Err(MetaError::BadVector {
+            if !v.is_finite() && self.first_invalid.is_none() {
+                let e = MetaError::BadVector {
                     file: self.file.clone(),
                     line: self.line_no,
                     field: field.to_owned(),
@@ -315,9 +335,10 @@ impl JsonlReader {
                         "element {i} is {:e} (vectors must be finite as f32)",
                         numbers[i]
                     ),
-                });
+                };
+                self.first_invalid = Some(e.to_string());
             }
-            self.vectors.push(v);
+            self.vectors.push(if v.is_finite() { v } else { f32::NAN });
         }
         Ok(())
     }
@@ -461,36 +482,38 @@ mod tests {
 
     #[test]
     fn vector_field_errors_name_line_and_field() {
-        let err = read_jsonl_data(
-            "v.jsonl",
-            b"{\"embedding\":[1,2,3]}\n{\"embedding\":[1,2]}\n",
-        )
-        .unwrap_err();
+        // Invalid rows keep their place as NaN; the first is named.
+        let invalid = |bytes: &[u8]| {
+            let d = read_jsonl_data("v.jsonl", bytes).unwrap();
+            let m = d.vectors.unwrap();
+            (
+                super::super::invalid::invalid_rows(&m),
+                d.first_invalid.unwrap(),
+                m.nrows(),
+            )
+        };
+        let (rows, first, n) =
+            invalid(b"{\"embedding\":[1,2,3]}\n{\"embedding\":[1,2]}\n{\"embedding\":[4,5,6]}\n");
+        assert_eq!((rows, n), (vec![1], 3));
         assert_eq!(
-            err.to_string(),
+            first,
             "v.jsonl: line 2: field 'embedding' has 2 numbers, expected 3 (as in the first row)"
         );
-        let err =
-            read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n{\"text\":\"x\"}\n").unwrap_err();
+        let (rows, first, _) = invalid(b"{\"embedding\":[1,2]}\n{\"text\":\"x\"}\n");
+        assert_eq!(rows, vec![1]);
         assert!(
-            matches!(err, MetaError::BadVector { line: 2, .. }),
-            "{err:?}"
+            first.contains("line 2: field 'embedding' is missing"),
+            "{first}"
         );
-        let err = read_jsonl_data(
-            "v.jsonl",
-            b"{\"embedding\":[1,2]}\n{\"embedding\":\"no\"}\n",
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, MetaError::BadVector { line: 2, .. }),
-            "{err:?}"
-        );
-        let err = read_jsonl_data(
-            "v.jsonl",
-            b"{\"embedding\":[1,2]}\n{\"embedding\":[1,1e300]}\n",
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("element 1 is 1e300"), "{err}");
+        let (rows, first, _) = invalid(b"{\"embedding\":[1,2]}\n{\"embedding\":\"no\"}\n");
+        assert_eq!(rows, vec![1]);
+        assert!(first.contains("line 2"), "{first}");
+        let (rows, first, _) = invalid(b"{\"embedding\":[1,2]}\n{\"embedding\":[1,1e300]}\n");
+        assert_eq!(rows, vec![1]);
+        assert!(first.contains("element 1 is 1e300"), "{first}");
+        // The first row decides the shape: it cannot be left out.
+        let err = read_jsonl_data("v.jsonl", b"{\"embedding\":[1,2]}\n").map(|d| d.first_invalid);
+        assert_eq!(err, Ok(None));
     }
 
     #[test]

@@ -7,12 +7,14 @@
 //! - [`delimited`]: CSV/TSV and TF Projector TSVs.
 //! - [`columnar`]: Parquet and Arrow IPC via arrow-rs.
 //! - [`raw`]: raw little-endian float32 and TF Projector's `projector_config.json`.
+//! - [`invalid`]: rows whose vector is not finite or does not parse, refused or left out.
 //! - [`dataset`]: joins loaded files into one [`dataset::Dataset`], row counts checked.
 
 pub mod columnar;
 pub mod dataset;
 pub mod delimited;
 pub mod file;
+pub mod invalid;
 pub mod jsonl;
 pub mod npy;
 pub mod raw;

@@ -4,6 +4,7 @@
 //! first so that a truncated file or a header claiming an absurd shape is reported with byte
 //! offsets, before anything is allocated.
 
+use super::invalid::{drop_invalid, first_non_finite, InvalidRows, InvalidRowsError};
 use crate::data::budget::Budget;
 use crate::data::store::{Storage, Vectors, VectorsBuilder};
 use ndarray::Array2;
@@ -49,6 +50,9 @@ pub enum NpyError {
     /// A value does not fit the chosen storage.
     #[error(transparent)]
     Store(#[from] crate::data::store::StoreError),
+    /// Rows with NaN or infinite values ([`read_npy`] refuses them).
+    #[error(transparent)]
+    Invalid(#[from] InvalidRowsError),
 }
 
 /// Parse a `.npy` file's bytes into an `n × d` row-major `f32` matrix, with the default budget.
@@ -57,7 +61,11 @@ pub enum NpyError {
 pub fn read_npy(file: &str, bytes: &[u8]) -> Result<Array2<f32>, NpyError> {
     let mut stream = NpyStream::new(file, Budget::default());
     stream.push(bytes)?;
-    match stream.finish()? {
+    let (vectors, invalid) = stream.finish()?;
+    if !invalid.is_empty() {
+        return Err(invalid.to_error(file).into());
+    }
+    match vectors {
         Vectors::F32(m) => Ok(m),
         other => Ok(other.to_f32().into_owned()),
     }
@@ -135,6 +143,8 @@ pub struct NpyStream {
     rows_out: Option<VectorsBuilder>,
     carry: Vec<u8>,
     elements: u64,
+    /// The first NaN or infinite value's place.
+    first_invalid: Option<String>,
 }
 
 impl NpyStream {
@@ -148,6 +158,7 @@ impl NpyStream {
             rows_out: None,
             carry: Vec::new(),
             elements: 0,
+            first_invalid: None,
         }
     }
 
@@ -202,13 +213,18 @@ impl NpyStream {
         if row >= l.kept_rows {
             return Ok(());
         }
-        if !v.is_finite() {
-            return Err(NpyError::NonFinite {
+        if !v.is_finite() && self.first_invalid.is_none() {
+            // The row is left out or refused at the end (Fortran order meets rows out of order:
+            // the first noted may not be the first row, so the end names it again).
+            let e = NpyError::NonFinite {
                 file: self.file.clone(),
                 row: row as usize,
                 column: col as usize,
                 value: v,
-            });
+            };
+            if !l.fortran {
+                self.first_invalid = Some(e.to_string());
+            }
         }
         if l.fortran {
             if let Some(slot) = self.out.get_mut((row * l.cols + col) as usize) {
@@ -254,7 +270,8 @@ impl NpyStream {
 
     /// The file has ended: check that all the data arrived and return the vectors, kept in the
     /// budget's storage.
-    pub fn finish(self) -> Result<Vectors, NpyError> {
+    /// The vectors without their rows that hold NaN or infinite values, and those rows.
+    pub fn finish(self) -> Result<(Vectors, InvalidRows), NpyError> {
         let Some(l) = self.layout else {
             if self.head.len() < 6 || !self.head.starts_with(b"\x93NUMPY") {
                 return Err(NpyError::NotNpy { file: self.file });
@@ -276,12 +293,16 @@ impl NpyStream {
             });
         }
         if let Some(rows) = self.rows_out {
+            let invalid = InvalidRows {
+                rows: rows.dropped().to_vec(),
+                first: self.first_invalid,
+            };
             let mut v = rows.finish();
             if l.cols == 0 {
                 // No values to count rows by: the shape says how many.
                 v = Vectors::F32(Array2::zeros((l.kept_rows as usize, 0)));
             }
-            return Ok(v);
+            return Ok((v, invalid));
         }
         let m = Array2::from_shape_vec((l.kept_rows as usize, l.cols as usize), self.out).map_err(
             |e| NpyError::BadHeader {
@@ -290,8 +311,13 @@ impl NpyStream {
                 message: e.to_string(),
             },
         )?;
+        let first = first_non_finite(&self.file, &m);
+        let (m, rows) = drop_invalid(m);
         let storage: Storage = self.budget.storage;
-        Ok(Vectors::from_f32(&self.file, m, storage)?)
+        Ok((
+            Vectors::from_f32(&self.file, m, storage)?,
+            InvalidRows { rows, first },
+        ))
     }
 }
 
@@ -559,18 +585,40 @@ mod tests {
     #[test]
     fn non_finite_values_are_located() {
         let bytes = npy_bytes("<f4", false, "(2, 2)", &le_f32(&[1., 2., 3., f32::NAN]));
-        let err = read_npy("n.npy", &bytes).unwrap_err();
+        let err = read_npy("n.npy", &bytes).unwrap_err().to_string();
         assert!(
-            matches!(
-                err,
-                NpyError::NonFinite {
-                    row: 1,
-                    column: 1,
-                    ..
-                }
-            ),
-            "{err:?}"
+            err.starts_with("n.npy: row 1, column 1: value is NaN (vectors must be finite); 1 row is invalid (rows 1)"),
+            "{err}"
         );
+        // Either order, any storage: the rows with NaN or infinity go, the others stay in order.
+        let values = [1., 2., f32::INFINITY, 4., 5., 6., 7., f32::NAN];
+        let kept = [1f32, 2., 5., 6.];
+        for storage in Storage::ALL {
+            for fortran in [false, true] {
+                let stored: Vec<f32> = if fortran {
+                    (0..2)
+                        .flat_map(|c| (0..4).map(move |r| values[r * 2 + c]))
+                        .collect()
+                } else {
+                    values.to_vec()
+                };
+                let bytes = npy_bytes("<f4", fortran, "(4, 2)", &le_f32(&stored));
+                let mut s = NpyStream::new("n.npy", Budget::default().with_storage(storage));
+                s.push(&bytes).unwrap();
+                let (v, invalid) = s.finish().unwrap();
+                assert_eq!(invalid.rows, vec![1, 3], "{storage:?} {fortran}");
+                let first = invalid.first.unwrap();
+                assert!(
+                    first.starts_with("n.npy: row 1, column 0: value is inf"),
+                    "{first}"
+                );
+                let got = v.to_f32().into_owned();
+                assert_eq!(got.dim(), (2, 2));
+                for (g, w) in got.iter().zip(kept) {
+                    assert!((g - w).abs() < 0.05, "{storage:?} {fortran}: {got:?}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -603,7 +651,7 @@ mod tests {
                 }
                 assert_eq!(s.rows(), 7);
                 assert_eq!(
-                    s.finish().unwrap(),
+                    s.finish().unwrap().0,
                     Vectors::F32(whole.clone()),
                     "{descr} fortran={fortran} chunk={size}"
                 );
@@ -629,7 +677,7 @@ mod tests {
             let full = read_npy("p.npy", &bytes).unwrap();
             let mut s = NpyStream::new("p.npy", Budget::with_max_rows(Some(2)));
             s.push(&bytes).unwrap();
-            let m = s.finish().unwrap();
+            let m = s.finish().unwrap().0;
             assert_eq!(m.dim(), (2, 3));
             assert_eq!(m.row_f32(1), full.row(1).to_vec());
         }
@@ -655,7 +703,7 @@ mod tests {
                         for chunk in bytes.chunks(size) {
                             s.push(chunk).unwrap();
                         }
-                        let got = s.finish().unwrap();
+                        let got = s.finish().unwrap().0;
                         assert_eq!(got, want, "{descr} {fortran} {storage:?} {size}");
                     }
                 }
@@ -663,7 +711,7 @@ mod tests {
                     let budget = Budget::default().with_storage(Storage::F16);
                     let mut s = NpyStream::new("s.npy", budget);
                     s.push(&bytes).unwrap();
-                    assert_eq!(s.finish().unwrap().to_f32().into_owned(), f32s);
+                    assert_eq!(s.finish().unwrap().0.to_f32().into_owned(), f32s);
                 }
             }
         }

@@ -36,15 +36,6 @@ pub enum RawError {
         expected: usize,
         found: usize,
     },
-    /// A value is NaN or infinite.
-    #[error("{file}: row {row}, column {column} (byte {offset}): value is {value} (vectors must be finite)")]
-    NonFinite {
-        file: String,
-        row: usize,
-        column: usize,
-        offset: u64,
-        value: f32,
-    },
     /// The rows do not fit the memory budget.
     #[error(transparent)]
     Budget(#[from] BudgetError),
@@ -127,19 +118,12 @@ pub fn decode_raw_f32(
     let rows = budget.kept_rows((bytes.len() / row_bytes) as u64) as usize;
     budget.check(file, rows as u64, dims as u64)?;
     let mut values = Vec::with_capacity(rows * dims);
-    for (i, b) in bytes[..rows * row_bytes].chunks_exact(4).enumerate() {
-        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        if !v.is_finite() {
-            return Err(RawError::NonFinite {
-                file: file.to_owned(),
-                row: i / dims,
-                column: i % dims,
-                offset: i as u64 * 4,
-                value: v,
-            });
-        }
-        values.push(v);
-    }
+    // NaN and infinite values stay: the loader refuses their rows or leaves them out.
+    values.extend(
+        bytes[..rows * row_bytes]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+    );
     Array2::from_shape_vec((rows, dims), values).map_err(|_| RawError::UnknownDims {
         file: file.to_owned(),
     })
