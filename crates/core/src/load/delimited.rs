@@ -166,27 +166,21 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
     let mut note = |e: DelimitedError| {
         first_invalid.get_or_insert_with(|| e.to_string());
     };
+    let not_a_number = |line: u64, c: usize, field: &str| DelimitedError::NotANumber {
+        file: file.to_owned(),
+        line,
+        column: c + 1,
+        found: field.chars().take(40).collect(),
+    };
     for (row, (line, record)) in data.iter().enumerate() {
         if let Some(c) = json_column {
             let field = record.get(c).unwrap_or_default();
             let parsed: Result<Vec<f64>, _> = serde_json::from_str(field.trim());
             let parsed = match parsed {
                 Ok(p) => Some(p),
-                Err(_) if row == 0 => {
-                    return Err(DelimitedError::NotANumber {
-                        file: file.to_owned(),
-                        line: *line,
-                        column: c + 1,
-                        found: field.chars().take(40).collect(),
-                    })
-                }
+                Err(_) if row == 0 => return Err(not_a_number(*line, c, field)),
                 Err(_) => {
-                    note(DelimitedError::NotANumber {
-                        file: file.to_owned(),
-                        line: *line,
-                        column: c + 1,
-                        found: field.chars().take(40).collect(),
-                    });
+                    note(not_a_number(*line, c, field));
                     None
                 }
             };
@@ -223,12 +217,7 @@ pub fn read_delimited(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, 
                         v
                     }
                     Err(_) => {
-                        note(DelimitedError::NotANumber {
-                            file: file.to_owned(),
-                            line: *line,
-                            column: c + 1,
-                            found: field.chars().take(40).collect(),
-                        });
+                        note(not_a_number(*line, c, field));
                         f32::NAN
                     }
                 };

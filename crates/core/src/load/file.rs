@@ -14,7 +14,7 @@
 
 use super::columnar::ColumnarError;
 use super::delimited::DelimitedError;
-use super::invalid::{drop_invalid, first_non_finite, kept_rows, InvalidRows, InvalidRowsError};
+use super::invalid::{drop_invalid, kept_rows, InvalidRows, InvalidRowsError};
 use super::jsonl::{JsonlReader, MetaError};
 use super::npy::{NpyError, NpyStream};
 use super::raw::{
@@ -184,10 +184,9 @@ impl Loaded {
         let Some(m) = m else {
             return Ok(());
         };
-        let first = first.or_else(|| first_non_finite(&self.file, &m));
-        let (m, rows) = drop_invalid(m);
-        let original = m.nrows() + rows.len();
-        self.settle(InvalidRows { rows, first }, original, budget)?;
+        let (m, invalid) = drop_invalid(&self.file, m, first);
+        let original = m.nrows() + invalid.count();
+        self.settle(invalid, original, budget)?;
         self.vectors = Some(Vectors::from_f32(&self.file, m, budget.storage)?);
         Ok(())
     }

@@ -92,11 +92,6 @@ pub fn count_in_message(message: &str) -> Option<usize> {
         })
 }
 
-/// Whether every value of the row is finite.
-fn finite(row: &[f32]) -> bool {
-    row.iter().all(|v| v.is_finite())
-}
-
 /// The rows of `m` with a value that is not finite, ascending.
 pub fn invalid_rows(m: &Array2<f32>) -> Vec<usize> {
     m.rows()
@@ -107,27 +102,30 @@ pub fn invalid_rows(m: &Array2<f32>) -> Vec<usize> {
         .collect()
 }
 
-/// `m` without its rows that are not finite, and their numbers.
-pub fn drop_invalid(m: Array2<f32>) -> (Array2<f32>, Vec<usize>) {
-    let bad = invalid_rows(&m);
-    if bad.is_empty() {
-        return (m, bad);
-    }
-    let dims = m.ncols();
-    let keep = m.nrows() - bad.len();
-    let mut values = Vec::with_capacity(keep * dims);
-    for row in m.rows() {
-        if let Some(s) = row.as_slice() {
-            if finite(s) {
-                values.extend_from_slice(s);
-            }
-        } else if row.iter().all(|v| v.is_finite()) {
-            values.extend(row.iter().copied());
-        }
-    }
-    let kept =
-        Array2::from_shape_vec((keep, dims), values).unwrap_or_else(|_| m.select(Axis(0), &[]));
-    (kept, bad)
+/// `m` without its rows that are not finite, and those rows: the first named by `first` (the
+/// reader's note), else by its first value that is not finite. One pass when all are finite.
+pub fn drop_invalid(
+    file: &str,
+    m: Array2<f32>,
+    first: Option<String>,
+) -> (Array2<f32>, InvalidRows) {
+    let rows = invalid_rows(&m);
+    let Some(&r) = rows.first() else {
+        return (m, InvalidRows::default());
+    };
+    let first = first.or_else(|| {
+        let (c, v) = m
+            .row(r)
+            .iter()
+            .copied()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())?;
+        Some(format!(
+            "{file}: row {r}, column {c}: value is {v} (vectors must be finite)"
+        ))
+    });
+    let kept = m.select(Axis(0), &kept_rows(m.nrows(), &rows));
+    (kept, InvalidRows { rows, first })
 }
 
 /// The rows of `0..len` not in `dropped` (ascending).
@@ -144,17 +142,6 @@ pub fn kept_rows(len: usize, dropped: &[usize]) -> Vec<usize> {
     out
 }
 
-/// A generic message for the first row that is not finite (for readers with no place of their
-/// own).
-pub fn first_non_finite(file: &str, m: &Array2<f32>) -> Option<String> {
-    m.rows().into_iter().enumerate().find_map(|(i, r)| {
-        let (c, v) = r.iter().enumerate().find(|(_, v)| !v.is_finite())?;
-        Some(format!(
-            "{file}: row {i}, column {c}: value is {v} (vectors must be finite)"
-        ))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,8 +153,12 @@ mod tests {
             vec![1., 2., f32::NAN, 0., 3., 4., 5., f32::INFINITY],
         )
         .unwrap();
-        let (kept, bad) = drop_invalid(m);
-        assert_eq!(bad, vec![1, 3]);
+        let (kept, bad) = drop_invalid("m.npy", m, None);
+        assert_eq!(bad.rows, vec![1, 3]);
+        assert_eq!(
+            bad.first.as_deref(),
+            Some("m.npy: row 1, column 0: value is NaN (vectors must be finite)")
+        );
         assert_eq!(
             kept,
             Array2::from_shape_vec((2, 2), vec![1., 2., 3., 4.]).unwrap()

@@ -4,7 +4,7 @@
 //! first so that a truncated file or a header claiming an absurd shape is reported with byte
 //! offsets, before anything is allocated.
 
-use super::invalid::{drop_invalid, first_non_finite, InvalidRows, InvalidRowsError};
+use super::invalid::{drop_invalid, InvalidRows, InvalidRowsError};
 use crate::data::budget::Budget;
 use crate::data::store::{Storage, Vectors, VectorsBuilder};
 use ndarray::Array2;
@@ -311,13 +311,9 @@ impl NpyStream {
                 message: e.to_string(),
             },
         )?;
-        let first = first_non_finite(&self.file, &m);
-        let (m, rows) = drop_invalid(m);
+        let (m, invalid) = drop_invalid(&self.file, m, None);
         let storage: Storage = self.budget.storage;
-        Ok((
-            Vectors::from_f32(&self.file, m, storage)?,
-            InvalidRows { rows, first },
-        ))
+        Ok((Vectors::from_f32(&self.file, m, storage)?, invalid))
     }
 }
 
