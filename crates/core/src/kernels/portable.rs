@@ -288,3 +288,72 @@ pub fn blend_span(pixels: &mut [u8], src: [u8; 4], alpha: u8) {
         }
     }
 }
+
+// --- UMAP's SGD (`layout::umap::Sgd`) ---
+
+/// log₂ x for a positive normal `x`, within about 1e-6 absolute: the exponent from the bits,
+/// and log₂ of the mantissa m ∈ [1, 2) by the series of ln m = 2·atanh((m − 1)/(m + 1)).
+#[inline]
+pub fn log2_approx(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let e = ((bits >> 23) & 0xff) as i32 - 127;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let t = (m - 1.0) / (m + 1.0);
+    let t2 = t * t;
+    let series = t * (2.0 + t2 * (2.0 / 3.0 + t2 * (0.4 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0)))));
+    e as f32 + series * std::f32::consts::LOG2_E
+}
+
+/// 2^y for y ∈ [−126, 126] (clamped), within about 2e-5 relative: the integer part into the
+/// exponent bits, 2^f of the fraction by its Taylor series to the sixth power. Branch-free (the
+/// floor from a truncation), so that four at a time vectorise.
+#[inline]
+pub fn exp2_approx(y: f32) -> f32 {
+    let y = y.clamp(-126.0, 126.0);
+    let t = y as i32;
+    let i = t - i32::from(y < t as f32);
+    let f = y - i as f32;
+    let p = 1.0
+        + f * (0.693_147_2
+            + f * (0.240_226_5
+                + f * (0.055_504_11
+                    + f * (0.009_618_129 + f * (0.001_333_356 + f * 0.000_154_035)))));
+    f32::from_bits(((i + 127) as u32) << 23) * p
+}
+
+/// x^b for x > 0 (x at least 1e-30), as `exp2_approx(b · log2_approx(x))`.
+#[inline]
+pub fn pow_approx(x: f32, b: f32) -> f32 {
+    exp2_approx(b * log2_approx(x.max(1e-30)))
+}
+
+/// UMAP's repulsion of the point at (`cx`, `cy`) from the first `lanes` (≤ 4) of four others
+/// (`ox`, `oy`), each gradient `2γb / ((0.001 + d²)(a·d^2b + 1)) · (c − o)` clipped to ±4 per
+/// axis (4 on both axes where d² = 0), summed: the step before the learning rate.
+#[inline]
+pub fn repel4(
+    cx: f32,
+    cy: f32,
+    ox: [f32; 4],
+    oy: [f32; 4],
+    lanes: usize,
+    curve: [f32; 3],
+) -> [f32; 2] {
+    let [a, b, two_gamma_b] = curve;
+    let dx: [f32; 4] = std::array::from_fn(|l| cx - ox[l]);
+    let dy: [f32; 4] = std::array::from_fn(|l| cy - oy[l]);
+    let d2: [f32; 4] = std::array::from_fn(|l| dx[l] * dx[l] + dy[l] * dy[l]);
+    let p: [f32; 4] = std::array::from_fn(|l| pow_approx(d2[l], b));
+    let mut g = [0.0f32; 2];
+    for l in 0..lanes.min(4) {
+        let coeff = two_gamma_b / ((0.001 + d2[l]) * (a * p[l] + 1.0));
+        if d2[l] > 0.0 {
+            g[0] += (coeff * dx[l]).clamp(-4.0, 4.0);
+            g[1] += (coeff * dy[l]).clamp(-4.0, 4.0);
+        } else {
+            g[0] += 4.0;
+            g[1] += 4.0;
+        }
+    }
+    g
+}

@@ -578,3 +578,85 @@ pub fn blend_span(pixels: &mut [u8], src: [u8; 4], alpha: u8) {
     }
     super::portable::blend_span(chunks.into_remainder(), src, alpha);
 }
+
+// --- UMAP's SGD (`layout::umap::Sgd`) ---
+
+pub use super::portable::{exp2_approx, log2_approx, pow_approx};
+
+/// `portable::pow_approx` on four lanes (x at least 1e-30).
+#[inline(always)]
+fn pow4(x: v128, b: v128) -> v128 {
+    let x = f32x4_max(x, f32x4_splat(1e-30));
+    // log₂ x.
+    let e = f32x4_convert_i32x4(i32x4_sub(
+        v128_and(u32x4_shr(x, 23), u32x4_splat(0xff)),
+        i32x4_splat(127),
+    ));
+    let m = v128_or(
+        v128_and(x, u32x4_splat(0x007f_ffff)),
+        u32x4_splat(0x3f80_0000),
+    );
+    let one = f32x4_splat(1.0);
+    let t = f32x4_div(f32x4_sub(m, one), f32x4_add(m, one));
+    let t2 = f32x4_mul(t, t);
+    let mut s = f32x4_splat(2.0 / 9.0);
+    for c in [2.0 / 7.0, 0.4, 2.0 / 3.0, 2.0] {
+        s = f32x4_add(f32x4_splat(c), f32x4_mul(t2, s));
+    }
+    let log2 = f32x4_add(
+        e,
+        f32x4_mul(f32x4_mul(t, s), f32x4_splat(core::f32::consts::LOG2_E)),
+    );
+    // 2^(b · log₂ x).
+    let y = f32x4_min(
+        f32x4_max(f32x4_mul(b, log2), f32x4_splat(-126.0)),
+        f32x4_splat(126.0),
+    );
+    let i = f32x4_floor(y);
+    let f = f32x4_sub(y, i);
+    let mut p = f32x4_splat(0.000_154_035);
+    for c in [
+        0.001_333_356,
+        0.009_618_129,
+        0.055_504_11,
+        0.240_226_5,
+        0.693_147_2,
+        1.0,
+    ] {
+        p = f32x4_add(f32x4_splat(c), f32x4_mul(f, p));
+    }
+    let scale = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(i), i32x4_splat(127)), 23);
+    f32x4_mul(scale, p)
+}
+
+/// `portable::repel4` on four lanes at once.
+#[inline]
+pub fn repel4(
+    cx: f32,
+    cy: f32,
+    ox: [f32; 4],
+    oy: [f32; 4],
+    lanes: usize,
+    curve: [f32; 3],
+) -> [f32; 2] {
+    let [a, b, two_gamma_b] = curve;
+    let dx = f32x4_sub(f32x4_splat(cx), f32x4(ox[0], ox[1], ox[2], ox[3]));
+    let dy = f32x4_sub(f32x4_splat(cy), f32x4(oy[0], oy[1], oy[2], oy[3]));
+    let d2 = f32x4_add(f32x4_mul(dx, dx), f32x4_mul(dy, dy));
+    let den = f32x4_mul(
+        f32x4_add(f32x4_splat(0.001), d2),
+        f32x4_add(
+            f32x4_mul(f32x4_splat(a), pow4(d2, f32x4_splat(b))),
+            f32x4_splat(1.0),
+        ),
+    );
+    let coeff = f32x4_div(f32x4_splat(two_gamma_b), den);
+    let (lo, hi) = (f32x4_splat(-4.0), f32x4_splat(4.0));
+    let positive = f32x4_gt(d2, f32x4_splat(0.0));
+    let clip = |v: v128| v128_bitselect(f32x4_min(f32x4_max(v, lo), hi), hi, positive);
+    let (gx, gy) = (clip(f32x4_mul(coeff, dx)), clip(f32x4_mul(coeff, dy)));
+    // Only the first `lanes` count.
+    let keep = i32x4_lt(i32x4(0, 1, 2, 3), i32x4_splat(lanes.min(4) as i32));
+    let (gx, gy) = (v128_and(gx, keep), v128_and(gy, keep));
+    [sum4(gx), sum4(gy)]
+}

@@ -5,5 +5,6 @@
 //! - [`place`]: a layout of some rows put in the place of the whole (a selection laid out again).
 
 pub mod faithfulness;
+pub mod nndescent;
 pub mod place;
 pub mod umap;

@@ -7,6 +7,8 @@
 //! `compute_membership_strengths`, `make_epochs_per_sample`, `optimize_layout_euclidean`).
 
 use crate::data::store::Vectors;
+use crate::kernels::active;
+use crate::layout::nndescent::{NnDescent, NnDescentParams};
 use crate::project::pca::{Pca, PcaSolver};
 use crate::project::rng::SplitMix64;
 use crate::search::flat::FlatIndex;
@@ -52,6 +54,8 @@ pub struct UmapParams {
     /// Distances of the graph: `L2` (umap-learn's default, Euclidean) or `Cosine` (1 − cos).
     pub metric: Metric,
     pub seed: u64,
+    /// How the neighbour graph is found; `None`: [`cpu_graph_method`].
+    pub graph: Option<GraphMethod>,
 }
 
 impl Default for UmapParams {
@@ -66,6 +70,7 @@ impl Default for UmapParams {
             repulsion_strength: 1.0,
             metric: Metric::L2,
             seed: 0,
+            graph: None,
         }
     }
 }
@@ -168,6 +173,104 @@ pub fn knn_graph(x: &Vectors, k: usize, metric: Metric) -> Result<KnnGraph, Umap
     Ok(graph)
 }
 
+/// How the neighbour graph is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphMethod {
+    /// Brute force over all rows ([`knn_graph`]).
+    Exact,
+    /// NN-Descent seeded by random-projection trees ([`crate::layout::nndescent`]).
+    NnDescent,
+}
+
+impl GraphMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            GraphMethod::Exact => "exact",
+            GraphMethod::NnDescent => "NN-Descent",
+        }
+    }
+}
+
+/// The most multiply-adds (rows² × dims) the exact graph may take on the CPU before
+/// NN-Descent is used instead: about a second of simd128 work (3,600 rows at 384 dims).
+pub const EXACT_GRAPH_WORK: f64 = 5e9;
+
+/// The graph method for `rows × dims` on the CPU: exact where it takes about a second or less,
+/// NN-Descent above.
+pub fn cpu_graph_method(rows: usize, dims: usize) -> GraphMethod {
+    if (rows as f64) * (rows as f64) * (dims as f64) <= EXACT_GRAPH_WORK {
+        GraphMethod::Exact
+    } else {
+        GraphMethod::NnDescent
+    }
+}
+
+/// The bytes building a graph of `k` neighbours (the row itself included) over `rows × dims`
+/// takes at its peak: the f32 rows it searches (a copy, unit length for the cosine graph), the
+/// heaps (id, distance and flag per entry) and, for NN-Descent, the candidate lists (id and
+/// priority, new and old, [`NnDescentParams::max_candidates`] each). The result itself is
+/// `rows × k × 8` bytes (1M × 15: 120 MB).
+pub fn graph_bytes(rows: usize, dims: usize, k: usize, method: GraphMethod) -> u64 {
+    let (rows, dims, k) = (rows as u64, dims as u64, k as u64);
+    let copy = rows * dims * 4;
+    let graph = rows * k * 8;
+    match method {
+        GraphMethod::Exact => copy + graph,
+        GraphMethod::NnDescent => {
+            let candidates =
+                NnDescentParams::for_rows(rows as usize, k as usize, 0).max_candidates as u64;
+            copy + graph + rows * (k + GRAPH_SPARE as u64) * 9 + rows * candidates * 16
+        }
+    }
+}
+
+/// The rows the graph searches: `x` as f32, each row scaled to unit length for a cosine graph
+/// (so that squared L2 / 2 is 1 − cos).
+pub fn graph_rows(x: &Vectors, metric: Metric) -> Array2<f32> {
+    let mut m = x.to_f32().into_owned();
+    if graph_metric(metric) == Metric::Cosine {
+        for mut row in m.rows_mut() {
+            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                row.mapv_inplace(|v| v / norm);
+            }
+        }
+    }
+    m
+}
+
+/// Neighbours NN-Descent looks for beyond the graph's: a wider net finds more of the nearest
+/// (recall of the 14 nearest on 20k WordNet glosses: 0.951 without, see `umap_quality.rs`).
+pub const GRAPH_SPARE: usize = 4;
+
+/// The approximate graph of `x`'s rows (`k` neighbours, the row itself first) by NN-Descent
+/// on [`graph_rows`], distances as [`knn_graph`]'s.
+pub fn nndescent_graph(x: &Vectors, k: usize, metric: Metric, seed: u64) -> KnnGraph {
+    let rows = graph_rows(x, metric);
+    let data = rows.as_slice().unwrap_or(&[]);
+    let mut nn = NnDescent::new(
+        data,
+        rows.ncols(),
+        NnDescentParams::for_rows(rows.nrows(), k.saturating_sub(1) + GRAPH_SPARE, seed),
+    );
+    nn.run();
+    KnnGraph::from_descent(nn, k, metric)
+}
+
+/// The graph by `method`.
+pub fn graph_by(
+    x: &Vectors,
+    k: usize,
+    metric: Metric,
+    seed: u64,
+    method: GraphMethod,
+) -> Result<KnnGraph, UmapError> {
+    match method {
+        GraphMethod::Exact => knn_graph(x, k, metric),
+        GraphMethod::NnDescent => Ok(nndescent_graph(x, k, metric, seed)),
+    }
+}
+
 impl KnnGraph {
     /// An empty graph of `k` neighbours a row, with room for `rows` rows.
     pub fn with_capacity(k: usize, rows: usize) -> Self {
@@ -184,6 +287,27 @@ impl KnnGraph {
         for d in &mut self.dists {
             *d = *d * *d / 2.0;
         }
+    }
+
+    /// The graph a finished NN-Descent found, as `k` neighbours a row with the row itself
+    /// first; distances Euclidean for `L2`, 1 − cos (of unit rows: squared L2 / 2) otherwise.
+    pub fn from_descent(nn: NnDescent<'_>, k: usize, metric: Metric) -> Self {
+        let stride = nn.k();
+        let (found_ids, found_sq) = nn.into_sorted();
+        let rows = found_ids.len().checked_div(stride).unwrap_or(0);
+        let take = k.saturating_sub(1).min(stride);
+        let mut graph = Self::with_capacity(k, rows);
+        let cosine = graph_metric(metric) == Metric::Cosine;
+        for i in 0..rows {
+            graph.ids.push(i as u32);
+            graph.dists.push(0.0);
+            for t in i * stride..i * stride + take {
+                graph.ids.push(found_ids[t]);
+                let sq = found_sq[t].max(0.0);
+                graph.dists.push(if cosine { sq / 2.0 } else { sq.sqrt() });
+            }
+        }
+        graph
     }
 
     /// Each row's neighbours without the row itself (its first entry): `rows × (k − 1)`.
@@ -432,25 +556,27 @@ pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
     Ok(y)
 }
 
-/// Clip a gradient component to ±4, as umap-learn does.
-#[inline]
-fn clip(v: f32) -> f32 {
-    v.clamp(-4.0, 4.0)
-}
-
 /// SGD of a layout over the fuzzy graph's edges, resumable: [`Sgd::run`] runs the next epochs,
 /// so a caller can show the layout between them. Each edge is sampled in proportion to its
 /// weight (the heaviest every epoch), attracting its two ends; each sample also pushes its head
 /// away from `negative_sample_rate` random points. The learning rate decays linearly to 0.
 /// Deterministic for a seed (one thread, a fixed edge order), however the epochs are split.
+///
+/// As umap-learn's `optimize_layout_euclidean`, with two changes for speed: `d^2b` is computed
+/// by [`crate::kernels::active::pow_approx`] (within about 2e-5), and all of a sample's
+/// negatives push from the same position, four at a time ([`crate::kernels::active::repel4`],
+/// simd128 in the page), their clipped gradients summed and applied once, where umap-learn
+/// moves the point after each.
 pub struct Sgd {
     a: f32,
     b: f32,
     gamma: f32,
     learning_rate: f32,
     neg_rate: f32,
-    /// (head, tail, epochs per sample).
-    kept: Vec<(usize, usize, f32)>,
+    head: Vec<u32>,
+    tail: Vec<u32>,
+    /// Epochs between two samples of each edge.
+    per_sample: Vec<f32>,
     next_sample: Vec<f32>,
     next_negative: Vec<f32>,
     rng: SplitMix64,
@@ -464,11 +590,24 @@ impl Sgd {
         let (a, b) = fit_ab(params.spread, params.min_dist);
         let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
         // Edges too light to be sampled once in the run are dropped (umap-learn: w < max / epochs).
-        let kept: Vec<(usize, usize, f32)> = edges
+        let mut kept: Vec<&(u32, u32, f32)> = edges
             .iter()
             .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
-            .map(|&(i, j, w)| (i as usize, j as usize, max_w / w))
             .collect();
+        // Round-robin over the heads (each head's first edge, then each one's second, …), so
+        // that consecutive samples move different points and the processor overlaps them; by
+        // head they would wait on each other's updates.
+        kept.sort_by_key(|e| (e.0, e.1));
+        let mut rank = vec![0u32; kept.len()];
+        for x in 1..kept.len() {
+            if kept[x].0 == kept[x - 1].0 {
+                rank[x] = rank[x - 1] + 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        order.sort_by_key(|&x| (rank[x], kept[x].0));
+        let kept: Vec<&(u32, u32, f32)> = order.into_iter().map(|x| kept[x]).collect();
+        let per_sample: Vec<f32> = kept.iter().map(|e| max_w / e.2).collect();
         let neg_rate = params.negative_sample_rate.max(1) as f32;
         Self {
             a,
@@ -476,9 +615,11 @@ impl Sgd {
             gamma: params.repulsion_strength,
             learning_rate: params.learning_rate,
             neg_rate,
-            next_sample: kept.iter().map(|e| e.2).collect(),
-            next_negative: kept.iter().map(|e| e.2 / neg_rate).collect(),
-            kept,
+            head: kept.iter().map(|e| e.0).collect(),
+            tail: kept.iter().map(|e| e.1).collect(),
+            next_sample: per_sample.clone(),
+            next_negative: per_sample.iter().map(|p| p / neg_rate).collect(),
+            per_sample,
             rng: SplitMix64::new(params.seed),
             epochs,
             epoch: 0,
@@ -495,59 +636,81 @@ impl Sgd {
         self.epoch >= self.epochs
     }
 
+    /// Edges sampled in the run.
+    pub fn edges(&self) -> usize {
+        self.head.len()
+    }
+
     /// Run up to `count` more epochs on `y` (`n × 2`, row-major); returns how many ran.
     pub fn run(&mut self, y: &mut Array2<f32>, count: usize) -> usize {
         let n = y.nrows();
         let Some(data) = y.as_slice_mut() else {
             return 0;
         };
-        let (a, b, gamma) = (self.a, self.b, self.gamma);
+        if n == 0 {
+            return 0;
+        }
+        let (a, b) = (self.a, self.b);
+        let curve = [a, b, 2.0 * self.gamma * b];
         let mut ran = 0;
+        let mut others = [0usize; 64];
         while ran < count && self.epoch < self.epochs {
             let epoch = self.epoch;
             let alpha = self.learning_rate * (1.0 - epoch as f32 / self.epochs as f32);
             let now = epoch as f32;
-            for (e, &(j, k, per_sample)) in self.kept.iter().enumerate() {
+            for e in 0..self.head.len() {
                 if self.next_sample[e] > now {
                     continue;
                 }
-                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+                let (j, k) = (self.head[e] as usize, self.tail[e] as usize);
                 let (ox, oy) = (data[2 * k], data[2 * k + 1]);
-                let (dx, dy) = (cx - ox, cy - oy);
+                let (dx, dy) = (data[2 * j] - ox, data[2 * j + 1] - oy);
                 let d2 = dx * dx + dy * dy;
-                let coeff = if d2 > 0.0 {
-                    -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
-                } else {
-                    0.0
-                };
-                let (gx, gy) = (clip(coeff * dx) * alpha, clip(coeff * dy) * alpha);
-                data[2 * j] += gx;
-                data[2 * j + 1] += gy;
-                data[2 * k] -= gx;
-                data[2 * k + 1] -= gy;
+                if d2 > 0.0 {
+                    // −2ab·d^(2(b−1)) / (a·d^2b + 1), with d^(2(b−1)) = d^2b / d².
+                    let p = active::pow_approx(d2, b);
+                    let coeff = -2.0 * a * b * (p / d2) / (a * p + 1.0);
+                    let (gx, gy) = (
+                        (coeff * dx).clamp(-4.0, 4.0) * alpha,
+                        (coeff * dy).clamp(-4.0, 4.0) * alpha,
+                    );
+                    data[2 * j] += gx;
+                    data[2 * j + 1] += gy;
+                    data[2 * k] -= gx;
+                    data[2 * k + 1] -= gy;
+                }
+                let per_sample = self.per_sample[e];
                 self.next_sample[e] += per_sample;
                 let per_negative = per_sample / self.neg_rate;
-                let negatives = ((now - self.next_negative[e]) / per_negative)
-                    .floor()
-                    .max(0.0) as usize;
-                for _ in 0..negatives {
-                    let other = (self.rng.next_u64() % n as u64) as usize;
-                    if other == j {
-                        continue;
-                    }
-                    let (cx, cy) = (data[2 * j], data[2 * j + 1]);
-                    let (dx, dy) = (cx - data[2 * other], cy - data[2 * other + 1]);
-                    let d2 = dx * dx + dy * dy;
-                    let (gx, gy) = if d2 > 0.0 {
-                        let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
-                        (clip(coeff * dx), clip(coeff * dy))
-                    } else {
-                        (4.0, 4.0)
-                    };
-                    data[2 * j] += gx * alpha;
-                    data[2 * j + 1] += gy * alpha;
-                }
+                // (Truncation is the floor here: the value is not negative.)
+                let negatives = (((now - self.next_negative[e]) / per_negative).max(0.0) as usize)
+                    .min(others.len());
                 self.next_negative[e] += negatives as f32 * per_negative;
+                // The random others, the head itself left out.
+                let mut m = 0;
+                for _ in 0..negatives {
+                    let other = ((self.rng.next_u64() >> 32) * n as u64 >> 32) as usize;
+                    if other != j {
+                        others[m] = other;
+                        m += 1;
+                    }
+                }
+                // Every negative pushes from the same position (independent lanes, so four
+                // at a time vectorise and the groups overlap), their sum applied once.
+                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
+                let (mut sx, mut sy) = (0.0f32, 0.0f32);
+                for group in others[..m].chunks(4) {
+                    let (mut gx, mut gy) = ([0.0f32; 4], [0.0f32; 4]);
+                    for (l, &o) in group.iter().enumerate() {
+                        gx[l] = data[2 * o];
+                        gy[l] = data[2 * o + 1];
+                    }
+                    let g = active::repel4(cx, cy, gx, gy, group.len(), curve);
+                    sx += g[0];
+                    sy += g[1];
+                }
+                data[2 * j] += sx * alpha;
+                data[2 * j + 1] += sy * alpha;
             }
             self.epoch += 1;
             ran += 1;
@@ -575,10 +738,14 @@ pub fn optimize(
     }
 }
 
-/// The whole pipeline: exact kNN graph, fuzzy graph, PCA start, SGD. Returns `n × 2`.
+/// The whole pipeline: the kNN graph (exact or NN-Descent, [`UmapParams::graph`]), fuzzy graph,
+/// PCA start, SGD. Returns `n × 2`.
 pub fn umap(x: &Vectors, params: &UmapParams) -> Result<Array2<f32>, UmapError> {
     params.check(x.nrows())?;
-    let graph = knn_graph(x, params.neighbors, params.metric)?;
+    let method = params
+        .graph
+        .unwrap_or_else(|| cpu_graph_method(x.nrows(), x.ncols()));
+    let graph = graph_by(x, params.neighbors, params.metric, params.seed, method)?;
     let edges = fuzzy_graph(&graph);
     let mut y = pca_init(x, params.seed)?;
     optimize(&mut y, &edges, params, params.epochs_for(x.nrows()), |_| {
