@@ -60,7 +60,7 @@ function labelAgreement(xy, k) {
   return same / (onMap.length * k);
 }
 
-const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), graph in (\d+) dims\) on CPU in [\d.]+ s/;
+const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), (exact|NN-Descent) graph in (\d+) dims\) on CPU in [\d.]+ s/;
 
 let server;
 let browser;
@@ -98,9 +98,9 @@ describe('UMAP in the page', () => {
   test('?projection=umap: the layout forms epoch by epoch, keeps neighbours PCA loses, and the map is rebuilt on it', async () => {
     await waitForUmap(page);
     const status = await page.locator('#status').innerText();
-    const [, neighbours, minDist, epochs, seed, graphDims] = status.match(UMAP_DONE);
-    // 384-dim vectors: the graph is built on 50 principal components unless asked otherwise.
-    assert.deepEqual([neighbours, minDist, epochs, seed, graphDims], ['15', '0.1', '500', '0', '50'], status);
+    const [, neighbours, minDist, epochs, seed, method, graphDims] = status.match(UMAP_DONE);
+    // 2,000 rows: the exact graph, on the full 384 dimensions unless PCA first is asked for.
+    assert.deepEqual([neighbours, minDist, epochs, seed, method, graphDims], ['15', '0.1', '500', '0', 'exact', '384'], status);
     const seen = await page.evaluate(() => window.__progress);
     assert.ok(seen.some((t) => /UMAP: neighbours of [\d,]+ \/ 2,000 rows/.test(t)), seen.join(' | '));
     assert.ok(seen.filter((t) => /UMAP: epoch \d+ \/ 500/.test(t)).length >= 2, `the epochs were not shown as they ran: ${seen.join(' | ')}`);
@@ -127,9 +127,9 @@ describe('UMAP in the page', () => {
     await page.fill('#umap-neighbors', '10');
     await page.fill('#umap-epochs', '120');
     await page.locator('#umap-epochs').press('Enter');
-    await page.locator('#umap-reduce').uncheck();
+    await page.locator('#umap-reduce').check();
     await page.locator('#umap-rerun').click();
-    await page.waitForFunction(() => /UMAP 2-D \(10 neighbours, min_dist 0\.1, 120 epochs, seed 1, graph in 384 dims\)/.test(document.querySelector('#status').innerText), undefined, { timeout: 240_000 });
+    await page.waitForFunction(() => /UMAP 2-D \(10 neighbours, min_dist 0\.1, 120 epochs, seed 1, exact graph in 50 dims\)/.test(document.querySelector('#status').innerText), undefined, { timeout: 240_000 });
     await waitForUmap(page);
     const other = await world(page);
     assert.notDeepEqual(other, first);
@@ -143,7 +143,7 @@ describe('UMAP in the page', () => {
   test('a neighbour search still answers while UMAP runs', async () => {
     await page.locator('#umap-epochs').fill('');
     await page.locator('#umap-epochs').press('Enter');
-    await page.locator('#umap-reduce').check();
+    await page.locator('#umap-reduce').uncheck();
     await page.locator('#umap-rerun').click();
     await page.waitForFunction(() => /UMAP: epoch/.test(document.querySelector('#progress')?.innerText ?? ''), undefined, { timeout: 60_000 });
     const positions = await page.evaluate(() => Array.from(window.vecscapeTest.screenPositions().subarray(0, 2)));

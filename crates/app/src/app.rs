@@ -213,6 +213,7 @@ fn umap_settings_from_query() -> vecscape_protocol::UmapSettings {
             .unwrap_or(d.seed),
         reduce: query_param("umapReduce").map_or(d.reduce, |v| v != "0"),
         graph_dims: None,
+        graph: None,
     }
 }
 

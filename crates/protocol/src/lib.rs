@@ -64,11 +64,15 @@ pub struct UmapSettings {
     /// `None`: as umap-learn (500 up to 10,000 rows, else 200).
     pub epochs: Option<usize>,
     pub seed: u64,
-    /// Build the neighbour graph on 50 principal components when the data is wider (much
-    /// faster; the graph is then exact in that space, not in the original one).
+    /// Build the neighbour graph on 50 principal components when the data is wider (faster;
+    /// the neighbours are then those of that space, not of the original one). Done anyway when
+    /// the full rows would not fit the graph's memory budget.
     pub reduce: bool,
     /// The dimensions the graph was built in (filled in by the worker).
     pub graph_dims: Option<usize>,
+    /// How the graph was found (filled in by the worker).
+    #[serde(default)]
+    pub graph: Option<vecscape_core::layout::umap::GraphMethod>,
 }
 
 impl Default for UmapSettings {
@@ -78,8 +82,9 @@ impl Default for UmapSettings {
             min_dist: 0.1,
             epochs: None,
             seed: 0,
-            reduce: true,
+            reduce: false,
             graph_dims: None,
+            graph: None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! A UMAP job: the exact neighbour graph a block at a time, the fuzzy graph, the PCA start, then
+//! A UMAP job: the neighbour graph (exact a block at a time, or NN-Descent a step at a time), the fuzzy graph, the PCA start, then
 //! the SGD epochs, with the worker's turn given back every few tens of milliseconds (so a click's
 //! search or a newer request is read) and the layout so far sent to the page as it goes.
 
@@ -6,8 +6,10 @@ use crate::reply::post;
 use crate::state::{self, layout_parcel, with_vectors, Subset};
 use crate::util::{now_ms, yield_now};
 use ndarray::Array2;
+use vecscape_core::layout::nndescent::{NnDescent, NnDescentParams};
 use vecscape_core::layout::umap::{
-    fuzzy_graph, graph_metric, pca_init, reduce_for_graph, KnnGraph, Sgd, UmapParams, GRAPH_DIMS,
+    fuzzy_graph, graph_metric, graph_rows, pca_init, plan_graph, reduce_for_graph, GraphMethod,
+    KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS, GRAPH_SPARE,
 };
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::types::Metric;
@@ -79,8 +81,18 @@ pub(crate) async fn run(
         params.check(x.nrows()).map_err(|e| e.to_string())?;
         Ok::<_, String>((x.nrows(), params))
     })?;
-    // 0. Wide data: the graph on its first principal components (see `reduce_for_graph`).
-    let reduced = if settings.reduce {
+    // 0. The plan: exact or NN-Descent, on the full rows unless PCA first is asked for or they
+    //    would not fit the graph's memory budget (checked before anything is allocated).
+    let dims = with_vectors(subset, |x| Ok(x.ncols()))?;
+    let plan = plan_graph(
+        rows,
+        dims,
+        params.neighbors,
+        settings.reduce,
+        GRAPH_BUDGET_BYTES,
+    )
+    .map_err(|e| e.to_string())?;
+    let reduced = if plan.reduce {
         progress(
             job,
             "UMAP: PCA to 50 dims for the graph".to_owned(),
@@ -95,37 +107,78 @@ pub(crate) async fn run(
     } else {
         None
     };
-    let (metric, graph_dims) = match &reduced {
-        Some(r) => (Metric::L2, r.ncols()),
-        None => (
-            graph_metric(params.metric),
-            with_vectors(subset, |x| Ok(x.ncols()))?,
-        ),
+    let metric = match &reduced {
+        Some(_) => Metric::L2,
+        None => graph_metric(params.metric),
     };
 
-    // 1. The exact kNN graph (in the reduced space when there is one), a slice of blocks at a time.
-    let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
-    while graph.rows() < rows {
-        match &reduced {
-            Some(r) => grow_graph(&mut graph, r, metric),
-            None => with_vectors(subset, |x| grow_graph(&mut graph, x, metric)),
-        }?;
-        progress(
-            job,
-            format!(
-                "UMAP: neighbours of {} / {} rows",
-                thousands(graph.rows()),
-                thousands(rows)
-            ),
-            graph.rows(),
-            rows,
-            Parcel::default(),
-        );
-        yield_now().await;
-        if !current(job, generation) {
-            return Ok(None);
+    // 1. The kNN graph (in the reduced space when there is one), a slice of work at a time.
+    let mut graph = match plan.method {
+        GraphMethod::Exact => {
+            let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
+            while graph.rows() < rows {
+                match &reduced {
+                    Some(r) => grow_graph(&mut graph, r, metric),
+                    None => with_vectors(subset, |x| grow_graph(&mut graph, x, metric)),
+                }?;
+                progress(
+                    job,
+                    format!(
+                        "UMAP: neighbours of {} / {} rows (exact)",
+                        thousands(graph.rows()),
+                        thousands(rows)
+                    ),
+                    graph.rows(),
+                    rows,
+                    Parcel::default(),
+                );
+                yield_now().await;
+                if !current(job, generation) {
+                    return Ok(None);
+                }
+            }
+            graph
         }
-    }
+        GraphMethod::NnDescent => {
+            let searched = match &reduced {
+                Some(r) => r.to_f32().into_owned(),
+                None => with_vectors(subset, |x| Ok(graph_rows(x, metric)))?,
+            };
+            let data = searched.as_slice().unwrap_or(&[]);
+            let mut nn = NnDescent::new(
+                data,
+                searched.ncols(),
+                NnDescentParams::for_rows(
+                    rows,
+                    params.neighbors.saturating_sub(1) + GRAPH_SPARE,
+                    params.seed,
+                ),
+            );
+            loop {
+                let started = now_ms();
+                let mut more = true;
+                while more && now_ms() - started < SLICE_MS {
+                    more = nn.step();
+                }
+                const STEPS: usize = 1000;
+                progress(
+                    job,
+                    format!("UMAP: neighbours ({})", nn.stage_name()),
+                    (nn.progress() * STEPS as f64) as usize,
+                    STEPS,
+                    Parcel::default(),
+                );
+                yield_now().await;
+                if !current(job, generation) {
+                    return Ok(None);
+                }
+                if !more {
+                    break;
+                }
+            }
+            KnnGraph::from_descent(nn, params.neighbors, metric)
+        }
+    };
 
     // 2. The fuzzy graph and the start.
     if reduced.is_some() && graph_metric(params.metric) == Metric::Cosine {
@@ -174,7 +227,8 @@ pub(crate) async fn run(
         y,
         UmapSettings {
             epochs: Some(epochs),
-            graph_dims: Some(graph_dims),
+            graph_dims: Some(plan.dims),
+            graph: Some(plan.method),
             ..settings
         },
     )))

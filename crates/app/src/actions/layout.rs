@@ -35,12 +35,13 @@ pub(crate) fn layout_note(layout: &Layout) -> String {
         Method::Umap => {
             let u = layout.umap.unwrap_or_default();
             format!(
-                "UMAP 2-D ({} neighbours, min_dist {}, {} epochs, seed {}, graph in {} dims) on {device} in {:.1} s",
+                "UMAP 2-D ({} neighbours, min_dist {}, {} epochs, seed {}, {} graph in {} dims) on {device} in {:.1} s",
                 u.neighbors,
                 u.min_dist,
                 u.epochs
                     .map_or_else(|| "auto".to_owned(), |e| e.to_string()),
                 u.seed,
+                u.graph.map_or("?", |g| g.name()),
                 u.graph_dims
                     .map_or_else(|| "?".to_owned(), |d| d.to_string()),
                 ms / 1000.0

@@ -314,7 +314,7 @@ pub fn exp2_approx(y: f32) -> f32 {
     let i = t - i32::from(y < t as f32);
     let f = y - i as f32;
     let p = 1.0
-        + f * (0.693_147_2
+        + f * (std::f32::consts::LN_2
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_129 + f * (0.001_333_356 + f * 0.000_154_035)))));
@@ -327,32 +327,41 @@ pub fn pow_approx(x: f32, b: f32) -> f32 {
     exp2_approx(b * log2_approx(x.max(1e-30)))
 }
 
-/// UMAP's repulsion of the point at (`cx`, `cy`) from the first `lanes` (≤ 4) of four others
-/// (`ox`, `oy`), each gradient `2γb / ((0.001 + d²)(a·d^2b + 1)) · (c − o)` clipped to ±4 per
-/// axis (4 on both axes where d² = 0), summed: the step before the learning rate.
+/// UMAP's attraction along four edges, lane by lane: for each (`dx`, `dy`) = head − tail,
+/// the gradient `−2ab·d^(2(b−1)) / (a·d^2b + 1) · (dx, dy)`, each axis clipped to ±4; 0 where
+/// d² = 0. `curve` is (a, b, 2γb).
 #[inline]
-pub fn repel4(
-    cx: f32,
-    cy: f32,
-    ox: [f32; 4],
-    oy: [f32; 4],
-    lanes: usize,
-    curve: [f32; 3],
-) -> [f32; 2] {
+pub fn attract4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
+    let [a, b, _] = curve;
+    let mut g = [[0.0f32; 4]; 2];
+    for l in 0..4 {
+        let d2 = dx[l] * dx[l] + dy[l] * dy[l];
+        let p = pow_approx(d2, b);
+        // d^(2(b−1)) = d^2b / d².
+        let coeff = -2.0 * a * b * (p / d2.max(1e-30)) / (a * p + 1.0);
+        let on = if d2 > 0.0 { 1.0 } else { 0.0 };
+        g[0][l] = (coeff * dx[l]).clamp(-4.0, 4.0) * on;
+        g[1][l] = (coeff * dy[l]).clamp(-4.0, 4.0) * on;
+    }
+    g
+}
+
+/// UMAP's repulsion from four random points, lane by lane: for each (`dx`, `dy`) = point −
+/// other, `2γb / ((0.001 + d²)(a·d^2b + 1)) · (dx, dy)`, each axis clipped to ±4; 4 on both
+/// axes where d² = 0. `curve` is (a, b, 2γb).
+#[inline]
+pub fn repel4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
     let [a, b, two_gamma_b] = curve;
-    let dx: [f32; 4] = std::array::from_fn(|l| cx - ox[l]);
-    let dy: [f32; 4] = std::array::from_fn(|l| cy - oy[l]);
-    let d2: [f32; 4] = std::array::from_fn(|l| dx[l] * dx[l] + dy[l] * dy[l]);
-    let p: [f32; 4] = std::array::from_fn(|l| pow_approx(d2[l], b));
-    let mut g = [0.0f32; 2];
-    for l in 0..lanes.min(4) {
-        let coeff = two_gamma_b / ((0.001 + d2[l]) * (a * p[l] + 1.0));
-        if d2[l] > 0.0 {
-            g[0] += (coeff * dx[l]).clamp(-4.0, 4.0);
-            g[1] += (coeff * dy[l]).clamp(-4.0, 4.0);
+    let mut g = [[0.0f32; 4]; 2];
+    for l in 0..4 {
+        let d2 = dx[l] * dx[l] + dy[l] * dy[l];
+        let coeff = two_gamma_b / ((0.001 + d2) * (a * pow_approx(d2, b) + 1.0));
+        if d2 > 0.0 {
+            g[0][l] = (coeff * dx[l]).clamp(-4.0, 4.0);
+            g[1][l] = (coeff * dy[l]).clamp(-4.0, 4.0);
         } else {
-            g[0] += 4.0;
-            g[1] += 4.0;
+            g[0][l] = 4.0;
+            g[1][l] = 4.0;
         }
     }
     g

@@ -620,7 +620,7 @@ fn pow4(x: v128, b: v128) -> v128 {
         0.009_618_129,
         0.055_504_11,
         0.240_226_5,
-        0.693_147_2,
+        core::f32::consts::LN_2,
         1.0,
     ] {
         p = f32x4_add(f32x4_splat(c), f32x4_mul(f, p));
@@ -629,19 +629,39 @@ fn pow4(x: v128, b: v128) -> v128 {
     f32x4_mul(scale, p)
 }
 
+/// `portable::attract4` on four lanes at once.
+#[inline]
+pub fn attract4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
+    let [a, b, _] = curve;
+    let (dx, dy) = (load4(dx), load4(dy));
+    let d2 = f32x4_add(f32x4_mul(dx, dx), f32x4_mul(dy, dy));
+    let p = pow4(d2, f32x4_splat(b));
+    let av = f32x4_splat(a);
+    let coeff = f32x4_div(
+        f32x4_mul(
+            f32x4_splat(-2.0 * a * b),
+            f32x4_div(p, f32x4_max(d2, f32x4_splat(1e-30))),
+        ),
+        f32x4_add(f32x4_mul(av, p), f32x4_splat(1.0)),
+    );
+    let positive = f32x4_gt(d2, f32x4_splat(0.0));
+    let clip = |v: v128| {
+        v128_and(
+            f32x4_min(f32x4_max(v, f32x4_splat(-4.0)), f32x4_splat(4.0)),
+            positive,
+        )
+    };
+    [
+        store4(clip(f32x4_mul(coeff, dx))),
+        store4(clip(f32x4_mul(coeff, dy))),
+    ]
+}
+
 /// `portable::repel4` on four lanes at once.
 #[inline]
-pub fn repel4(
-    cx: f32,
-    cy: f32,
-    ox: [f32; 4],
-    oy: [f32; 4],
-    lanes: usize,
-    curve: [f32; 3],
-) -> [f32; 2] {
+pub fn repel4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
     let [a, b, two_gamma_b] = curve;
-    let dx = f32x4_sub(f32x4_splat(cx), f32x4(ox[0], ox[1], ox[2], ox[3]));
-    let dy = f32x4_sub(f32x4_splat(cy), f32x4(oy[0], oy[1], oy[2], oy[3]));
+    let (dx, dy) = (load4(dx), load4(dy));
     let d2 = f32x4_add(f32x4_mul(dx, dx), f32x4_mul(dy, dy));
     let den = f32x4_mul(
         f32x4_add(f32x4_splat(0.001), d2),
@@ -654,9 +674,23 @@ pub fn repel4(
     let (lo, hi) = (f32x4_splat(-4.0), f32x4_splat(4.0));
     let positive = f32x4_gt(d2, f32x4_splat(0.0));
     let clip = |v: v128| v128_bitselect(f32x4_min(f32x4_max(v, lo), hi), hi, positive);
-    let (gx, gy) = (clip(f32x4_mul(coeff, dx)), clip(f32x4_mul(coeff, dy)));
-    // Only the first `lanes` count.
-    let keep = i32x4_lt(i32x4(0, 1, 2, 3), i32x4_splat(lanes.min(4) as i32));
-    let (gx, gy) = (v128_and(gx, keep), v128_and(gy, keep));
-    [sum4(gx), sum4(gy)]
+    [
+        store4(clip(f32x4_mul(coeff, dx))),
+        store4(clip(f32x4_mul(coeff, dy))),
+    ]
+}
+
+#[inline(always)]
+fn load4(v: [f32; 4]) -> v128 {
+    f32x4(v[0], v[1], v[2], v[3])
+}
+
+#[inline(always)]
+fn store4(v: v128) -> [f32; 4] {
+    [
+        f32x4_extract_lane::<0>(v),
+        f32x4_extract_lane::<1>(v),
+        f32x4_extract_lane::<2>(v),
+        f32x4_extract_lane::<3>(v),
+    ]
 }

@@ -34,6 +34,13 @@ pub enum UmapError {
     /// The PCA initialisation or pre-reduction failed.
     #[error("PCA: {0}")]
     Pca(#[from] crate::project::pca::PcaError),
+    /// The neighbour graph would not fit the memory budget.
+    #[error("UMAP's neighbour graph for {rows} rows needs {} (on at most 50 dimensions), more than the {} it may use; lay out fewer rows (`?maxRows=`, or a selection)", crate::data::budget::format_bytes(*needed), crate::data::budget::format_bytes(*budget))]
+    Memory {
+        rows: usize,
+        needed: u64,
+        budget: u64,
+    },
     /// The reduced vectors could not be stored.
     #[error("reduced vectors: {0}")]
     Store(#[from] crate::data::store::StoreError),
@@ -174,7 +181,7 @@ pub fn knn_graph(x: &Vectors, k: usize, metric: Metric) -> Result<KnnGraph, Umap
 }
 
 /// How the neighbour graph is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GraphMethod {
     /// Brute force over all rows ([`knn_graph`]).
     Exact,
@@ -222,6 +229,73 @@ pub fn graph_bytes(rows: usize, dims: usize, k: usize, method: GraphMethod) -> u
             copy + graph + rows * (k + GRAPH_SPARE as u64) * 9 + rows * candidates * 16
         }
     }
+}
+
+/// The most bytes building the graph may take ([`graph_bytes`]) before the rows are first
+/// reduced to [`GRAPH_DIMS`] principal components: 1 GiB in the page (1M × 384 f32 rows alone
+/// are 1.5 GB), 8 GiB natively.
+pub const GRAPH_BUDGET_BYTES: u64 = if cfg!(target_arch = "wasm32") {
+    1 << 30
+} else {
+    8 << 30
+};
+
+/// What the graph is built on, checked against the memory budget before anything is allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphPlan {
+    pub method: GraphMethod,
+    /// Reduce to [`GRAPH_DIMS`] principal components first.
+    pub reduce: bool,
+    /// The dimensions searched.
+    pub dims: usize,
+    /// [`graph_bytes`] of the plan.
+    pub bytes: u64,
+}
+
+/// The graph plan for `rows × dims` with `k` neighbours: the CPU's method
+/// ([`cpu_graph_method`]), on the full rows unless `reduce` is asked for or the full rows would
+/// not fit `budget` bytes, in which case on [`GRAPH_DIMS`] principal components; an error when
+/// even that does not fit.
+pub fn plan_graph(
+    rows: usize,
+    dims: usize,
+    k: usize,
+    reduce: bool,
+    budget: u64,
+) -> Result<GraphPlan, UmapError> {
+    let method = cpu_graph_method(rows, dims);
+    let full = graph_bytes(rows, dims, k, method);
+    let wide = dims > GRAPH_DIMS;
+    if !(wide && (reduce || full > budget)) {
+        if full > budget {
+            return Err(UmapError::Memory {
+                rows,
+                needed: full,
+                budget,
+            });
+        }
+        return Ok(GraphPlan {
+            method,
+            reduce: false,
+            dims,
+            bytes: full,
+        });
+    }
+    let method = cpu_graph_method(rows, GRAPH_DIMS);
+    let bytes = graph_bytes(rows, GRAPH_DIMS, k, method);
+    if bytes > budget {
+        return Err(UmapError::Memory {
+            rows,
+            needed: bytes,
+            budget,
+        });
+    }
+    Ok(GraphPlan {
+        method,
+        reduce: true,
+        dims: GRAPH_DIMS,
+        bytes,
+    })
 }
 
 /// The rows the graph searches: `x` as f32, each row scaled to unit length for a cosine graph
@@ -563,10 +637,10 @@ pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
 /// Deterministic for a seed (one thread, a fixed edge order), however the epochs are split.
 ///
 /// As umap-learn's `optimize_layout_euclidean`, with two changes for speed: `d^2b` is computed
-/// by [`crate::kernels::active::pow_approx`] (within about 2e-5), and all of a sample's
-/// negatives push from the same position, four at a time ([`crate::kernels::active::repel4`],
-/// simd128 in the page), their clipped gradients summed and applied once, where umap-learn
-/// moves the point after each.
+/// by [`crate::kernels::active::pow_approx`] (within about 2e-5), and four samples (edges due
+/// in this epoch, in a fixed order) are taken together, one to a lane of four-lane kernels
+/// (simd128 in the page): their gradients come from the positions before any of the four moves,
+/// as in umap-learn's parallel mode.
 pub struct Sgd {
     a: f32,
     b: f32,
@@ -650,72 +724,109 @@ impl Sgd {
         if n == 0 {
             return 0;
         }
-        let (a, b) = (self.a, self.b);
-        let curve = [a, b, 2.0 * self.gamma * b];
+        let curve = [self.a, self.b, 2.0 * self.gamma * self.b];
         let mut ran = 0;
-        let mut others = [0usize; 64];
         while ran < count && self.epoch < self.epochs {
             let epoch = self.epoch;
             let alpha = self.learning_rate * (1.0 - epoch as f32 / self.epochs as f32);
             let now = epoch as f32;
+            let mut batch = Batch::default();
             for e in 0..self.head.len() {
                 if self.next_sample[e] > now {
                     continue;
-                }
-                let (j, k) = (self.head[e] as usize, self.tail[e] as usize);
-                let (ox, oy) = (data[2 * k], data[2 * k + 1]);
-                let (dx, dy) = (data[2 * j] - ox, data[2 * j + 1] - oy);
-                let d2 = dx * dx + dy * dy;
-                if d2 > 0.0 {
-                    // −2ab·d^(2(b−1)) / (a·d^2b + 1), with d^(2(b−1)) = d^2b / d².
-                    let p = active::pow_approx(d2, b);
-                    let coeff = -2.0 * a * b * (p / d2) / (a * p + 1.0);
-                    let (gx, gy) = (
-                        (coeff * dx).clamp(-4.0, 4.0) * alpha,
-                        (coeff * dy).clamp(-4.0, 4.0) * alpha,
-                    );
-                    data[2 * j] += gx;
-                    data[2 * j + 1] += gy;
-                    data[2 * k] -= gx;
-                    data[2 * k + 1] -= gy;
                 }
                 let per_sample = self.per_sample[e];
                 self.next_sample[e] += per_sample;
                 let per_negative = per_sample / self.neg_rate;
                 // (Truncation is the floor here: the value is not negative.)
                 let negatives = (((now - self.next_negative[e]) / per_negative).max(0.0) as usize)
-                    .min(others.len());
+                    .min(MAX_NEGATIVES);
                 self.next_negative[e] += negatives as f32 * per_negative;
-                // The random others, the head itself left out.
-                let mut m = 0;
-                for _ in 0..negatives {
-                    let other = ((self.rng.next_u64() >> 32) * n as u64 >> 32) as usize;
-                    if other != j {
-                        others[m] = other;
-                        m += 1;
-                    }
+                batch.push(self.head[e], self.tail[e], negatives);
+                if batch.len == 4 {
+                    batch.apply(data, n, alpha, curve, &mut self.rng);
+                    batch = Batch::default();
                 }
-                // Every negative pushes from the same position (independent lanes, so four
-                // at a time vectorise and the groups overlap), their sum applied once.
-                let (cx, cy) = (data[2 * j], data[2 * j + 1]);
-                let (mut sx, mut sy) = (0.0f32, 0.0f32);
-                for group in others[..m].chunks(4) {
-                    let (mut gx, mut gy) = ([0.0f32; 4], [0.0f32; 4]);
-                    for (l, &o) in group.iter().enumerate() {
-                        gx[l] = data[2 * o];
-                        gy[l] = data[2 * o + 1];
-                    }
-                    let g = active::repel4(cx, cy, gx, gy, group.len(), curve);
-                    sx += g[0];
-                    sy += g[1];
-                }
-                data[2 * j] += sx * alpha;
-                data[2 * j + 1] += sy * alpha;
             }
+            batch.apply(data, n, alpha, curve, &mut self.rng);
             self.epoch += 1;
             ran += 1;
         }
         ran
+    }
+}
+
+/// Most negative samples taken for one sample of an edge.
+const MAX_NEGATIVES: usize = 64;
+
+/// Four samples taken together, one to a lane of the [`active::attract4`] and
+/// [`active::repel4`] kernels: their attractions from the positions before, then their
+/// negatives round by round, each lane pushing its head from its position at that round.
+#[derive(Default)]
+struct Batch {
+    heads: [usize; 4],
+    tails: [usize; 4],
+    negatives: [usize; 4],
+    len: usize,
+}
+
+impl Batch {
+    fn push(&mut self, head: u32, tail: u32, negatives: usize) {
+        self.heads[self.len] = head as usize;
+        self.tails[self.len] = tail as usize;
+        self.negatives[self.len] = negatives;
+        self.len += 1;
+    }
+
+    fn apply(&self, data: &mut [f32], n: usize, alpha: f32, curve: [f32; 3], rng: &mut SplitMix64) {
+        if self.len == 0 {
+            return;
+        }
+        let (mut dx, mut dy) = ([0.0f32; 4], [0.0f32; 4]);
+        for l in 0..self.len {
+            let (j, k) = (self.heads[l], self.tails[l]);
+            dx[l] = data[2 * j] - data[2 * k];
+            dy[l] = data[2 * j + 1] - data[2 * k + 1];
+        }
+        let [gx, gy] = active::attract4(dx, dy, curve);
+        for l in 0..self.len {
+            let (j, k) = (self.heads[l], self.tails[l]);
+            let (sx, sy) = (gx[l] * alpha, gy[l] * alpha);
+            data[2 * j] += sx;
+            data[2 * j + 1] += sy;
+            data[2 * k] -= sx;
+            data[2 * k + 1] -= sy;
+        }
+        let rounds = self.negatives[..self.len]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0);
+        for round in 0..rounds {
+            let mut live = [false; 4];
+            let (mut dx, mut dy) = ([0.0f32; 4], [0.0f32; 4]);
+            for l in 0..self.len {
+                if self.negatives[l] <= round {
+                    continue;
+                }
+                let j = self.heads[l];
+                let other = (((rng.next_u64() >> 32) * n as u64) >> 32) as usize;
+                if other == j {
+                    continue;
+                }
+                live[l] = true;
+                dx[l] = data[2 * j] - data[2 * other];
+                dy[l] = data[2 * j + 1] - data[2 * other + 1];
+            }
+            let [gx, gy] = active::repel4(dx, dy, curve);
+            for l in 0..self.len {
+                if live[l] {
+                    let j = self.heads[l];
+                    data[2 * j] += gx[l] * alpha;
+                    data[2 * j + 1] += gy[l] * alpha;
+                }
+            }
+        }
     }
 }
 

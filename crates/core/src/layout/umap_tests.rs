@@ -340,3 +340,45 @@ fn degenerate_inputs_give_finite_layouts() {
         }
     }
 }
+
+#[test]
+fn the_graph_plan_reduces_wide_rows_that_would_not_fit_and_refuses_what_never_fits() {
+    // The demo's shape: NN-Descent on the full rows.
+    let p = plan_graph(15_000, 384, 15, false, GRAPH_BUDGET_BYTES).unwrap();
+    assert_eq!(
+        (p.method, p.reduce, p.dims),
+        (GraphMethod::NnDescent, false, 384)
+    );
+    // Hand-computed: 15,000 × 384 × 4 (rows) + 15,000 × 15 × 8 (graph) + 15,000 × 19 × 9
+    // (heaps) + 15,000 × 30 × 16 (candidates).
+    assert_eq!(
+        p.bytes,
+        15_000 * 384 * 4 + 15_000 * 15 * 8 + 15_000 * 19 * 9 + 15_000 * 30 * 16
+    );
+    // Small: exact.
+    assert_eq!(
+        plan_graph(2_000, 384, 15, false, GRAPH_BUDGET_BYTES)
+            .unwrap()
+            .method,
+        GraphMethod::Exact
+    );
+    // Asked for, or over the budget: 50 principal components.
+    let asked = plan_graph(15_000, 384, 15, true, GRAPH_BUDGET_BYTES).unwrap();
+    assert_eq!((asked.reduce, asked.dims), (true, GRAPH_DIMS));
+    let big = plan_graph(1_000_000, 384, 15, false, 1 << 30).unwrap();
+    assert_eq!((big.reduce, big.dims), (true, GRAPH_DIMS));
+    assert!(big.bytes <= 1 << 30);
+    // Narrow rows are never reduced.
+    let narrow = plan_graph(10_000, 32, 15, true, GRAPH_BUDGET_BYTES).unwrap();
+    assert_eq!((narrow.reduce, narrow.dims), (false, 32));
+    // Nothing fits: a clear error, before anything is allocated.
+    let err = plan_graph(50_000_000, 384, 15, false, 1 << 30).unwrap_err();
+    assert!(matches!(
+        err,
+        UmapError::Memory {
+            rows: 50_000_000,
+            ..
+        }
+    ));
+    assert!(err.to_string().contains("50000000 rows needs"), "{err}");
+}

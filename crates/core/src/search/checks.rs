@@ -82,7 +82,61 @@ pub fn kernels_agree(seed: u64) -> bool {
             ok &= lane.to_bits() == kernels::dot(&q, row).to_bits();
         }
     }
-    ok && quad_scan_agrees(seed) && bounded_scan_agrees(seed) && bounds_hold(seed)
+    ok && quad_scan_agrees(seed)
+        && bounded_scan_agrees(seed)
+        && bounds_hold(seed)
+        && sgd_kernels_agree(seed)
+}
+
+/// UMAP's SGD kernels against f64: `pow_approx` within 1e-4 relative over d² from 1e-6 to 1e4,
+/// and `attract4` and `repel4` (coincident points included) within 1e-4 of the clipped
+/// gradients, lane by lane.
+pub fn sgd_kernels_agree(seed: u64) -> bool {
+    let mut rng = crate::project::rng::SplitMix64::new(seed ^ 0x5CD);
+    let mut ok = true;
+    let (a, b) = (1.577f64, 0.895f64);
+    let curve = [a as f32, b as f32, 2.0 * b as f32];
+    for _ in 0..2000 {
+        let x = 10f64.powf(rng.uniform() * 10.0 - 6.0);
+        let want = x.powf(b);
+        let got = f64::from(kernels::pow_approx(x as f32, b as f32));
+        ok &= (got - want).abs() <= 1e-4 * want;
+    }
+    for round in 0..500 {
+        let mut v = || ((rng.uniform() * 2.0 - 1.0) * 10f64.powf(rng.uniform() * 4.0 - 2.0)) as f32;
+        let mut dx: [f32; 4] = std::array::from_fn(|_| v());
+        let mut dy: [f32; 4] = std::array::from_fn(|_| v());
+        if round % 7 == 0 {
+            (dx[1], dy[1]) = (0.0, 0.0);
+        }
+        let got_a = kernels::attract4(dx, dy, curve);
+        let got_r = kernels::repel4(dx, dy, curve);
+        for l in 0..4 {
+            let (x, y) = (f64::from(dx[l]), f64::from(dy[l]));
+            let d2 = x * x + y * y;
+            let (want_a, want_r) = if d2 > 0.0 {
+                let attract = -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0);
+                let repel = 2.0 * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
+                (
+                    [
+                        (attract * x).clamp(-4.0, 4.0),
+                        (attract * y).clamp(-4.0, 4.0),
+                    ],
+                    [(repel * x).clamp(-4.0, 4.0), (repel * y).clamp(-4.0, 4.0)],
+                )
+            } else {
+                ([0.0, 0.0], [4.0, 4.0])
+            };
+            for axis in 0..2 {
+                let close = |got: f32, want: f64| {
+                    (f64::from(got) - want).abs() <= 1e-4 * want.abs().max(1e-2)
+                };
+                ok &= close(got_a[axis][l], want_a[axis]);
+                ok &= close(got_r[axis][l], want_r[axis]);
+            }
+        }
+    }
+    ok
 }
 
 /// The quad scan (rows shorter than [`QUAD_ROW_BYTES`]) against the definition it must keep:
