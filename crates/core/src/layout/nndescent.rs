@@ -50,8 +50,8 @@ impl NnDescentParams {
         let n = rows.max(1) as f64;
         Self {
             k,
-            trees: (5 + (n.sqrt() / 20.0).round() as usize).min(64),
-            leaf_size: (2 * k).max(30),
+            trees: (5 + (n.sqrt() / 20.0).round() as usize).min(12),
+            leaf_size: k.max(20),
             max_candidates: 30,
             iterations: ((n.log2().round()) as usize).max(5),
             delta: 0.001,
