@@ -27,5 +27,7 @@ bench: bootstrap
 	node tests/bench/longtask_bench.mjs
 	node tests/bench/search_bench.mjs
 	.venv/bin/python tests/reference/bench_umap.py
+	node tests/bench/umap_bench.mjs --rows 100000
+	.venv/bin/python tests/reference/bench_umap.py --page
 	cargo run --release -p vecscape-gpu --example scaling -- 10000,100000
 	node tests/bench/gpu_bench.mjs

@@ -217,3 +217,47 @@ describe('UMAP as the default, and when it cannot run', () => {
     }
   });
 });
+
+// With WebGPU present (SwiftShader): the page draws with WebGPU, and UMAP still forms in the
+// worker, on the CPU path (`?backend=cpu`) and when WebGPU computes (`?backend=webgpu`).
+for (const config of [
+  { name: 'WebGPU drawing, CPU compute', query: 'backend=cpu' },
+  { name: 'WebGPU drawing and compute', query: 'backend=webgpu' },
+]) {
+  describe(`UMAP with WebGPU present (${config.name})`, () => {
+    let gpuBrowser;
+    before(async () => { gpuBrowser = await launch({ webgpu: true }); });
+    after(async () => { await gpuBrowser?.close(); });
+
+    test('the points move as the epochs run, the layout keeps neighbours, faithfulness is coloured', async () => {
+      const context = await gpuBrowser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addInitScript(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const text = document.querySelector('#progress')?.innerText;
+          if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
+        }).observe(document, { subtree: true, childList: true, characterData: true });
+      });
+      const page = await openApp(context, `${server.url}?${config.query}&maxRows=${ROWS}&projection=umap`);
+      try {
+        assert.match(await page.locator('#status').innerText(), /WebGPU/);
+        const pca = Array.from(await page.evaluate(() => window.vecscapeTest.cpuPca('auto')));
+        await waitForUmap(page);
+        const seen = await page.evaluate(() => window.__progress);
+        assert.ok(seen.filter((t) => /UMAP: epoch \d+ \/ 500/.test(t)).length >= 2, seen.join(' | '));
+        const umap = await world(page);
+        assert.notDeepEqual(umap, pca, 'the points did not move');
+        const truth = cosineNeighbours(vectors, 10);
+        const [kept, keptPca] = [knnPreserved(truth, umap, 10), knnPreserved(truth, pca, 10)];
+        assert.ok(kept > 0.2 && kept > 3 * keptPca, `kNN@10 preserved: UMAP ${kept.toFixed(3)}, PCA ${keptPca.toFixed(3)}`);
+        await page.selectOption('#color-by', 'faithfulness');
+        await page.waitForFunction(() => /faithfulness [\d.]+ \(/.test(document.querySelector('#status').innerText), undefined, { timeout: 120_000 });
+        assert.ok(await page.locator('#legend .legend-scale').isVisible());
+        assert.deepEqual(page.errors, []);
+        console.log(`# ${config.name}: kNN@10 preserved UMAP ${kept.toFixed(3)} vs PCA ${keptPca.toFixed(3)}`);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
