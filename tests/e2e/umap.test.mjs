@@ -4,7 +4,7 @@
 // by itself for data of a readable size, and leaves the layout as it was when it cannot run.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openApp, demoVectors, demoMeta } from '../../web/e2e/harness.mjs';
+import { serve, launch, openApp, demoVectors, demoMeta, pageErrors } from '../../web/e2e/harness.mjs';
 
 const ROWS = 2000;
 const demo = demoVectors();
@@ -218,11 +218,12 @@ describe('UMAP as the default, and when it cannot run', () => {
   });
 });
 
-// With WebGPU present (SwiftShader): the page draws with WebGPU, and UMAP still forms in the
-// worker, on the CPU path (`?backend=cpu`) and when WebGPU computes (`?backend=webgpu`).
+// With WebGPU present (SwiftShader): UMAP forms in the worker on the CPU path (`?backend=cpu`:
+// the CPU renderer too) and with WebGPU live (`?backend=webgpu`: drawing and the other
+// computations on it).
 for (const config of [
-  { name: 'WebGPU drawing, CPU compute', query: 'backend=cpu' },
-  { name: 'WebGPU drawing and compute', query: 'backend=webgpu' },
+  { name: 'CPU path', query: 'backend=cpu', backend: /CPU \(wasm simd128\) · forced by \?backend=cpu/ },
+  { name: 'WebGPU live', query: 'backend=webgpu', backend: /WebGPU/ },
 ]) {
   describe(`UMAP with WebGPU present (${config.name})`, () => {
     let gpuBrowser;
@@ -240,7 +241,7 @@ for (const config of [
       });
       const page = await openApp(context, `${server.url}?${config.query}&maxRows=${ROWS}&projection=umap`);
       try {
-        assert.match(await page.locator('#status').innerText(), /WebGPU/);
+        assert.match(await page.locator('#status').innerText(), config.backend);
         const pca = Array.from(await page.evaluate(() => window.vecscapeTest.cpuPca('auto')));
         await waitForUmap(page);
         const seen = await page.evaluate(() => window.__progress);
@@ -253,7 +254,7 @@ for (const config of [
         await page.selectOption('#color-by', 'faithfulness');
         await page.waitForFunction(() => /faithfulness [\d.]+ \(/.test(document.querySelector('#status').innerText), undefined, { timeout: 120_000 });
         assert.ok(await page.locator('#legend .legend-scale').isVisible());
-        assert.deepEqual(page.errors, []);
+        assert.deepEqual(pageErrors(page), []);
         console.log(`# ${config.name}: kNN@10 preserved UMAP ${kept.toFixed(3)} vs PCA ${keptPca.toFixed(3)}`);
       } finally {
         await context.close();
