@@ -837,3 +837,65 @@ fn invalid_rows_are_refused_with_their_count_or_skipped() {
     let y = vecscape_core::load::npy::read_npy("y.npy", &std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(y.dim(), (4, 2));
 }
+
+/// `project --method umap --device gpu`: the exact graph on the GPU (lavapipe in CI), the rest
+/// on the CPU; its layout's faithfulness (`--report`) within 0.01 of the CPU run's on the same
+/// (exact, at 2,000 rows) graph.
+#[test]
+fn umap_with_the_graph_on_the_gpu_is_as_faithful_as_on_the_cpu() {
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/demo/vectors.f16.npy"
+    );
+    let dir = std::env::temp_dir().join(format!("vecscape-cli-umap-gpu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |device: &str| {
+        let out = dir.join(format!("{device}.npy"));
+        let run = vecscape(&[
+            "project",
+            vectors,
+            "--method",
+            "umap",
+            "--epochs",
+            "200",
+            "--max-rows",
+            "2000",
+            "--device",
+            device,
+            "--report",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        (run, out)
+    };
+    let (cpu, _) = run("cpu");
+    let (gpu, _) = run("gpu");
+    let stderr = String::from_utf8_lossy(&gpu.stderr).into_owned();
+    if !gpu.status.success() && stderr.contains("--device gpu:") {
+        assert!(
+            std::env::var("VECSCAPE_REQUIRE_GPU").as_deref() != Ok("1"),
+            "no adapter: {stderr}"
+        );
+        eprintln!("SKIPPED: {stderr}");
+        return;
+    }
+    assert!(gpu.status.success(), "{stderr}");
+    assert!(stderr.contains("graph exact on the GPU"), "{stderr}");
+    assert!(String::from_utf8_lossy(&cpu.stderr).contains("graph exact,"));
+    let mean = |out: &std::process::Output| -> f64 {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout
+            .split("mean ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no mean in {stdout:?}"))
+    };
+    let (m_cpu, m_gpu) = (mean(&cpu), mean(&gpu));
+    eprintln!("faithfulness: CPU {m_cpu}, GPU graph {m_gpu}");
+    assert!(m_cpu > 0.2, "{m_cpu}");
+    assert!(
+        (m_cpu - m_gpu).abs() <= 0.01,
+        "CPU {m_cpu}, GPU graph {m_gpu}"
+    );
+}

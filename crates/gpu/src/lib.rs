@@ -11,6 +11,7 @@
 pub mod context;
 pub mod density;
 pub mod dispatch;
+pub mod graph;
 pub mod kde;
 pub mod knn;
 pub mod matmul;

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use vecscape_core::data::budget::Budget;
-use vecscape_core::layout::umap::{umap, UmapParams};
+use vecscape_core::layout::umap::{cpu_graph_method, umap, umap_on_graph, UmapParams};
 use vecscape_core::project::pca::{Pca, PcaSolver};
 use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
 
@@ -97,11 +97,32 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
                 ..UmapParams::default()
             };
             let started = std::time::Instant::now();
-            let projected = umap(&x, &params)?;
+            let (projected, graph) = match gpu_for(args.device)? {
+                // The exact graph on the GPU (all rows against all), the rest on the CPU.
+                Some(ctx) => {
+                    params.check(x.nrows())?;
+                    if params.neighbors > 32 {
+                        bail!("--device gpu keeps at most 32 neighbours: use --neighbors 32 or fewer, or --device cpu");
+                    }
+                    let rows = x.to_f32();
+                    let graph = vecscape_gpu::graph::knn_graph_blocking(
+                        &ctx,
+                        &rows,
+                        params.neighbors,
+                        params.metric,
+                        None,
+                    )?;
+                    (umap_on_graph(&x, &graph, &params)?, "exact on the GPU")
+                }
+                None => (
+                    umap(&x, &params)?,
+                    cpu_graph_method(x.nrows(), x.ncols()).name(),
+                ),
+            };
             (
                 projected,
                 format!(
-                    "UMAP, {} neighbours, min_dist {}, {} epochs, seed {seed}, in {:.1} s on the CPU",
+                    "UMAP, {} neighbours, min_dist {}, {} epochs, seed {seed}, graph {graph}, in {:.1} s",
                     params.neighbors,
                     params.min_dist,
                     params.epochs_for(x.nrows()),

@@ -412,22 +412,30 @@ impl KnnGraph {
         let excludes: Vec<Option<u32>> = rows.clone().map(|i| Some(i as u32)).collect();
         let found = index.search_batch(block.view(), k - 1, &excludes)?;
         for (i, nb) in rows.zip(found) {
-            self.ids.push(i as u32);
-            self.dists.push(0.0);
-            for (id, score) in nb.ids.iter().zip(&nb.scores) {
-                self.ids.push(*id);
-                self.dists.push(match metric {
-                    Metric::L2 => score.max(0.0).sqrt(),
-                    _ => (1.0 - score).max(0.0),
-                });
-            }
-            // Fewer rows than k: pad with the row itself (weight 0).
-            for _ in nb.ids.len() + 1..k {
-                self.ids.push(i as u32);
-                self.dists.push(0.0);
-            }
+            self.push_found(i, &nb, metric);
         }
         Ok(())
+    }
+
+    /// Append row `i` (the next row) with its neighbours `nb` other than itself, as a search by
+    /// `metric` scored them (squared L2, or cosine similarity): the row first at distance 0,
+    /// then Euclidean or 1 − cos distances; fewer than `k − 1` padded with the row itself.
+    pub fn push_found(&mut self, i: usize, nb: &crate::search::types::Neighbors, metric: Metric) {
+        let k = self.k;
+        self.ids.push(i as u32);
+        self.dists.push(0.0);
+        for (id, score) in nb.ids.iter().zip(&nb.scores).take(k.saturating_sub(1)) {
+            self.ids.push(*id);
+            self.dists.push(match metric {
+                Metric::L2 => score.max(0.0).sqrt(),
+                _ => (1.0 - score).max(0.0),
+            });
+        }
+        // Fewer rows than k: pad with the row itself (weight 0).
+        for _ in nb.ids.len().min(k.saturating_sub(1)) + 1..k {
+            self.ids.push(i as u32);
+            self.dists.push(0.0);
+        }
     }
 }
 
@@ -857,7 +865,17 @@ pub fn umap(x: &Vectors, params: &UmapParams) -> Result<Array2<f32>, UmapError> 
         .graph
         .unwrap_or_else(|| cpu_graph_method(x.nrows(), x.ncols()));
     let graph = graph_by(x, params.neighbors, params.metric, params.seed, method)?;
-    let edges = fuzzy_graph(&graph);
+    umap_on_graph(x, &graph, params)
+}
+
+/// UMAP on a graph found elsewhere (e.g. on the GPU): fuzzy graph, PCA start of `x`, SGD.
+pub fn umap_on_graph(
+    x: &Vectors,
+    graph: &KnnGraph,
+    params: &UmapParams,
+) -> Result<Array2<f32>, UmapError> {
+    params.check(x.nrows())?;
+    let edges = fuzzy_graph(graph);
     let mut y = pca_init(x, params.seed)?;
     optimize(&mut y, &edges, params, params.epochs_for(x.nrows()), |_| {
         true
