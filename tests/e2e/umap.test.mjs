@@ -60,7 +60,7 @@ function labelAgreement(xy, k) {
   return same / (onMap.length * k);
 }
 
-const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), (exact|NN-Descent) graph in (\d+) dims\) on CPU in [\d.]+ s/;
+const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), (exact|NN-Descent|exact \(WebGPU\)) graph in (\d+) dims\) on CPU in [\d.]+ s/;
 
 let server;
 let browser;
@@ -219,11 +219,12 @@ describe('UMAP as the default, and when it cannot run', () => {
 });
 
 // With WebGPU present (SwiftShader): UMAP forms in the worker on the CPU path (`?backend=cpu`:
-// the CPU renderer too) and with WebGPU live (`?backend=webgpu`: drawing and the other
-// computations on it).
+// the CPU renderer too) and with WebGPU live (`?backend=webgpu`: drawing, the exact neighbour
+// graph and the other computations on it; the epochs in the worker).
 for (const config of [
-  { name: 'CPU path', query: 'backend=cpu', backend: /CPU \(wasm simd128\) · forced by \?backend=cpu/ },
-  { name: 'WebGPU live', query: 'backend=webgpu', backend: /WebGPU/ },
+  { name: 'CPU path', query: 'backend=cpu', backend: /CPU \(wasm simd128\) · forced by \?backend=cpu/, graph: 'exact' },
+  // The exact graph on WebGPU (all rows against all), the epochs in the worker.
+  { name: 'WebGPU live', query: 'backend=webgpu', backend: /WebGPU/, graph: 'exact (WebGPU)' },
 ]) {
   describe(`UMAP with WebGPU present (${config.name})`, () => {
     let gpuBrowser;
@@ -246,6 +247,8 @@ for (const config of [
         await waitForUmap(page);
         const seen = await page.evaluate(() => window.__progress);
         assert.ok(seen.filter((t) => /UMAP: epoch \d+ \/ 500/.test(t)).length >= 2, seen.join(' | '));
+        const status = await page.locator('#status').innerText();
+        assert.equal(status.match(UMAP_DONE)[5], config.graph, status);
         const umap = await world(page);
         assert.notDeepEqual(umap, pca, 'the points did not move');
         const truth = cosineNeighbours(vectors, 10);

@@ -9,7 +9,7 @@ use ndarray::Array2;
 use vecscape_core::layout::nndescent::{NnDescent, NnDescentParams};
 use vecscape_core::layout::umap::{
     fuzzy_graph, graph_metric, graph_rows, pca_init, plan_graph, reduce_for_graph, GraphMethod,
-    KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS, GRAPH_SPARE,
+    GraphPlan, KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS, GRAPH_SPARE,
 };
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::types::Metric;
@@ -81,6 +81,121 @@ pub(crate) async fn run(
         params.check(x.nrows()).map_err(|e| e.to_string())?;
         Ok::<_, String>((x.nrows(), params))
     })?;
+    // 0. On WebGPU (real hardware, or forced by ?backend=webgpu): the exact graph there, all
+    //    rows against all, a batch of rows a submission; any failure falls back to the CPU.
+    let gpu_graph = match crate::compute::gpu() {
+        Some(ctx) if params.neighbors <= 32 => {
+            let metric = graph_metric(params.metric);
+            let rows_f32 = with_vectors(subset, |x| Ok(x.to_f32().into_owned()))?;
+            let built = vecscape_gpu::graph::knn_graph(
+                &ctx,
+                &rows_f32,
+                params.neighbors,
+                metric,
+                None,
+                |done| {
+                    progress(
+                        job,
+                        format!(
+                            "UMAP: neighbours of {} / {} rows (exact, WebGPU)",
+                            thousands(done),
+                            thousands(rows)
+                        ),
+                        done,
+                        rows,
+                        Parcel::default(),
+                    );
+                    current(job, generation)
+                },
+            )
+            .await;
+            match built {
+                Ok(None) => return Ok(None),
+                Ok(Some(graph)) => Some((graph, rows_f32.ncols())),
+                Err(e) => {
+                    log::warn!("UMAP's graph falls back to the CPU: {e}");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let (graph, plan) = match gpu_graph {
+        Some((graph, dims)) => (
+            graph,
+            GraphPlan {
+                method: GraphMethod::ExactGpu,
+                reduce: false,
+                dims,
+                bytes: 0,
+            },
+        ),
+        None => match cpu_graph(job, generation, rows, &params, &settings, subset).await? {
+            Some(built) => built,
+            None => return Ok(None),
+        },
+    };
+
+    // 2. The fuzzy graph and the start.
+    let edges = fuzzy_graph(&graph);
+    drop(graph);
+    let mut y = with_vectors(subset, |x| {
+        pca_init(x, params.seed).map_err(|e| e.to_string())
+    })?;
+    let epochs = params.epochs_for(rows);
+    let mut sgd = Sgd::new(&edges, &params, epochs);
+    yield_now().await;
+
+    // 3. The epochs, showing the layout as it forms.
+    let mut shown = now_ms();
+    while !sgd.done() {
+        let started = now_ms();
+        while !sgd.done() && now_ms() - started < SLICE_MS {
+            sgd.run(&mut y, 1);
+        }
+        let (epoch, of) = sgd.epochs();
+        if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
+            shown = now_ms();
+            let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
+            let (xs, ys) = match subset {
+                Some(sub) => sub.placed(&xs, &ys),
+                None => (xs, ys),
+            };
+            let parcel = layout_parcel(xs, ys)?;
+            progress(
+                job,
+                format!("UMAP: epoch {epoch} / {of}"),
+                epoch,
+                of,
+                parcel,
+            );
+        }
+        yield_now().await;
+        if !current(job, generation) {
+            return Ok(None);
+        }
+    }
+    Ok(Some((
+        y,
+        UmapSettings {
+            epochs: Some(epochs),
+            graph_dims: Some(plan.dims),
+            graph: Some(plan.method),
+            ..settings
+        },
+    )))
+}
+
+/// The graph on the CPU ([`plan_graph`]: exact or NN-Descent, on the full rows or on 50
+/// principal components), a slice of work at a time; `None` when a newer request replaced it.
+async fn cpu_graph(
+    job: u64,
+    generation: u64,
+    rows: usize,
+    params: &UmapParams,
+    settings: &UmapSettings,
+    subset: Option<&Subset>,
+) -> Result<Option<(KnnGraph, GraphPlan)>, String> {
     // 0. The plan: exact or NN-Descent, on the full rows unless PCA first is asked for or they
     //    would not fit the graph's memory budget (checked before anything is allocated).
     let dims = with_vectors(subset, |x| Ok(x.ncols()))?;
@@ -114,7 +229,7 @@ pub(crate) async fn run(
 
     // 1. The kNN graph (in the reduced space when there is one), a slice of work at a time.
     let mut graph = match plan.method {
-        GraphMethod::Exact => {
+        GraphMethod::Exact | GraphMethod::ExactGpu => {
             let mut graph = KnnGraph::with_capacity(params.neighbors, rows);
             while graph.rows() < rows {
                 match &reduced {
@@ -180,56 +295,8 @@ pub(crate) async fn run(
         }
     };
 
-    // 2. The fuzzy graph and the start.
     if reduced.is_some() && graph_metric(params.metric) == Metric::Cosine {
         graph.cosine_from_l2();
     }
-    drop(reduced);
-    let edges = fuzzy_graph(&graph);
-    drop(graph);
-    let mut y = with_vectors(subset, |x| {
-        pca_init(x, params.seed).map_err(|e| e.to_string())
-    })?;
-    let epochs = params.epochs_for(rows);
-    let mut sgd = Sgd::new(&edges, &params, epochs);
-    yield_now().await;
-
-    // 3. The epochs, showing the layout as it forms.
-    let mut shown = now_ms();
-    while !sgd.done() {
-        let started = now_ms();
-        while !sgd.done() && now_ms() - started < SLICE_MS {
-            sgd.run(&mut y, 1);
-        }
-        let (epoch, of) = sgd.epochs();
-        if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
-            shown = now_ms();
-            let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
-            let (xs, ys) = match subset {
-                Some(sub) => sub.placed(&xs, &ys),
-                None => (xs, ys),
-            };
-            let parcel = layout_parcel(xs, ys)?;
-            progress(
-                job,
-                format!("UMAP: epoch {epoch} / {of}"),
-                epoch,
-                of,
-                parcel,
-            );
-        }
-        yield_now().await;
-        if !current(job, generation) {
-            return Ok(None);
-        }
-    }
-    Ok(Some((
-        y,
-        UmapSettings {
-            epochs: Some(epochs),
-            graph_dims: Some(plan.dims),
-            graph: Some(plan.method),
-            ..settings
-        },
-    )))
+    Ok(Some((graph, plan)))
 }

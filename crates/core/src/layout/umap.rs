@@ -187,6 +187,8 @@ pub enum GraphMethod {
     Exact,
     /// NN-Descent seeded by random-projection trees ([`crate::layout::nndescent`]).
     NnDescent,
+    /// Brute force on the GPU (`vecscape_gpu::graph`), the CPU's [`GraphMethod::Exact`] twin.
+    ExactGpu,
 }
 
 impl GraphMethod {
@@ -194,6 +196,7 @@ impl GraphMethod {
         match self {
             GraphMethod::Exact => "exact",
             GraphMethod::NnDescent => "NN-Descent",
+            GraphMethod::ExactGpu => "exact (WebGPU)",
         }
     }
 }
@@ -222,7 +225,7 @@ pub fn graph_bytes(rows: usize, dims: usize, k: usize, method: GraphMethod) -> u
     let copy = rows * dims * 4;
     let graph = rows * k * 8;
     match method {
-        GraphMethod::Exact => copy + graph,
+        GraphMethod::Exact | GraphMethod::ExactGpu => copy + graph,
         GraphMethod::NnDescent => {
             let candidates =
                 NnDescentParams::for_rows(rows as usize, k as usize, 0).max_candidates as u64;
@@ -340,7 +343,7 @@ pub fn graph_by(
     method: GraphMethod,
 ) -> Result<KnnGraph, UmapError> {
     match method {
-        GraphMethod::Exact => knn_graph(x, k, metric),
+        GraphMethod::Exact | GraphMethod::ExactGpu => knn_graph(x, k, metric),
         GraphMethod::NnDescent => Ok(nndescent_graph(x, k, metric, seed)),
     }
 }
