@@ -20,6 +20,7 @@ pub mod pca;
 pub mod points;
 pub mod quant;
 pub mod readback;
+pub mod sgd;
 pub mod shaders;
 pub mod types;
 

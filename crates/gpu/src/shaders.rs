@@ -24,6 +24,8 @@ pub const MATMUL_TILED: &str = include_str!("shaders/matmul_tiled.wgsl");
 pub const MATMUL_TRANSPOSE: &str = include_str!("shaders/matmul_transpose.wgsl");
 /// A key per row from quantised codes.
 pub const QUANT_SCAN: &str = include_str!("shaders/quant_scan.wgsl");
+/// UMAP's SGD, one epoch.
+pub const UMAP_SGD: &str = include_str!("shaders/umap_sgd.wgsl");
 /// Kernel density: fixed-point binning.
 pub const KDE_SPLAT: &str = include_str!("shaders/kde_splat.wgsl");
 /// Kernel density: blur along x.
@@ -78,6 +80,7 @@ pub fn all() -> Vec<(&'static str, String)> {
     vec![
         ("points.wgsl", POINTS.to_owned()),
         ("density.wgsl", DENSITY.to_owned()),
+        ("umap_sgd.wgsl", UMAP_SGD.to_owned()),
         ("knn_partial_topk.wgsl", knn_partial(RowStorage::F32)),
         ("knn_partial_topk.wgsl", knn_partial(RowStorage::F16)),
         ("knn_partial_topk.wgsl", knn_partial(RowStorage::Int8)),

@@ -95,6 +95,24 @@ pub struct DensityUniform {
     pub line: [f32; 4],
 }
 
+/// Keep in sync with `SgdParams` in shaders/umap_sgd.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct SgdParams {
+    pub n_points: u32,
+    pub n_edges: u32,
+    pub epoch: u32,
+    pub row_threads: u32,
+    pub alpha: f32,
+    pub a: f32,
+    pub b: f32,
+    pub gamma: f32,
+    pub neg_rate: f32,
+    pub seed: u32,
+    pub first: u32,
+    pub _pad1: u32,
+}
+
 /// Keep in sync with `SplatParams` in shaders/kde_splat.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
@@ -157,6 +175,9 @@ pub fn mirrors() -> Vec<Mirror> {
         }),
         mirror!(DensityUniform in "density.wgsl" {
             clip_scale, clip_offset, viewport_px, origin, step, size, levels, fill, line,
+        }),
+        mirror!(SgdParams in "umap_sgd.wgsl" {
+            n_points, n_edges, epoch, row_threads, alpha, a, b, gamma, neg_rate, seed, first, _pad1,
         }),
         mirror!(SplatParams in "kde_splat.wgsl" {
             origin, inv_step, n_points, size, row_threads, _pad,

@@ -673,26 +673,7 @@ impl Sgd {
     /// SGD over `edges` for `epochs` epochs with `params`' curve, rates and seed.
     pub fn new(edges: &[(u32, u32, f32)], params: &UmapParams, epochs: usize) -> Self {
         let (a, b) = fit_ab(params.spread, params.min_dist);
-        let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
-        // Edges too light to be sampled once in the run are dropped (umap-learn: w < max / epochs).
-        let mut kept: Vec<&(u32, u32, f32)> = edges
-            .iter()
-            .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
-            .collect();
-        // Round-robin over the heads (each head's first edge, then each one's second, …), so
-        // that consecutive samples move different points and the processor overlaps them; by
-        // head they would wait on each other's updates.
-        kept.sort_by_key(|e| (e.0, e.1));
-        let mut rank = vec![0u32; kept.len()];
-        for x in 1..kept.len() {
-            if kept[x].0 == kept[x - 1].0 {
-                rank[x] = rank[x - 1] + 1;
-            }
-        }
-        let mut order: Vec<usize> = (0..kept.len()).collect();
-        order.sort_by_key(|&x| (rank[x], kept[x].0));
-        let kept: Vec<&(u32, u32, f32)> = order.into_iter().map(|x| kept[x]).collect();
-        let per_sample: Vec<f32> = kept.iter().map(|e| max_w / e.2).collect();
+        let schedule = Schedule::new(edges, epochs);
         let neg_rate = params.negative_sample_rate.max(1) as f32;
         Self {
             a,
@@ -700,11 +681,11 @@ impl Sgd {
             gamma: params.repulsion_strength,
             learning_rate: params.learning_rate,
             neg_rate,
-            head: kept.iter().map(|e| e.0).collect(),
-            tail: kept.iter().map(|e| e.1).collect(),
-            next_sample: per_sample.clone(),
-            next_negative: per_sample.iter().map(|p| p / neg_rate).collect(),
-            per_sample,
+            next_sample: schedule.per_sample.clone(),
+            next_negative: schedule.per_sample.iter().map(|p| p / neg_rate).collect(),
+            head: schedule.heads,
+            tail: schedule.tails,
+            per_sample: schedule.per_sample,
             rng: SplitMix64::new(params.seed),
             epochs,
             epoch: 0,
@@ -764,6 +745,52 @@ impl Sgd {
             ran += 1;
         }
         ran
+    }
+}
+
+/// The edges SGD samples and how often, as umap-learn's `make_epochs_per_sample`: edges too
+/// light to be sampled once in `epochs` (w < max / epochs) dropped, each other edge sampled
+/// every max / w epochs. Ordered round-robin over the heads (each head's first edge, then each
+/// one's second, …), so that consecutive samples move different points and the processor
+/// overlaps them; by head they would wait on each other's updates. Shared by [`Sgd`] and the
+/// GPU's twin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub heads: Vec<u32>,
+    pub tails: Vec<u32>,
+    /// Epochs between two samples of each edge.
+    pub per_sample: Vec<f32>,
+    /// Where each rank starts: edges `rank_starts[r]..rank_starts[r + 1]` are each head's
+    /// (r + 1)-th edge, so no head appears twice among them.
+    pub rank_starts: Vec<usize>,
+}
+
+impl Schedule {
+    pub fn new(edges: &[(u32, u32, f32)], epochs: usize) -> Self {
+        let max_w = edges.iter().fold(0.0f32, |m, e| m.max(e.2));
+        let mut kept: Vec<&(u32, u32, f32)> = edges
+            .iter()
+            .filter(|e| e.2 >= max_w / epochs.max(1) as f32 && e.2 > 0.0)
+            .collect();
+        kept.sort_by_key(|e| (e.0, e.1));
+        let mut rank = vec![0u32; kept.len()];
+        for x in 1..kept.len() {
+            if kept[x].0 == kept[x - 1].0 {
+                rank[x] = rank[x - 1] + 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        order.sort_by_key(|&x| (rank[x], kept[x].0));
+        let mut rank_starts: Vec<usize> = (0..order.len())
+            .filter(|&s| s == 0 || rank[order[s]] != rank[order[s - 1]])
+            .collect();
+        rank_starts.push(order.len());
+        Self {
+            heads: order.iter().map(|&x| kept[x].0).collect(),
+            tails: order.iter().map(|&x| kept[x].1).collect(),
+            per_sample: order.iter().map(|&x| max_w / kept[x].2).collect(),
+            rank_starts,
+        }
     }
 }
 
