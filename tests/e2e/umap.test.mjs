@@ -60,7 +60,7 @@ function labelAgreement(xy, k) {
   return same / (onMap.length * k);
 }
 
-const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), (exact|NN-Descent|exact \(WebGPU\)) graph in (\d+) dims\) on CPU in [\d.]+ s/;
+const UMAP_DONE = /UMAP 2-D \((\d+) neighbours, min_dist ([\d.]+), (\d+) epochs, seed (\d+), (exact|NN-Descent|exact \(WebGPU\)) graph in (\d+) dims\) on (CPU|WebGPU) in [\d.]+ s/;
 
 let server;
 let browser;
@@ -222,9 +222,9 @@ describe('UMAP as the default, and when it cannot run', () => {
 // the CPU renderer too) and with WebGPU live (`?backend=webgpu`: drawing, the exact neighbour
 // graph and the other computations on it; the epochs in the worker).
 for (const config of [
-  { name: 'CPU path', query: 'backend=cpu', backend: /CPU \(wasm simd128\) · forced by \?backend=cpu/, graph: 'exact' },
-  // The exact graph on WebGPU (all rows against all), the epochs in the worker.
-  { name: 'WebGPU live', query: 'backend=webgpu', backend: /WebGPU/, graph: 'exact (WebGPU)' },
+  { name: 'CPU path', query: 'backend=cpu', backend: /CPU \(wasm simd128\) · forced by \?backend=cpu/, graph: 'exact', epochs: 'CPU' },
+  // The exact graph (all rows against all) and the epochs (umap_sgd.wgsl) on WebGPU.
+  { name: 'WebGPU live', query: 'backend=webgpu', backend: /WebGPU/, graph: 'exact (WebGPU)', epochs: 'WebGPU' },
 ]) {
   describe(`UMAP with WebGPU present (${config.name})`, () => {
     let gpuBrowser;
@@ -249,6 +249,7 @@ for (const config of [
         assert.ok(seen.filter((t) => /UMAP: epoch \d+ \/ 500/.test(t)).length >= 2, seen.join(' | '));
         const status = await page.locator('#status').innerText();
         assert.equal(status.match(UMAP_DONE)[5], config.graph, status);
+        assert.equal(status.match(UMAP_DONE)[7], config.epochs, status);
         const umap = await world(page);
         assert.notDeepEqual(umap, pca, 'the points did not move');
         const truth = cosineNeighbours(vectors, 10);

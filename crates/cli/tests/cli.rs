@@ -838,9 +838,10 @@ fn invalid_rows_are_refused_with_their_count_or_skipped() {
     assert_eq!(y.dim(), (4, 2));
 }
 
-/// `project --method umap --device gpu`: the exact graph on the GPU (lavapipe in CI), the rest
-/// on the CPU; its layout's faithfulness (`--report`) within 0.01 of the CPU run's on the same
-/// (exact, at 2,000 rows) graph.
+/// `project --method umap --device gpu`: the exact graph and the epochs on the GPU (lavapipe in
+/// CI); its layout's faithfulness (`--report`) within 0.015 of the CPU run's on the same (exact,
+/// at 2,000 rows) graph (the GPU's unsynchronised epochs keep a little less: see the gpu crate's
+/// `sgd_gpu_vs_cpu`).
 #[test]
 fn umap_with_the_graph_on_the_gpu_is_as_faithful_as_on_the_cpu() {
     let vectors = concat!(
@@ -892,7 +893,7 @@ fn umap_with_the_graph_on_the_gpu_is_as_faithful_as_on_the_cpu() {
             .unwrap_or_else(|| panic!("no mean in {stdout:?}"))
     };
     let (m_cpu, m_gpu) = (mean(&cpu), mean(&gpu));
-    eprintln!("faithfulness: CPU {m_cpu}, GPU graph {m_gpu}");
+    eprintln!("faithfulness: CPU {m_cpu}, GPU {m_gpu}");
     assert!(m_cpu > 0.2, "{m_cpu}");
     assert!(
         (m_cpu - m_gpu).abs() <= 0.01,

@@ -99,9 +99,9 @@ pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings, parcel
     let mut umap_run = None;
     let result: Result<(ndarray::Array2<f32>, Vec<f64>, Device), String> = match method {
         Method::Umap => match crate::umap::run(job, generation, settings, subset).await {
-            Ok(Some((y, ran))) => {
+            Ok(Some((y, ran, device))) => {
                 umap_run = Some(ran);
-                Ok((y, Vec::new(), Device::Cpu))
+                Ok((y, Vec::new(), device))
             }
             // Stopped: a newer layout or data replaced it.
             Ok(None) => {

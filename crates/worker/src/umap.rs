@@ -13,9 +13,10 @@ use vecscape_core::layout::umap::{
 };
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::types::Metric;
+use vecscape_gpu::sgd::GpuSgd;
 use vecscape_protocol::text::thousands;
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{Reply, UmapSettings};
+use vecscape_protocol::{Device, Reply, UmapSettings};
 
 /// Work between two yields (ms).
 const SLICE_MS: f64 = 40.0;
@@ -61,13 +62,13 @@ fn current(job: u64, generation: u64) -> bool {
 
 /// Run UMAP with `settings` on the loaded vectors, or on the `subset`'s (neighbours by the page's
 /// metric; the layout so far is shown placed into the whole). Returns the layout and the
-/// settings as run, or `None` when a newer request replaced it.
+/// settings as run and where the epochs ran, or `None` when a newer request replaced it.
 pub(crate) async fn run(
     job: u64,
     generation: u64,
     settings: UmapSettings,
     subset: Option<&Subset>,
-) -> Result<Option<(Array2<f32>, UmapSettings)>, String> {
+) -> Result<Option<(Array2<f32>, UmapSettings, Device)>, String> {
     let metric = state::with(|s| s.metric);
     let (rows, params) = with_vectors(subset, |x| {
         let params = UmapParams {
@@ -143,36 +144,38 @@ pub(crate) async fn run(
         pca_init(x, params.seed).map_err(|e| e.to_string())
     })?;
     let epochs = params.epochs_for(rows);
-    let mut sgd = Sgd::new(&edges, &params, epochs);
     yield_now().await;
 
-    // 3. The epochs, showing the layout as it forms.
-    let mut shown = now_ms();
-    while !sgd.done() {
-        let started = now_ms();
-        while !sgd.done() && now_ms() - started < SLICE_MS {
-            sgd.run(&mut y, 1);
+    // 3. The epochs, on WebGPU when compute runs there (any failure: on the CPU), showing the
+    //    layout as it forms.
+    let mut device = Device::Cpu;
+    if let Some(ctx) = crate::compute::gpu() {
+        match gpu_epochs(job, generation, &ctx, &y, &edges, &params, epochs, subset).await {
+            Ok(Some(done)) => {
+                y = done;
+                device = Device::WebGpu;
+            }
+            Ok(None) => return Ok(None),
+            Err(e) => log::warn!("UMAP's epochs fall back to the CPU: {e}"),
         }
-        let (epoch, of) = sgd.epochs();
-        if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
-            shown = now_ms();
-            let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
-            let (xs, ys) = match subset {
-                Some(sub) => sub.placed(&xs, &ys),
-                None => (xs, ys),
-            };
-            let parcel = layout_parcel(xs, ys)?;
-            progress(
-                job,
-                format!("UMAP: epoch {epoch} / {of}"),
-                epoch,
-                of,
-                parcel,
-            );
-        }
-        yield_now().await;
-        if !current(job, generation) {
-            return Ok(None);
+    }
+    if device == Device::Cpu {
+        let mut sgd = Sgd::new(&edges, &params, epochs);
+        let mut shown = now_ms();
+        while !sgd.done() {
+            let started = now_ms();
+            while !sgd.done() && now_ms() - started < SLICE_MS {
+                sgd.run(&mut y, 1);
+            }
+            let (epoch, of) = sgd.epochs();
+            if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
+                shown = now_ms();
+                show(job, &y, epoch, of, subset)?;
+            }
+            yield_now().await;
+            if !current(job, generation) {
+                return Ok(None);
+            }
         }
     }
     Ok(Some((
@@ -183,7 +186,67 @@ pub(crate) async fn run(
             graph: Some(plan.method),
             ..settings
         },
+        device,
     )))
+}
+
+/// Send the layout so far to the page (placed into the whole for a subset).
+fn show(
+    job: u64,
+    y: &Array2<f32>,
+    epoch: usize,
+    of: usize,
+    subset: Option<&Subset>,
+) -> Result<(), String> {
+    let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
+    let (xs, ys) = match subset {
+        Some(sub) => sub.placed(&xs, &ys),
+        None => (xs, ys),
+    };
+    let parcel = layout_parcel(xs, ys)?;
+    progress(
+        job,
+        format!("UMAP: epoch {epoch} / {of}"),
+        epoch,
+        of,
+        parcel,
+    );
+    Ok(())
+}
+
+/// Epochs submitted to the GPU together.
+const GPU_EPOCHS: usize = 10;
+
+/// The epochs on WebGPU ([`GpuSgd`]), [`GPU_EPOCHS`] a submission, the layout read back after
+/// each and shown every [`SHOW_EVERY_MS`]; `None` when a newer request replaced the job.
+#[allow(clippy::too_many_arguments)]
+async fn gpu_epochs(
+    job: u64,
+    generation: u64,
+    ctx: &vecscape_gpu::GpuContext,
+    start: &Array2<f32>,
+    edges: &[(u32, u32, f32)],
+    params: &UmapParams,
+    epochs: usize,
+    subset: Option<&Subset>,
+) -> Result<Option<Array2<f32>>, String> {
+    let mut sgd = GpuSgd::new(ctx, start, edges, params, epochs).map_err(|e| e.to_string())?;
+    let mut shown = now_ms();
+    loop {
+        sgd.submit(GPU_EPOCHS);
+        let y = sgd.layout().await.map_err(|e| e.to_string())?;
+        if sgd.done() {
+            return Ok(Some(y));
+        }
+        if !current(job, generation) {
+            return Ok(None);
+        }
+        if now_ms() - shown >= SHOW_EVERY_MS {
+            shown = now_ms();
+            let (epoch, of) = sgd.epochs();
+            show(job, &y, epoch, of, subset)?;
+        }
+    }
 }
 
 /// The graph on the CPU ([`plan_graph`]: exact or NN-Descent, on the full rows or on 50

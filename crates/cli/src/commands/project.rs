@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use vecscape_core::data::budget::Budget;
-use vecscape_core::layout::umap::{cpu_graph_method, umap, umap_on_graph, UmapParams};
+use vecscape_core::layout::umap::{cpu_graph_method, fuzzy_graph, pca_init, umap, UmapParams};
 use vecscape_core::project::pca::{Pca, PcaSolver};
 use vecscape_core::project::random_projection::{RandomProjection, RandomProjectionKind};
 
@@ -98,7 +98,7 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
             };
             let started = std::time::Instant::now();
             let (projected, graph) = match gpu_for(args.device)? {
-                // The exact graph on the GPU (all rows against all), the rest on the CPU.
+                // The exact graph on the GPU (all rows against all).
                 Some(ctx) => {
                     params.check(x.nrows())?;
                     if params.neighbors > 32 {
@@ -112,7 +112,23 @@ pub fn run(args: &ProjectArgs, budget: &Budget) -> Result<()> {
                         params.metric,
                         None,
                     )?;
-                    (umap_on_graph(&x, &graph, &params)?, "exact on the GPU")
+                    // The epochs on the GPU too (umap_sgd.wgsl), from the CPU's start.
+                    let edges = fuzzy_graph(&graph);
+                    let start = pca_init(&x, params.seed)?;
+                    let mut sgd = vecscape_gpu::sgd::GpuSgd::new(
+                        &ctx,
+                        &start,
+                        &edges,
+                        &params,
+                        params.epochs_for(x.nrows()),
+                    )?;
+                    while !sgd.done() {
+                        sgd.submit(50);
+                    }
+                    (
+                        sgd.layout_blocking()?,
+                        "exact on the GPU, epochs on the GPU",
+                    )
                 }
                 None => (
                     umap(&x, &params)?,
