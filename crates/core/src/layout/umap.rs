@@ -141,15 +141,7 @@ pub fn reduce_for_graph(
     if x.ncols() <= dims || dims == 0 {
         return Ok(None);
     }
-    let mut m = x.to_f32().into_owned();
-    if graph_metric(metric) == Metric::Cosine {
-        for mut row in m.rows_mut() {
-            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                row.mapv_inplace(|v| v / norm);
-            }
-        }
-    }
+    let m = graph_rows(x, metric);
     let pca = Pca::fit(m.view(), dims, PcaSolver::for_dims(m.ncols(), seed))?;
     let reduced = pca.transform(m.view());
     Ok(Some(Vectors::from_f32(
