@@ -22,6 +22,9 @@ use vecscape_protocol::{Device, Reply, UmapSettings};
 const SLICE_MS: f64 = 40.0;
 /// How often the page gets the layout while the epochs run (ms).
 const SHOW_EVERY_MS: f64 = 150.0;
+/// At most this share of the epochs' time goes to showing the layout (the hover index and the
+/// copy for the page): big layouts are shown less often than every [`SHOW_EVERY_MS`].
+const SHOW_SHARE: f64 = 0.05;
 /// Rows of the neighbour graph searched together.
 const BLOCK_ROWS: usize = 128;
 
@@ -161,16 +164,16 @@ pub(crate) async fn run(
     }
     if device == Device::Cpu {
         let mut sgd = Sgd::new(&edges, &params, epochs);
-        let mut shown = now_ms();
+        let (mut shown, mut wait) = (now_ms(), SHOW_EVERY_MS);
         while !sgd.done() {
             let started = now_ms();
             while !sgd.done() && now_ms() - started < SLICE_MS {
                 sgd.run(&mut y, 1);
             }
             let (epoch, of) = sgd.epochs();
-            if now_ms() - shown >= SHOW_EVERY_MS && !sgd.done() {
+            if now_ms() - shown >= wait && !sgd.done() {
+                wait = show(job, &y, epoch, of, subset)?;
                 shown = now_ms();
-                show(job, &y, epoch, of, subset)?;
             }
             yield_now().await;
             if !current(job, generation) {
@@ -190,14 +193,16 @@ pub(crate) async fn run(
     )))
 }
 
-/// Send the layout so far to the page (placed into the whole for a subset).
+/// Send the layout so far to the page (placed into the whole for a subset); returns how long
+/// to wait before the next time (ms): [`SHOW_EVERY_MS`], or more when showing took long.
 fn show(
     job: u64,
     y: &Array2<f32>,
     epoch: usize,
     of: usize,
     subset: Option<&Subset>,
-) -> Result<(), String> {
+) -> Result<f64, String> {
+    let started = now_ms();
     let (xs, ys) = (y.column(0).to_vec(), y.column(1).to_vec());
     let (xs, ys) = match subset {
         Some(sub) => sub.placed(&xs, &ys),
@@ -211,14 +216,15 @@ fn show(
         of,
         parcel,
     );
-    Ok(())
+    Ok(SHOW_EVERY_MS.max((now_ms() - started) / SHOW_SHARE))
 }
 
 /// Epochs submitted to the GPU together.
 const GPU_EPOCHS: usize = 10;
 
 /// The epochs on WebGPU ([`GpuSgd`]), [`GPU_EPOCHS`] a submission, the layout read back after
-/// each and shown every [`SHOW_EVERY_MS`]; `None` when a newer request replaced the job.
+/// each and shown every [`SHOW_EVERY_MS`] or so ([`show`]); `None` when a newer request replaced
+/// the job.
 #[allow(clippy::too_many_arguments)]
 async fn gpu_epochs(
     job: u64,
@@ -231,7 +237,7 @@ async fn gpu_epochs(
     subset: Option<&Subset>,
 ) -> Result<Option<Array2<f32>>, String> {
     let mut sgd = GpuSgd::new(ctx, start, edges, params, epochs).map_err(|e| e.to_string())?;
-    let mut shown = now_ms();
+    let (mut shown, mut wait) = (now_ms(), SHOW_EVERY_MS);
     loop {
         sgd.submit(GPU_EPOCHS);
         let y = sgd.layout().await.map_err(|e| e.to_string())?;
@@ -241,10 +247,10 @@ async fn gpu_epochs(
         if !current(job, generation) {
             return Ok(None);
         }
-        if now_ms() - shown >= SHOW_EVERY_MS {
-            shown = now_ms();
+        if now_ms() - shown >= wait {
             let (epoch, of) = sgd.epochs();
-            show(job, &y, epoch, of, subset)?;
+            wait = show(job, &y, epoch, of, subset)?;
+            shown = now_ms();
         }
     }
 }

@@ -117,9 +117,7 @@ impl<'a> NnDescent<'a> {
         params.leaf_size = params.leaf_size.max(2);
         params.max_candidates = params.max_candidates.max(1);
         let k = params.k;
-        let mut rng = SplitMix64::new(params.seed ^ 0x4E4E_D35C);
-        // Start every heap with k random rows, so that every row has neighbours even where the
-        // trees leave it alone.
+        let rng = SplitMix64::new(params.seed ^ 0x4E4E_D35C);
         let mut me = Self {
             data,
             n,
@@ -128,7 +126,7 @@ impl<'a> NnDescent<'a> {
             dist: vec![f32::INFINITY; n * k],
             ids: vec![EMPTY; n * k],
             new: vec![true; n * k],
-            rng: SplitMix64::new(0),
+            rng,
             stage: Stage::Trees { tree: 0 },
             stack: Vec::new(),
             updates: 0,
@@ -138,22 +136,11 @@ impl<'a> NnDescent<'a> {
             pri_old: Vec::new(),
             evaluations: 0,
         };
-        if n >= 2 {
-            for i in 0..n {
-                for _ in 0..k {
-                    let j = (rng.next_u64() % n as u64) as usize;
-                    if j != i {
-                        let dij = me.distance(i, j);
-                        me.push(i, j as u32, dij);
-                    }
-                }
-            }
-        }
-        me.rng = rng;
         if params.trees == 0 || n < 2 {
             me.stage = if n < 2 {
                 Stage::Done
             } else {
+                me.fill_random();
                 Stage::Candidates { round: 0, row: 0 }
             };
         } else {
@@ -273,10 +260,13 @@ impl<'a> NnDescent<'a> {
                         self.stage = if tree + 1 < self.params.trees {
                             self.stack.push((0..self.n as u32).collect());
                             Stage::Trees { tree: tree + 1 }
-                        } else if self.params.iterations == 0 {
-                            Stage::Done
                         } else {
-                            Stage::Candidates { round: 0, row: 0 }
+                            self.fill_random();
+                            if self.params.iterations == 0 {
+                                Stage::Done
+                            } else {
+                                Stage::Candidates { round: 0, row: 0 }
+                            }
                         };
                     }
                 }
@@ -331,6 +321,24 @@ impl<'a> NnDescent<'a> {
     /// Run every remaining step.
     pub fn run(&mut self) {
         while self.step() {}
+    }
+
+    /// Rows the trees left with empty heap entries (leaves smaller than k + 1, or no trees)
+    /// get random rows offered, so that every row has neighbours to start the joins from.
+    fn fill_random(&mut self) {
+        let k = self.params.k;
+        for i in 0..self.n {
+            if !self.ids[i * k..(i + 1) * k].contains(&EMPTY) {
+                continue;
+            }
+            for _ in 0..k {
+                let j = (self.rng.next_u64() % self.n as u64) as usize;
+                if j != i {
+                    let dij = self.distance(i, j);
+                    self.push(i, j as u32, dij);
+                }
+            }
+        }
     }
 
     /// Split a tree node, or join a leaf's rows pairwise.
