@@ -78,20 +78,26 @@ async function waitForUmap(page) {
     && document.querySelector('#app').dataset.map === 'ready', UMAP_DONE.source, { timeout: 240_000 });
 }
 
+/** A browser context whose pages keep what the progress bar said in `window.__progress`, to see
+ *  the epochs go by. */
+async function recordingProgress(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('#progress')?.innerText;
+      if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  return context;
+}
+
 const world = (page) => page.evaluate(() => Array.from(window.vecscapeTest.worldPositions()));
 
 describe('UMAP in the page', () => {
   let page;
   before(async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(() => {
-      // What the progress bar said, to see the epochs go by.
-      window.__progress = [];
-      new MutationObserver(() => {
-        const text = document.querySelector('#progress')?.innerText;
-        if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
-      }).observe(document, { subtree: true, childList: true, characterData: true });
-    });
+    const context = await recordingProgress(browser);
     page = await openApp(context, `${server.url}?maxRows=${ROWS}&projection=umap`);
   });
 
@@ -232,14 +238,7 @@ for (const config of [
     after(async () => { await gpuBrowser?.close(); });
 
     test('the points move as the epochs run, the layout keeps neighbours, faithfulness is coloured', async () => {
-      const context = await gpuBrowser.newContext({ viewport: { width: 1280, height: 800 } });
-      await context.addInitScript(() => {
-        window.__progress = [];
-        new MutationObserver(() => {
-          const text = document.querySelector('#progress')?.innerText;
-          if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
-        }).observe(document, { subtree: true, childList: true, characterData: true });
-      });
+      const context = await recordingProgress(gpuBrowser);
       const page = await openApp(context, `${server.url}?${config.query}&maxRows=${ROWS}&projection=umap`);
       try {
         assert.match(await page.locator('#status').innerText(), config.backend);

@@ -6,10 +6,10 @@ use crate::reply::post;
 use crate::state::{self, layout_parcel, with_vectors, Subset};
 use crate::util::{now_ms, yield_now};
 use ndarray::Array2;
-use vecscape_core::layout::nndescent::{NnDescent, NnDescentParams};
+use std::borrow::Cow;
 use vecscape_core::layout::umap::{
-    fuzzy_graph, graph_metric, graph_rows, pca_init, plan_graph, reduce_for_graph, GraphMethod,
-    GraphPlan, KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS, GRAPH_SPARE,
+    fuzzy_graph, graph_descent, graph_metric, graph_rows, pca_init, plan_graph, reduce_for_graph,
+    GraphMethod, GraphPlan, KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS,
 };
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::types::Metric;
@@ -324,20 +324,12 @@ async fn cpu_graph(
             graph
         }
         GraphMethod::NnDescent => {
+            // The reduced rows as they are (f32), or the full ones as the graph searches them.
             let searched = match &reduced {
-                Some(r) => r.to_f32().into_owned(),
-                None => with_vectors(subset, |x| Ok(graph_rows(x, metric)))?,
+                Some(r) => r.to_f32(),
+                None => Cow::Owned(with_vectors(subset, |x| Ok(graph_rows(x, metric)))?),
             };
-            let data = searched.as_slice().unwrap_or(&[]);
-            let mut nn = NnDescent::new(
-                data,
-                searched.ncols(),
-                NnDescentParams::for_rows(
-                    rows,
-                    params.neighbors.saturating_sub(1) + GRAPH_SPARE,
-                    params.seed,
-                ),
-            );
+            let mut nn = graph_descent(&searched, params.neighbors, params.seed);
             loop {
                 let started = now_ms();
                 let mut more = true;

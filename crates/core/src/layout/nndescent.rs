@@ -170,33 +170,11 @@ impl<'a> NnDescent<'a> {
         if self.ids[base..base + k].contains(&j) {
             return false;
         }
-        // Replace the root and sift down.
-        let (heap_d, heap_i, heap_n) = (
-            &mut self.dist[base..base + k],
-            &mut self.ids[base..base + k],
-            &mut self.new[base..base + k],
-        );
-        let mut at = 0;
-        loop {
-            let (l, r) = (2 * at + 1, 2 * at + 2);
-            let mut big = at;
-            let mut big_d = dist;
-            if l < k && heap_d[l] > big_d {
-                big = l;
-                big_d = heap_d[l];
-            }
-            if r < k && heap_d[r] > big_d {
-                big = r;
-            }
-            if big == at {
-                break;
-            }
-            heap_d[at] = heap_d[big];
-            heap_i[at] = heap_i[big];
-            heap_n[at] = heap_n[big];
-            at = big;
-        }
-        heap_d[at] = dist;
+        let (heap_i, heap_n) = (&mut self.ids[base..base + k], &mut self.new[base..base + k]);
+        let at = sift_root(&mut self.dist[base..base + k], dist, |from, to| {
+            heap_i[to] = heap_i[from];
+            heap_n[to] = heap_n[from];
+        });
         heap_i[at] = j;
         heap_n[at] = true;
         true
@@ -408,27 +386,7 @@ impl<'a> NnDescent<'a> {
         if priority.partial_cmp(&pri[0]) != Some(std::cmp::Ordering::Less) || ids.contains(&id) {
             return;
         }
-        // Max-heap on priority, root first.
-        let mut at = 0;
-        loop {
-            let (l, r) = (2 * at + 1, 2 * at + 2);
-            let mut big = at;
-            let mut big_p = priority;
-            if l < c && pri[l] > big_p {
-                big = l;
-                big_p = pri[l];
-            }
-            if r < c && pri[r] > big_p {
-                big = r;
-            }
-            if big == at {
-                break;
-            }
-            pri[at] = pri[big];
-            ids[at] = ids[big];
-            at = big;
-        }
-        pri[at] = priority;
+        let at = sift_root(pri, priority, |from, to| ids[to] = ids[from]);
         ids[at] = id;
     }
 
@@ -547,6 +505,34 @@ impl<'a> NnDescent<'a> {
         }
         (ids, dists)
     }
+}
+
+/// Replace the root of the max-heap `keys` (root first) by `key` and sift it down: each entry
+/// moved up is reported as `moved(from, to)` (so that a caller moves its payload with it), and
+/// the slot `key` lands in is returned (its key written there).
+fn sift_root(keys: &mut [f32], key: f32, mut moved: impl FnMut(usize, usize)) -> usize {
+    let len = keys.len();
+    let mut at = 0;
+    loop {
+        let (l, r) = (2 * at + 1, 2 * at + 2);
+        let mut big = at;
+        let mut big_key = key;
+        if l < len && keys[l] > big_key {
+            big = l;
+            big_key = keys[l];
+        }
+        if r < len && keys[r] > big_key {
+            big = r;
+        }
+        if big == at {
+            break;
+        }
+        keys[at] = keys[big];
+        moved(big, at);
+        at = big;
+    }
+    keys[at] = key;
+    at
 }
 
 #[cfg(test)]

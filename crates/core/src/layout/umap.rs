@@ -258,26 +258,11 @@ pub fn plan_graph(
     reduce: bool,
     budget: u64,
 ) -> Result<GraphPlan, UmapError> {
+    let full = graph_bytes(rows, dims, k, cpu_graph_method(rows, dims));
+    let reduce = dims > GRAPH_DIMS && (reduce || full > budget);
+    let dims = if reduce { GRAPH_DIMS } else { dims };
     let method = cpu_graph_method(rows, dims);
-    let full = graph_bytes(rows, dims, k, method);
-    let wide = dims > GRAPH_DIMS;
-    if !(wide && (reduce || full > budget)) {
-        if full > budget {
-            return Err(UmapError::Memory {
-                rows,
-                needed: full,
-                budget,
-            });
-        }
-        return Ok(GraphPlan {
-            method,
-            reduce: false,
-            dims,
-            bytes: full,
-        });
-    }
-    let method = cpu_graph_method(rows, GRAPH_DIMS);
-    let bytes = graph_bytes(rows, GRAPH_DIMS, k, method);
+    let bytes = graph_bytes(rows, dims, k, method);
     if bytes > budget {
         return Err(UmapError::Memory {
             rows,
@@ -287,8 +272,8 @@ pub fn plan_graph(
     }
     Ok(GraphPlan {
         method,
-        reduce: true,
-        dims: GRAPH_DIMS,
+        reduce,
+        dims,
         bytes,
     })
 }
@@ -316,14 +301,20 @@ pub const GRAPH_SPARE: usize = 4;
 /// on [`graph_rows`], distances as [`knn_graph`]'s.
 pub fn nndescent_graph(x: &Vectors, k: usize, metric: Metric, seed: u64) -> KnnGraph {
     let rows = graph_rows(x, metric);
-    let data = rows.as_slice().unwrap_or(&[]);
-    let mut nn = NnDescent::new(
-        data,
-        rows.ncols(),
-        NnDescentParams::for_rows(rows.nrows(), k.saturating_sub(1) + GRAPH_SPARE, seed),
-    );
+    let mut nn = graph_descent(&rows, k, seed);
     nn.run();
     KnnGraph::from_descent(nn, k, metric)
+}
+
+/// An NN-Descent build for a graph of `k` neighbours (the row itself included) over `rows`
+/// ([`graph_rows`], or reduced rows), looking for [`GRAPH_SPARE`] more; run it, then
+/// [`KnnGraph::from_descent`].
+pub fn graph_descent(rows: &Array2<f32>, k: usize, seed: u64) -> NnDescent<'_> {
+    NnDescent::new(
+        rows.as_slice().unwrap_or(&[]),
+        rows.ncols(),
+        NnDescentParams::for_rows(rows.nrows(), k.saturating_sub(1) + GRAPH_SPARE, seed),
+    )
 }
 
 /// The graph by `method`.
