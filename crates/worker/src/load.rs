@@ -228,7 +228,11 @@ async fn load(
         invalid,
     };
     let info = data.info();
-    state::with(|s| s.install(data, xs.clone(), ys.clone()));
+    let is_pca = data.coords.is_none();
+    state::with(|s| {
+        s.install(data, xs.clone(), ys.clone());
+        s.pca_shown = is_pca.then_some(s.layout_generation);
+    });
     Ok((
         Reply::Loaded {
             job,

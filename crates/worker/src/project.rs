@@ -154,7 +154,12 @@ pub(crate) async fn run(job: u64, method: Method, settings: UmapSettings, parcel
                 Some(sub) => sub.placed(&xs, &ys),
                 None => (xs, ys),
             };
-            state::with(|s| s.set_layout(xs.clone(), ys.clone()));
+            state::with(|s| {
+                s.set_layout(xs.clone(), ys.clone());
+                if subset.is_none() && matches!(method, Method::Pca) {
+                    s.pca_shown = Some(s.layout_generation);
+                }
+            });
             Ok((
                 Reply::Projected {
                     job,

@@ -44,6 +44,9 @@ pub(crate) struct State {
     pub ys: Rc<Vec<f32>>,
     /// Bumped whenever the data or the layout changes: a map build for an older one stops.
     pub layout_generation: u64,
+    /// The `layout_generation` at which the layout shown is the whole data's 2-D PCA (UMAP
+    /// starts from it instead of computing it again).
+    pub pca_shown: Option<u64>,
     /// The newest load requested: an older load stops at its next step.
     pub load_job: u64,
     /// The newest load or projection requested: an older projection's result is dropped.

@@ -9,7 +9,8 @@ use ndarray::Array2;
 use std::borrow::Cow;
 use vecscape_core::layout::umap::{
     fuzzy_graph, graph_descent, graph_metric, graph_rows, pca_init, plan_graph, reduce_for_graph,
-    GraphMethod, GraphPlan, KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES, GRAPH_DIMS,
+    scaled_start, GraphMethod, GraphPlan, KnnGraph, Sgd, UmapParams, GRAPH_BUDGET_BYTES,
+    GRAPH_DIMS,
 };
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::types::Metric;
@@ -143,9 +144,25 @@ pub(crate) async fn run(
     // 2. The fuzzy graph and the start.
     let edges = fuzzy_graph(&graph);
     drop(graph);
-    let mut y = with_vectors(subset, |x| {
-        pca_init(x, params.seed).map_err(|e| e.to_string())
-    })?;
+    yield_now().await;
+    // The start: the PCA layout shown when there is one (the whole data's), else computed.
+    let shown = state::with(|s| {
+        (subset.is_none() && s.pca_shown == Some(s.layout_generation) && s.xs.len() == rows)
+            .then(|| (s.xs.clone(), s.ys.clone()))
+    });
+    let mut y = match shown {
+        Some((xs, ys)) => {
+            let mut y = Array2::<f32>::zeros((rows, 2));
+            for (r, mut row) in y.rows_mut().into_iter().enumerate() {
+                row[0] = xs[r];
+                row[1] = ys[r];
+            }
+            scaled_start(y, params.seed)
+        }
+        None => with_vectors(subset, |x| {
+            pca_init(x, params.seed).map_err(|e| e.to_string())
+        })?,
+    };
     let epochs = params.epochs_for(rows);
     yield_now().await;
 

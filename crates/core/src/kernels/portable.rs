@@ -168,6 +168,28 @@ pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
 
 // --- Integer kernels (int8 codes against i16 queries) ---
 
+/// The integer dot product of two rows of int8 codes (NN-Descent's distances). Exact while
+/// `len · max|code|²` fits an i32.
+#[inline]
+pub fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
+    const W: usize = 16;
+    let n = a.len().min(b.len());
+    let mut acc = [0i32; W];
+    let (ac, bc) = (a[..n].chunks_exact(W), b[..n].chunks_exact(W));
+    let tail: i32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..W {
+            acc[l] += i32::from(x[l]) * i32::from(y[l]);
+        }
+    }
+    acc.iter().sum::<i32>() + tail
+}
+
 /// The integer dot product of a query widened to i16 once (`a`) with a row of codes.
 #[inline]
 pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
@@ -291,33 +313,42 @@ pub fn blend_span(pixels: &mut [u8], src: [u8; 4], alpha: u8) {
 
 // --- UMAP's SGD (`layout::umap::Sgd`) ---
 
-/// log₂ x for a positive normal `x`, within about 1e-6 absolute: the exponent from the bits,
-/// and log₂ of the mantissa m ∈ [1, 2) by the series of ln m = 2·atanh((m − 1)/(m + 1)).
+/// Coefficients of log₂(1 + t) ≈ t·(c₀ + t·(c₁ + …)) for t ∈ [0, 1): a degree-5 near-minimax fit
+/// (within 1.5e-5 absolute), with no division.
+pub const LOG2_POLY: [f32; 5] = [
+    1.441_965_6,
+    -0.709_662_26,
+    0.417_594_07,
+    -0.196_267_56,
+    0.046_384_49,
+];
+
+/// Coefficients of 2^f ≈ 1 + f·(c₀ + f·(c₁ + …)) for f ∈ [0, 1): a degree-4 near-minimax fit
+/// (within 3e-6 relative).
+pub const EXP2_POLY: [f32; 4] = [0.693_044_84, 0.241_280_22, 0.052_242_447, 0.013_426_699];
+
+/// log₂ x for a positive normal `x`, within about 1.5e-5 absolute: the exponent from the bits,
+/// and log₂ of the mantissa m ∈ [1, 2) by [`LOG2_POLY`] in m − 1.
 #[inline]
 pub fn log2_approx(x: f32) -> f32 {
     let bits = x.to_bits();
     let e = ((bits >> 23) & 0xff) as i32 - 127;
-    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    let t = (m - 1.0) / (m + 1.0);
-    let t2 = t * t;
-    let series = t * (2.0 + t2 * (2.0 / 3.0 + t2 * (0.4 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0)))));
-    e as f32 + series * std::f32::consts::LOG2_E
+    let t = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000) - 1.0;
+    let [c0, c1, c2, c3, c4] = LOG2_POLY;
+    e as f32 + t * (c0 + t * (c1 + t * (c2 + t * (c3 + t * c4))))
 }
 
-/// 2^y for y ∈ [−126, 126] (clamped), within about 2e-5 relative: the integer part into the
-/// exponent bits, 2^f of the fraction by its Taylor series to the sixth power. Branch-free (the
-/// floor from a truncation), so that four at a time vectorise.
+/// 2^y for y ∈ [−126, 126] (clamped), within about 3e-6 relative: the integer part into the
+/// exponent bits, 2^f of the fraction by [`EXP2_POLY`]. Branch-free (the floor from a
+/// truncation), so that four at a time vectorise.
 #[inline]
 pub fn exp2_approx(y: f32) -> f32 {
     let y = y.clamp(-126.0, 126.0);
     let t = y as i32;
     let i = t - i32::from(y < t as f32);
     let f = y - i as f32;
-    let p = 1.0
-        + f * (std::f32::consts::LN_2
-            + f * (0.240_226_5
-                + f * (0.055_504_11
-                    + f * (0.009_618_129 + f * (0.001_333_356 + f * 0.000_154_035)))));
+    let [c0, c1, c2, c3] = EXP2_POLY;
+    let p = 1.0 + f * (c0 + f * (c1 + f * (c2 + f * c3)));
     f32::from_bits(((i + 127) as u32) << 23) * p
 }
 
@@ -365,4 +396,52 @@ pub fn repel4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
         }
     }
     g
+}
+
+/// UMAP's negative samples of eight SGD samples at once: lane l's head `heads[l]`, starting at
+/// (`start[0][l]`, `start[1][l]`), is pushed `negatives[l]` times by [`repel4`]'s gradient times
+/// `alpha`, each time from a row `draw()` picks among the rows of `data` (x, y interleaved),
+/// round by round; a draw of the head itself is skipped. In each round the lanes with negatives
+/// left draw in lane order. Returns the heads' final positions (the caller writes them back; the
+/// heads must differ).
+#[inline]
+pub fn repel_rounds8(
+    data: &[f32],
+    heads: [usize; 8],
+    start: [[f32; 8]; 2],
+    negatives: [usize; 8],
+    alpha: f32,
+    curve: [f32; 3],
+    draw: &mut impl FnMut() -> usize,
+) -> [[f32; 8]; 2] {
+    let [mut hx, mut hy] = start;
+    let rounds = negatives.iter().copied().max().unwrap_or(0);
+    for round in 0..rounds {
+        let mut live = [false; 8];
+        let (mut dx, mut dy) = ([0.0f32; 8], [0.0f32; 8]);
+        for l in 0..8 {
+            if negatives[l] <= round {
+                continue;
+            }
+            let other = draw();
+            if other == heads[l] {
+                continue;
+            }
+            live[l] = true;
+            dx[l] = hx[l] - data[2 * other];
+            dy[l] = hy[l] - data[2 * other + 1];
+        }
+        for half in 0..2 {
+            let lanes = half * 4..half * 4 + 4;
+            let four = |v: &[f32; 8]| -> [f32; 4] { std::array::from_fn(|l| v[half * 4 + l]) };
+            let [gx, gy] = repel4(four(&dx), four(&dy), curve);
+            for (l, x) in lanes.enumerate() {
+                if live[x] {
+                    hx[x] += gx[l] * alpha;
+                    hy[x] += gy[l] * alpha;
+                }
+            }
+        }
+    }
+    [hx, hy]
 }

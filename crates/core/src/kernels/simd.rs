@@ -394,6 +394,44 @@ pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
 
 // --- Integer kernels (int8 codes against i16 queries) ---
 
+/// simd128 [`super::portable::dot_codes`]: sixteen codes a step, multiplied into i16 lanes
+/// (`i16x8.extmul`, |127 · 127| fits) and added pairwise into i32 lanes.
+#[inline]
+pub fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
+    let n = a.len().min(b.len());
+    let whole = n / 16 * 16;
+    let (mut s0, mut s1) = (i32x4_splat(0), i32x4_splat(0));
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut i = 0;
+    while i < whole {
+        // SAFETY: i + 16 <= n for both slices; v128_load has no alignment requirement.
+        unsafe {
+            let x = v128_load(pa.add(i).cast::<v128>());
+            let y = v128_load(pb.add(i).cast::<v128>());
+            s0 = i32x4_add(
+                s0,
+                i32x4_extadd_pairwise_i16x8(i16x8_extmul_low_i8x16(x, y)),
+            );
+            s1 = i32x4_add(
+                s1,
+                i32x4_extadd_pairwise_i16x8(i16x8_extmul_high_i8x16(x, y)),
+            );
+        }
+        i += 16;
+    }
+    let tail: i32 = a[whole..n]
+        .iter()
+        .zip(&b[whole..n])
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    let s = i32x4_add(s0, s1);
+    i32x4_extract_lane::<0>(s)
+        + i32x4_extract_lane::<1>(s)
+        + i32x4_extract_lane::<2>(s)
+        + i32x4_extract_lane::<3>(s)
+        + tail
+}
+
 /// simd128 [`dot_wide`]: only the row is sign-extended; `i32x4.dot_i16x8` does the rest.
 #[inline]
 pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
@@ -582,8 +620,9 @@ pub fn blend_span(pixels: &mut [u8], src: [u8; 4], alpha: u8) {
 // --- UMAP's SGD (`layout::umap::Sgd`) ---
 
 pub use super::portable::{exp2_approx, log2_approx, pow_approx};
+use super::portable::{EXP2_POLY, LOG2_POLY};
 
-/// `portable::pow_approx` on four lanes (x at least 1e-30).
+/// `portable::pow_approx` on four lanes (x at least 1e-30): the same polynomials, no division.
 #[inline(always)]
 fn pow4(x: v128, b: v128) -> v128 {
     let x = f32x4_max(x, f32x4_splat(1e-30));
@@ -592,21 +631,18 @@ fn pow4(x: v128, b: v128) -> v128 {
         v128_and(u32x4_shr(x, 23), u32x4_splat(0xff)),
         i32x4_splat(127),
     ));
-    let m = v128_or(
-        v128_and(x, u32x4_splat(0x007f_ffff)),
-        u32x4_splat(0x3f80_0000),
+    let t = f32x4_sub(
+        v128_or(
+            v128_and(x, u32x4_splat(0x007f_ffff)),
+            u32x4_splat(0x3f80_0000),
+        ),
+        f32x4_splat(1.0),
     );
-    let one = f32x4_splat(1.0);
-    let t = f32x4_div(f32x4_sub(m, one), f32x4_add(m, one));
-    let t2 = f32x4_mul(t, t);
-    let mut s = f32x4_splat(2.0 / 9.0);
-    for c in [2.0 / 7.0, 0.4, 2.0 / 3.0, 2.0] {
-        s = f32x4_add(f32x4_splat(c), f32x4_mul(t2, s));
+    let mut s = f32x4_splat(LOG2_POLY[4]);
+    for c in [LOG2_POLY[3], LOG2_POLY[2], LOG2_POLY[1], LOG2_POLY[0]] {
+        s = f32x4_add(f32x4_splat(c), f32x4_mul(t, s));
     }
-    let log2 = f32x4_add(
-        e,
-        f32x4_mul(f32x4_mul(t, s), f32x4_splat(core::f32::consts::LOG2_E)),
-    );
+    let log2 = f32x4_add(e, f32x4_mul(t, s));
     // 2^(b · log₂ x).
     let y = f32x4_min(
         f32x4_max(f32x4_mul(b, log2), f32x4_splat(-126.0)),
@@ -614,15 +650,8 @@ fn pow4(x: v128, b: v128) -> v128 {
     );
     let i = f32x4_floor(y);
     let f = f32x4_sub(y, i);
-    let mut p = f32x4_splat(0.000_154_035);
-    for c in [
-        0.001_333_356,
-        0.009_618_129,
-        0.055_504_11,
-        0.240_226_5,
-        core::f32::consts::LN_2,
-        1.0,
-    ] {
+    let mut p = f32x4_splat(EXP2_POLY[3]);
+    for c in [EXP2_POLY[2], EXP2_POLY[1], EXP2_POLY[0], 1.0] {
         p = f32x4_add(f32x4_splat(c), f32x4_mul(f, p));
     }
     let scale = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(i), i32x4_splat(127)), 23);
@@ -660,8 +689,14 @@ pub fn attract4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
 /// `portable::repel4` on four lanes at once.
 #[inline]
 pub fn repel4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
+    let (gx, gy) = repel_v(load4(dx), load4(dy), curve);
+    [store4(gx), store4(gy)]
+}
+
+/// [`repel4`] in registers.
+#[inline(always)]
+fn repel_v(dx: v128, dy: v128, curve: [f32; 3]) -> (v128, v128) {
     let [a, b, two_gamma_b] = curve;
-    let (dx, dy) = (load4(dx), load4(dy));
     let d2 = f32x4_add(f32x4_mul(dx, dx), f32x4_mul(dy, dy));
     let den = f32x4_mul(
         f32x4_add(f32x4_splat(0.001), d2),
@@ -674,10 +709,62 @@ pub fn repel4(dx: [f32; 4], dy: [f32; 4], curve: [f32; 3]) -> [[f32; 4]; 2] {
     let (lo, hi) = (f32x4_splat(-4.0), f32x4_splat(4.0));
     let positive = f32x4_gt(d2, f32x4_splat(0.0));
     let clip = |v: v128| v128_bitselect(f32x4_min(f32x4_max(v, lo), hi), hi, positive);
-    [
-        store4(clip(f32x4_mul(coeff, dx))),
-        store4(clip(f32x4_mul(coeff, dy))),
-    ]
+    (clip(f32x4_mul(coeff, dx)), clip(f32x4_mul(coeff, dy)))
+}
+
+/// `portable::repel_rounds8` with the heads' positions kept in registers across the rounds (two
+/// independent chains of four lanes, which the processor overlaps) and the drawn rows'
+/// positions gathered into lanes.
+#[inline]
+pub fn repel_rounds8(
+    data: &[f32],
+    heads: [usize; 8],
+    start: [[f32; 8]; 2],
+    negatives: [usize; 8],
+    alpha: f32,
+    curve: [f32; 3],
+    draw: &mut impl FnMut() -> usize,
+) -> [[f32; 8]; 2] {
+    let half = |v: &[f32; 8], h: usize| f32x4(v[4 * h], v[4 * h + 1], v[4 * h + 2], v[4 * h + 3]);
+    let (mut hx0, mut hy0) = (half(&start[0], 0), half(&start[1], 0));
+    let (mut hx1, mut hy1) = (half(&start[0], 1), half(&start[1], 1));
+    let rounds = negatives.iter().copied().max().unwrap_or(0);
+    let step = f32x4_splat(alpha);
+    for round in 0..rounds {
+        let (mut ox0, mut oy0, mut live0) = (hx0, hy0, i32x4_splat(0));
+        let (mut ox1, mut oy1, mut live1) = (hx1, hy1, i32x4_splat(0));
+        macro_rules! lane {
+            ($l:literal, $ox:ident, $oy:ident, $live:ident, $i:literal) => {
+                if negatives[$l] > round {
+                    let other = draw();
+                    if other != heads[$l] {
+                        $ox = f32x4_replace_lane::<$i>($ox, data[2 * other]);
+                        $oy = f32x4_replace_lane::<$i>($oy, data[2 * other + 1]);
+                        $live = i32x4_replace_lane::<$i>($live, -1);
+                    }
+                }
+            };
+        }
+        lane!(0, ox0, oy0, live0, 0);
+        lane!(1, ox0, oy0, live0, 1);
+        lane!(2, ox0, oy0, live0, 2);
+        lane!(3, ox0, oy0, live0, 3);
+        lane!(4, ox1, oy1, live1, 0);
+        lane!(5, ox1, oy1, live1, 1);
+        lane!(6, ox1, oy1, live1, 2);
+        lane!(7, ox1, oy1, live1, 3);
+        let (gx0, gy0) = repel_v(f32x4_sub(hx0, ox0), f32x4_sub(hy0, oy0), curve);
+        let (gx1, gy1) = repel_v(f32x4_sub(hx1, ox1), f32x4_sub(hy1, oy1), curve);
+        hx0 = f32x4_add(hx0, v128_and(f32x4_mul(gx0, step), live0));
+        hy0 = f32x4_add(hy0, v128_and(f32x4_mul(gy0, step), live0));
+        hx1 = f32x4_add(hx1, v128_and(f32x4_mul(gx1, step), live1));
+        hy1 = f32x4_add(hy1, v128_and(f32x4_mul(gy1, step), live1));
+    }
+    let join = |a: v128, b: v128| {
+        let (a, b) = (store4(a), store4(b));
+        [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
+    };
+    [join(hx0, hx1), join(hy0, hy1)]
 }
 
 #[inline(always)]

@@ -472,21 +472,26 @@ pub fn smooth_knn_dist(dists: &[f32], mean_all: f64) -> (f32, f32) {
     (rho as f32, mid.max(floor) as f32)
 }
 
-/// The fuzzy graph as a list of weighted edges (both directions of every pair, no self loops):
-/// the membership strengths exp(−(d − ρ)/σ) of each row's neighbours, combined as the
-/// probabilistic union w = a + b − a·b with the transpose.
+/// The fuzzy graph as a list of weighted edges (both directions of every pair, no self loops),
+/// sorted by (head, tail): the membership strengths exp(−(d − ρ)/σ) of each row's neighbours,
+/// combined as the probabilistic union w = a + b − a·b with the transpose. The transpose is
+/// bucketed by row (no hashing, no comparison sort), each bucket in row order, and merged with
+/// the row's own list.
 pub fn fuzzy_graph(graph: &KnnGraph) -> Vec<(u32, u32, f32)> {
     let k = graph.k;
     let n = graph.ids.len() / k.max(1);
     let mean_all =
         graph.dists.iter().map(|d| f64::from(*d)).sum::<f64>() / graph.dists.len().max(1) as f64;
-    let mut directed: std::collections::HashMap<(u32, u32), f32> =
-        std::collections::HashMap::with_capacity(n * k);
+    // Each row's memberships, sorted by neighbour (a neighbour listed twice counts once).
+    let mut forward: Vec<(u32, f32)> = Vec::with_capacity(n * k);
+    let mut forward_starts = Vec::with_capacity(n + 1);
+    forward_starts.push(0);
     for i in 0..n {
         let dists = &graph.dists[i * k..(i + 1) * k];
         let (rho, sigma) = smooth_knn_dist(dists, mean_all);
-        for (j, d) in graph.ids[i * k..(i + 1) * k].iter().zip(dists) {
-            if *j as usize == i {
+        let start = forward.len();
+        for (&j, &d) in graph.ids[i * k..(i + 1) * k].iter().zip(dists) {
+            if j as usize == i || j as usize >= n {
                 continue;
             }
             let w = if d - rho <= 0.0 || sigma == 0.0 {
@@ -494,22 +499,67 @@ pub fn fuzzy_graph(graph: &KnnGraph) -> Vec<(u32, u32, f32)> {
             } else {
                 (-(d - rho) / sigma).exp()
             };
-            directed.insert((i as u32, *j), w);
+            forward.push((j, w));
+        }
+        forward[start..].sort_by_key(|e| e.0);
+        let mut kept = start;
+        for x in start..forward.len() {
+            if x == start || forward[x].0 != forward[kept - 1].0 {
+                forward[kept] = forward[x];
+                kept += 1;
+            }
+        }
+        forward.truncate(kept);
+        forward_starts.push(forward.len());
+    }
+    // The transpose: per row j, the rows i that list j with their strengths, i ascending.
+    let mut back_starts = vec![0usize; n + 1];
+    for &(j, _) in &forward {
+        back_starts[j as usize + 1] += 1;
+    }
+    for j in 0..n {
+        back_starts[j + 1] += back_starts[j];
+    }
+    let mut back = vec![(0u32, 0.0f32); forward.len()];
+    let mut fill = back_starts.clone();
+    for i in 0..n {
+        for &(j, w) in &forward[forward_starts[i]..forward_starts[i + 1]] {
+            back[fill[j as usize]] = (i as u32, w);
+            fill[j as usize] += 1;
         }
     }
-    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(directed.len() * 2);
-    for (&(i, j), &w) in &directed {
-        let back = directed.get(&(j, i)).copied().unwrap_or(0.0);
-        let union = w + back - w * back;
-        edges.push((i, j, union));
-        if back == 0.0 {
-            // The reverse edge exists only through this one.
-            edges.push((j, i, union));
+    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(forward.len() * 2);
+    for i in 0..n {
+        let (mut f, mut b) = (
+            forward[forward_starts[i]..forward_starts[i + 1]]
+                .iter()
+                .peekable(),
+            back[back_starts[i]..back_starts[i + 1]].iter().peekable(),
+        );
+        loop {
+            let (j, w, back_w) = match (f.peek(), b.peek()) {
+                (Some(&&(fj, fw)), Some(&&(bj, bw))) if fj == bj => {
+                    f.next();
+                    b.next();
+                    (fj, fw, bw)
+                }
+                (Some(&&(fj, fw)), Some(&&(bj, _))) if fj < bj => {
+                    f.next();
+                    (fj, fw, 0.0)
+                }
+                (Some(&&(fj, fw)), None) => {
+                    f.next();
+                    (fj, fw, 0.0)
+                }
+                (_, Some(&&(bj, bw))) => {
+                    b.next();
+                    (bj, 0.0, bw)
+                }
+                (None, None) => break,
+            };
+            edges.push((i as u32, j, w + back_w - w * back_w));
         }
     }
-    // A fixed order (the map's is not), so that a seed gives the same layout.
-    edges.sort_unstable_by_key(|&(i, j, _)| (i, j));
-    edges.dedup_by_key(|e| (e.0, e.1));
     edges
 }
 
@@ -592,16 +642,16 @@ pub fn fit_ab(spread: f32, min_dist: f32) -> (f32, f32) {
 
 /// The starting layout: the first two principal components of `x`, each scaled to [0, 10] (as
 /// umap-learn scales every initialisation), with a little seeded noise so that no two points
-/// start on top of each other.
+/// start on top of each other ([`scaled_start`]).
 ///
 /// One-dimensional rows have one component: the second coordinate then starts uniformly at random
 /// (seeded) in [0, 10].
 pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
-    let mut rng = SplitMix64::new(seed ^ 0x5EED_1417);
-    let mut y = if x.ncols() >= 2 {
+    let y = if x.ncols() >= 2 {
         let pca = Pca::fit_vectors(x, 2, PcaSolver::for_dims(x.ncols(), seed))?;
         pca.transform_vectors(x)
     } else {
+        let mut rng = SplitMix64::new(seed ^ 0x1D1D_0001);
         let mut y = Array2::<f32>::zeros((x.nrows(), 2));
         let column = x.to_f32();
         for r in 0..x.nrows() {
@@ -610,6 +660,14 @@ pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
         }
         y
     };
+    Ok(scaled_start(y, seed))
+}
+
+/// A 2-D projection (`n × 2`) made a starting layout: each coordinate scaled to [0, 10], plus
+/// seeded noise of 1e-4. The page starts from the PCA layout it already shows this way, the same
+/// start [`pca_init`] computes.
+pub fn scaled_start(mut y: Array2<f32>, seed: u64) -> Array2<f32> {
+    let mut rng = SplitMix64::new(seed ^ 0x5EED_1417);
     for mut column in y.columns_mut() {
         let (lo, hi) = column
             .iter()
@@ -621,7 +679,7 @@ pub fn pca_init(x: &Vectors, seed: u64) -> Result<Array2<f32>, UmapError> {
             *v = 10.0 * (*v - lo) / span + (rng.normal() * 1e-4) as f32;
         }
     }
-    Ok(y)
+    y
 }
 
 /// SGD of a layout over the fuzzy graph's edges, resumable: [`Sgd::run`] runs the next epochs,
@@ -718,7 +776,7 @@ impl Sgd {
                     .min(MAX_NEGATIVES);
                 self.next_negative[e] += negatives as f32 * per_negative;
                 batch.push(self.head[e], self.tail[e], negatives);
-                if batch.len == 4 {
+                if batch.len == LANES {
                     batch.apply(data, n, alpha, curve, &mut self.rng);
                     batch = Batch::default();
                 }
@@ -780,14 +838,18 @@ impl Schedule {
 /// Most negative samples taken for one sample of an edge.
 const MAX_NEGATIVES: usize = 64;
 
-/// Four samples taken together, one to a lane of the [`active::attract4`] and
-/// [`active::repel4`] kernels: their attractions from the positions before, then their
-/// negatives round by round, each lane pushing its head from its position at that round.
+/// Samples taken together ([`active::repel_rounds8`] keeps two independent chains of four lanes
+/// in flight, so the processor overlaps their rounds).
+const LANES: usize = 8;
+
+/// Eight samples taken together: their attractions from the positions before (two
+/// [`active::attract4`]s), then their negatives round by round ([`active::repel_rounds8`]),
+/// each lane pushing its head from its position at that round.
 #[derive(Default)]
 struct Batch {
-    heads: [usize; 4],
-    tails: [usize; 4],
-    negatives: [usize; 4],
+    heads: [usize; LANES],
+    tails: [usize; LANES],
+    negatives: [usize; LANES],
     len: usize,
 }
 
@@ -803,49 +865,51 @@ impl Batch {
         if self.len == 0 {
             return;
         }
-        let (mut dx, mut dy) = ([0.0f32; 4], [0.0f32; 4]);
-        for l in 0..self.len {
-            let (j, k) = (self.heads[l], self.tails[l]);
-            dx[l] = data[2 * j] - data[2 * k];
-            dy[l] = data[2 * j + 1] - data[2 * k + 1];
+        let mut grads = [[0.0f32; LANES]; 2];
+        for half in 0..LANES / 4 {
+            let (mut dx, mut dy) = ([0.0f32; 4], [0.0f32; 4]);
+            for l in 0..4 {
+                let x = half * 4 + l;
+                if x < self.len {
+                    let (j, k) = (self.heads[x], self.tails[x]);
+                    dx[l] = data[2 * j] - data[2 * k];
+                    dy[l] = data[2 * j + 1] - data[2 * k + 1];
+                }
+            }
+            let [gx, gy] = active::attract4(dx, dy, curve);
+            grads[0][half * 4..half * 4 + 4].copy_from_slice(&gx);
+            grads[1][half * 4..half * 4 + 4].copy_from_slice(&gy);
         }
-        let [gx, gy] = active::attract4(dx, dy, curve);
         for l in 0..self.len {
             let (j, k) = (self.heads[l], self.tails[l]);
-            let (sx, sy) = (gx[l] * alpha, gy[l] * alpha);
+            let (sx, sy) = (grads[0][l] * alpha, grads[1][l] * alpha);
             data[2 * j] += sx;
             data[2 * j + 1] += sy;
             data[2 * k] -= sx;
             data[2 * k + 1] -= sy;
         }
-        let rounds = self.negatives[..self.len]
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(0);
-        for round in 0..rounds {
-            let mut live = [false; 4];
-            let (mut dx, mut dy) = ([0.0f32; 4], [0.0f32; 4]);
-            for l in 0..self.len {
-                if self.negatives[l] <= round {
-                    continue;
-                }
+        let mut draw = || (((rng.next_u64() >> 32) * n as u64) >> 32) as usize;
+        // Lanes with distinct heads take their negatives together; a head twice in the batch
+        // (only in tiny data) makes them take theirs lane by lane, each from where the last
+        // left it.
+        let distinct = (0..self.len).all(|l| !self.heads[..l].contains(&self.heads[l]));
+        let groups = if distinct { 1 } else { self.len };
+        for group in 0..groups {
+            let in_group = |l: usize| l < self.len && (distinct || l == group);
+            let mut negatives = [0usize; LANES];
+            let mut start = [[0.0f32; LANES]; 2];
+            for l in (0..LANES).filter(|&l| in_group(l)) {
                 let j = self.heads[l];
-                let other = (((rng.next_u64() >> 32) * n as u64) >> 32) as usize;
-                if other == j {
-                    continue;
-                }
-                live[l] = true;
-                dx[l] = data[2 * j] - data[2 * other];
-                dy[l] = data[2 * j + 1] - data[2 * other + 1];
+                negatives[l] = self.negatives[l];
+                start[0][l] = data[2 * j];
+                start[1][l] = data[2 * j + 1];
             }
-            let [gx, gy] = active::repel4(dx, dy, curve);
-            for l in 0..self.len {
-                if live[l] {
-                    let j = self.heads[l];
-                    data[2 * j] += gx[l] * alpha;
-                    data[2 * j + 1] += gy[l] * alpha;
-                }
+            let [hx, hy] =
+                active::repel_rounds8(data, self.heads, start, negatives, alpha, curve, &mut draw);
+            for l in (0..LANES).filter(|&l| in_group(l)) {
+                let j = self.heads[l];
+                data[2 * j] = hx[l];
+                data[2 * j + 1] = hy[l];
             }
         }
     }

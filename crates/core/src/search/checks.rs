@@ -11,7 +11,7 @@ use ndarray::Array2;
 
 /// Checks this build's kernels (simd128 on wasm, portable natively) on seeded data of every
 /// length up to 70 and 384: `dot`, `l2_squared`, the f16 and the int8 kernels agree with an f64
-/// reference within 1e-5 relative, and the quantised scan's integer kernels are exact. The browser test calls it through
+/// reference within 1e-5 relative, and the integer kernels (the quantised scan's, NN-Descent's `dot_codes`) are exact. The browser test calls it through
 /// `vecscapeTest.knnKernelsAgree()`, so the simd128 kernels are checked where they run.
 pub fn kernels_agree(seed: u64) -> bool {
     let mut rng = crate::project::rng::SplitMix64::new(seed);
@@ -74,6 +74,7 @@ pub fn kernels_agree(seed: u64) -> bool {
                 .sum();
             let wide: Vec<i16> = qc.iter().map(|v| i16::from(*v)).collect();
             ok &= crate::kernels::active::dot_wide(&wide, &codes) == exact;
+            ok &= kernels::dot_codes(&qc, &codes) == exact;
         }
         // Four rows at once: each lane is `dot`'s value, bit for bit.
         let flat: Vec<f32> = rows.concat();
