@@ -46,10 +46,10 @@ const sets = {
   wordnet: { rows: ROWS, url: 'shared/wordnet/vectors.f16.npy', meta: 'shared/wordnet/meta.jsonl' },
 };
 
-function save(set, who, seconds, layout) {
+function save(set, who, seconds, layout, epochs) {
   fs.writeFileSync(path.join(OUT, `${set}-${who}.f32`), Buffer.from(new Float32Array(layout).buffer));
-  fs.writeFileSync(path.join(OUT, `${set}-${who}.json`), JSON.stringify({ set, who, rows: layout.length / 2, seconds }));
-  console.log(JSON.stringify({ set, who, rows: layout.length / 2, seconds: Number(seconds.toFixed(2)) }));
+  fs.writeFileSync(path.join(OUT, `${set}-${who}.json`), JSON.stringify({ set, who, rows: layout.length / 2, seconds, epochs }));
+  console.log(JSON.stringify({ set, who, rows: layout.length / 2, epochs, seconds: Number(seconds.toFixed(2)) }));
 }
 
 for (const name of SETS) {
@@ -60,7 +60,8 @@ for (const name of SETS) {
     && document.querySelector('#app').dataset.map === 'ready', undefined, { timeout: 900_000 });
   const status = await page.locator('#status').innerText();
   const seconds = Number(status.match(/UMAP 2-D .* in ([\d.]+) s/)[1]);
-  save(name, 'vecscape', seconds, await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions())));
+  const epochs = Number(status.match(/(\d+) epochs/)[1]);
+  save(name, 'vecscape', seconds, await page.evaluate(() => Array.from(window.vecscapeTest.worldPositions())), epochs);
   await page.close();
 
   // The peer, in the same browser.
@@ -68,7 +69,7 @@ for (const name of SETS) {
   await peer.goto(`${server.url}bench/umap_page_peer.html`);
   await peer.waitForFunction(() => window.peerReady === true);
   const result = await peer.evaluate(([url, rows]) => window.runPeer(url, rows), [`${server.url}${set.url}`, set.rows]);
-  save(name, 'embedding-atlas', result.seconds, result.layout);
+  save(name, 'embedding-atlas', result.seconds, result.layout, result.epochs);
   await peer.close();
 }
 await browser.close();

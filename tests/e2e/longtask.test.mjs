@@ -5,7 +5,8 @@
 // has settled and its map is built). The page's start-up before
 // the load (wasm instantiation, the first mount and layout) is held to 400 ms. Inputs: the built-in demo (15,000 × 384; and its first 3,000 rows with UMAP), 1,000,000 × 64 and
 // 70,000 × 784 (the shape of Fashion-MNIST), the last two clustered f32 .npy files written
-// here; on the CPU path (?backend=cpu, WebGPU present) and in a browser with no GPU.
+// here; on the CPU path (?backend=cpu, WebGPU present) and in a browser with no GPU; UMAP also
+// with WebGPU live (?backend=webgpu: its graph and epochs on the GPU).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -62,6 +63,9 @@ const INPUTS = [
 const CONFIGS = [
   { name: 'cpu', webgpu: true, query: 'backend=cpu' },
   { name: 'nogpu', webgpu: false, query: '' },
+  // WebGPU live (SwiftShader, forced): UMAP's exact graph and its epochs run there; the
+  // inputs sized for the CPU would take SwiftShader minutes, so only UMAP's.
+  { name: 'webgpu', webgpu: true, query: 'backend=webgpu', only: (input) => input.umap },
 ];
 
 let server;
@@ -83,7 +87,7 @@ for (const cfg of CONFIGS) {
     before(async () => { browser = await launch({ webgpu: cfg.webgpu }); });
     after(async () => { await browser?.close(); });
 
-    for (const input of INPUTS) {
+    for (const input of INPUTS.filter(cfg.only ?? (() => true))) {
       test(`${input.name}: loading, projecting, the map and a search`, async () => {
         const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
         const errors = [];
@@ -107,6 +111,10 @@ for (const cfg of CONFIGS) {
           if (input.umap) {
             await page.waitForFunction(() => /UMAP 2-D/.test(document.querySelector('#status').innerText)
               && document.querySelector('#app').dataset.map === 'ready', undefined, { timeout: 300_000 });
+            if (cfg.name === 'webgpu') {
+              const status = await page.locator('#status').innerText();
+              assert.match(status, /exact \(WebGPU\) graph.* on WebGPU/, status);
+            }
           }
           const load = await takeTasks(page, loadStart);
           assert.ok(load.worst <= LIMIT_MS, `loading and the map: ${load.list}`);

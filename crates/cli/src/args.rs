@@ -53,7 +53,7 @@ pub enum Method {
     GaussianRp,
     /// Very sparse random projection (Li, Hastie & Church 2006), density 1/√d.
     SparseRp,
-    /// UMAP on the exact neighbour graph (CPU; 2 dims).
+    /// UMAP (2 dims) on the neighbour graph: exact or NN-Descent by size on the CPU, exact on the GPU.
     Umap,
 }
 

@@ -880,8 +880,11 @@ impl Batch {
             grads[0][half * 4..half * 4 + 4].copy_from_slice(&gx);
             grads[1][half * 4..half * 4 + 4].copy_from_slice(&gy);
         }
-        for l in 0..self.len {
-            let (j, k) = (self.heads[l], self.tails[l]);
+        for (l, (&j, &k)) in self.heads[..self.len]
+            .iter()
+            .zip(&self.tails[..self.len])
+            .enumerate()
+        {
             let (sx, sy) = (grads[0][l] * alpha, grads[1][l] * alpha);
             data[2 * j] += sx;
             data[2 * j + 1] += sy;

@@ -90,8 +90,8 @@ pub fn kernels_agree(seed: u64) -> bool {
 }
 
 /// UMAP's SGD kernels against f64: `pow_approx` within 1e-4 relative over d² from 1e-6 to 1e4,
-/// and `attract4` and `repel4` (coincident points included) within 1e-4 of the clipped
-/// gradients, lane by lane.
+/// `attract4` and `repel4` (coincident points included) within 1e-4 of the clipped gradients,
+/// lane by lane, and `repel_rounds8`'s final positions within 1e-3 of its rounds in f64.
 pub fn sgd_kernels_agree(seed: u64) -> bool {
     let mut rng = crate::project::rng::SplitMix64::new(seed ^ 0x5CD);
     let mut ok = true;
@@ -134,6 +134,61 @@ pub fn sgd_kernels_agree(seed: u64) -> bool {
                 };
                 ok &= close(got_a[axis][l], want_a[axis]);
                 ok &= close(got_r[axis][l], want_r[axis]);
+            }
+        }
+    }
+    // The negative rounds of eight lanes against the same rounds in f64, on the same draws
+    // (a lane with no negatives, a draw of the head itself, points 1e-2 to 10 apart).
+    for round in 0..200 {
+        let n = 50 + round;
+        let data: Vec<f32> = (0..2 * n)
+            .map(|_| ((rng.uniform() * 2.0 - 1.0) * 10f64.powf(rng.uniform() * 3.0 - 2.0)) as f32)
+            .collect();
+        let heads: [usize; 8] = std::array::from_fn(|l| (l * 7 + round) % n);
+        let negatives: [usize; 8] = std::array::from_fn(|l| {
+            if l == 3 {
+                0
+            } else {
+                1 + (rng.next_u64() % 8) as usize
+            }
+        });
+        let start: [[f32; 8]; 2] =
+            std::array::from_fn(|axis| std::array::from_fn(|l| data[2 * heads[l] + axis]));
+        let alpha = 0.3 + rng.uniform() as f32 * 0.7;
+        let draws = rng.next_u64();
+        let mut ra = crate::project::rng::SplitMix64::new(draws);
+        let mut draw = || (ra.next_u64() % n as u64) as usize;
+        let got = kernels::repel_rounds8(&data, heads, start, negatives, alpha, curve, &mut draw);
+        let mut rb = crate::project::rng::SplitMix64::new(draws);
+        let mut want: [[f64; 8]; 2] =
+            std::array::from_fn(|axis| std::array::from_fn(|l| f64::from(start[axis][l])));
+        for r in 0..8 {
+            for l in 0..8 {
+                if negatives[l] <= r {
+                    continue;
+                }
+                let other = (rb.next_u64() % n as u64) as usize;
+                if other == heads[l] {
+                    continue;
+                }
+                let dx = want[0][l] - f64::from(data[2 * other]);
+                let dy = want[1][l] - f64::from(data[2 * other + 1]);
+                let d2 = dx * dx + dy * dy;
+                let repel = 2.0 * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0));
+                for (axis, d) in [(0, dx), (1, dy)] {
+                    let g = if d2 > 0.0 {
+                        (repel * d).clamp(-4.0, 4.0)
+                    } else {
+                        4.0
+                    };
+                    want[axis][l] += g * f64::from(alpha);
+                }
+            }
+        }
+        for axis in 0..2 {
+            for l in 0..8 {
+                let w = want[axis][l];
+                ok &= (f64::from(got[axis][l]) - w).abs() <= 1e-3 * w.abs().max(1.0);
             }
         }
     }
