@@ -91,7 +91,8 @@ pub fn kernels_agree(seed: u64) -> bool {
 
 /// UMAP's SGD kernels against f64: `pow_approx` within 1e-4 relative over d² from 1e-6 to 1e4,
 /// `attract4` and `repel4` (coincident points included) within 1e-4 of the clipped gradients,
-/// lane by lane, and `repel_rounds8`'s final positions within 1e-3 of its rounds in f64.
+/// lane by lane, and `repel_rounds8`'s final positions within 1e-4 of the portable twin's and
+/// 2e-2 of its rounds in f64.
 pub fn sgd_kernels_agree(seed: u64) -> bool {
     let mut rng = crate::project::rng::SplitMix64::new(seed ^ 0x5CD);
     let mut ok = true;
@@ -159,6 +160,11 @@ pub fn sgd_kernels_agree(seed: u64) -> bool {
         let mut ra = crate::project::rng::SplitMix64::new(draws);
         let mut draw = || (ra.next_u64() % n as u64) as usize;
         let got = kernels::repel_rounds8(&data, heads, start, negatives, alpha, curve, &mut draw);
+        let mut rp = crate::project::rng::SplitMix64::new(draws);
+        let mut draw = || (rp.next_u64() % n as u64) as usize;
+        let portable = crate::kernels::portable::repel_rounds8(
+            &data, heads, start, negatives, alpha, curve, &mut draw,
+        );
         let mut rb = crate::project::rng::SplitMix64::new(draws);
         let mut want: [[f64; 8]; 2] =
             std::array::from_fn(|axis| std::array::from_fn(|l| f64::from(start[axis][l])));
@@ -188,7 +194,11 @@ pub fn sgd_kernels_agree(seed: u64) -> bool {
         for axis in 0..2 {
             for l in 0..8 {
                 let w = want[axis][l];
-                ok &= (f64::from(got[axis][l]) - w).abs() <= 1e-3 * w.abs().max(1.0);
+                // Steep repulsions amplify rounding over the rounds: the f64 rounds only
+                // catch a wrong lane, draw or mask; the twins must agree closely.
+                ok &= (f64::from(got[axis][l]) - w).abs() <= 2e-2 * w.abs().max(1.0);
+                let twin = f64::from(portable[axis][l]);
+                ok &= (f64::from(got[axis][l]) - twin).abs() <= 1e-4 * twin.abs().max(1.0);
             }
         }
     }
