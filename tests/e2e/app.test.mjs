@@ -760,6 +760,46 @@ describe('?data= opens another file by URL', () => {
   });
 });
 
+describe('a file over the memory budget (?memoryBudget=4M): the banner offers what fits', () => {
+  let browser;
+  before(async () => { browser = await launch({ webgpu: false }); });
+  after(async () => { await browser?.close(); });
+
+  test('the demo (23 MB as f32) is refused before allocating; "Load the first 2,730 rows" loads them; a picked file loads as f16', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url + '?backend=cpu&memoryBudget=4M');
+    await page.waitForSelector('#app[data-state="failed"]', { timeout: 60_000 });
+    const banner = page.locator('#error');
+    // 15,000 × 384 × 4 bytes = 23 MB; int8 would still take 5.8 MB, so no storage is offered;
+    // 4 MiB holds 2,730 rows of 1,536 bytes.
+    assert.match(await banner.locator('.error-text').innerText(), /vectors\.f16\.npy: 15000 × 384 vectors need 23\.0 MB as f32, more than the memory budget of 4\.2 MB; load at most 2730 rows/);
+    assert.equal(await page.locator('#budget-storage').count(), 0);
+    assert.equal(await page.locator('#budget-rows').innerText(), 'Load the first 2,730 rows');
+    await page.locator('#budget-rows').click();
+    await page.waitForSelector('#app[data-state="ready"]', { timeout: 60_000 });
+    assert.match(await page.locator('#status').innerText(), /vectors\.f16\.npy · 2,730 points × 384 dims · f32/);
+    assert.equal(await page.locator('#error').count(), 0);
+    const shown = await page.locator('#status').innerText();
+
+    // A picked file of 3,000 × 384 f32 (4.6 MB): refused, what was shown stays; as f16 (2.3 MB) it fits.
+    const values = Array.from({ length: 3000 * 384 }, (_, i) => Math.sin(i * 0.37) + ((i / 384) | 0) % 7);
+    await page.setInputFiles('#file-input', [{ name: 'big.npy', mimeType: 'application/octet-stream', buffer: npyF32(3000, 384, values) }]);
+    await banner.waitFor({ timeout: 30_000 });
+    assert.match(await banner.locator('.error-text').innerText(), /big\.npy: 3000 × 384 vectors need 4\.6 MB as f32, more than the memory budget of 4\.2 MB; keep them as f16 \(2\.3 MB/);
+    assert.equal(await page.locator('#status').innerText(), shown);
+    assert.equal(await page.locator('#budget-storage').innerText(), 'Load as f16');
+    assert.equal(await page.locator('#budget-rows').innerText(), 'Load the first 2,730 rows');
+    await page.locator('#budget-storage').click();
+    await page.waitForFunction(() => /big\.npy · 3,000 points × 384 dims · f16/.test(document.querySelector('#status').innerText), undefined, { timeout: 60_000 });
+    assert.equal(await page.locator('#error').count(), 0);
+    assert.equal(await page.locator('#storage').inputValue(), 'f16');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
 describe('every format the core reads opens in the page', () => {
   let browser;
   let page;

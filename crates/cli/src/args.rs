@@ -6,24 +6,7 @@ use vecscape_core::data::store::Storage;
 use vecscape_core::search::quant::{Int8Scale, Quantizer};
 use vecscape_core::search::types::Metric;
 
-/// A size in bytes with an optional K, M, G or T suffix (powers of 1024).
-pub fn parse_bytes(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (digits, mult) = match s.chars().last() {
-        Some('k' | 'K') => (&s[..s.len() - 1], 1u64 << 10),
-        Some('m' | 'M') => (&s[..s.len() - 1], 1 << 20),
-        Some('g' | 'G') => (&s[..s.len() - 1], 1 << 30),
-        Some('t' | 'T') => (&s[..s.len() - 1], 1 << 40),
-        _ => (s, 1),
-    };
-    let v: f64 = digits
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size (e.g. 2G, 512M, 1500000000)"))?;
-    if !(v.is_finite() && v > 0.0) {
-        return Err(format!("'{s}' is not a positive size"));
-    }
-    Ok((v * mult as f64) as u64)
-}
+pub use vecscape_core::data::budget::parse_bytes;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum QuantizeArg {

@@ -188,6 +188,8 @@ pub enum Request {
         /// Leave out rows whose vector is not finite or does not parse (else such a file is
         /// refused, the message counting them).
         skip_invalid: bool,
+        /// The most bytes the stored vectors may take (`None`: the page's default, 2 GiB).
+        memory_budget: Option<u64>,
     },
     /// Lay the loaded vectors out again; a newer `Project` or `Load` drops this one's result.
     /// UMAP sends its layout as it goes (progress with positions) and ends with `Projected`.

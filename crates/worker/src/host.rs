@@ -31,6 +31,7 @@ fn handle(request: Request, parcel: Parcel) {
             max_rows,
             storage,
             skip_invalid,
+            memory_budget,
         } => {
             // A newer load: any load in flight stops at its next step.
             state::with(|s| {
@@ -44,6 +45,7 @@ fn handle(request: Request, parcel: Parcel) {
                 max_rows,
                 storage,
                 skip_invalid,
+                memory_budget,
             ));
         }
         Request::Project { job, method, umap } => {

@@ -55,10 +55,14 @@ pub(crate) async fn run(
     max_rows: Option<usize>,
     storage: Storage,
     skip_invalid: bool,
+    memory_budget: Option<u64>,
 ) {
-    let budget = Budget::with_max_rows(max_rows)
+    let mut budget = Budget::with_max_rows(max_rows)
         .with_storage(storage)
         .skipping_invalid(skip_invalid);
+    if let Some(bytes) = memory_budget {
+        budget.bytes = bytes;
+    }
     match load(job, source, files, &budget).await {
         Ok((reply, parcel)) => post(&reply, parcel),
         Err(Stop::Cancelled) => post(&Reply::Cancelled { job }, Parcel::default()),

@@ -45,14 +45,30 @@ pub(crate) fn summary_of(info: &DatasetInfo) -> String {
 /// The banner's "Load without the N invalid rows": the last load again, leaving those rows
 /// (and their metadata rows) out. The status line says how many went and which.
 pub(crate) async fn load_without_invalid(ui: Ui) {
-    let Some((source, files)) = LAST.with(|l| l.borrow().clone()) else {
+    let max_rows = LAST.with(|l| l.borrow().as_ref().and_then(|last| last.2));
+    load_again(ui, true, max_rows).await;
+}
+
+/// The banner's ways out of a file too big for the memory budget (refused before anything was
+/// allocated): the last load again with its vectors kept as `storage` (the "Memory" chooser
+/// follows), or only its first `max_rows` rows.
+pub(crate) async fn load_within_budget(ui: Ui, storage: Option<Storage>, max_rows: Option<usize>) {
+    if let Some(storage) = storage {
+        ui.storage.set(storage);
+    }
+    load_again(ui, false, max_rows).await;
+}
+
+/// The last load again (picked files are read again from the same `File`s).
+async fn load_again(ui: Ui, skip_invalid: bool, max_rows: Option<usize>) {
+    let Some((source, files, _)) = LAST.with(|l| l.borrow().clone()) else {
         return;
     };
     let from_files = files.is_some();
     ui.error.set(None);
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
-    let result = load(ui, source, files, true).await;
+    let result = load(ui, source, files, skip_invalid, max_rows).await;
     if result.is_ok() && from_files {
         crate::actions::link::set_source(None);
     }
@@ -137,22 +153,28 @@ fn current(generation: u64) -> bool {
 }
 
 thread_local! {
-    /// The last load's source and files, for loading it again without its invalid rows.
-    static LAST: std::cell::RefCell<Option<(Source, Option<js_sys::Array>)>> =
+    /// The last load's source, files and row limit, for loading it again (without its invalid
+    /// rows, or within the memory budget).
+    #[allow(clippy::type_complexity)]
+    static LAST: std::cell::RefCell<Option<(Source, Option<js_sys::Array>, Option<usize>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// Load `source` in the worker (picked `files` travel with it) and show it; with
 /// `skip_invalid` (or `?skipInvalid=1`) rows whose vector is not finite or does not parse are
-/// left out, else such a file is refused and the banner offers [`load_without_invalid`]. A
-/// newer load beginning meanwhile stops this one ([`Stop::Cancelled`]).
+/// left out, else such a file is refused and the banner offers [`load_without_invalid`].
+/// `max_rows` (else `?maxRows=`) keeps only the first rows; `?memoryBudget=` (e.g. `512M`)
+/// sets the most the vectors may take (a file over it is refused before anything is allocated,
+/// and the banner offers [`load_within_budget`]). A newer load beginning meanwhile stops this
+/// one ([`Stop::Cancelled`]).
 async fn load(
     ui: Ui,
     source: Source,
     files: Option<js_sys::Array>,
     skip_invalid: bool,
+    max_rows: Option<usize>,
 ) -> Result<(), Stop> {
-    LAST.with(|l| *l.borrow_mut() = Some((source.clone(), files.clone())));
+    LAST.with(|l| *l.borrow_mut() = Some((source.clone(), files.clone(), max_rows)));
     let skip_invalid = skip_invalid || query_param("skipInvalid").is_some_and(|v| v == "1");
     let generation = begin_load();
     let on_progress = move |reply: &Reply, _: Parcel| {
@@ -161,7 +183,12 @@ async fn load(
         }
     };
     let storage = ui.storage.get_untracked();
-    let max_rows = query_param("maxRows").and_then(|v| v.parse().ok());
+    let max_rows = max_rows.or_else(|| query_param("maxRows").and_then(|v| v.parse().ok()));
+    let memory_budget = query_param("memoryBudget").and_then(|v| {
+        vecscape_core::data::budget::parse_bytes(&v)
+            .inspect_err(|e| log::warn!("?memoryBudget= ignored: {e}"))
+            .ok()
+    });
     let (reply, parcel) = worker::call(
         |job| Request::Load {
             job,
@@ -169,6 +196,7 @@ async fn load(
             max_rows,
             storage,
             skip_invalid,
+            memory_budget,
         },
         Parcel {
             files,
@@ -321,7 +349,7 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
     crate::actions::link::set_source(Some(urls));
     ui.phase.set(Phase::Loading);
     perf_mark("vecscape-load");
-    let result = load(ui, source, None, false).await;
+    let result = load(ui, source, None, false, None).await;
     settle(ui, Phase::Loading, result);
 }
 
@@ -346,7 +374,7 @@ pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {
     for file in &files {
         array.push(file);
     }
-    let result = load(ui, Source::Files, Some(array), false).await;
+    let result = load(ui, Source::Files, Some(array), false, None).await;
     if result.is_ok() {
         // Files cannot be named in a link.
         crate::actions::link::set_source(None);

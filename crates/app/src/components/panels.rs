@@ -34,6 +34,32 @@ pub fn ErrorBanner() -> impl IntoView {
                         </button>
                     })
                 }}
+                {move || {
+                    let offer = ui
+                        .error
+                        .with(|e| e.as_deref().and_then(vecscape_core::data::budget::offer_in_message))?;
+                    let storage = offer.storage.map(|storage| view! {
+                        <button
+                            id="budget-storage"
+                            on:click=move |_| {
+                                leptos::task::spawn_local(crate::actions::load::load_within_budget(ui, Some(storage), None))
+                            }
+                        >
+                            {format!("Load as {}", storage.name())}
+                        </button>
+                    });
+                    let rows = usize::try_from(offer.fits_rows).ok().filter(|&n| n > 0).map(|n| view! {
+                        <button
+                            id="budget-rows"
+                            on:click=move |_| {
+                                leptos::task::spawn_local(crate::actions::load::load_within_budget(ui, None, Some(n)))
+                            }
+                        >
+                            {format!("Load the first {} rows", thousands(n))}
+                        </button>
+                    });
+                    Some(view! { {storage} {rows} })
+                }}
                 <button class="dismiss" on:click=move |_| ui.error.set(None)>"×"</button>
             </div>
         </Show>

@@ -117,6 +117,46 @@ impl Budget {
     }
 }
 
+/// A size in bytes with an optional K, M, G or T suffix (powers of 1024): the command line's
+/// `--memory-budget` and the page's `?memoryBudget=`.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1 << 20),
+        Some('g' | 'G') => (&s[..s.len() - 1], 1 << 30),
+        Some('t' | 'T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    let v: f64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 2G, 512M, 1500000000)"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("'{s}' is not a positive size"));
+    }
+    Ok((v * mult as f64) as u64)
+}
+
+/// The ways out a [`BudgetError`]'s message offers, for the page's buttons: a smaller storage
+/// that fits, and the most rows that fit as the vectors are kept now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetOffer {
+    pub storage: Option<Storage>,
+    pub fits_rows: u64,
+}
+
+/// The offer in a load error's message, when it is a [`BudgetError`]'s.
+pub fn offer_in_message(message: &str) -> Option<BudgetOffer> {
+    let (_, tail) = message.split_once(", more than the memory budget of ")?;
+    let rows = tail.split_once("load at most ")?.1;
+    let fits_rows = rows.split_once(" rows")?.0.parse().ok()?;
+    let storage = tail
+        .split_once("; keep them as ")
+        .and_then(|(_, s)| s.split_once(" ("))
+        .and_then(|(name, _)| Storage::ALL.into_iter().find(|s| s.name() == name));
+    Some(BudgetOffer { storage, fits_rows })
+}
+
 /// Bytes for people: "1.5 GB", "768 MB", "12 kB" (decimal units).
 pub fn format_bytes(bytes: impl Into<u128>) -> String {
     let b = bytes.into() as f64;
@@ -169,6 +209,33 @@ mod tests {
         let err = q.check("q.npy", 3_000_000, 384).unwrap_err().to_string();
         assert!(err.contains("1.0 GB; load at most"), "{err}");
         assert_eq!(format_bytes(768_000_000u64), "768 MB");
+        // The page reads the ways out back from the message.
+        let err = budget
+            .check("big.npy", 1_000_000, 384)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            offer_in_message(&err),
+            Some(BudgetOffer {
+                storage: Some(Storage::F16),
+                fits_rows: 651_041
+            })
+        );
+        let err = q.check("q.npy", 3_000_000, 384).unwrap_err().to_string();
+        assert_eq!(
+            offer_in_message(&err),
+            Some(BudgetOffer {
+                storage: None,
+                fits_rows: 2_577_319
+            })
+        );
+        assert_eq!(
+            offer_in_message("big.npy: row 3, column 2: value is NaN"),
+            None
+        );
+        assert_eq!(parse_bytes("10M"), Ok(10 << 20));
+        assert_eq!(parse_bytes("1.5G"), Ok(1_610_612_736));
+        assert!(parse_bytes("lots").is_err() && parse_bytes("0").is_err());
         assert_eq!(format_bytes(999u64), "999 bytes");
     }
 }
