@@ -210,7 +210,8 @@ pub fn cpu_graph_method(rows: usize, dims: usize) -> GraphMethod {
 /// The bytes building a graph of `k` neighbours (the row itself included) over `rows × dims`
 /// takes at its peak: the f32 rows it searches (a copy, unit length for the cosine graph), the
 /// heaps (id, distance and flag per entry) and, for NN-Descent, the candidate lists (id and
-/// priority, new and old, [`NnDescentParams::max_candidates`] each). The result itself is
+/// priority, new and old, [`NnDescentParams::max_candidates`] each) and the rows' int8 codes
+/// (a byte a value, a scale and a norm a row). The result itself is
 /// `rows × k × 8` bytes (1M × 15: 120 MB).
 pub fn graph_bytes(rows: usize, dims: usize, k: usize, method: GraphMethod) -> u64 {
     let (rows, dims, k) = (rows as u64, dims as u64, k as u64);
@@ -221,7 +222,8 @@ pub fn graph_bytes(rows: usize, dims: usize, k: usize, method: GraphMethod) -> u
         GraphMethod::NnDescent => {
             let candidates =
                 NnDescentParams::for_rows(rows as usize, k as usize, 0).max_candidates as u64;
-            copy + graph + rows * (k + GRAPH_SPARE as u64) * 9 + rows * candidates * 16
+            let codes = rows * dims + rows * 8;
+            copy + graph + rows * (k + GRAPH_SPARE as u64) * 9 + rows * candidates * 16 + codes
         }
     }
 }

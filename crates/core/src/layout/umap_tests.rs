@@ -350,10 +350,10 @@ fn the_graph_plan_reduces_wide_rows_that_would_not_fit_and_refuses_what_never_fi
         (GraphMethod::NnDescent, false, 384)
     );
     // Hand-computed: 15,000 × 384 × 4 (rows) + 15,000 × 15 × 8 (graph) + 15,000 × 19 × 9
-    // (heaps) + 15,000 × 30 × 16 (candidates).
+    // (heaps) + 15,000 × 30 × 16 (candidates) + 15,000 × (384 + 8) (int8 codes, scales, norms).
     assert_eq!(
         p.bytes,
-        15_000 * 384 * 4 + 15_000 * 15 * 8 + 15_000 * 19 * 9 + 15_000 * 30 * 16
+        15_000 * 384 * 4 + 15_000 * 15 * 8 + 15_000 * 19 * 9 + 15_000 * 30 * 16 + 15_000 * 392
     );
     // Small: exact.
     assert_eq!(
