@@ -394,6 +394,23 @@ pub fn l2_i8(q: &[f32], c: &[i8], scale: f32) -> f32 {
 
 // --- Integer kernels (int8 codes against i16 queries) ---
 
+/// An integer dot product's end: the two accumulators' lanes and the scalar tail (the values
+/// past the last whole 16).
+#[inline(always)]
+fn int_total<T: Copy + Into<i32>>(s0: v128, s1: v128, a: &[T], b: &[i8]) -> i32 {
+    let tail: i32 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x).into() * i32::from(*y))
+        .sum();
+    let s = i32x4_add(s0, s1);
+    i32x4_extract_lane::<0>(s)
+        + i32x4_extract_lane::<1>(s)
+        + i32x4_extract_lane::<2>(s)
+        + i32x4_extract_lane::<3>(s)
+        + tail
+}
+
 /// simd128 [`super::portable::dot_codes`]: sixteen codes a step, multiplied into i16 lanes
 /// (`i16x8.extmul`, |127 · 127| fits) and added pairwise into i32 lanes.
 #[inline]
@@ -419,17 +436,7 @@ pub fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
         }
         i += 16;
     }
-    let tail: i32 = a[whole..n]
-        .iter()
-        .zip(&b[whole..n])
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    let s = i32x4_add(s0, s1);
-    i32x4_extract_lane::<0>(s)
-        + i32x4_extract_lane::<1>(s)
-        + i32x4_extract_lane::<2>(s)
-        + i32x4_extract_lane::<3>(s)
-        + tail
+    int_total(s0, s1, &a[whole..n], &b[whole..n])
 }
 
 /// simd128 [`dot_wide`]: only the row is sign-extended; `i32x4.dot_i16x8` does the rest.
@@ -451,17 +458,7 @@ pub fn dot_wide(a: &[i16], b: &[i8]) -> i32 {
         }
         i += 16;
     }
-    let tail: i32 = a[whole..n]
-        .iter()
-        .zip(&b[whole..n])
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    let s = i32x4_add(s0, s1);
-    i32x4_extract_lane::<0>(s)
-        + i32x4_extract_lane::<1>(s)
-        + i32x4_extract_lane::<2>(s)
-        + i32x4_extract_lane::<3>(s)
-        + tail
+    int_total(s0, s1, &a[whole..n], &b[whole..n])
 }
 
 /// Rows of up to this many codes are read four at a time, sharing each query load

@@ -26,6 +26,7 @@
 
 use crate::kernels::active;
 use crate::project::rng::SplitMix64;
+use crate::search::codes;
 
 /// NN-Descent's settings; [`NnDescentParams::for_rows`] gives umap-learn's choices.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -541,8 +542,9 @@ impl<'a> NnDescent<'a> {
 }
 
 /// `n` rows of `d` values as int8 codes, one scale per row (the largest magnitude to the
-/// largest code), and the squared norms of the scaled codes. The largest code is 127, or less
-/// where `d · code²` would not fit the i32 sums of [`active::dot_codes`].
+/// largest code; the rounding is the quantised scans' [`codes::quantize`]), and the squared
+/// norms of the scaled codes. The largest code is 127, or less where `d · code²` would not fit
+/// the i32 sums of [`active::dot_codes`].
 fn quantize(data: &[f32], n: usize, d: usize) -> (Vec<i8>, Vec<f32>, Vec<f32>) {
     let top = (((i32::MAX as f64) / d.max(1) as f64).sqrt().floor()).min(127.0) as f32;
     let mut codes = vec![0i8; n * d];
@@ -555,12 +557,9 @@ fn quantize(data: &[f32], n: usize, d: usize) -> (Vec<i8>, Vec<f32>, Vec<f32>) {
             continue;
         }
         let scale = max / top;
-        let mut sq = 0i64;
-        for (c, v) in codes[i * d..(i + 1) * d].iter_mut().zip(row) {
-            // In [−top, top] by the choice of scale (the cast saturates in any case).
-            *c = (v / scale).round() as i8;
-            sq += i64::from(*c) * i64::from(*c);
-        }
+        let out = &mut codes[i * d..(i + 1) * d];
+        codes::quantize(row.iter().copied(), |_| codes::inv(scale), out);
+        let sq: i64 = out.iter().map(|&c| i64::from(c) * i64::from(c)).sum();
         scales[i] = scale;
         norms[i] = (scale as f64 * scale as f64 * sq as f64) as f32;
     }
