@@ -781,14 +781,18 @@ describe('a file over the memory budget (?memoryBudget=4M): the banner offers wh
     await page.waitForSelector('#app[data-state="ready"]', { timeout: 60_000 });
     assert.match(await page.locator('#status').innerText(), /vectors\.f16\.npy · 2,730 points × 384 dims · f32/);
     assert.equal(await page.locator('#error').count(), 0);
-    const shown = await page.locator('#status').innerText();
+    // The status grows as the map's summaries arrive: wait for them so nothing is still on its way.
+    await page.waitForFunction(() => document.querySelector('#status').innerText.includes('map: levels'), undefined, { timeout: 60_000 });
+    const shownPoints = await page.evaluate(() => window.vecscapeTest.worldPositions().length);
 
     // A picked file of 3,000 × 384 f32 (4.6 MB): refused, what was shown stays; as f16 (2.3 MB) it fits.
     const values = Array.from({ length: 3000 * 384 }, (_, i) => Math.sin(i * 0.37) + ((i / 384) | 0) % 7);
     await page.setInputFiles('#file-input', [{ name: 'big.npy', mimeType: 'application/octet-stream', buffer: npyF32(3000, 384, values) }]);
     await banner.waitFor({ timeout: 30_000 });
     assert.match(await banner.locator('.error-text').innerText(), /big\.npy: 3000 × 384 vectors need 4\.6 MB as f32, more than the memory budget of 4\.2 MB; keep them as f16 \(2\.3 MB/);
-    assert.equal(await page.locator('#status').innerText(), shown);
+    // What was shown stays: the same file in the status line, the same points on the map.
+    assert.match(await page.locator('#status').innerText(), /vectors\.f16\.npy · 2,730 points × 384 dims/);
+    assert.equal(await page.evaluate(() => window.vecscapeTest.worldPositions().length), shownPoints);
     assert.equal(await page.locator('#budget-storage').innerText(), 'Load as f16');
     assert.equal(await page.locator('#budget-rows').innerText(), 'Load the first 2,730 rows');
     await page.locator('#budget-storage').click();
