@@ -12,6 +12,7 @@
 //! - [`view`]: [`view::camera`], [`view::spatial`] hover grid, [`view::palette`], [`view::raster`] CPU renderer.
 
 pub mod data;
+pub mod fuzz;
 pub mod kernels;
 pub mod layout;
 pub mod load;

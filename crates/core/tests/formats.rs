@@ -130,6 +130,63 @@ fn max_rows_keeps_the_first_rows_of_parquet_and_arrow() {
     }
 }
 
+/// Found by the fuzz targets: text formats read the whole file, and used to keep every row
+/// whatever `max_rows` said, past the memory budget too.
+#[test]
+fn max_rows_and_the_budget_hold_for_text_formats() {
+    let files: [(&str, &[u8]); 3] = [
+        ("v.csv", b"text,a,b\nr0,1,2\nr1,3,4\nr2,5,6\nr3,7,8\n"),
+        (
+            "v.jsonl",
+            b"{\"vector\":[1,2],\"text\":\"r0\"}\n{\"vector\":[3,4],\"text\":\"r1\"}\n{\"vector\":[5,6],\"text\":\"r2\"}\n{\"vector\":[7,8],\"text\":\"r3\"}\n",
+        ),
+        ("data.ndjson", b"[1,2,\"r0\"]\n[3,4,\"r1\"]\n[5,6,\"r2\"]\n[7,8,\"r3\"]\n"),
+    ];
+    for (name, bytes) in files {
+        let budget = Budget::with_max_rows(Some(2));
+        let loaded = load_chunks(name, None, [bytes], &budget, |_| {}).unwrap();
+        let ds = Dataset::assemble(vec![loaded], &budget).unwrap();
+        assert_eq!(ds.len(), 2, "{name}");
+        assert_eq!(ds.vectors.row_f32(1), vec![3.0, 4.0], "{name}");
+        assert_eq!(ds.meta.text, vec!["r0", "r1"], "{name}");
+        if let Some(c) = &ds.coords {
+            assert_eq!(c.nrows(), 2, "{name}: coordinates kept with the rows");
+        }
+        // 4 rows × 2 dims × 4 bytes = 32 bytes, over a budget of 20.
+        let tight = Budget {
+            bytes: 20,
+            ..Budget::default()
+        };
+        let err = vecscape_core::load::file::load_bytes(name, bytes, &tight)
+            .map_err(DatasetError::from)
+            .and_then(|l| Dataset::assemble(vec![l], &tight))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{name}: 4 × 2 vectors need 32 bytes as f32, more than the memory budget of 20 bytes")),
+            "{err}"
+        );
+    }
+    // An invalid row past the kept rows does not refuse the file; one within them is named.
+    let csv = b"a,b\n1,2\n3,4\n5,x\n";
+    let budget = Budget::with_max_rows(Some(2));
+    assert_eq!(
+        vecscape_core::load::file::load_bytes("v.csv", csv, &budget)
+            .unwrap()
+            .vectors
+            .unwrap()
+            .nrows(),
+        2
+    );
+    let budget = Budget::with_max_rows(Some(3));
+    let err = vecscape_core::load::file::load_bytes("v.csv", csv, &budget).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("v.csv: line 4, column 2: expected a number"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bad_columnar_files_are_located() {
     let err = load("ragged.parquet").unwrap_err();

@@ -203,14 +203,8 @@ async fn load(
         coords,
         invalid,
     } = dataset;
-    // Texts that are only row numbers stay here: the page writes "row N" itself.
-    let numbered = if meta.text_field.is_none()
-        && meta
-            .text
-            .iter()
-            .enumerate()
-            .all(|(i, t)| *t == format!("row {i}"))
-    {
+    // Numbered rows' empty texts stay here: the page writes "row N" itself.
+    let numbered = if meta.text_field.is_none() && meta.text.iter().all(String::is_empty) {
         std::mem::take(&mut meta.text)
     } else {
         Vec::new()

@@ -137,7 +137,8 @@ impl Column {
 /// Metadata of all rows.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
-    /// The text shown for each row (tooltips, neighbours, keyword summaries).
+    /// The text shown for each row (tooltips, neighbours, keyword summaries); empty strings when
+    /// rows are just numbered.
     pub text: Vec<String>,
     /// Which column the text came from; `None` when rows are just numbered.
     pub text_field: Option<String>,
@@ -191,10 +192,12 @@ impl Metadata {
         }
     }
 
-    /// Rows numbered "row 0", "row 1", … with nothing else.
+    /// Rows known by their numbers alone: empty texts, no text field, nothing else.
     pub fn numbered(rows: usize) -> Self {
         Self {
-            text: (0..rows).map(|i| format!("row {i}")).collect(),
+            // Empty strings take no memory of their own (a million "row N" strings took 48 MB of
+            // a page's budget); whoever shows a numbered row writes "row N" itself.
+            text: vec![String::new(); rows],
             ..Self::default()
         }
     }
@@ -210,6 +213,21 @@ impl Metadata {
 
     pub fn len(&self) -> usize {
         self.text.len()
+    }
+
+    /// The first `rows` rows (when the vectors were cut by `max_rows`).
+    pub fn truncated(mut self, rows: usize) -> Self {
+        self.text.truncate(rows);
+        for c in &mut self.categorical {
+            c.codes.truncate(rows);
+        }
+        for n in &mut self.numeric {
+            n.values.truncate(rows);
+        }
+        if let Some(t) = &mut self.time {
+            t.values.truncate(rows);
+        }
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -504,7 +522,7 @@ mod tests {
     #[test]
     fn no_text_means_numbered_rows() {
         let meta = Metadata::from_columns(2, vec![("v".into(), Column::Number(vec![Some(1.0)]))]);
-        assert_eq!(meta.text, vec!["row 0", "row 1"]);
+        assert_eq!(meta.text, vec!["", ""]);
         assert!(meta.text_field.is_none());
         assert_eq!(meta.numeric[0].values.len(), 2, "padded to the row count");
     }

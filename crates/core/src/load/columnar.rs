@@ -447,6 +447,8 @@ pub fn read_arrow_ipc(
     budget: &Budget,
 ) -> Result<ColumnarTable, ColumnarError> {
     const FORMAT: &str = "Arrow IPC";
+    super::ipc_check::check(bytes, budget)
+        .map_err(|e| read_err(file, FORMAT, format!("byte {}: {}", e.offset, e.message)))?;
     let cursor = std::io::Cursor::new(bytes);
     let limit = budget.max_rows.unwrap_or(usize::MAX);
     let mut taken = 0usize;

@@ -188,7 +188,7 @@ impl Dataset {
             _ => meta,
         };
         let meta = if budget.max_rows.is_some() && meta.len() > rows {
-            truncate_meta(meta, rows)
+            meta.truncated(rows)
         } else {
             meta
         };
@@ -231,21 +231,6 @@ impl Dataset {
     }
 }
 
-/// Keep the first `rows` rows of metadata (when vectors were cut by `max_rows`).
-fn truncate_meta(mut meta: Metadata, rows: usize) -> Metadata {
-    meta.text.truncate(rows);
-    for c in &mut meta.categorical {
-        c.codes.truncate(rows);
-    }
-    for n in &mut meta.numeric {
-        n.values.truncate(rows);
-    }
-    if let Some(t) = &mut meta.time {
-        t.values.truncate(rows);
-    }
-    meta
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,7 +250,8 @@ mod tests {
             }
         ));
         let ok = Dataset::from_named_files(&[("v.npy", &npy)]).unwrap();
-        assert_eq!(ok.meta.text[1], "row 1");
+        assert_eq!(ok.meta.len(), 2);
+        assert!(ok.meta.text_field.is_none() && ok.meta.text[1].is_empty());
     }
 
     #[test]

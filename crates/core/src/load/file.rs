@@ -178,15 +178,45 @@ impl Loaded {
     fn take_vectors(
         &mut self,
         m: Option<Array2<f32>>,
-        first: Option<String>,
+        mut first: Option<String>,
         budget: &Budget,
     ) -> Result<(), LoadError> {
-        let Some(m) = m else {
+        // Readers that parse the whole file (text formats) keep the first `max_rows` rows here,
+        // with this file's metadata and coordinates.
+        if let Some(max) = budget.max_rows {
+            self.meta = self.meta.take().map(|meta| {
+                if meta.len() > max {
+                    meta.truncated(max)
+                } else {
+                    meta
+                }
+            });
+            self.coords = self.coords.take().map(|c| {
+                if c.nrows() > max {
+                    c.slice(ndarray::s![..max, ..]).to_owned()
+                } else {
+                    c
+                }
+            });
+        }
+        let Some(mut m) = m else {
             return Ok(());
         };
+        if let Some(max) = budget.max_rows.filter(|&max| m.nrows() > max) {
+            // The reader's note names the file's first invalid row: drop it if that row goes.
+            let first_invalid = m
+                .rows()
+                .into_iter()
+                .position(|r| !r.iter().all(|v| v.is_finite()));
+            if first_invalid.is_some_and(|r| r >= max) {
+                first = None;
+            }
+            m = m.slice(ndarray::s![..max, ..]).to_owned();
+        }
         let (m, invalid) = drop_invalid(&self.file, m, first);
         let original = m.nrows() + invalid.count();
         self.settle(invalid, original, budget)?;
+        budget.check(&self.file, m.nrows() as u64, m.ncols() as u64)?;
         self.vectors = Some(Vectors::from_f32(&self.file, m, budget.storage)?);
         Ok(())
     }

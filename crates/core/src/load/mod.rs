@@ -5,7 +5,7 @@
 //! - [`npy`]: `.npy` decoded as it arrives, straight into the chosen storage.
 //! - [`jsonl`]: JSON Lines objects, vector fields and WizMap `data.ndjson`.
 //! - [`delimited`]: CSV/TSV and TF Projector TSVs.
-//! - [`columnar`]: Parquet and Arrow IPC via arrow-rs.
+//! - [`columnar`]: Parquet and Arrow IPC via arrow-rs; [`ipc_check`] checks IPC framing first.
 //! - [`raw`]: raw little-endian float32 and TF Projector's `projector_config.json`.
 //! - [`invalid`]: rows whose vector is not finite or does not parse, refused or left out.
 //! - [`dataset`]: joins loaded files into one [`dataset::Dataset`], row counts checked.
@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod delimited;
 pub mod file;
 pub mod invalid;
+pub mod ipc_check;
 pub mod jsonl;
 pub mod npy;
 pub mod raw;

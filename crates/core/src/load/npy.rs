@@ -317,6 +317,64 @@ impl NpyStream {
     }
 }
 
+/// The longest header read. numpy writes headers of a few hundred bytes and refuses to read
+/// ones over 10,000 by default; the dictionary parser is slow on long, deeply nested text.
+const MAX_HEADER_BYTES: u64 = 65_536;
+
+/// The deepest nesting of brackets in a header: a plain dtype's header has 2 (the dictionary and
+/// the shape), a structured dtype's 3 or 4. The dictionary parser backtracks exponentially in
+/// the depth, so a short file of `[[[[…` would hang it.
+const MAX_HEADER_DEPTH: usize = 4;
+
+/// Refuse header text the dictionary parser would take too long on (`bytes`: the whole header).
+fn check_header_text(file: &str, bytes: &[u8]) -> Result<(), NpyError> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(10) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(b),
+            (None, b'(' | b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_HEADER_DEPTH {
+                    return Err(NpyError::BadHeader {
+                        file: file.to_owned(),
+                        offset: i as u64,
+                        message: format!(
+                            "brackets nested more than {MAX_HEADER_DEPTH} deep (not a dtype this reads)"
+                        ),
+                    });
+                }
+            }
+            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    // The numbers of the shape must multiply within 64 bits (the parser multiplies them
+    // unchecked; found by fuzzing).
+    let text = String::from_utf8_lossy(&bytes[10.min(bytes.len())..]);
+    if let Some(at) = text.find("shape") {
+        let tuple = text[at..].split(')').next().unwrap_or("");
+        let product = tuple
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|d| !d.is_empty())
+            .map(|d| d.parse::<u64>().unwrap_or(u64::MAX))
+            .try_fold(1u64, |p, n| p.checked_mul(n));
+        if product.is_none() {
+            return Err(NpyError::BadHeader {
+                file: file.to_owned(),
+                offset: (10 + at) as u64,
+                message: format!(
+                    "the shape ({}) has more elements than 64 bits can count",
+                    tuple.split_once('(').map_or(tuple, |t| t.1)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Where the header ends, once enough bytes have arrived (`None` = need more).
 fn header_end(file: &str, head: &[u8]) -> Result<Option<u64>, NpyError> {
     let magic_len = head.len().min(6);
@@ -339,6 +397,7 @@ fn parse_header(
     data_offset: u64,
     budget: &Budget,
 ) -> Result<Layout, NpyError> {
+    check_header_text(file, bytes)?;
     let npy = npyz::NpyFile::new(bytes).map_err(|e| NpyError::BadHeader {
         file: file.to_owned(),
         offset: 8,
@@ -377,7 +436,9 @@ fn parse_header(
         }
     };
     let kept_rows = budget.kept_rows(rows);
-    budget.check(file, kept_rows, cols)?;
+    // At least one row must fit: a row is buffered whole while it arrives (found by fuzzing:
+    // `(0, 3693360712769339392)` passed as 0 bytes, then reserved the row).
+    budget.check(file, kept_rows.max(1), cols)?;
     if u128::from(rows) * u128::from(cols) > u128::from(u64::MAX / 8) {
         return Err(NpyError::BadShape {
             file: file.to_owned(),
@@ -424,6 +485,15 @@ fn data_offset(file: &str, bytes: &[u8]) -> Result<u64, NpyError> {
             })
         }
     };
+    if offset > MAX_HEADER_BYTES {
+        return Err(NpyError::BadHeader {
+            file: file.to_owned(),
+            offset: 8,
+            message: format!(
+                "the header says it is {offset} bytes long; headers over {MAX_HEADER_BYTES} bytes are not read (numpy writes a few hundred)"
+            ),
+        });
+    }
     Ok(offset)
 }
 
@@ -468,6 +538,39 @@ mod tests {
 
     fn le_f32(values: &[f32]) -> Vec<u8> {
         values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Found by fuzzing: a header of nested brackets made the dictionary parser backtrack for
+    /// minutes; a header claiming 4 GB was waited for.
+    #[test]
+    fn deep_or_huge_headers_are_refused_at_once() {
+        let deep = format!("{}'descr': '<f4'{}", "[".repeat(60), "]".repeat(60));
+        let bytes = npy_bytes(
+            "<f4",
+            false,
+            &format!("(1, 1), 'x': {deep}"),
+            &le_f32(&[1.0]),
+        );
+        let start = std::time::Instant::now();
+        let err = read_npy("deep.npy", &bytes).unwrap_err();
+        assert!(
+            err.to_string().contains("brackets nested more than 4 deep"),
+            "{err}"
+        );
+        assert!(start.elapsed().as_secs() < 5);
+        // A structured dtype's header (3 deep) still reaches the dtype check.
+        let structured =
+            b"{'descr': [('a', '<f4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(structured.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(structured);
+        bytes.extend_from_slice(&[0; 8]);
+        let err = read_npy("s.npy", &bytes).unwrap_err();
+        assert!(matches!(err, NpyError::UnsupportedDtype { .. }), "{err}");
+        let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        let err = read_npy("huge.npy", &huge).unwrap_err();
+        assert!(err.to_string().starts_with("huge.npy: byte 8: invalid .npy header: the header says it is 4294967307 bytes long"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,216 @@
+//! Checks an Arrow IPC file or stream's framing before arrow-rs reads it.
+//!
+//! arrow-ipc trusts the lengths and offsets a file gives: a buffer said to lie past the end of its
+//! message body panics while slicing, and a block or body length of terabytes is allocated before
+//! the short read is noticed. Both were found by fuzzing (`fuzz/`). This walks every message the
+//! reader will read and checks each length against the bytes that are really there, so a damaged
+//! file is refused with the place named instead of stopping the page.
+
+use crate::data::budget::Budget;
+
+/// What is wrong, and the byte where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameError {
+    pub offset: u64,
+    pub message: String,
+}
+
+fn err(offset: u64, message: impl Into<String>) -> FrameError {
+    FrameError {
+        offset,
+        message: message.into(),
+    }
+}
+
+const MAGIC: &[u8] = b"ARROW1";
+const CONTINUATION: [u8; 4] = [0xFF; 4];
+
+/// Check `bytes` (an IPC file when it starts with `ARROW1`, else a stream). A compressed buffer
+/// may not claim to decompress to more than four times the budget (the f32 vectors of an int8
+/// budget).
+pub fn check(bytes: &[u8], budget: &Budget) -> Result<(), FrameError> {
+    let max_buffer = budget.bytes.saturating_mul(4);
+    if bytes.starts_with(MAGIC) {
+        check_file(bytes, max_buffer)
+    } else {
+        check_stream(bytes, max_buffer)
+    }
+}
+
+fn le_i32(bytes: &[u8], at: usize) -> Option<i32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
+    let len = bytes.len();
+    if len < 16 || !bytes.ends_with(MAGIC) {
+        return Err(err(
+            len as u64,
+            "the file does not end with ARROW1 (cut short?)",
+        ));
+    }
+    let footer_len = le_i32(bytes, len - 10).unwrap_or(-1);
+    let footer_start = usize::try_from(footer_len)
+        .ok()
+        .and_then(|f| (len - 10).checked_sub(f))
+        .filter(|&s| s >= 8)
+        .ok_or_else(|| {
+            err(
+                (len - 10) as u64,
+                format!("footer length {footer_len} does not fit the file"),
+            )
+        })?;
+    let footer = arrow_ipc::root_as_footer(&bytes[footer_start..len - 10])
+        .map_err(|e| err(footer_start as u64, format!("footer: {e}")))?;
+    let blocks = footer
+        .dictionaries()
+        .into_iter()
+        .flatten()
+        .chain(footer.recordBatches().into_iter().flatten());
+    for block in blocks {
+        let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
+        let at = u64::try_from(offset).unwrap_or(u64::MAX);
+        let fits = |start: i64, n: i64| {
+            start >= 0 && n >= 0 && start.checked_add(n).is_some_and(|e| e as u64 <= len as u64)
+        };
+        if !(meta >= 0 && fits(offset, i64::from(meta)) && fits(offset + i64::from(meta), body)) {
+            return Err(err(
+                at,
+                format!(
+                    "a block at byte {offset} with {meta} bytes of metadata and a {body}-byte body lies outside the file's {len} bytes"
+                ),
+            ));
+        }
+        let start = offset as usize;
+        let framed = &bytes[start..start + meta as usize];
+        let body_bytes = body as u64;
+        let (message, _) =
+            message_at(framed, start as u64)?.ok_or_else(|| err(at, "a block holds no message"))?;
+        check_message(
+            &message,
+            body_bytes,
+            start as u64,
+            max_buffer,
+            &bytes[start + meta as usize..],
+        )?;
+    }
+    Ok(())
+}
+
+fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
+    let mut at = 0usize;
+    while at + 4 <= bytes.len() {
+        let Some((message, used)) = message_at(&bytes[at..], at as u64)? else {
+            return Ok(());
+        };
+        let body_start = at + used;
+        let remaining = (bytes.len() - body_start) as u64;
+        let body = u64::try_from(message.bodyLength()).map_err(|_| {
+            err(
+                at as u64,
+                format!("a message's body length is {}", message.bodyLength()),
+            )
+        })?;
+        if body > remaining {
+            return Err(err(
+                at as u64,
+                format!(
+                    "a message's body of {body} bytes runs past the end ({remaining} bytes left)"
+                ),
+            ));
+        }
+        check_message(&message, body, at as u64, max_buffer, &bytes[body_start..])?;
+        at = body_start + body as usize;
+    }
+    Ok(())
+}
+
+/// The message framed at the start of `bytes` (continuation marker, length, flatbuffer) and the
+/// bytes its framing takes; `None` at the end-of-stream marker.
+fn message_at(
+    bytes: &[u8],
+    at: u64,
+) -> Result<Option<(arrow_ipc::Message<'_>, usize)>, FrameError> {
+    let (len_at, fb_at): (usize, usize) = if bytes.starts_with(&CONTINUATION) {
+        (4, 8)
+    } else {
+        (0, 4)
+    };
+    let Some(meta_len) = le_i32(bytes, len_at) else {
+        return Err(err(at, "the file ends inside a message's length"));
+    };
+    if meta_len == 0 {
+        return Ok(None);
+    }
+    let end = usize::try_from(meta_len)
+        .ok()
+        .and_then(|m| fb_at.checked_add(m))
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| {
+            err(
+                at,
+                format!(
+                    "a message's metadata length {meta_len} runs past the end ({} bytes left)",
+                    bytes.len()
+                ),
+            )
+        })?;
+    let message = arrow_ipc::root_as_message(&bytes[fb_at..end])
+        .map_err(|e| err(at + fb_at as u64, format!("message: {e}")))?;
+    Ok(Some((message, end)))
+}
+
+/// The buffers of a record or dictionary batch lie within its `body` bytes, and compressed ones
+/// claim a plausible size (`data`: the body's bytes, as far as the file goes).
+fn check_message(
+    message: &arrow_ipc::Message<'_>,
+    body: u64,
+    at: u64,
+    max_buffer: u64,
+    data: &[u8],
+) -> Result<(), FrameError> {
+    let declared = message.bodyLength();
+    if declared < 0 || declared as u64 > body {
+        return Err(err(
+            at,
+            format!("a message says its body is {declared} bytes, its block gives {body}"),
+        ));
+    }
+    let batch = message
+        .header_as_record_batch()
+        .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
+    let Some(batch) = batch else {
+        return Ok(());
+    };
+    let compressed = batch.compression().is_some();
+    for b in batch.buffers().into_iter().flatten() {
+        let (offset, length) = (b.offset(), b.length());
+        let inside = offset >= 0
+            && length >= 0
+            && offset
+                .checked_add(length)
+                .is_some_and(|e| e as u64 <= declared as u64);
+        if !inside {
+            return Err(err(
+                at,
+                format!(
+                    "a buffer at {offset} of {length} bytes lies outside its message's {declared}-byte body"
+                ),
+            ));
+        }
+        if compressed && length >= 8 {
+            let start = offset as usize;
+            let claimed = data
+                .get(start..start + 8)
+                .map(|p| i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]));
+            if let Some(n) = claimed.filter(|&n| n > 0 && n as u64 > max_buffer) {
+                return Err(err(
+                    at,
+                    format!("a compressed buffer claims to hold {n} bytes, more than the memory budget allows"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

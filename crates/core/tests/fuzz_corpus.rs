@@ -1,0 +1,65 @@
+//! The fuzz targets' inputs replayed as ordinary tests: every file of `fuzz/corpus/<target>/`
+//! (the seeds and what the fuzzer kept) and of `fuzz/regressions/<target>/` (each input that once
+//! made a reader panic, hang or break a promise; see fuzz/README.md) runs through the same
+//! function the target runs, so a regression fails `cargo test` without the fuzzer.
+
+use std::path::Path;
+
+#[test]
+fn every_corpus_and_regression_input_reads_without_panicking() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut total = 0;
+    for (target, run) in vecscape_core::fuzz::TARGETS {
+        let mut seen = 0;
+        for folder in ["corpus", "regressions"] {
+            let dir = root.join(folder).join(target);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            files.sort();
+            for file in files {
+                let data = std::fs::read(&file).unwrap();
+                let outcome = std::panic::catch_unwind(|| run(&data));
+                assert!(outcome.is_ok(), "{target}: {} panicked", file.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{target}: no corpus in fuzz/corpus/{target}");
+        total += seen;
+    }
+    println!("{total} inputs replayed");
+}
+
+/// The first inputs the fuzzer found, with the errors they now get.
+#[test]
+fn found_by_fuzzing_are_refused_with_the_place() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let budget = vecscape_core::data::budget::Budget::default();
+    let read = |target: &str, name: &str| {
+        let data = std::fs::read(root.join(target).join(name)).unwrap();
+        // The first byte is the targets' options byte.
+        vecscape_core::load::file::load_bytes(&format!("x.{target}"), &data[1..], &budget)
+            .unwrap_err()
+            .to_string()
+    };
+    let arrow = read("arrow_ipc", "buffer-past-its-body");
+    assert!(
+        arrow.starts_with("x.arrow_ipc: cannot read as Arrow IPC: byte ")
+            && arrow.contains("lies outside its message's"),
+        "{arrow}"
+    );
+    let npy = read("npy", "header-brackets-nested-deep");
+    assert!(npy.contains("brackets nested more than 4 deep"), "{npy}");
+    let overflow = read("npy", "shape-overflows-64-bits");
+    assert!(
+        overflow.starts_with("x.npy: byte 52: invalid .npy header: the shape (5, 4999,")
+            && overflow.ends_with(") has more elements than 64 bits can count"),
+        "{overflow}"
+    );
+    let wide = read("npy", "no-rows-of-huge-width");
+    assert!(
+        wide.starts_with("x.npy: 1 × 3693360712769339392 vectors need"),
+        "{wide}"
+    );
+}

@@ -1,0 +1,3 @@
+#![no_main]
+// See vecscape_core::fuzz::parquet for what is read and checked.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vecscape_core::fuzz::parquet(data));
