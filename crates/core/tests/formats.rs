@@ -187,6 +187,24 @@ fn max_rows_and_the_budget_hold_for_text_formats() {
     );
 }
 
+/// Every Arrow type pyarrow writes, in IPC files and streams, uncompressed, LZ4 and ZSTD
+/// (`tests/reference/make_ipc_types_fixtures.py`): the framing check before arrow-rs reads takes
+/// each type's buffers as the reader does, so none of these is refused.
+#[test]
+fn arrow_ipc_with_every_column_type_opens() {
+    for compression in ["none", "lz4", "zstd"] {
+        for ext in ["arrow", "arrows"] {
+            let name = format!("types_{compression}.{ext}");
+            let bytes = fixture(&name);
+            vecscape_core::load::ipc_check::check(&bytes, &Budget::default())
+                .unwrap_or_else(|e| panic!("{name}: byte {}: {}", e.offset, e.message));
+            let ds = load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(ds.vectors.dim(), (5, 3), "{name}");
+            assert_eq!(ds.vectors.row_f32(4), vec![4.0, 1.0, 2.0], "{name}");
+        }
+    }
+}
+
 #[test]
 fn bad_columnar_files_are_located() {
     let err = load("ragged.parquet").unwrap_err();

@@ -49,6 +49,22 @@ fn found_by_fuzzing_are_refused_with_the_place() {
             && arrow.contains("lies outside its message's"),
         "{arrow}"
     );
+    let offsets = read("arrow_ipc", "offsets-not-whole-values");
+    assert!(
+        offsets.contains("bytes, not a whole number of 4-byte values"),
+        "{offsets}"
+    );
+    let escaped = read("npy", "header-brackets-hidden-by-escapes");
+    assert!(escaped.contains("brackets nested more than 4 deep"), "{escaped}");
+    let grid = std::fs::read(root.join("wizmap_grid/level-past-64")).unwrap();
+    let err = vecscape_core::map::wizmap::GridJson::parse(&grid)
+        .and_then(|g| g.to_summary(4))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("topic.data: level 82 is deeper than 30"),
+        "{err}"
+    );
     let npy = read("npy", "header-brackets-nested-deep");
     assert!(npy.contains("brackets nested more than 4 deep"), "{npy}");
     let overflow = read("npy", "shape-overflows-64-bits");

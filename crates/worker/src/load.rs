@@ -199,21 +199,11 @@ async fn load(
     let Dataset {
         name,
         vectors,
-        mut meta,
+        meta,
         coords,
         invalid,
     } = dataset;
-    // Numbered rows' empty texts stay here: the page writes "row N" itself.
-    let numbered = if meta.text_field.is_none() && meta.text.iter().all(String::is_empty) {
-        std::mem::take(&mut meta.text)
-    } else {
-        Vec::new()
-    };
-    let payload = encode(&meta).map_err(|e| e.to_string());
-    if meta.text.is_empty() {
-        meta.text = numbered;
-    }
-    let payload = payload?;
+    let payload = encode(&meta).map_err(|e| e.to_string())?;
     let extra = match &given_map {
         Some((_, summary)) => Some(encode(summary).map_err(|e| e.to_string())?),
         None => None,

@@ -137,8 +137,8 @@ impl Column {
 /// Metadata of all rows.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
-    /// The text shown for each row (tooltips, neighbours, keyword summaries); empty strings when
-    /// rows are just numbered.
+    /// The text shown for each row (tooltips, neighbours, keyword summaries); empty when rows
+    /// are just numbered.
     pub text: Vec<String>,
     /// Which column the text came from; `None` when rows are just numbered.
     pub text_field: Option<String>,
@@ -148,6 +148,10 @@ pub struct Metadata {
     pub numeric: Vec<Numeric>,
     /// The time of each row, in Unix seconds (NaN = missing).
     pub time: Option<Numeric>,
+    /// When rows are just numbered, how many there are (`text` is then empty: a million "row N"
+    /// strings took 48 MB of a page's budget; whoever shows a numbered row writes "row N").
+    #[serde(default)]
+    pub numbered_rows: usize,
 }
 
 fn lower_eq(name: &str, candidates: &[&str]) -> Option<usize> {
@@ -189,15 +193,14 @@ impl Metadata {
                 field: t.field.clone(),
                 values: pick(&t.values, keep),
             }),
+            numbered_rows: keep.iter().filter(|&&i| i < self.numbered_rows).count(),
         }
     }
 
-    /// Rows known by their numbers alone: empty texts, no text field, nothing else.
+    /// Rows known by their numbers alone: no texts, no text field, nothing else.
     pub fn numbered(rows: usize) -> Self {
         Self {
-            // Empty strings take no memory of their own (a million "row N" strings took 48 MB of
-            // a page's budget); whoever shows a numbered row writes "row N" itself.
-            text: vec![String::new(); rows],
+            numbered_rows: rows,
             ..Self::default()
         }
     }
@@ -212,12 +215,13 @@ impl Metadata {
     }
 
     pub fn len(&self) -> usize {
-        self.text.len()
+        self.text.len().max(self.numbered_rows)
     }
 
     /// The first `rows` rows (when the vectors were cut by `max_rows`).
     pub fn truncated(mut self, rows: usize) -> Self {
         self.text.truncate(rows);
+        self.numbered_rows = self.numbered_rows.min(rows);
         for c in &mut self.categorical {
             c.codes.truncate(rows);
         }
@@ -231,7 +235,7 @@ impl Metadata {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.len() == 0
     }
 
     /// The default colour field: the first categorical column.
@@ -301,7 +305,7 @@ impl Metadata {
                 };
                 (Some(name), text)
             }
-            None => (None, Self::numbered(rows).text),
+            None => (None, Vec::new()),
         };
         // Time: the first column with a time name whose values are times.
         let mut time = None;
@@ -381,6 +385,7 @@ impl Metadata {
         }
         categorical.sort_by_key(|(rank, _)| *rank);
         Self {
+            numbered_rows: if text_field.is_none() { rows } else { 0 },
             text,
             text_field,
             categorical: categorical.into_iter().map(|(_, c)| c).collect(),
@@ -522,7 +527,8 @@ mod tests {
     #[test]
     fn no_text_means_numbered_rows() {
         let meta = Metadata::from_columns(2, vec![("v".into(), Column::Number(vec![Some(1.0)]))]);
-        assert_eq!(meta.text, vec!["", ""]);
+        assert!(meta.text.is_empty());
+        assert_eq!(meta.len(), 2);
         assert!(meta.text_field.is_none());
         assert_eq!(meta.numeric[0].values.len(), 2, "padded to the row count");
     }

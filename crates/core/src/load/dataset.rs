@@ -251,7 +251,7 @@ mod tests {
         ));
         let ok = Dataset::from_named_files(&[("v.npy", &npy)]).unwrap();
         assert_eq!(ok.meta.len(), 2);
-        assert!(ok.meta.text_field.is_none() && ok.meta.text[1].is_empty());
+        assert!(ok.meta.text_field.is_none() && ok.meta.text.is_empty());
     }
 
     #[test]

@@ -63,6 +63,11 @@ fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
         })?;
     let footer = arrow_ipc::root_as_footer(&bytes[footer_start..len - 10])
         .map_err(|e| err(footer_start as u64, format!("footer: {e}")))?;
+    let schema = footer
+        .schema()
+        .map(arrow_ipc::convert::try_fb_to_schema)
+        .transpose()
+        .map_err(|e| err(footer_start as u64, format!("schema: {e}")))?;
     let blocks = footer
         .dictionaries()
         .into_iter()
@@ -93,6 +98,7 @@ fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
             start as u64,
             max_buffer,
             &bytes[start + meta as usize..],
+            schema.as_ref(),
         )?;
     }
     Ok(())
@@ -100,6 +106,7 @@ fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
 
 fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
     let mut at = 0usize;
+    let mut schema = None;
     while at + 4 <= bytes.len() {
         let Some((message, used)) = message_at(&bytes[at..], at as u64)? else {
             return Ok(());
@@ -120,7 +127,20 @@ fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
                 ),
             ));
         }
-        check_message(&message, body, at as u64, max_buffer, &bytes[body_start..])?;
+        if let Some(fb) = message.header_as_schema() {
+            schema = Some(
+                arrow_ipc::convert::try_fb_to_schema(fb)
+                    .map_err(|e| err(at as u64, format!("schema: {e}")))?,
+            );
+        }
+        check_message(
+            &message,
+            body,
+            at as u64,
+            max_buffer,
+            &bytes[body_start..],
+            schema.as_ref(),
+        )?;
         at = body_start + body as usize;
     }
     Ok(())
@@ -169,6 +189,7 @@ fn check_message(
     at: u64,
     max_buffer: u64,
     data: &[u8],
+    schema: Option<&arrow_schema::Schema>,
 ) -> Result<(), FrameError> {
     let declared = message.bodyLength();
     if declared < 0 || declared as u64 > body {
@@ -177,9 +198,10 @@ fn check_message(
             format!("a message says its body is {declared} bytes, its block gives {body}"),
         ));
     }
+    let dictionary = message.header_as_dictionary_batch();
     let batch = message
         .header_as_record_batch()
-        .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
+        .or_else(|| dictionary.and_then(|d| d.data()));
     let Some(batch) = batch else {
         return Ok(());
     };
@@ -212,5 +234,187 @@ fn check_message(
             }
         }
     }
-    Ok(())
+    // Each buffer's length fits the type it holds, as arrow-rs reads them (it asserts that a
+    // typed buffer is a whole number of values: found by fuzzing).
+    let Some(schema) = schema else {
+        return Ok(());
+    };
+    let lengths = batch
+        .buffers()
+        .into_iter()
+        .flatten()
+        .map(|b| decoded_len(b, compressed, data))
+        .collect::<Vec<_>>();
+    let mut walk = Walk {
+        lengths: &lengths,
+        next: 0,
+        variadic: batch.variadicBufferCounts().into_iter().flatten().collect(),
+        v5: message.version() >= arrow_ipc::MetadataVersion::V5,
+    };
+    let checked = match dictionary {
+        Some(d) => match dictionary_values(schema, d.id()) {
+            Some(values) => walk.field(&values),
+            None => Ok(()),
+        },
+        None => schema
+            .fields()
+            .iter()
+            .try_for_each(|f| walk.field(f.data_type())),
+    };
+    checked.map_err(|m| err(at, m))
+}
+
+/// The value type of dictionary `id` in `schema`.
+fn dictionary_values(schema: &arrow_schema::Schema, id: i64) -> Option<arrow_schema::DataType> {
+    fn find(field: &arrow_schema::Field, id: i64) -> Option<arrow_schema::DataType> {
+        #[allow(deprecated)] // arrow-ipc itself keys dictionaries by the field's id
+        let own = field.dict_id();
+        match field.data_type() {
+            arrow_schema::DataType::Dictionary(_, values) if own == Some(id) => {
+                Some(values.as_ref().clone())
+            }
+            dt => children(dt).iter().find_map(|c| find(c, id)),
+        }
+    }
+    schema.fields().iter().find_map(|f| find(f, id))
+}
+
+fn children(dt: &arrow_schema::DataType) -> Vec<arrow_schema::FieldRef> {
+    use arrow_schema::DataType::*;
+    match dt {
+        List(f)
+        | LargeList(f)
+        | ListView(f)
+        | LargeListView(f)
+        | FixedSizeList(f, _)
+        | Map(f, _) => {
+            vec![f.clone()]
+        }
+        Struct(fs) => fs.iter().cloned().collect(),
+        Union(fs, _) => fs.iter().map(|(_, f)| f.clone()).collect(),
+        RunEndEncoded(a, b) => vec![a.clone(), b.clone()],
+        Dictionary(_, v) => children(v),
+        _ => Vec::new(),
+    }
+}
+
+/// A buffer's length once decompressed (the 8-byte prefix of a compressed buffer; -1 there
+/// means stored as is).
+fn decoded_len(b: &arrow_ipc::Buffer, compressed: bool, data: &[u8]) -> u64 {
+    let length = b.length().max(0) as u64;
+    if !compressed || length == 0 {
+        return length;
+    }
+    let start = b.offset().max(0) as usize;
+    match data.get(start..start.saturating_add(8)) {
+        Some(p) => match i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]) {
+            -1 => length.saturating_sub(8),
+            n => n.max(0) as u64,
+        },
+        None => length,
+    }
+}
+
+/// The batch's buffers, taken in the order arrow-rs's reader takes them for each field.
+struct Walk<'a> {
+    lengths: &'a [u64],
+    next: usize,
+    variadic: std::collections::VecDeque<i64>,
+    v5: bool,
+}
+
+impl Walk<'_> {
+    /// The next buffer, which must hold whole values of `width` bytes (0: any length). Past the
+    /// last buffer nothing is checked (the reader itself says the batch is short).
+    fn take(&mut self, width: u64, what: &str) -> Result<(), String> {
+        let Some(&len) = self.lengths.get(self.next) else {
+            return Ok(());
+        };
+        self.next += 1;
+        if width > 1 && len % width != 0 {
+            return Err(format!(
+                "buffer {} ({what}) is {len} bytes, not a whole number of {width}-byte values",
+                self.next - 1
+            ));
+        }
+        Ok(())
+    }
+
+    fn field(&mut self, dt: &arrow_schema::DataType) -> Result<(), String> {
+        use arrow_schema::DataType::*;
+        match dt {
+            Null => Ok(()),
+            Utf8 | Binary => self.offsets_and_values(4),
+            LargeUtf8 | LargeBinary => self.offsets_and_values(8),
+            Utf8View | BinaryView => {
+                let extra = self.variadic.pop_front().unwrap_or(0).max(0) as usize;
+                self.take(0, "validity")?;
+                self.take(16, "views")?;
+                for _ in 0..extra.min(self.lengths.len()) {
+                    self.take(0, "view data")?;
+                }
+                Ok(())
+            }
+            List(f) | Map(f, _) => self.list(4, 1, f.data_type()),
+            LargeList(f) => self.list(8, 1, f.data_type()),
+            ListView(f) => self.list(4, 2, f.data_type()),
+            LargeListView(f) => self.list(8, 2, f.data_type()),
+            FixedSizeList(f, _) => {
+                self.take(0, "validity")?;
+                self.field(f.data_type())
+            }
+            Struct(fs) => {
+                self.take(0, "validity")?;
+                fs.iter().try_for_each(|f| self.field(f.data_type()))
+            }
+            RunEndEncoded(a, b) => {
+                self.field(a.data_type())?;
+                self.field(b.data_type())
+            }
+            Dictionary(keys, _) => {
+                self.take(0, "validity")?;
+                self.take(
+                    keys.primitive_width().unwrap_or(0) as u64,
+                    "dictionary keys",
+                )
+            }
+            Union(fs, mode) => {
+                if !self.v5 {
+                    self.take(0, "validity")?;
+                }
+                self.take(0, "union type ids")?;
+                if *mode == arrow_schema::UnionMode::Dense {
+                    self.take(0, "union offsets")?;
+                }
+                fs.iter().try_for_each(|(_, f)| self.field(f.data_type()))
+            }
+            FixedSizeBinary(w) => {
+                self.take(0, "validity")?;
+                self.take(u64::try_from(*w).unwrap_or(0), "values")
+            }
+            other => {
+                self.take(0, "validity")?;
+                self.take(other.primitive_width().unwrap_or(0) as u64, "values")
+            }
+        }
+    }
+
+    fn offsets_and_values(&mut self, width: u64) -> Result<(), String> {
+        self.take(0, "validity")?;
+        self.take(width, "offsets")?;
+        self.take(0, "values")
+    }
+
+    fn list(
+        &mut self,
+        width: u64,
+        offset_buffers: usize,
+        child: &arrow_schema::DataType,
+    ) -> Result<(), String> {
+        self.take(0, "validity")?;
+        for _ in 0..offset_buffers {
+            self.take(width, "list offsets")?;
+        }
+        self.field(child)
+    }
 }

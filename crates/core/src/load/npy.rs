@@ -326,28 +326,41 @@ const MAX_HEADER_BYTES: u64 = 65_536;
 /// the depth, so a short file of `[[[[…` would hang it.
 const MAX_HEADER_DEPTH: usize = 4;
 
+/// The most brackets in a header (a plain one has 2): with closing brackets hidden in strings,
+/// nesting can grow where the depth count does not see it.
+const MAX_HEADER_BRACKETS: usize = 16;
+
 /// Refuse header text the dictionary parser would take too long on (`bytes`: the whole header).
 fn check_header_text(file: &str, bytes: &[u8]) -> Result<(), NpyError> {
-    let mut depth = 0usize;
-    let mut quote = None;
+    // Brackets are counted inside quoted strings too: the parser's idea of where a string ends
+    // (escapes) is not repeated here, and no header this reads has brackets in its strings.
+    let refuse = |offset: usize, message: String| NpyError::BadHeader {
+        file: file.to_owned(),
+        offset: offset as u64,
+        message,
+    };
+    let (mut depth, mut total) = (0usize, 0usize);
     for (i, &b) in bytes.iter().enumerate().skip(10) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'\'' | b'"') => quote = Some(b),
-            (None, b'(' | b'[' | b'{') => {
+        match b {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
+                total += 1;
                 if depth > MAX_HEADER_DEPTH {
-                    return Err(NpyError::BadHeader {
-                        file: file.to_owned(),
-                        offset: i as u64,
-                        message: format!(
-                            "brackets nested more than {MAX_HEADER_DEPTH} deep (not a dtype this reads)"
+                    return Err(refuse(
+                        i,
+                        format!("brackets nested more than {MAX_HEADER_DEPTH} deep (not a dtype this reads)"),
+                    ));
+                }
+                if total > MAX_HEADER_BRACKETS {
+                    return Err(refuse(
+                        i,
+                        format!(
+                            "more than {MAX_HEADER_BRACKETS} brackets (not a dtype this reads)"
                         ),
-                    });
+                    ));
                 }
             }
-            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
@@ -558,6 +571,11 @@ mod tests {
             "{err}"
         );
         assert!(start.elapsed().as_secs() < 5);
+        // Brackets side by side, with closing ones hidden in strings: counted all the same.
+        let many = format!("(1, 1), 'x': [{}]", "(')'), ".repeat(20));
+        let bytes = npy_bytes("<f4", false, &many, &le_f32(&[1.0]));
+        let err = read_npy("many.npy", &bytes).unwrap_err();
+        assert!(err.to_string().contains("more than 16 brackets"), "{err}");
         // A structured dtype's header (3 deep) still reaches the dtype check.
         let structured =
             b"{'descr': [('a', '<f4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }";

@@ -15,6 +15,10 @@ use super::keywords::TileTopic;
 use super::quadtree::{Domain, Extent};
 use super::{LevelTopics, MapError, Summary};
 
+/// The deepest zoom level read from a `grid.json` (tiles are numbered with 32 bits; WizMap
+/// writes about 20).
+pub const MAX_LEVEL: u32 = 30;
+
 /// WizMap's `grid.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct GridJson {
@@ -162,6 +166,17 @@ impl GridJson {
                 y_max: spec.y_max,
             },
         };
+        if let Some(deep) = self
+            .topic
+            .data
+            .keys()
+            .filter_map(|k| k.parse::<u32>().ok())
+            .find(|&level| level > MAX_LEVEL)
+        {
+            return Err(MapError::GridJson(format!(
+                "topic.data: level {deep} is deeper than {MAX_LEVEL}, the deepest a map has"
+            )));
+        }
         let mut levels: Vec<LevelTopics> = self
             .topic
             .data
