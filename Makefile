@@ -25,6 +25,7 @@ bench: bootstrap
 	node tests/bench/browser_bench.mjs
 	node tests/bench/map_bench.mjs
 	node tests/bench/longtask_bench.mjs
+	node tests/bench/bigfile_bench.mjs
 	node tests/bench/search_bench.mjs
 	.venv/bin/python tests/reference/bench_umap.py
 	node tests/bench/umap_bench.mjs --rows 100000

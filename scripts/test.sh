@@ -20,6 +20,9 @@ step "reference outputs on ../shared/data (numpy, scikit-learn, faiss)"
 step "cargo test (native; wgpu tests need an adapter: Mesa lavapipe)"
 VECSCAPE_REQUIRE_GPU=1 VECSCAPE_REQUIRE_REFERENCE=1 cargo test --workspace
 
+step "fuzz every reader for a few seconds (fuzz/README.md; the corpus replays in cargo test)"
+bash fuzz/run.sh 4
+
 step "map summaries vs WizMap's Python (same points and texts)"
 .venv/bin/python tests/reference/compare_wizmap.py target/debug/vecscape
 

@@ -97,7 +97,7 @@ pub(crate) async fn fetch_into(
 }
 
 /// Bytes read from a picked file per step (requests that arrive meanwhile are read between steps).
-const FILE_SLICE_BYTES: u32 = 8 * 1024 * 1024;
+const FILE_SLICE_BYTES: u32 = 4 * 1024 * 1024;
 
 /// Read a picked file into a [`FileLoader`], calling `on_progress` after each step of
 /// [`FILE_SLICE_BYTES`]. The file's byte stream is read with a BYOB reader into one buffer that
