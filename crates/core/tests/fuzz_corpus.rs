@@ -55,7 +55,10 @@ fn found_by_fuzzing_are_refused_with_the_place() {
         "{offsets}"
     );
     let escaped = read("npy", "header-brackets-hidden-by-escapes");
-    assert!(escaped.contains("brackets nested more than 4 deep"), "{escaped}");
+    assert!(
+        escaped.contains("brackets nested more than 4 deep"),
+        "{escaped}"
+    );
     let grid = std::fs::read(root.join("wizmap_grid/level-past-64")).unwrap();
     let err = vecscape_core::map::wizmap::GridJson::parse(&grid)
         .and_then(|g| g.to_summary(4))
@@ -72,6 +75,13 @@ fn found_by_fuzzing_are_refused_with_the_place() {
         overflow.starts_with("x.npy: byte 52: invalid .npy header: the shape (5, 4999,")
             && overflow.ends_with(") has more elements than 64 bits can count"),
         "{overflow}"
+    );
+    let strides = read("npy", "shape-with-zero-overflows-strides");
+    assert!(strides.contains("the shape (0, 4999,"), "{strides}");
+    let parquet = read("parquet", "negative-chunk-offset");
+    assert!(
+        parquet.ends_with("cannot read as Parquet: row group 0, column 1: a chunk of 134 bytes at byte -32 lies outside the file's 1204 bytes"),
+        "{parquet}"
     );
     let wide = read("npy", "no-rows-of-huge-width");
     assert!(

@@ -149,7 +149,7 @@ pub struct Metadata {
     /// The time of each row, in Unix seconds (NaN = missing).
     pub time: Option<Numeric>,
     /// When rows are just numbered, how many there are (`text` is then empty: a million "row N"
-    /// strings took 48 MB of a page's budget; whoever shows a numbered row writes "row N").
+    /// strings took tens of megabytes of a page's memory; whoever shows a numbered row writes "row N").
     #[serde(default)]
     pub numbered_rows: usize,
 }

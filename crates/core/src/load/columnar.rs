@@ -411,8 +411,10 @@ pub fn read_parquet(
 ) -> Result<ColumnarTable, ColumnarError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     const FORMAT: &str = "Parquet";
+    let bytes_len = bytes.len() as u64;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| read_err(file, FORMAT, e))?;
+    check_chunks(file, builder.metadata(), bytes_len)?;
     let schema = builder.schema().clone();
     let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let rows = budget.max_rows.map_or(total_rows, |m| m.min(total_rows));
@@ -438,6 +440,38 @@ pub fn read_parquet(
         table.vectors.ncols() as u64,
     )?;
     Ok(table)
+}
+
+/// Every column chunk the footer lists lies within the file (the reader asserts that offsets
+/// and sizes are not negative, and trusts the rest: found by fuzzing).
+fn check_chunks(
+    file: &str,
+    meta: &parquet::file::metadata::ParquetMetaData,
+    len: u64,
+) -> Result<(), ColumnarError> {
+    for (r, group) in meta.row_groups().iter().enumerate() {
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or_else(|| chunk.data_page_offset());
+            let size = chunk.compressed_size();
+            let inside = start >= 0
+                && size >= 0
+                && (start as u64)
+                    .checked_add(size as u64)
+                    .is_some_and(|end| end <= len);
+            if !inside {
+                return Err(read_err(
+                    file,
+                    "Parquet",
+                    format!(
+                        "row group {r}, column {c}: a chunk of {size} bytes at byte {start} lies outside the file's {len} bytes"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Read an Arrow IPC file (`ARROW1` magic, also Feather v2) or an Arrow IPC stream.

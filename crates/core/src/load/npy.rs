@@ -373,6 +373,8 @@ fn check_header_text(file: &str, bytes: &[u8]) -> Result<(), NpyError> {
             .split(|c: char| !c.is_ascii_digit())
             .filter(|d| !d.is_empty())
             .map(|d| d.parse::<u64>().unwrap_or(u64::MAX))
+            // Zeros left out: the parser's strides multiply the numbers on either side of one.
+            .filter(|&n| n != 0)
             .try_fold(1u64, |p, n| p.checked_mul(n));
         if product.is_none() {
             return Err(NpyError::BadHeader {
