@@ -804,6 +804,41 @@ describe('a file over the memory budget (?memoryBudget=4M): the banner offers wh
   });
 });
 
+describe('a decoder that panics on a damaged file: the worker is replaced, the data shown opened again', () => {
+  let browser;
+  before(async () => { browser = await launch({ webgpu: false }); });
+  after(async () => { await browser?.close(); });
+
+  test('the banner names the file and why; the demo is reopened and answers a search', async () => {
+    const page = await openApp(browser, server.url + '?backend=cpu&projection=pca');
+    const status = () => page.locator('#status').innerText();
+    await page.waitForFunction(() => document.querySelector('#status').innerText.includes('map: levels'), undefined, { timeout: 60_000 });
+    // Found by fuzzing (fuzz/regressions/parquet/): a dictionary index past its dictionary panics
+    // inside the parquet crate's decoder, which ends the worker's wasm instance.
+    const damaged = fs.readFileSync(path.join(ROOT, 'fuzz', 'regressions', 'parquet', 'dictionary-index-past-dictionary')).subarray(1);
+    await page.setInputFiles('#file-input', [{ name: 'damaged.parquet', mimeType: 'application/octet-stream', buffer: damaged }]);
+    const banner = page.locator('#error');
+    await banner.waitFor({ timeout: 30_000 });
+    assert.match(
+      await banner.locator('.error-text').innerText(),
+      /^damaged\.parquet: the reader stopped on this file \(range start index 220 out of range for slice of length 130\)/,
+    );
+    await page.waitForFunction(() => /The compute worker stopped and was started again/.test(document.querySelector('#link-note')?.innerText ?? ''), undefined, { timeout: 30_000 });
+    // The demo is opened again in the new worker: the same points, and the worker answers.
+    await page.waitForFunction(() => document.querySelector('#app')?.dataset.state === 'ready'
+      && document.querySelector('#status').innerText.includes('map: levels'), undefined, { timeout: 120_000 });
+    assert.match(await status(), /vectors\.f16\.npy · 15,000 points × 384 dims/);
+    assert.equal(await page.evaluate(() => window.vecscapeTest.worldPositions().length), 30_000);
+    await page.fill('#search', 'eagle');
+    await page.press('#search', 'Enter');
+    await page.waitForSelector('#search-results .results-title:has-text("eagle")', { timeout: 30_000 });
+    assert.ok(await page.locator('#results-list li').count() > 0);
+    // The banner still says what happened.
+    assert.match(await banner.locator('.error-text').innerText(), /^damaged\.parquet: the reader stopped/);
+    await page.close();
+  });
+});
+
 describe('every format the core reads opens in the page', () => {
   let browser;
   let page;

@@ -141,6 +141,11 @@ pub(crate) async fn start(
         (true, true) => ComputeChoice::WebGpu,
         (true, false) => ComputeChoice::Auto,
     };
+    // A worker that stops (a panic ends its wasm instance) is replaced; the new one is started
+    // the same way and opens the data shown again.
+    worker::on_restart(move |why| {
+        wasm_bindgen_futures::spawn_local(crate::actions::load::reopen_shown(ui, compute, why))
+    });
     ui.renderer.set(if backend.is_gpu() {
         Device::WebGpu
     } else {

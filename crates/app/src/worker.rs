@@ -33,8 +33,12 @@ struct Client {
     queue: Vec<(JsValue, js_sys::Array)>,
     next_job: u64,
     pending: HashMap<u64, Pending>,
-    /// Why the worker stopped, once it has.
+    /// Why the worker stopped, once it has and could not be started again.
     stopped: Option<String>,
+    /// What the worker said as it panicked (its `crashed` message), until its error arrives.
+    crashed: Option<String>,
+    /// Called after a worker that stopped was replaced, with why it stopped.
+    on_restart: Option<std::rc::Rc<dyn Fn(String)>>,
 }
 
 thread_local! {
@@ -53,6 +57,12 @@ pub(crate) fn resolve(url: &str) -> String {
         .map_or_else(|| url.to_owned(), |u| u.href())
 }
 
+/// What to do once a worker that stopped has been replaced (the app opens the data it showed
+/// again: the new worker holds nothing).
+pub(crate) fn on_restart(f: impl Fn(String) + 'static) {
+    with(|c| c.on_restart = Some(std::rc::Rc::new(f)));
+}
+
 /// Start the worker (it loads while the page sets up its renderer).
 pub(crate) fn spawn() -> Result<(), String> {
     let worker = web_sys::Worker::new(&resolve(WORKER_SCRIPT))
@@ -65,16 +75,44 @@ pub(crate) fn spawn() -> Result<(), String> {
     on_message.forget();
     let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
         let message = event.message();
-        stop(if message.is_empty() {
-            "the compute worker stopped".to_owned()
-        } else {
-            format!("the compute worker stopped: {message}")
+        let why = with(|c| c.crashed.take()).unwrap_or_else(|| {
+            if message.is_empty() {
+                "the compute worker stopped".to_owned()
+            } else {
+                format!("the compute worker stopped: {message}")
+            }
         });
+        restart(why);
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
     with(|c| c.worker = Some(worker));
     Ok(())
+}
+
+/// The worker stopped (a panic ends a wasm instance): every waiting job fails with `why`, the
+/// old worker is ended and a new one started, then `on_restart` hears why. If none starts, every
+/// later job fails with `why` too.
+fn restart(why: String) {
+    let pending: Vec<Pending> = with(|c| {
+        if let Some(old) = c.worker.take() {
+            old.terminate();
+        }
+        c.listening = false;
+        c.queue.clear();
+        c.pending.drain().map(|(_, p)| p).collect()
+    });
+    for p in pending {
+        let _ = p.done.send(Err(why.clone()));
+    }
+    match spawn() {
+        Ok(()) => {
+            if let Some(f) = with(|c| c.on_restart.clone()) {
+                f(why);
+            }
+        }
+        Err(e) => stop(format!("{why}; {e}")),
+    }
 }
 
 /// The worker is gone: every waiting job fails with `why`, and so does every later one.
@@ -142,6 +180,13 @@ pub(crate) async fn call(
 }
 
 fn dispatch(data: &JsValue) {
+    if let Some(why) = js_sys::Reflect::get(data, &"crashed".into())
+        .ok()
+        .and_then(|v| v.as_string())
+    {
+        with(|c| c.crashed = Some(why));
+        return;
+    }
     let (reply, parcel) = match wire::unpack::<Reply>(data) {
         Ok(r) => r,
         Err(e) => {

@@ -36,6 +36,42 @@ pub const TARGETS: [Target; 11] = [
     ("view_link", view_link),
 ];
 
+/// Let panics inside arrow-rs and parquet unwind to the reader's guard (which turns them into
+/// the file's error, as the CLI does) instead of ending the fuzz run, and print each distinct one
+/// once (`upstream panic at FILE:LINE: message`), so that one known decoder bug does not stop
+/// the search for others. Panics anywhere else still abort (the fuzzer's hook). Called by the
+/// Parquet and Arrow IPC targets.
+pub fn tolerate_upstream_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let fuzzer_hook = std::panic::take_hook();
+        let seen = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        std::panic::set_hook(Box::new(move |info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let upstream = ["/arrow-", "/parquet-"]
+                .iter()
+                .any(|crate_dir| location.contains(crate_dir));
+            if !upstream {
+                return fuzzer_hook(info);
+            }
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            if let Ok(mut seen) = seen.lock() {
+                if seen.insert(location.clone()) {
+                    eprintln!("upstream panic at {location}: {message}");
+                }
+            }
+        }));
+    });
+}
+
 /// A read's options, from an input's first byte.
 #[derive(Debug, Clone)]
 pub struct Options {

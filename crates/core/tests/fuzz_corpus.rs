@@ -83,6 +83,17 @@ fn found_by_fuzzing_are_refused_with_the_place() {
         parquet.ends_with("cannot read as Parquet: row group 0, column 1: a chunk of 134 bytes at byte -32 lies outside the file's 1204 bytes"),
         "{parquet}"
     );
+    // Panics inside arrow-rs's decoders that no check can see in advance: the file's error.
+    let dictionary = read("parquet", "dictionary-index-past-dictionary");
+    assert!(
+        dictionary.contains("the Parquet reader failed on this file (range start index 220 out of range for slice of length 130)"),
+        "{dictionary}"
+    );
+    let union = read("arrow_ipc", "union-type-ids-past-buffer");
+    assert!(
+        union.contains("the Arrow IPC reader failed on this file (the offset of the new Buffer cannot exceed the existing length"),
+        "{union}"
+    );
     let wide = read("npy", "no-rows-of-huge-width");
     assert!(
         wide.starts_with("x.npy: 1 × 3693360712769339392 vectors need"),

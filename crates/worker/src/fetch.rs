@@ -48,6 +48,18 @@ pub(crate) async fn fetch_into(
     budget: &Budget,
     mut on_progress: impl FnMut(&Progress) -> Go,
 ) -> Result<Loaded, Stop> {
+    crate::crash::reading(Some(name));
+    let read = fetch_body(url, name, budget, &mut on_progress).await;
+    crate::crash::reading(None);
+    read
+}
+
+async fn fetch_body(
+    url: &str,
+    name: &str,
+    budget: &Budget,
+    on_progress: &mut impl FnMut(&Progress) -> Go,
+) -> Result<Loaded, Stop> {
     let response = fetch_ok(url).await?;
     let total = response
         .headers()
@@ -111,10 +123,13 @@ pub(crate) async fn read_file_into(
 ) -> Result<Loaded, Stop> {
     let name = file.name();
     let loader = FileLoader::new(&name, Some(file.size() as u64), budget.clone());
-    match byob_reader(file) {
+    crate::crash::reading(Some(&name));
+    let read = match byob_reader(file) {
         Some(reader) => read_byob(&name, &reader, loader, on_progress).await,
         None => read_slices(file, loader, on_progress).await,
-    }
+    };
+    crate::crash::reading(None);
+    read
 }
 
 /// `file.stream().getReader({ mode: "byob" })`, or `None` where that throws or is missing.

@@ -6,12 +6,14 @@
 //! - [`state`]: the vectors, the layout shown, the search aids and the GPU, between requests.
 //! - [`compute`]: the one place that decides WebGPU or CPU for a computation.
 //! - [`fetch`]: URL bodies and picked files streamed into the core's loaders.
+//! - [`crash`]: the panic hook that tells the page why the worker stopped.
 //! - [`load`], [`project`] ([`umap`]), [`map`], [`search`] and [`find`], [`faithfulness`]: the jobs; [`probe`]: test hooks and
 //!   benchmarks.
 #![cfg(target_arch = "wasm32")]
 
 mod bench;
 mod compute;
+pub mod crash;
 mod faithfulness;
 mod fetch;
 mod find;

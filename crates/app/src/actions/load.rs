@@ -158,6 +158,55 @@ thread_local! {
     #[allow(clippy::type_complexity)]
     static LAST: std::cell::RefCell<Option<(Source, Option<js_sys::Array>, Option<usize>)>> =
         const { std::cell::RefCell::new(None) };
+    /// What the page shows: the load that succeeded last, and whether it left out invalid rows
+    /// (for opening it again in a new worker).
+    #[allow(clippy::type_complexity)]
+    static SHOWN: std::cell::RefCell<Option<((Source, Option<js_sys::Array>, Option<usize>), bool)>> =
+        const { std::cell::RefCell::new(None) };
+    /// A reopen after the worker stopped is under way.
+    static REOPENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The compute worker stopped and a new one was started ([`worker::on_restart`]): start it as
+/// the first was (`compute`), then open the data on screen again, so that what is shown can
+/// still be searched and explored (its layout is computed anew). The reason stays in the banner
+/// (the load that was reading a file when it stopped fails with it). If the worker stops again
+/// while reopening, it is not reopened again.
+pub(crate) async fn reopen_shown(ui: Ui, compute: vecscape_protocol::ComputeChoice, why: String) {
+    if REOPENING.get() {
+        ui.error.set(Some(why));
+        return;
+    }
+    REOPENING.set(true);
+    let started = worker::call(
+        |job| Request::Start { job, compute },
+        Parcel::default(),
+        None,
+    )
+    .await;
+    if let Err(e) = started {
+        ui.error.set(Some(e));
+        REOPENING.set(false);
+        return;
+    }
+    if let Some(((source, files, max_rows), skip_invalid)) = SHOWN.with(|s| s.borrow().clone()) {
+        ui.link_note.set(
+            "The compute worker stopped and was started again; the data shown is being opened again."
+                .to_owned(),
+        );
+        let previous_phase = ui.phase.get_untracked();
+        ui.phase.set(Phase::Loading);
+        let result = load(ui, source, files, skip_invalid, max_rows).await;
+        if result.is_ok() {
+            ui.link_note.set(
+                "The compute worker stopped and was started again; the data shown was opened again (its layout computed anew)."
+                    .to_owned(),
+            );
+        }
+        settle(ui, previous_phase, result);
+        ui.error.set(Some(why));
+    }
+    REOPENING.set(false);
 }
 
 /// Load `source` in the worker (picked `files` travel with it) and show it; with
@@ -218,6 +267,9 @@ async fn load(
         } => show(ui, generation, info, layout, grid, parcel)
             .await
             .map(|()| {
+                SHOWN.with(|s| {
+                    *s.borrow_mut() = LAST.with(|l| l.borrow().clone()).map(|l| (l, skip_invalid))
+                });
                 if let Some(warning) = warning {
                     ui.error.set(Some(warning));
                 }
