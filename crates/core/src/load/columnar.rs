@@ -412,6 +412,16 @@ pub fn read_parquet(
     guarded(file, "Parquet", || parquet_table(file, bytes, budget))
 }
 
+thread_local! {
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a Parquet or Arrow IPC read is under way on this thread (its panics become the file's
+/// error; see [`crate::fuzz::tolerate_upstream_panics`]).
+pub fn in_guarded_read() -> bool {
+    GUARDED.with(|g| g.get())
+}
+
 /// arrow-rs's decoders still panic on some damaged files that no check here can see in advance
 /// (a dictionary index past the dictionary, found by fuzzing). Natively such a panic becomes the
 /// file's error; in the page (wasm32 stops at a panic) the worker reports it and is started
@@ -421,7 +431,10 @@ fn guarded(
     format: &'static str,
     read: impl FnOnce() -> Result<ColumnarTable, ColumnarError>,
 ) -> Result<ColumnarTable, ColumnarError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|payload| {
+    GUARDED.with(|g| g.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(false));
+    outcome.unwrap_or_else(|payload| {
         let why = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
