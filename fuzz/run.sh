@@ -24,6 +24,7 @@ cargo fuzz build "${flags[@]}"
 failed=()
 for t in "${targets[@]}"; do
   mkdir -p "work/$t"
+  export VECSCAPE_FUZZ_UPSTREAM="$PWD/artifacts/upstream/$t"
   echo "=== fuzz $t (${limit})"
   cargo fuzz run "${flags[@]}" "$t" "work/$t" "corpus/$t" -- \
     "${budget[@]}" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 2>&1 |

@@ -69,10 +69,40 @@ pub fn tolerate_upstream_panics() {
             if let Ok(mut seen) = seen.lock() {
                 if seen.insert(location.clone()) {
                     eprintln!("upstream panic at {location}: {message}");
+                    NEW_UPSTREAM.with(|n| *n.borrow_mut() = Some(location));
                 }
             }
         }));
     });
+}
+
+thread_local! {
+    /// The place of a decoder panic seen for the first time during the current input.
+    static NEW_UPSTREAM: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keep the input that first reached a decoder panic: written to `$VECSCAPE_FUZZ_UPSTREAM/`
+/// (`fuzz/run.sh` sets it to `fuzz/artifacts/upstream/<target>`) under a name made of the place,
+/// to become a regression test (`fuzz/regressions/<target>/upstream-*`).
+fn keep_if_new_upstream(data: &[u8]) {
+    let Some(location) = NEW_UPSTREAM.with(|n| n.borrow_mut().take()) else {
+        return;
+    };
+    let Ok(dir) = std::env::var("VECSCAPE_FUZZ_UPSTREAM") else {
+        return;
+    };
+    let name: String = location
+        .rsplit("/src/")
+        .next()
+        .unwrap_or(&location)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        std::path::Path::new(&dir).join(format!("upstream-{name}")),
+        data,
+    );
 }
 
 /// A read's options, from an input's first byte.
@@ -273,11 +303,13 @@ pub fn projector(data: &[u8]) {
 /// Parquet with a list or fixed-size-list vector column (any compression the reader takes).
 pub fn parquet(data: &[u8]) {
     one_file("vectors.parquet", data);
+    keep_if_new_upstream(data);
 }
 
 /// Arrow IPC, file or stream.
 pub fn arrow_ipc(data: &[u8]) {
     one_file("vectors.arrow", data);
+    keep_if_new_upstream(data);
 }
 
 /// Raw little-endian float32 whose shape a `projector_config.json` gives (the input's first

@@ -22,6 +22,28 @@ fn every_corpus_and_regression_input_reads_without_panicking() {
                 let data = std::fs::read(&file).unwrap();
                 let outcome = std::panic::catch_unwind(|| run(&data));
                 assert!(outcome.is_ok(), "{target}: {} panicked", file.display());
+                let upstream = file
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("upstream-"));
+                if upstream {
+                    // A decoder panic the fuzzer kept: now the file's error, naming the reader.
+                    let options = vecscape_core::fuzz::Options::of(data[0]);
+                    let name = if target == "parquet" {
+                        "x.parquet"
+                    } else {
+                        "x.arrow"
+                    };
+                    let err =
+                        vecscape_core::load::file::load_bytes(name, &data[1..], &options.budget)
+                            .err()
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
+                    assert!(
+                        err.contains("reader failed on this file"),
+                        "{}: {err}",
+                        file.display()
+                    );
+                }
                 seen += 1;
             }
         }
