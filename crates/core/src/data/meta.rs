@@ -449,6 +449,10 @@ pub fn parse_time(s: &str) -> Option<f64> {
     };
     let mut parts = date.split('-');
     let year: i64 = parts.next()?.parse().ok()?;
+    // Years far past any data (found by fuzzing: year 77777777777701 overflowed the day count).
+    if !(-1_000_000..=1_000_000).contains(&year) {
+        return None;
+    }
     let month: i64 = parts.next().map_or(Some(1), |p| p.parse().ok())?;
     let day: i64 = parts.next().map_or(Some(1), |p| p.parse().ok())?;
     if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
@@ -537,6 +541,7 @@ mod tests {
     fn times_parse_like_gnu_date() {
         // Values from `date -u -d ... +%s`.
         assert_eq!(parse_time("1970-01-01"), Some(0.0));
+        assert_eq!(parse_time("77777777777701-06"), None);
         assert_eq!(parse_time("2000-02-29T12:00:00Z"), Some(951_825_600.0));
         assert_eq!(parse_time("1969-12-31 23:59:59"), Some(-1.0));
         assert_eq!(parse_time("2024-05"), Some(1_714_521_600.0));
