@@ -42,6 +42,13 @@ fn le_i32(bytes: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+fn le_i64(bytes: &[u8], at: usize) -> Option<i64> {
+    let b = bytes.get(at..at.checked_add(8)?)?;
+    Some(i64::from_le_bytes([
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+    ]))
+}
+
 fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
     let len = bytes.len();
     if len < 16 || !bytes.ends_with(MAGIC) {
@@ -223,9 +230,7 @@ fn check_message(
         }
         if compressed && length >= 8 {
             let start = offset as usize;
-            let claimed = data
-                .get(start..start + 8)
-                .map(|p| i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]));
+            let claimed = le_i64(data, start);
             if let Some(n) = claimed.filter(|&n| n > 0 && n as u64 > max_buffer) {
                 return Err(err(
                     at,
@@ -306,11 +311,9 @@ fn decoded_len(b: &arrow_ipc::Buffer, compressed: bool, data: &[u8]) -> u64 {
         return length;
     }
     let start = b.offset().max(0) as usize;
-    match data.get(start..start.saturating_add(8)) {
-        Some(p) => match i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]) {
-            -1 => length.saturating_sub(8),
-            n => n.max(0) as u64,
-        },
+    match le_i64(data, start) {
+        Some(-1) => length.saturating_sub(8),
+        Some(n) => n.max(0) as u64,
         None => length,
     }
 }
