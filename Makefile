@@ -11,8 +11,10 @@ bootstrap:
 run: bootstrap
 	trunk serve --release --offline --port $(PORT)
 
+# dist/: the app, the <vecscape-map> widget (dist/widget/) and the docs-page example.
 build: bootstrap
 	trunk build --release --offline
+	bash scripts/build-widget.sh
 
 test: bootstrap
 	bash scripts/test.sh
@@ -27,6 +29,8 @@ bench: bootstrap
 	node tests/bench/longtask_bench.mjs
 	node tests/bench/bigfile_bench.mjs
 	node tests/bench/search_bench.mjs
+	bash scripts/build-widget.sh
+	node tests/bench/widget_bench.mjs
 	.venv/bin/python tests/reference/bench_umap.py
 	node tests/bench/umap_bench.mjs --rows 100000
 	.venv/bin/python tests/reference/bench_umap.py --page

@@ -13,6 +13,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy (wasm32-unknown-unknown)"
 cargo clippy --workspace --exclude vecscape-cli --target wasm32-unknown-unknown -- -D warnings
+# The widget's builds: the app without its test hooks, the worker without Parquet/Arrow.
+cargo clippy -p vecscape-widget --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p vecscape-worker --no-default-features --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p vecscape-core --no-default-features -- -D warnings
 
 step "reference outputs on ../shared/data (numpy, scikit-learn, faiss)"
 .venv/bin/python tests/reference/make_shared_reference.py
@@ -31,6 +35,9 @@ trunk build --release --offline
 for wasm in dist/*_bg.wasm; do
   printf 'wasm size: %s bytes (%s)\n' "$(stat -c %s "$wasm")" "$wasm"
 done
+
+step "the <vecscape-map> widget (dist/widget) and the docs page (dist/examples)"
+bash scripts/build-widget.sh
 
 step "end-to-end tests in headless Chromium (both backends)"
 node --test --test-concurrency=1 tests/e2e/*.test.mjs

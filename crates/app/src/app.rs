@@ -3,11 +3,12 @@
 
 use crate::actions::load::open_start_data;
 use crate::backend::{Backend, CpuBackend, GpuBackend};
+use crate::components::compact::CompactToolbar;
 use crate::components::map_view::MapView;
 use crate::components::panels::{ErrorBanner, LinkNote, StatusLine};
 use crate::components::toolbar::Toolbar;
+use crate::embed::Chrome;
 use crate::engine;
-use crate::hooks::install_test_hooks;
 use crate::state::TIME_STEPS;
 use crate::util::{query_param, yield_to_browser};
 use crate::worker;
@@ -54,9 +55,7 @@ pub(crate) fn fall_back_to_cpu(ui: Ui, why: &str) {
     if !engine::with(|e| e.backend.as_ref().is_some_and(Backend::is_gpu)) {
         return;
     }
-    let canvas = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("map-cpu"))
+    let canvas = crate::util::element_by_id("map-cpu")
         .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok());
     let cpu = match canvas.map(CpuBackend::new) {
         Some(Ok(cpu)) => Backend::Cpu(cpu),
@@ -158,9 +157,13 @@ pub(crate) async fn start(
     });
     ui.backend.set(format!("{label}{note}"));
     yield_to_browser().await;
-    install_test_hooks(ui);
-    if query_param("bench").is_some() {
-        crate::bench::install();
+    // The test and benchmark hooks are the app page's (several widgets share one window).
+    #[cfg(feature = "hooks")]
+    if !crate::embed::is_widget() {
+        crate::hooks::install_test_hooks(ui);
+        if query_param("bench").is_some() {
+            crate::bench::install();
+        }
     }
     ui.phase.set(Phase::Loading);
     let started = worker::call(
@@ -183,7 +186,12 @@ pub(crate) async fn start(
             return;
         }
     }
-    open_start_data(ui, DEMO_VECTORS, DEMO_META).await;
+    if crate::embed::is_widget() {
+        // The element gives its data (fetched once per URL for the whole page).
+        crate::embed::started(ui);
+    } else {
+        open_start_data(ui, DEMO_VECTORS, DEMO_META).await;
+    }
 }
 
 /// Resize the backing store whenever the map's box changes (window resize, banner shown, …).
@@ -222,6 +230,26 @@ fn umap_settings_from_query() -> vecscape_protocol::UmapSettings {
     }
 }
 
+/// The map's layers at start-up: the widget's `labels` and `contours` attributes switch theirs
+/// (an unknown value is ignored with a console warning).
+fn initial_layers() -> engine::MapLayers {
+    let mut layers = engine::MapLayers::default();
+    for (name, layer) in [
+        ("labels", &mut layers.labels),
+        ("contours", &mut layers.contours),
+    ] {
+        if let Some(value) = crate::embed::param(name).flatten() {
+            match crate::embed::switch(&value) {
+                Some(on) => *layer = on,
+                None => crate::embed::warn(&format!(
+                    "{name}=\"{value}\" ignored: expected true or false"
+                )),
+            }
+        }
+    }
+    layers
+}
+
 /// The page: provides the shared state, starts the backend and the data, lays out the panels.
 #[component]
 pub fn App() -> impl IntoView {
@@ -247,7 +275,7 @@ pub fn App() -> impl IntoView {
         marker: RwSignal::new(None),
         map: RwSignal::new(MapState::None),
         overlay: RwSignal::new(engine::Overlay::default()),
-        layers: RwSignal::new(engine::MapLayers::default()),
+        layers: RwSignal::new(initial_layers()),
         color_key: RwSignal::new("none".to_owned()),
         color_options: RwSignal::new(Vec::new()),
         legend: RwSignal::new(engine::Legend::None),
@@ -274,6 +302,9 @@ pub fn App() -> impl IntoView {
         e.measure = label_measure();
     });
     provide_context(ui);
+    if crate::embed::is_widget() {
+        crate::embed::watch(ui);
+    }
     crate::actions::keys::install(ui);
     crate::actions::link::watch_history(ui);
     // Meaningful changes make a history entry (Back undoes them).
@@ -303,17 +334,26 @@ pub fn App() -> impl IntoView {
         spawn_local(start(ui, gpu, cpu));
     });
 
+    let chrome = crate::embed::chrome;
     view! {
         <main
             id="app"
+            class:widget=crate::embed::is_widget()
             data-state=move || ui.phase.get().as_str()
             data-map=move || ui.map.with(MapState::key)
+            data-projection=move || ui.projection.get().key()
         >
-            <Toolbar />
+            {move || match chrome() {
+                Chrome::Full => view! { <Toolbar /> }.into_any(),
+                Chrome::Compact => view! { <CompactToolbar /> }.into_any(),
+                Chrome::Bare => ().into_any(),
+            }}
             <ErrorBanner />
             <LinkNote />
             <MapView gpu_canvas=gpu_canvas cpu_canvas=cpu_canvas />
-            <StatusLine />
+            <Show when=move || chrome() == Chrome::Full>
+                <StatusLine />
+            </Show>
         </main>
     }
 }

@@ -8,15 +8,19 @@
 //! - [`actions`]: what the page does (load, project, map, select, colour).
 //! - [`worker`]: the compute worker's client (jobs, progress, replies; see `vecscape-protocol`).
 //! - [`engine`], [`backend`]: the scene, camera and the render backends.
+//! - [`embed`]: the app inside a `<vecscape-map>` element (the widget): its host, events and JS API.
 //! - [`hooks`]: `window.vecscapeTest` for the end-to-end tests; [`bench`]: `window.vecscapeBench`.
 #![cfg(target_arch = "wasm32")]
 
 mod actions;
 mod app;
 mod backend;
+#[cfg(feature = "hooks")]
 mod bench;
 mod components;
+pub mod embed;
 mod engine;
+#[cfg(feature = "hooks")]
 mod hooks;
 mod state;
 mod util;

@@ -20,12 +20,23 @@ pub(crate) async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-/// A query-string parameter of the page's URL.
+/// A query-string parameter of the page's URL (in the widget, the element's attribute for it).
 pub(crate) fn query_param(name: &str) -> Option<String> {
+    if let Some(given) = crate::embed::param(name) {
+        return given;
+    }
     let search = web_sys::window()?.location().search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
         .get(name)
+}
+
+/// The element with this id: in the page, or in the widget's shadow root.
+pub(crate) fn element_by_id(id: &str) -> Option<web_sys::Element> {
+    match crate::embed::root() {
+        Some(root) => root.get_element_by_id(id),
+        None => web_sys::window()?.document()?.get_element_by_id(id),
+    }
 }
 
 /// Offer `bytes` as a download named `name` (a Blob of type `mime` behind an object URL).

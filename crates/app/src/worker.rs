@@ -65,7 +65,9 @@ pub(crate) fn on_restart(f: impl Fn(String) + 'static) {
 
 /// Start the worker (it loads while the page sets up its renderer).
 pub(crate) fn spawn() -> Result<(), String> {
-    let worker = web_sys::Worker::new(&resolve(WORKER_SCRIPT))
+    // The widget's worker script is wherever the element's module is (it says where).
+    let script = crate::embed::worker_url().unwrap_or_else(|| resolve(WORKER_SCRIPT));
+    let worker = web_sys::Worker::new(&script)
         .map_err(|e| format!("the compute worker could not start: {e:?}"))?;
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
@@ -88,6 +90,14 @@ pub(crate) fn spawn() -> Result<(), String> {
     on_error.forget();
     with(|c| c.worker = Some(worker));
     Ok(())
+}
+
+/// End the worker for good (the widget's element was removed): every waiting job fails.
+pub(crate) fn terminate() {
+    if let Some(worker) = with(|c| c.worker.take()) {
+        worker.terminate();
+    }
+    stop("the map was closed".to_owned());
 }
 
 /// The worker stopped (a panic ends a wasm instance): every waiting job fails with `why`, the

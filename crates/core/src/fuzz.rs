@@ -60,7 +60,7 @@ pub fn tolerate_upstream_panics() {
             if !upstream {
                 return fuzzer_hook(info);
             }
-            let message = crate::load::columnar::panic_text(info.payload()).unwrap_or_default();
+            let message = crate::load::panic_text(info.payload()).unwrap_or_default();
             if let Ok(mut seen) = seen.lock() {
                 if seen.insert(location.clone()) {
                     eprintln!("upstream panic at {location}: {message}");

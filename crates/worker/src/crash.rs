@@ -20,7 +20,7 @@ pub(crate) fn reading(name: Option<&str>) {
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        let payload = vecscape_core::load::columnar::panic_text(info.payload())
+        let payload = vecscape_core::load::panic_text(info.payload())
             .unwrap_or_else(|| "no message".to_owned());
         let why = match READING.with(|r| r.borrow().clone()) {
             Some(file) => format!("{file}: the reader stopped on this file ({payload})"),

@@ -5,7 +5,7 @@
 
 use crate::reply::{finish, post};
 use crate::state;
-use crate::{compute, faithfulness, find, load, map, probe, project, search};
+use crate::{compute, faithfulness, find, load, map, project, search};
 use vecscape_protocol::wire::{self, Parcel};
 use vecscape_protocol::{Reply, Request};
 use wasm_bindgen::prelude::*;
@@ -79,7 +79,13 @@ fn handle(request: Request, parcel: Parcel) {
                 .map(|info| (Reply::Storage { job, info }, Parcel::default())),
         ),
         Request::DropGpu { destroy } => compute::drop_gpu(destroy),
-        Request::Probe { job, probe } => spawn_local(probe::run(job, probe)),
+        #[cfg(feature = "hooks")]
+        Request::Probe { job, probe } => spawn_local(crate::probe::run(job, probe)),
+        #[cfg(not(feature = "hooks"))]
+        Request::Probe { job, .. } => crate::reply::finish(
+            job,
+            Err("this build has no test hooks (the widget's)".to_owned()),
+        ),
     }
 }
 

@@ -11,6 +11,7 @@
 //!   benchmarks.
 #![cfg(target_arch = "wasm32")]
 
+#[cfg(feature = "hooks")]
 mod bench;
 mod compute;
 pub mod crash;
@@ -20,6 +21,7 @@ mod find;
 mod host;
 mod load;
 mod map;
+#[cfg(feature = "hooks")]
 mod probe;
 mod project;
 mod reply;

@@ -38,7 +38,11 @@ pub(crate) fn setup_colors(ui: Ui) {
     ui.color_options.set(options);
     engine::with(|e| e.time_window = None);
     setup_filters(ui);
-    recolor(ui, default, Default::default());
+    // The widget's `color-by`, when it names a field of this data.
+    let asked = crate::embed::param("color")
+        .flatten()
+        .and_then(|name| color_of_name(ui, &name));
+    recolor(ui, asked.unwrap_or(default), Default::default());
     let range = engine::with(|e| {
         let time = e.scene.as_ref()?.meta.time.as_ref()?;
         time.range().filter(|(lo, hi)| hi > lo)
@@ -65,6 +69,40 @@ pub(crate) fn recolor(ui: Ui, by: engine::ColorBy, hidden: std::collections::Has
     ui.color_key.set(key);
     ui.legend.set(legend);
     engine::request_redraw();
+}
+
+/// The colouring a field's name asks for (`label`, `none`, `faithfulness`, or a chooser's key
+/// such as `cat:label`); an unknown name is ignored with a console warning naming it.
+fn color_of_name(ui: Ui, name: &str) -> Option<engine::ColorBy> {
+    let options = ui.color_options.get_untracked();
+    let found = options
+        .iter()
+        .map(|(key, _)| key)
+        .find(|key| {
+            key.as_str() == name
+                || key.strip_prefix("cat:") == Some(name)
+                || key.strip_prefix("num:") == Some(name)
+        })
+        .map(|key| engine::ColorBy::from_key(key));
+    if found.is_none() && !options.is_empty() {
+        crate::embed::warn(&format!(
+            "color-by=\"{name}\" ignored: the data has no such field (it has: {})",
+            options
+                .iter()
+                .map(|(k, _)| k.split_once(':').map_or(k.as_str(), |(_, f)| f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    found
+}
+
+/// Colour by the field `name` (the widget's `color-by`); `None` or an unknown name leaves the
+/// colouring as it is (an unknown one with a console warning).
+pub(crate) fn color_by_name(ui: Ui, name: Option<&str>) {
+    if let Some(by) = name.and_then(|n| color_of_name(ui, n)) {
+        recolor(ui, by, Default::default());
+    }
 }
 
 /// Measure the layout's faithfulness, then colour by it if the chooser still says so.

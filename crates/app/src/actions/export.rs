@@ -76,9 +76,7 @@ fn compose_png(ui: Ui) -> Result<(), String> {
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let canvas_of = |id: &str| {
-        document
-            .get_element_by_id(id)
-            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        crate::util::element_by_id(id).and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
     };
     let gpu = engine::with(|e| {
         e.backend

@@ -109,80 +109,129 @@ pub(crate) fn shown_rows() -> Option<RowSet> {
 }
 
 fn run(ui: Ui, find: Find, subject: String, query: String, payload: Option<Vec<u8>>) {
-    let latest = LATEST.with(|l| {
+    let latest = begin();
+    spawn_local(async move {
+        if let Err(e) = ask(ui, latest, find, subject, query, payload).await {
+            ui.search_error.set(Some(e));
+        }
+    });
+}
+
+/// Search for `text` as the search box does and show the results; answers with what is listed
+/// (`None`: a newer search or another dataset came first).
+pub(crate) async fn search_now(ui: Ui, text: String) -> Result<Option<SearchView>, String> {
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        clear(ui);
+        return Ok(None);
+    }
+    ui.search_error.set(None);
+    let find = if looks_like_vector(&text) {
+        let dims = engine::with(|e| e.dims);
+        Find::Vector(
+            parse_vector(&text, dims).map_err(|e| format!("Not a vector to search with: {e}"))?,
+        )
+    } else {
+        Find::Text(text.clone())
+    };
+    let subject = match &find {
+        Find::Text(_) => format!("“{text}”"),
+        _ => "the pasted vector".to_owned(),
+    };
+    ask(ui, begin(), find, subject, text, None).await
+}
+
+/// A new search: answers to older ones are dropped. Returns its number.
+fn begin() -> u64 {
+    LATEST.with(|l| {
         l.set(l.get() + 1);
         l.get()
-    });
+    })
+}
+
+/// Ask the worker and list what it found (unless a newer search or dataset came meanwhile).
+async fn ask(
+    ui: Ui,
+    latest: u64,
+    find: Find,
+    subject: String,
+    query: String,
+    payload: Option<Vec<u8>>,
+) -> Result<Option<SearchView>, String> {
     ui.search_error.set(None);
     let by_meaning = !matches!(find, Find::Text(_));
     let within = shown_rows();
     let within_filter = within.is_some();
-    let extra = match within.as_ref().map(encode).transpose() {
-        Ok(extra) => extra,
-        Err(e) => return ui.search_error.set(Some(e.to_string())),
-    };
+    let extra = within
+        .as_ref()
+        .map(encode)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let generation = engine::with(|e| e.scene_generation);
-    spawn_local(async move {
-        let answer = worker::call(
-            |job| Request::Search {
-                job,
-                find,
-                limit: RESULTS_SHOWN,
+    let answer = worker::call(
+        |job| Request::Search {
+            job,
+            find,
+            limit: RESULTS_SHOWN,
+        },
+        Parcel {
+            payload,
+            extra,
+            ..Parcel::default()
+        },
+        None,
+    )
+    .await;
+    if LATEST.with(Cell::get) != latest || engine::with(|e| e.scene_generation) != generation {
+        return Ok(None);
+    }
+    match answer {
+        Ok((
+            Reply::Found {
+                total,
+                device,
+                ms,
+                index,
+                ..
             },
-            Parcel {
-                payload,
-                extra,
-                ..Parcel::default()
-            },
-            None,
-        )
-        .await;
-        if LATEST.with(Cell::get) != latest || engine::with(|e| e.scene_generation) != generation {
-            return;
-        }
-        match answer {
-            Ok((
-                Reply::Found {
-                    total,
-                    device,
-                    ms,
-                    index,
-                    ..
-                },
-                parcel,
-            )) => {
-                let hits: Hits = match parcel.payload.as_deref().map(decode).transpose() {
-                    Ok(h) => h.unwrap_or_default(),
-                    Err(e) => return ui.search_error.set(Some(e.to_string())),
-                };
-                let mut took = format!("{ms:.1} ms");
-                if by_meaning {
-                    took = format!("exact on {}, {took}", Device::from(device).label());
-                }
-                if let Some(index) = index {
-                    took = format!(
-                        "{took}, text index of {} words built in {:.0} ms",
-                        thousands(index.words),
-                        index.ms
-                    );
-                }
-                let view = SearchView {
-                    query,
-                    title: subject,
-                    total,
-                    hits: Vec::new(),
-                    within_filter,
-                    took,
-                    by_meaning,
-                };
-                show(ui, hits, view);
+            parcel,
+        )) => {
+            let hits: Hits = parcel
+                .payload
+                .as_deref()
+                .map(decode)
+                .transpose()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
+            let mut took = format!("{ms:.1} ms");
+            if by_meaning {
+                took = format!("exact on {}, {took}", Device::from(device).label());
             }
-            Ok((Reply::Failed { message, .. }, _)) | Err(message) => {
-                ui.search_error.set(Some(message))
+            if let Some(index) = index {
+                took = format!(
+                    "{took}, text index of {} words built in {:.0} ms",
+                    thousands(index.words),
+                    index.ms
+                );
             }
-            Ok((other, _)) => log::warn!("unexpected answer to a search: {other:?}"),
+            let view = SearchView {
+                query,
+                title: subject,
+                total,
+                hits: Vec::new(),
+                within_filter,
+                took,
+                by_meaning,
+            };
+            show(ui, hits, view);
+            Ok(ui.search.get_untracked())
         }
-    });
+        Ok((Reply::Failed { message, .. }, _)) | Err(message) => Err(message),
+        Ok((other, _)) => {
+            log::warn!("unexpected answer to a search: {other:?}");
+            Ok(None)
+        }
+    }
 }
 
 /// List the best of `hits` in `view` (its title still the search's subject) and keep every

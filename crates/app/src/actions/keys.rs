@@ -28,9 +28,7 @@ fn on_key(ui: Ui, ev: &web_sys::KeyboardEvent) {
     }
     let handled = match ev.key().as_str() {
         "/" => {
-            let input = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("search"))
+            let input = crate::util::element_by_id("search")
                 .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
             if let Some(input) = input {
                 let _ = input.focus();
@@ -72,16 +70,19 @@ fn on_key(ui: Ui, ev: &web_sys::KeyboardEvent) {
     }
 }
 
-/// Listen for the shortcuts on the whole page.
+/// Listen for the shortcuts on the whole page (in the widget, only while the focus is inside
+/// the element: the page's own keys stay the page's).
 pub(crate) fn install(ui: Ui) {
-    let Some(window) = web_sys::window() else {
+    let target = crate::embed::event_target()
+        .or_else(|| web_sys::window().map(wasm_bindgen::JsCast::unchecked_into));
+    let Some(target) = target else {
         return;
     };
     let listener =
         Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |ev: web_sys::KeyboardEvent| {
             on_key(ui, &ev);
         });
-    if window
+    if target
         .add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref())
         .is_ok()
     {

@@ -40,7 +40,11 @@ fn with<R>(f: impl FnOnce(&mut Links) -> R) -> R {
     LINKS.with(|l| f(&mut l.borrow_mut()))
 }
 
+/// The view asked for: the address's hash, or the widget's `view` attribute.
 fn location_hash() -> String {
+    if let Some(view) = crate::embed::param("view") {
+        return view.unwrap_or_default();
+    }
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
@@ -54,7 +58,12 @@ pub(crate) fn read_start(ui: Ui) -> Option<DataUrls> {
     if !notes.is_empty() {
         ui.link_note.set(notes.join("; "));
     }
-    let data = view.data.clone();
+    // A widget's data is its `src`, whatever its view names.
+    let data = if crate::embed::is_widget() {
+        None
+    } else {
+        view.data.clone()
+    };
     with(|l| {
         l.last = hash.trim_start_matches('#').to_owned();
         // Nothing is written until the first layout is final (see `layout_shown`).
@@ -268,6 +277,11 @@ pub(crate) fn schedule(ui: Ui, push: bool) {
     });
 }
 
+/// The view shown now, as the address's hash writes it (without the `#`).
+pub(crate) fn current_hash(ui: Ui) -> String {
+    link::encode(&current(ui))
+}
+
 fn write(ui: Ui) {
     let hash = link::encode(&current(ui));
     let push = with(|l| {
@@ -277,6 +291,12 @@ fn write(ui: Ui) {
         push
     });
     if with(|l| l.last == hash) {
+        return;
+    }
+    // The widget leaves the page's address alone: the view goes out as an event.
+    if crate::embed::is_widget() {
+        with(|l| l.last = hash.clone());
+        crate::embed::view_changed(&hash, engine::with(|e| e.camera_state()));
         return;
     }
     let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
@@ -293,42 +313,52 @@ fn write(ui: Ui) {
     }
 }
 
-/// Back and Forward: show the view of the entry (reloading when it names other data).
+/// Show the view `hash` names exactly: what it does not name goes to its default. Another
+/// projection is computed first. Other data reloads the app's page (the widget keeps its own
+/// data).
+pub(crate) fn show_view(ui: Ui, hash: &str) {
+    let (view, notes) = link::decode(hash);
+    ui.link_note.set(notes.join("; "));
+    with(|l| l.last = hash.trim_start_matches('#').to_owned());
+    if !crate::embed::is_widget() && view.data.is_some() && view.data != with(|l| l.source.clone())
+    {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+        return;
+    }
+    let projection = view
+        .projection
+        .as_deref()
+        .and_then(Projection::from_key)
+        .filter(|p| *p != ui.projection.get_untracked());
+    find::clear(ui);
+    ui.query.set(String::new());
+    pick::clear(ui);
+    find::show_matches(ui, false);
+    match projection {
+        Some(p) => {
+            with(|l| {
+                l.pending = Some(view);
+                l.ready = false;
+            });
+            leptos::task::spawn_local(crate::actions::project::reproject(ui, p));
+        }
+        None => apply(ui, &view),
+    }
+}
+
+/// Back and Forward: show the view of the entry (reloading when it names other data). Not in
+/// the widget: the page's history is the page's.
 pub(crate) fn watch_history(ui: Ui) {
+    if crate::embed::is_widget() {
+        return;
+    }
     let Some(window) = web_sys::window() else {
         return;
     };
     let on_pop = Closure::<dyn FnMut(web_sys::PopStateEvent)>::new(move |_| {
-        let hash = location_hash();
-        let (view, notes) = link::decode(&hash);
-        ui.link_note.set(notes.join("; "));
-        with(|l| l.last = hash.trim_start_matches('#').to_owned());
-        if view.data.is_some() && view.data != with(|l| l.source.clone()) {
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().reload();
-            }
-            return;
-        }
-        let projection = view
-            .projection
-            .as_deref()
-            .and_then(Projection::from_key)
-            .filter(|p| *p != ui.projection.get_untracked());
-        // Back restores exactly: what the entry does not name goes to its default.
-        find::clear(ui);
-        ui.query.set(String::new());
-        pick::clear(ui);
-        find::show_matches(ui, false);
-        match projection {
-            Some(p) => {
-                with(|l| {
-                    l.pending = Some(view);
-                    l.ready = false;
-                });
-                leptos::task::spawn_local(crate::actions::project::reproject(ui, p));
-            }
-            None => apply(ui, &view),
-        }
+        show_view(ui, &location_hash());
     });
     if window
         .add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref())
@@ -354,4 +384,63 @@ pub(crate) fn copy_link(ui: Ui) {
             format!("Copy this link: {href}")
         });
     });
+}
+
+/// What the Share menu offers for the view shown: its link, a `<vecscape-map>` element for a
+/// docs page (`None` when the data came from files, which no page can fetch) and an iframe.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Snippets {
+    pub link: String,
+    pub element: Option<String>,
+    pub iframe: String,
+}
+
+/// `text` inside a double-quoted HTML attribute.
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The Share menu's snippets for the view shown now (the address is brought up to date first).
+pub(crate) fn snippets(ui: Ui) -> Snippets {
+    write(ui);
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let mut view = current(ui);
+    let element = view.data.take().map(|data| {
+        let module = crate::worker::resolve("widget/vecscape-map.js");
+        let mut attrs = format!(
+            "src=\"{}\"",
+            attribute(&crate::worker::resolve(&data.vectors))
+        );
+        if let Some(meta) = &data.meta {
+            attrs.push_str(&format!(
+                " meta=\"{}\"",
+                attribute(&crate::worker::resolve(meta))
+            ));
+        }
+        if let Some(grid) = &data.grid {
+            attrs.push_str(&format!(
+                " grid=\"{}\"",
+                attribute(&crate::worker::resolve(grid))
+            ));
+        }
+        format!(
+            "<script type=\"module\" src=\"{}\"></script>\n<vecscape-map {attrs} view=\"{}\" style=\"height:480px\"></vecscape-map>",
+            attribute(&module),
+            attribute(&link::encode(&view)),
+        )
+    });
+    let iframe = format!(
+        "<iframe src=\"{}\" title=\"vecscape\" width=\"100%\" height=\"480\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        attribute(&href)
+    );
+    Snippets {
+        link: href,
+        element,
+        iframe,
+    }
 }

@@ -405,6 +405,20 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
     settle(ui, Phase::Loading, result);
 }
 
+/// The widget's data: the files its element fetched (each URL once for the whole page), named
+/// in links by their URLs (`urls`).
+pub(crate) async fn open_widget_data(ui: Ui, data: crate::embed::Data) {
+    let previous_phase = ui.phase.get_untracked();
+    ui.phase.set(Phase::Loading);
+    ui.error.set(None);
+    perf_mark("vecscape-load");
+    let result = load(ui, Source::Files, Some(data.files), false, None).await;
+    if result.is_ok() {
+        crate::actions::link::set_source(Some(data.urls));
+    }
+    settle(ui, previous_phase, result);
+}
+
 /// Load files the user picked or dropped: one vector file, optionally its metadata and WizMap's
 /// `grid.json`.
 pub(crate) async fn open_files(ui: Ui, files: Vec<web_sys::File>) {

@@ -1,5 +1,6 @@
 //! One component per panel; each takes the shared [`crate::state::Ui`] from context.
 
+pub mod compact;
 pub mod filters;
 pub mod legend;
 pub mod map_view;

@@ -80,6 +80,51 @@ pub fn LinkNote() -> impl IntoView {
     }
 }
 
+/// One snippet of the Share menu: read-only text and its Copy button.
+fn snippet(id: &'static str, title: &'static str, text: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = text.clone();
+    view! {
+        <div class="snippet">
+            <label for=id>{title}</label>
+            <textarea id=id readonly rows="3" spellcheck="false" prop:value=text></textarea>
+            <button
+                on:click=move |_| {
+                    if let Some(w) = web_sys::window() {
+                        let promise = w.navigator().clipboard().write_text(&to_copy);
+                        leptos::task::spawn_local(async move {
+                            copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+                        });
+                    }
+                }
+            >
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+            </button>
+        </div>
+    }
+}
+
+/// The Share menu: this view as a link, as a `<vecscape-map>` element for a docs page, and as an
+/// iframe. Data opened from files has no element snippet (a page cannot fetch them).
+#[component]
+pub fn SharePanel(share: RwSignal<Option<crate::actions::link::Snippets>>) -> impl IntoView {
+    view! {
+        {move || share.get().map(|s| view! {
+            <div id="share-panel" class="share-panel" role="dialog" aria-label="Share this view">
+                {snippet("share-link", "Link", s.link.clone())}
+                {match s.element.clone() {
+                    Some(element) => snippet("share-element", "Element for a docs page (widget/ beside the app)", element).into_any(),
+                    None => view! {
+                        <p class="share-note">"Data opened from files cannot be embedded: publish the files and open them by URL (?data=…&meta=…) to get an element."</p>
+                    }.into_any(),
+                }}
+                {snippet("share-iframe", "iframe", s.iframe.clone())}
+                <button class="dismiss" aria-label="Close" on:click=move |_| share.set(None)>"×"</button>
+            </div>
+        })}
+    }
+}
+
 /// A selection laid out on its own is shown: which, and the way back.
 #[component]
 pub fn SubsetBar() -> impl IntoView {

@@ -7,6 +7,7 @@ use crate::actions::load::{change_storage, open_files};
 use crate::actions::map::{export_grid_json, set_layers};
 use crate::actions::project::reproject;
 use crate::actions::select::mark;
+use crate::components::panels::SharePanel;
 use crate::components::search::SearchBox;
 use crate::engine;
 use crate::state::{MapState, Projection, Tool, Ui};
@@ -140,6 +141,8 @@ pub fn Toolbar() -> impl IntoView {
         engine::with(|e| e.reset_view());
         engine::request_redraw();
     };
+    // The Share menu's snippets while it is open.
+    let share = RwSignal::new(None::<crate::actions::link::Snippets>);
 
     view! {
         <header class="toolbar">
@@ -277,8 +280,7 @@ pub fn Toolbar() -> impl IntoView {
                     id="export"
                     title="Download the selection (every row when nothing is selected) with its metadata and map x/y"
                     on:click=move |_| {
-                        let document = web_sys::window().and_then(|w| w.document());
-                        let value = |id: &str| document.as_ref().and_then(|d| d.get_element_by_id(id));
+                        let value = crate::util::element_by_id;
                         let format = value("export-format")
                             .and_then(|el| el.dyn_into::<web_sys::HtmlSelectElement>().ok())
                             .and_then(|s| vecscape_core::data::export::Format::from_name(&s.value()))
@@ -300,6 +302,15 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Copy link"
             </button>
+            <button
+                id="share"
+                aria-expanded=move || share.get().is_some().to_string()
+                title="Snippets that show this view in another page: a <vecscape-map> element or an iframe"
+                on:click=move |_| share.set(if share.get_untracked().is_some() { None } else { Some(crate::actions::link::snippets(ui)) })
+            >
+                "Share…"
+            </button>
+            <SharePanel share=share />
             <button
                 id="export-grid"
                 disabled=move || !matches!(ui.map.get(), MapState::Ready(_))

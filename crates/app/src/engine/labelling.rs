@@ -129,16 +129,13 @@ impl Engine {
 /// with a small margin: labels keep clear of them.
 fn overlay_obstacles() -> Vec<[f32; 4]> {
     const MARGIN: f64 = 4.0;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return Vec::new();
-    };
-    let Some(map) = doc.get_element_by_id("map") else {
+    let Some(map) = crate::util::element_by_id("map") else {
         return Vec::new();
     };
     let base = map.get_bounding_client_rect();
     ["legend", "time-controls"]
         .iter()
-        .filter_map(|id| doc.get_element_by_id(id))
+        .filter_map(|id| crate::util::element_by_id(id))
         .map(|e| e.get_bounding_client_rect())
         .filter(|r| r.width() > 0.0 && r.height() > 0.0)
         .map(|r| {

@@ -284,6 +284,7 @@ impl Engine {
     }
 
     /// Every point's position in world (projection) units, interleaved x, y.
+    #[cfg(feature = "hooks")]
     pub fn world_positions(&self) -> Vec<f32> {
         let Some(scene) = &self.scene else {
             return Vec::new();
@@ -297,6 +298,7 @@ impl Engine {
     }
 
     /// Every point's position in CSS pixels relative to the canvas (x0, y0, x1, y1, …).
+    #[cfg(feature = "hooks")]
     pub fn screen_positions_css(&self) -> Vec<f32> {
         let dpr = device_pixel_ratio();
         let (Some(scene), Some(camera), Some(viewport)) =
@@ -316,6 +318,7 @@ impl Engine {
     }
 
     /// The WebGPU context, when that backend is live (drawing, and the device-lost test).
+    #[cfg(feature = "hooks")]
     pub fn gpu_context(&self) -> Option<vecscape_gpu::GpuContext> {
         self.backend.as_ref()?.gpu_context().cloned()
     }

@@ -8,7 +8,6 @@
 
 use crate::data::meta::Metadata;
 use crate::data::store::Vectors;
-use std::sync::Arc;
 
 /// A file format rows can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -216,12 +215,22 @@ impl Table<'_> {
         Ok(serde_json::to_vec(&objects)?)
     }
 
+    #[cfg(not(feature = "columnar"))]
+    fn parquet(&self, _rows: &[u32]) -> Result<Vec<u8>, ExportError> {
+        Err(ExportError::Parquet(
+            "this build of vecscape has no Parquet writer (the widget's); choose CSV or JSON"
+                .to_owned(),
+        ))
+    }
+
+    #[cfg(feature = "columnar")]
     fn parquet(&self, rows: &[u32]) -> Result<Vec<u8>, ExportError> {
         use arrow_array::builder::{FixedSizeListBuilder, Float32Builder};
         use arrow_array::{
             Array, ArrayRef, Float32Array, Float64Array, RecordBatch, StringArray, UInt32Array,
         };
         use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
         let fail = |e: &dyn std::fmt::Display| ExportError::Parquet(e.to_string());
         let mut fields: Vec<Field> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();

@@ -412,14 +412,6 @@ pub fn read_parquet(
     guarded(file, "Parquet", || parquet_table(file, bytes, budget))
 }
 
-/// A panic's message (`panic!` with a literal or a formatted string), if it has one.
-pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-}
-
 thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -443,7 +435,7 @@ fn guarded(
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
     GUARDED.with(|g| g.set(false));
     outcome.unwrap_or_else(|payload| {
-        let why = panic_text(payload.as_ref()).unwrap_or_else(|| "no message".to_owned());
+        let why = super::panic_text(payload.as_ref()).unwrap_or_else(|| "no message".to_owned());
         Err(read_err(
             file,
             format,

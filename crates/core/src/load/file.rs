@@ -12,6 +12,7 @@
 //! `.arrows` / `.ipc`; raw little-endian float32 `.bin` / `.bytes` / `.f32` (the dimension from a
 //! `projector_config.json` or from the name, e.g. `vectors.384d.bin`); `projector_config.json`.
 
+#[cfg(feature = "columnar")]
 use super::columnar::ColumnarError;
 use super::delimited::DelimitedError;
 use super::invalid::{drop_invalid, kept_rows, InvalidRows, InvalidRowsError};
@@ -118,8 +119,12 @@ pub enum LoadError {
     Meta(#[from] MetaError),
     #[error(transparent)]
     Delimited(#[from] DelimitedError),
+    #[cfg(feature = "columnar")]
     #[error(transparent)]
     Columnar(#[from] ColumnarError),
+    /// A format this build leaves out (the widget's, without Parquet and Arrow).
+    #[error("{file}: {format} files are not read by this build of vecscape (the embeddable widget reads .npy, .csv, .tsv, .jsonl and WizMap files); open it in the full app")]
+    NotInThisBuild { file: String, format: &'static str },
     #[error(transparent)]
     Raw(#[from] RawError),
     #[error(transparent)]
@@ -404,11 +409,25 @@ fn load_format(
                 }
             }
         }
+        #[cfg(not(feature = "columnar"))]
+        Format::Parquet | Format::ArrowIpc => {
+            let format = if format == Format::Parquet {
+                "Parquet"
+            } else {
+                "Arrow IPC"
+            };
+            return Err(LoadError::NotInThisBuild {
+                file: file.to_owned(),
+                format,
+            });
+        }
+        #[cfg(feature = "columnar")]
         Format::Parquet => {
             let t = super::columnar::read_parquet(file, bytes::Bytes::from(bytes), budget)?;
             out.meta = Some(t.meta);
             out.take_vectors(Some(t.vectors), t.first_invalid, budget)?;
         }
+        #[cfg(feature = "columnar")]
         Format::ArrowIpc => {
             let t = super::columnar::read_arrow_ipc(file, &bytes, budget)?;
             out.meta = Some(t.meta);

@@ -5,17 +5,28 @@
 //! - [`npy`]: `.npy` decoded as it arrives, straight into the chosen storage.
 //! - [`jsonl`]: JSON Lines objects, vector fields and WizMap `data.ndjson`.
 //! - [`delimited`]: CSV/TSV and TF Projector TSVs.
-//! - [`columnar`]: Parquet and Arrow IPC via arrow-rs; [`ipc_check`] checks IPC framing first.
+//! - `columnar`: Parquet and Arrow IPC via arrow-rs; `ipc_check` checks IPC framing first (both
+//!   with the `columnar` feature, on by default; without it such files get a clear error).
 //! - [`raw`]: raw little-endian float32 and TF Projector's `projector_config.json`.
 //! - [`invalid`]: rows whose vector is not finite or does not parse, refused or left out.
 //! - [`dataset`]: joins loaded files into one [`dataset::Dataset`], row counts checked.
 
+#[cfg(feature = "columnar")]
 pub mod columnar;
 pub mod dataset;
 pub mod delimited;
 pub mod file;
 pub mod invalid;
+#[cfg(feature = "columnar")]
 pub mod ipc_check;
 pub mod jsonl;
 pub mod npy;
 pub mod raw;
+
+/// A panic's message (`panic!` with a literal or a formatted string), if it has one.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}
