@@ -49,9 +49,14 @@ if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VE
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 fi
 
-# --- npm packages for the end-to-end harness (from the lockfile) -----------------------------
+# --- npm packages: the end-to-end harness, wasm-opt and esbuild (from the lockfile) ----------
 if [ -f "$ROOT/web/e2e/package-lock.json" ]; then
-  if [ ! -d "$ROOT/web/e2e/node_modules/playwright-core" ] || [ ! -d "$ROOT/web/e2e/node_modules/flexsearch" ]; then
+  # binaryen: wasm-opt for the widget's build; esbuild: the widget's bundling test.
+  missing_npm=0
+  for pkg in playwright-core flexsearch binaryen esbuild; do
+    [ -d "$ROOT/web/e2e/node_modules/$pkg" ] || missing_npm=1
+  done
+  if [ "$missing_npm" = 1 ]; then
     log "npm ci (web/e2e)"
     (cd "$ROOT/web/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi

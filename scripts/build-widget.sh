@@ -16,7 +16,7 @@ BUILT=target/$TARGET/widget
 [ -x "$WASM_OPT" ] || { echo "build-widget: $WASM_OPT missing: run scripts/bootstrap.sh" >&2; exit 1; }
 
 cargo build --profile widget --target $TARGET -p vecscape-widget --lib
-cargo build --profile widget --target $TARGET -p vecscape-worker --bin vecscape-worker --no-default-features
+cargo build --profile widget --target $TARGET -p vecscape-worker --bin vecscape-worker --no-default-features --features no-log
 
 rm -rf "$STAGE" "$OUT"
 mkdir -p "$STAGE" "$OUT"

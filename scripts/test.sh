@@ -23,6 +23,8 @@ step "reference outputs on ../shared/data (numpy, scikit-learn, faiss)"
 
 step "cargo test (native; wgpu tests need an adapter: Mesa lavapipe)"
 VECSCAPE_REQUIRE_GPU=1 VECSCAPE_REQUIRE_REFERENCE=1 cargo test --workspace
+# The widget's core: no Parquet/Arrow readers.
+cargo test -p vecscape-core --no-default-features --test without_columnar
 
 step "fuzz every reader for a few seconds (fuzz/README.md; the corpus replays in cargo test)"
 bash fuzz/run.sh 4

@@ -43,7 +43,7 @@ function viewOf(hash) {
 const hashOf = (view) => 'v1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify(view))).toString('base64url');
 
 /** A page that records failed requests, console errors and warnings, and every element event. */
-async function openPage(browser, url) {
+async function openPage(browser, url, setup = async () => {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   page.errors = [];
   page.warnings = [];
@@ -54,7 +54,11 @@ async function openPage(browser, url) {
     if (m.type() === 'error') page.errors.push(m.text());
     if (m.type() === 'warning') page.warnings.push(m.text());
   });
-  page.on('request', (r) => page.requests.push(r.url()));
+  page.on('request', (r) => {
+    let main = false;
+    try { main = r.frame() === page.mainFrame(); } catch { /* a worker's request */ }
+    page.requests.push({ url: r.url(), main });
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) page.failed.push(`${r.status()} ${r.url()}`);
   });
@@ -66,11 +70,12 @@ async function openPage(browser, url) {
         if (e.target?.tagName !== 'VECSCAPE-MAP') return;
         const d = e.detail ?? {};
         const detail = { ...d };
-        if (d.rows) detail.rows = Array.from(d.rows);
+        if (d.rows && typeof d.rows === 'object') detail.rows = Array.from(d.rows);
         window.__events.push({ type, id: e.target.id, detail });
       }, true);
     }
   });
+  await setup(page);
   await page.goto(url);
   return page;
 }
@@ -137,7 +142,8 @@ for (const config of CONFIGS) {
       await settled(page, 'wordnet', 'umap');
       // The second map is out of view: it has not started, nor fetched its data.
       assert.equal(await page.locator('#fortunes').getAttribute('state'), null);
-      assert.ok(!page.requests.some((u) => u.includes('fortunes.f16.npy') && !u.includes('index.html')),
+      // (The iframe below opens the same file in the app; only the page's own fetches count.)
+      assert.ok(!page.requests.some((r) => r.main && new URL(r.url).pathname.endsWith('/fortunes.f16.npy')),
         'the second map fetched before it was scrolled into view');
 
       const ready = (await events(page, 'wordnet', 'ready'))[0];
@@ -274,8 +280,8 @@ for (const config of CONFIGS) {
       // The same URL twice: one fetch between them.
       await settled(page, 'same-a', null);
       await settled(page, 'same-b', null);
-      const fetches = page.requests.filter((u) => u.endsWith('/fortunes.f16.npy'));
-      assert.equal(fetches.length, 1, fetches.join('\n'));
+      const fetches = page.requests.filter((r) => r.url.endsWith('/fortunes.f16.npy'));
+      assert.equal(fetches.length, 1, JSON.stringify(fetches));
       // Both show the data, each its own instance: selecting in one leaves the other alone.
       await page.evaluate(() => document.querySelector('#same-a').select([1, 2]));
       await page.waitForTimeout(200);
@@ -293,6 +299,38 @@ for (const config of CONFIGS) {
     });
   });
 }
+
+describe("the app's Share menu", () => {
+  test('its element snippet, pasted into another page, shows the same data and view; its iframe names the address', async () => {
+    const browser = await launch({ webgpu: false });
+    try {
+      const page = await openPage(browser, `${server.url}docs/explorer/index.html?projection=pca`);
+      await page.waitForSelector('#app[data-state="ready"][data-map="ready"]', { timeout: 180_000 });
+      await page.selectOption('#color-by', 'none');
+      await page.click('#share');
+      const element = await page.inputValue('#share-element');
+      const iframe = await page.inputValue('#share-iframe');
+      const link = await page.inputValue('#share-link');
+      assert.equal(link, page.url());
+      assert.match(link, /#v1\./);
+      assert.ok(iframe.startsWith('<iframe src="') && iframe.includes(link.replaceAll('&', '&amp;')), iframe);
+      assert.match(element, /^<script type="module" src="http:\/\/[^"]+\/docs\/explorer\/widget\/vecscape-map\.js"><\/script>\n<vecscape-map src="[^"]+\/docs\/explorer\/demo\/vectors\.f16\.npy" meta="[^"]+\/demo\/meta\.jsonl" view="v1\.[A-Za-z0-9_-]+"/);
+      const view = viewOf(element.match(/view="([^"]+)"/)[1]);
+      assert.equal(view.color, 'none');
+      assert.equal(view.projection, 'pca');
+      // Pasted into a page of another site (here: another path of the same server).
+      const other = await openPage(browser, `${server.url}elsewhere/snippet.html`, (p) => p.route('**/elsewhere/snippet.html',
+        (route) => route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><link rel="icon" href="data:,">${element}` })));
+      await other.waitForFunction(() => document.querySelector('vecscape-map')?.getAttribute('state') === 'ready', null, { timeout: 120_000 });
+      await other.waitForFunction(() => document.querySelector('vecscape-map').shadowRoot.querySelector('#color-by')?.value === 'none', null, { timeout: 60_000 });
+      const ready = (await other.evaluate(() => window.__events.filter((e) => e.type === 'ready')))[0];
+      assert.equal(ready.detail.rows, meta.length);
+      assert.deepEqual(other.errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
 
 describe('<vecscape-map> bundled by esbuild from the installed package', () => {
   test('a page importing "vecscape-map" shows its map', async () => {
@@ -316,7 +354,7 @@ describe('<vecscape-map> bundled by esbuild from the installed package', () => {
         if (f !== 'vecscape-map.js') fs.copyFileSync(path.join(DIST, 'widget', f), path.join(assets, f));
       }
       fs.writeFileSync(path.join(dir, 'site', 'index.html'),
-        '<!DOCTYPE html><script type="module" src="bundle.js"></script>' +
+        '<!DOCTYPE html><link rel="icon" href="data:,"><script type="module" src="bundle.js"></script>' +
         '<vecscape-map id="bundled" src="/data/fortunes.f16.npy" meta="/data/fortunes.jsonl" projection="pca" style="height:360px"></vecscape-map>');
       const site = await serve(path.join(dir, 'site'), { '/data/': path.join(ROOT, 'examples', 'docs-page', 'data') });
       const browser = await launch({ webgpu: false });

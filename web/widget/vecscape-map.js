@@ -127,7 +127,6 @@ export class VecscapeMap extends HTMLElement {
   }
 
   connectedCallback() {
-    for (const name of ATTRIBUTES) this.#check(name, this.getAttribute(name));
     if (this.#widget || this.#starting) return;
     // Start when scrolled near the viewport.
     this.#observer = new IntersectionObserver(
@@ -157,12 +156,15 @@ export class VecscapeMap extends HTMLElement {
   }
 
   attributeChangedCallback(name, old, value) {
-    if (old === value) return;
     this.#check(name, value);
     if (!this.#widget) return;
-    if (DATA.includes(name)) this.#load();
-    else if (name === 'backend') this.#restart();
-    else if (name !== 'app') this.#widget.set(PARAM[name] ?? name, this.#valid(name, value));
+    // Setting a setting again re-applies it (the view may have changed it since); the same
+    // data is not loaded again.
+    if (DATA.includes(name)) {
+      if (old !== value) this.#load();
+    } else if (name === 'backend') {
+      if (old !== value) this.#restart();
+    } else if (name !== 'app') this.#widget.set(PARAM[name] ?? name, this.#valid(name, value));
   }
 
   /** `loading`, `ready` or `error` (none before it starts). */

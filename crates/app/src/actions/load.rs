@@ -408,6 +408,8 @@ pub(crate) async fn open_start_data(ui: Ui, demo_vectors: &str, demo_meta: &str)
 /// The widget's data: the files its element fetched (each URL once for the whole page), named
 /// in links by their URLs (`urls`).
 pub(crate) async fn open_widget_data(ui: Ui, data: crate::embed::Data) {
+    // The element's `view`, restored once the data and its layout are shown.
+    let _ = crate::actions::link::read_start(ui);
     let previous_phase = ui.phase.get_untracked();
     ui.phase.set(Phase::Loading);
     ui.error.set(None);

@@ -1,10 +1,10 @@
 //! What the element's script calls: [`mount`] once, then the [`Widget`]'s methods (the element's
 //! JS API and its attribute changes).
 
-use super::{Chrome, Data, Host};
+use super::{Chrome, Data, Given, Host};
 use crate::actions::{colour, find, pick};
 use crate::engine;
-use crate::state::{Phase, Projection};
+use crate::state::Projection;
 use crate::worker;
 use leptos::prelude::*;
 use vecscape_core::view::link::DataUrls;
@@ -66,7 +66,7 @@ pub fn mount(
         app_url,
         chrome: RwSignal::new(chrome),
         ui: None,
-        data: None,
+        given: None,
         started: false,
     });
     let handle = leptos::mount::mount_to(container, crate::App);
@@ -125,25 +125,19 @@ impl Widget {
         meta: Option<String>,
         grid: Option<String>,
     ) {
-        super::give_data(Data {
+        super::give(Given::Data(Data {
             files,
             urls: DataUrls {
                 vectors,
                 meta,
                 grid,
             },
-        });
+        }));
     }
 
     /// The element could not fetch its data: show why inside it.
     pub fn fail(&self, message: String) {
-        if let Some(ui) = super::ui() {
-            ui.progress.set(None);
-            ui.error.set(Some(message));
-            if engine::with(|e| e.scene.is_none()) {
-                ui.phase.set(Phase::Failed);
-            }
-        }
+        super::give(Given::Failed(message));
     }
 
     /// An attribute changed (`value` `None`: removed): apply it to what is shown.

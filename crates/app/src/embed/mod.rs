@@ -47,10 +47,16 @@ impl Chrome {
     }
 }
 
-/// The data the element fetched, waiting for the start-up to finish.
+/// The data the element fetched.
 pub(crate) struct Data {
     pub files: js_sys::Array,
     pub urls: DataUrls,
+}
+
+/// What the element gives the app to show: its data, or why it has none.
+pub(crate) enum Given {
+    Data(Data),
+    Failed(String),
 }
 
 struct Host {
@@ -63,8 +69,8 @@ struct Host {
     app_url: String,
     chrome: RwSignal<Chrome>,
     ui: Option<Ui>,
-    /// Data given before the start-up finished.
-    data: Option<Data>,
+    /// What was given before the start-up finished.
+    given: Option<Given>,
     started: bool,
 }
 
@@ -177,23 +183,29 @@ pub(crate) fn watch(ui: Ui) {
             emit("error", &object(&[("message", message.into())]));
         }
     });
-    Effect::new(move |_| {
-        let detail = match ui.hover.get() {
-            Some(h) => object(&[
-                ("row", (h.row as f64).into()),
-                ("text", h.text.into()),
-                ("category", h.category.map_or(JsValue::NULL, |c| c.into())),
-            ]),
-            None => object(&[("row", JsValue::NULL)]),
-        };
-        emit("hover", &detail);
+    // When the row under the pointer changes (not at start-up: nothing was hovered before).
+    Effect::new(move |previous: Option<Option<usize>>| {
+        let hover = ui.hover.get();
+        let row = hover.as_ref().map(|h| h.row);
+        if previous.is_some_and(|p| p != row) {
+            let detail = match hover {
+                Some(h) => object(&[
+                    ("row", (h.row as f64).into()),
+                    ("text", h.text.into()),
+                    ("category", h.category.map_or(JsValue::NULL, |c| c.into())),
+                ]),
+                None => object(&[("row", JsValue::NULL)]),
+            };
+            emit("hover", &detail);
+        }
+        row
     });
     // A selection (lasso, rectangle, category, `select(rows)`): its rows and first texts.
-    Effect::new(move |previous: Option<bool>| {
+    // (Once per change of rows: the keywords arriving later change nothing here.)
+    Effect::new(move |previous: Option<Vec<u32>>| {
         let picked = ui.picked.get();
-        let now = picked.is_some();
-        if now || previous == Some(true) {
-            let rows = api::selected_rows();
+        let rows = api::selected_rows();
+        if previous.as_ref().is_some_and(|p| *p != rows) {
             let texts = js_sys::Array::new();
             for (_, text) in picked.iter().flat_map(|p| p.texts.iter()) {
                 texts.push(&text.into());
@@ -207,7 +219,7 @@ pub(crate) fn watch(ui: Ui) {
                 ]),
             );
         }
-        now
+        rows
     });
     // A clicked point: it and its nearest neighbours in the original space.
     Effect::new(move |_| {
@@ -248,29 +260,45 @@ pub(crate) fn view_changed(hash: &str, camera: Option<([f32; 2], f32)>) {
     );
 }
 
-/// The start-up is done: open the data given meanwhile, if any.
+/// The start-up is done: show what was given meanwhile, if anything.
 pub(crate) fn started(ui: Ui) {
-    if let Some(Some(data)) = with(|h| {
+    if let Some(Some(given)) = with(|h| {
         h.started = true;
-        h.data.take()
+        h.given.take()
     }) {
-        leptos::task::spawn_local(crate::actions::load::open_widget_data(ui, data));
+        show(ui, given);
     }
 }
 
-/// The element fetched its data: open it now, or once the start-up is done.
-pub(crate) fn give_data(data: Data) {
+/// The element fetched its data (or could not): show it now, or once the start-up is done.
+pub(crate) fn give(given: Given) {
     let now = with(|h| {
         if h.started {
-            h.ui.map(|ui| (ui, data))
+            h.ui.map(|ui| (ui, given))
         } else {
-            h.data = Some(data);
+            h.given = Some(given);
             None
         }
     })
     .flatten();
-    if let Some((ui, data)) = now {
-        leptos::task::spawn_local(crate::actions::load::open_widget_data(ui, data));
+    if let Some((ui, given)) = now {
+        show(ui, given);
+    }
+}
+
+fn show(ui: Ui, given: Given) {
+    match given {
+        Given::Data(data) => {
+            leptos::task::spawn_local(crate::actions::load::open_widget_data(ui, data))
+        }
+        // Shown inside the element; what it showed before (if anything) stays.
+        Given::Failed(message) => {
+            ui.progress.set(None);
+            ui.error.set(Some(message));
+            if crate::engine::with(|e| e.scene.is_none()) {
+                ui.phase.set(Phase::Failed);
+            }
+        }
     }
 }
 
