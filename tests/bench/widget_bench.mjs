@@ -36,7 +36,7 @@ async function widgetRun(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   let bytes = 0;
-  page.on('response', async (r) => { try { bytes += (await r.body()).length; } catch { /* redirects */ } });
+  page.on('response', (r) => { bytes += Number(r.headers()['content-length'] ?? 0); });
   await page.goto(`${server.url}widget.html`);
   const ms = await page.evaluate(() => window.firstFrame);
   const png = readPng(await page.locator('vecscape-map').screenshot());
@@ -48,7 +48,7 @@ async function appRun(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   let bytes = 0;
-  page.on('response', async (r) => { try { bytes += (await r.body()).length; } catch { /* redirects */ } });
+  page.on('response', (r) => { bytes += Number(r.headers()['content-length'] ?? 0); });
   await page.addInitScript(() => {
     window.firstFrame = new Promise((resolve) => {
       const watch = new MutationObserver(() => {

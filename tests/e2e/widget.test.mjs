@@ -256,6 +256,11 @@ for (const config of CONFIGS) {
       await frame.locator('#app[data-state="ready"]').waitFor({ timeout: 180_000 });
       await frame.locator('#search-results').waitFor({ timeout: 60_000 });
       assert.equal(await frame.locator('#search').inputValue(), 'love');
+      // `?toolbar=compact`: the compact toolbar, whose "Open in vecscape" is the whole app.
+      assert.equal(await frame.locator('#projection').count(), 0);
+      const whole = new URL(await frame.locator('#open-app').getAttribute('href'));
+      assert.equal(whole.searchParams.get('toolbar'), null);
+      assert.equal(whole.searchParams.get('meta'), 'examples/docs-page/data/fortunes.jsonl');
       const frameInk = await inkOf(page.locator('#app-frame'), `widget-${config.name}-iframe.png`);
       assert.ok(frameInk > 0.05, `the iframe is nearly blank (${frameInk})`);
 
@@ -313,7 +318,9 @@ describe("the app's Share menu", () => {
       const link = await page.inputValue('#share-link');
       assert.equal(link, page.url());
       assert.match(link, /#v1\./);
-      assert.ok(iframe.startsWith('<iframe src="') && iframe.includes(link.replaceAll('&', '&amp;')), iframe);
+      const framed = new URL(link);
+      framed.searchParams.set('toolbar', 'compact');
+      assert.ok(iframe.startsWith(`<iframe src="${framed.href.replaceAll('&', '&amp;')}"`), iframe);
       assert.match(element, /^<script type="module" src="http:\/\/[^"]+\/docs\/explorer\/widget\/vecscape-map\.js"><\/script>\n<vecscape-map src="[^"]+\/docs\/explorer\/demo\/vectors\.f16\.npy" meta="[^"]+\/demo\/meta\.jsonl" view="v1\.[A-Za-z0-9_-]+"/);
       const view = viewOf(element.match(/view="([^"]+)"/)[1]);
       assert.equal(view.color, 'none');

@@ -434,9 +434,16 @@ pub(crate) fn snippets(ui: Ui) -> Snippets {
             attribute(&link::encode(&view)),
         )
     });
+    // In a frame, the compact toolbar (its "Open in vecscape" opens the whole app).
+    let framed = web_sys::Url::new(&href)
+        .map(|u| {
+            u.search_params().set("toolbar", "compact");
+            u.href()
+        })
+        .unwrap_or_else(|_| href.clone());
     let iframe = format!(
         "<iframe src=\"{}\" title=\"vecscape\" width=\"100%\" height=\"480\" style=\"border:0\" loading=\"lazy\"></iframe>",
-        attribute(&href)
+        attribute(&framed)
     );
     Snippets {
         link: href,

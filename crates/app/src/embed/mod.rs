@@ -108,14 +108,26 @@ pub(crate) fn worker_url() -> Option<String> {
     with(|h| h.worker_url.clone())
 }
 
-/// The controls shown: every one in the app.
+/// The controls shown: the element's `toolbar`; in the app every one, unless `?toolbar=`
+/// says otherwise (`compact` suits the app in an iframe).
 pub(crate) fn chrome() -> Chrome {
-    with(|h| h.chrome.get()).unwrap_or(Chrome::Full)
+    with(|h| h.chrome.get()).unwrap_or_else(|| {
+        crate::util::query_param("toolbar")
+            .and_then(|t| Chrome::from_name(&t))
+            .unwrap_or(Chrome::Full)
+    })
 }
 
-/// The full app's address showing `hash` (the view, data included).
+/// The full app's address showing `hash` (the view, data included): from the widget, the app
+/// beside it; from the app with a compact toolbar, the same address without `?toolbar=`.
 pub(crate) fn app_link(hash: &str) -> Option<String> {
-    with(|h| format!("{}#{hash}", h.app_url))
+    with(|h| format!("{}#{hash}", h.app_url)).or_else(|| {
+        let location = web_sys::window()?.location();
+        let url = web_sys::Url::new(&location.href().ok()?).ok()?;
+        url.search_params().delete("toolbar");
+        url.set_hash(hash);
+        Some(url.href())
+    })
 }
 
 /// Say something to the page's developer (an attribute value that means nothing, …).
