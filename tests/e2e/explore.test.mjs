@@ -241,7 +241,7 @@ for (const config of CONFIGS) {
       await page.keyboard.press('0');
       await page.waitForSelector('#app[data-map=ready]', { timeout: 180_000 });
       await page.waitForTimeout(400);
-      const shot = await mapPixels(page);
+      const shot = await mapPixels(page, `explore-${config.name}-shot.png`);
       const file = await downloadFrom(page, '#export-png');
       fs.copyFileSync(file, path.join(ROOT, 'target', 'e2e', `explore-${config.name}-export.png`));
       const png = readPng(fs.readFileSync(file));

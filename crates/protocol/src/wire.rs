@@ -22,6 +22,18 @@ pub struct Parcel {
     pub files: Option<Array>,
 }
 
+impl Parcel {
+    /// The main payload decoded as `T` ([`crate::decode`]); `T::default()` when there is none.
+    pub fn payload_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, String> {
+        self.payload
+            .as_deref()
+            .map(crate::decode)
+            .transpose()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string())
+    }
+}
+
 fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), String> {
     Reflect::set(target, &key.into(), value)
         .map(|_| ())

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use vecscape_core::search::flat::FlatIndex;
 use vecscape_core::search::text::{Query, TextIndex};
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{decode, encode, Device, Find, Hits, Reply, RowSet, TextIndexInfo};
+use vecscape_protocol::{encode, Device, Find, Hits, Reply, RowSet, TextIndexInfo};
 
 impl State {
     /// The text index of the loaded data, built now if this is the first search since the
@@ -52,13 +52,7 @@ impl State {
             }
             Find::Row(row) => Ok((vectors.row_f32(*row), Some(*row as u32))),
             Find::MeanOf => {
-                let listed: Vec<u32> = parcel
-                    .payload
-                    .as_deref()
-                    .map(decode)
-                    .transpose()
-                    .map_err(|e| e.to_string())?
-                    .unwrap_or_default();
+                let listed: Vec<u32> = parcel.payload_or_default()?;
                 if listed.is_empty() {
                     return Err("no rows to average".to_owned());
                 }

@@ -12,7 +12,7 @@ use std::cell::Cell;
 use vecscape_core::search::pasted::{looks_like_vector, parse_vector};
 use vecscape_core::view::select::RowSet;
 use vecscape_protocol::wire::Parcel;
-use vecscape_protocol::{decode, encode, Find, Hits, Reply, Request};
+use vecscape_protocol::{encode, Find, Hits, Reply, Request};
 
 thread_local! {
     /// The newest search: an older one's answer is dropped.
@@ -196,13 +196,7 @@ async fn ask(
             },
             parcel,
         )) => {
-            let hits: Hits = parcel
-                .payload
-                .as_deref()
-                .map(decode)
-                .transpose()
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default();
+            let hits: Hits = parcel.payload_or_default()?;
             let mut took = format!("{ms:.1} ms");
             if by_meaning {
                 took = format!("exact on {}, {took}", Device::from(device).label());

@@ -1,7 +1,7 @@
 //! Views you can link to: the view in the URL's hash (`vecscape_core::view::link`). Opening a
 //! link restores it (data, projection, colour, hidden categories, time, search, selection,
 //! camera); panning and zooming replace the hash, other changes push a history entry so Back
-//! undoes them; "Copy link" copies the address.
+//! undoes them; the Share menu gives the address, a `<vecscape-map>` element and an iframe.
 
 use crate::actions::{colour, find, pick};
 use crate::engine;
@@ -366,24 +366,6 @@ pub(crate) fn watch_history(ui: Ui) {
     {
         on_pop.forget();
     }
-}
-
-/// Copy the address of this view.
-pub(crate) fn copy_link(ui: Ui) {
-    write(ui);
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let href = window.location().href().unwrap_or_default();
-    let promise = window.navigator().clipboard().write_text(&href);
-    leptos::task::spawn_local(async move {
-        let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-        ui.link_note.set(if copied {
-            "Link copied: it opens this view".to_owned()
-        } else {
-            format!("Copy this link: {href}")
-        });
-    });
 }
 
 /// What the Share menu offers for the view shown: its link, a `<vecscape-map>` element for a

@@ -1,8 +1,8 @@
 //! The widget's compact toolbar (`toolbar="compact"`, its default): search, colour by, reset,
 //! full screen and "Open in vecscape" (the full app showing the same view).
 
-use crate::actions::colour::recolor;
 use crate::components::search::SearchBox;
+use crate::components::toolbar::ColorBy;
 use crate::engine;
 use crate::state::Ui;
 use leptos::prelude::*;
@@ -43,22 +43,7 @@ pub fn CompactToolbar() -> impl IntoView {
     view! {
         <header class="toolbar compact">
             <SearchBox />
-            <label class="control">
-                "Colour "
-                <select
-                    id="color-by"
-                    prop:value=move || ui.color_key.get()
-                    on:change=move |ev| {
-                        recolor(ui, engine::ColorBy::from_key(&event_target_value(&ev)), Default::default());
-                    }
-                >
-                    <For
-                        each=move || ui.color_options.get()
-                        key=|(value, _)| value.clone()
-                        children=move |(value, label)| view! { <option value=value>{label}</option> }
-                    />
-                </select>
-            </label>
+            <ColorBy label="Colour " />
             <button id="reset-view" title="Show every point (0)" on:click=reset_view>"Reset"</button>
             <button id="full-screen" title="Full screen (Esc leaves it)" on:click=full_screen>"Full screen"</button>
             <a

@@ -215,7 +215,6 @@ pub fn MapView(
                 class:drawing=move || ui.tool.get() != Tool::Pan
                 class:has-filters=move || !ui.filters.with(Vec::is_empty)
                 role="application"
-                tabindex="0"
                 aria-label="The map: drag to pan, wheel to zoom, Shift-drag to lasso"
                 on:pointerdown=on_pointer_down
                 on:pointermove=on_pointer_move

@@ -114,6 +114,30 @@ fn UmapControls() -> impl IntoView {
     }
 }
 
+/// The colour chooser: the data's fields (categories, numbers) and faithfulness.
+#[component]
+pub fn ColorBy(label: &'static str) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <label class="control">
+            {label}
+            <select
+                id="color-by"
+                prop:value=move || ui.color_key.get()
+                on:change=move |ev| {
+                    recolor(ui, engine::ColorBy::from_key(&event_target_value(&ev)), Default::default());
+                }
+            >
+                <For
+                    each=move || ui.color_options.get()
+                    key=|(value, _)| value.clone()
+                    children=move |(value, label)| view! { <option value=value>{label}</option> }
+                />
+            </select>
+        </label>
+    }
+}
+
 /// How to use the map (a line of the toolbar on wide screens, else the title's tooltip).
 const HINT: &str = "Drop .npy, .parquet, .arrow, .csv, .tsv, .jsonl (+ metadata) on the map · drag to pan, Shift-drag to lasso · wheel or pinch to zoom · click a point for its neighbours · / search, Esc clear, + − zoom, arrows pan, 0 reset";
 
@@ -226,22 +250,7 @@ pub fn Toolbar() -> impl IntoView {
                     <option value="int8">"int8 (¼)"</option>
                 </select>
             </label>
-            <label class="control">
-                "Colour by "
-                <select
-                    id="color-by"
-                    prop:value=move || ui.color_key.get()
-                    on:change=move |ev| {
-                        recolor(ui, engine::ColorBy::from_key(&event_target_value(&ev)), Default::default());
-                    }
-                >
-                    <For
-                        each=move || ui.color_options.get()
-                        key=|(value, _)| value.clone()
-                        children=move |(value, label)| view! { <option value=value>{label}</option> }
-                    />
-                </select>
-            </label>
+            <ColorBy label="Colour by " />
             <fieldset class="layers">
                 {layer_toggle(ui, "layer-contours", "Contours", |l| l.contours, |l, v| l.contours = v)}
                 {layer_toggle(ui, "layer-points", "Points", |l| l.points, |l, v| l.points = v)}
@@ -296,16 +305,9 @@ pub fn Toolbar() -> impl IntoView {
                 <button id="export-png" title="Download the view as drawn, labels and legend included" on:click=move |_| export_png(ui)>"PNG"</button>
             </span>
             <button
-                id="copy-link"
-                title="Copy a link that opens this view: data, projection, colours, filters, search, selection and camera"
-                on:click=move |_| crate::actions::link::copy_link(ui)
-            >
-                "Copy link"
-            </button>
-            <button
                 id="share"
                 aria-expanded=move || share.get().is_some().to_string()
-                title="Snippets that show this view in another page: a <vecscape-map> element or an iframe"
+                title="This view as a link, as a <vecscape-map> element for another page, or as an iframe: data, projection, colours, filters, search, selection and camera"
                 on:click=move |_| share.set(if share.get_untracked().is_some() { None } else { Some(crate::actions::link::snippets(ui)) })
             >
                 "Share…"
