@@ -302,6 +302,58 @@ for (const config of CONFIGS) {
       assert.deepEqual(page.failed.filter((f) => !f.includes('no-such-file.npy')), []);
       await page.close();
     });
+
+    test('grid, backend and contours; an element made by script; a changed src', async () => {
+      // WizMap's data.ndjson (x, y, text) and a grid.json with its own topics, served here.
+      const rows = [];
+      for (let i = 0; i < 40; i++) rows.push([1 + (i % 7) * 0.3, 1 + Math.floor(i / 7) * 0.3, `south-west ${i}`]);
+      for (let i = 0; i < 40; i++) rows.push([8 + (i % 7) * 0.3, 8 + Math.floor(i / 7) * 0.3, `north-east ${i}`]);
+      const n = 30;
+      const grid = Array.from({ length: n }, (_, j) => Array.from({ length: n }, (_, i) => {
+        const [x, y] = [-1 + (12 * i) / (n - 1), -1 + (12 * j) / (n - 1)];
+        return Math.exp(-((x - 2) ** 2 + (y - 2) ** 2) / 2) + Math.exp(-((x - 9) ** 2 + (y - 9) ** 2) / 2);
+      }));
+      const topic = {
+        extent: [[0, 0], [16, 16]],
+        range: [1, 1, 9.8, 9.8],
+        data: { 2: [[2, 2, 'given-topic-<b>bold</b>'], [10, 10, 'other-corner']], 3: [[3, 3, 'given-topic-<b>bold</b>'], [9, 9, 'other-corner']] },
+      };
+      const files = {
+        'data.ndjson': rows.map((r) => JSON.stringify(r)).join('\n'),
+        'grid.json': JSON.stringify({ grid, xRange: [-1, 11], yRange: [-1, 11], padded: true, sampleSize: 80, totalPointSize: 80, topic, embeddingName: 'test' }),
+      };
+      files['page.html'] = '<!DOCTYPE html><link rel="icon" href="data:,"><script type="module" src="../../widget/vecscape-map.js"></script><p>A page.</p>';
+      const page = await openPage(browser, `${server.url}docs/explorer/cases/wiz/page.html`, (p) => p.route('**/cases/wiz/*', (route) => {
+        const name = new URL(route.request().url()).pathname.split('/').pop();
+        return route.fulfill({ contentType: name.endsWith('.html') ? 'text/html' : 'application/octet-stream', body: files[name] });
+      }));
+      await page.evaluate(() => {
+        const el = document.createElement('vecscape-map');
+        el.id = 'wizmap';
+        for (const [k, v] of Object.entries({ src: 'data.ndjson', grid: 'grid.json', toolbar: 'full', backend: 'cpu', contours: 'false', style: 'height:300px' })) el.setAttribute(k, v);
+        document.body.prepend(el);
+      });
+      await settled(page, 'wizmap', null);
+      const inside = (sel) => page.evaluate((s) => document.querySelector('#wizmap').shadowRoot.querySelector(s)?.outerHTML ?? null, sel);
+      // grid: WizMap's own topics (as text) and levels; backend="cpu": drawn on the CPU.
+      await page.waitForFunction(() => /map: 2 levels from grid\.json/.test(document.querySelector('#wizmap').shadowRoot.querySelector('#status').innerText));
+      await page.waitForFunction(() => [...document.querySelector('#wizmap').shadowRoot.querySelectorAll('.map-label')].some((l) => l.textContent === 'given-topic-<b>bold</b>'));
+      assert.equal(await page.evaluate(() => document.querySelector('#wizmap').shadowRoot.querySelectorAll('.map-label b').length), 0);
+      assert.match(await inside('#status'), /data-backend="cpu"/);
+      // contours="false": the layer is off (the full toolbar's checkbox says so).
+      assert.equal(await page.evaluate(() => document.querySelector('#wizmap').shadowRoot.querySelector('#layer-contours').checked), false);
+      await page.evaluate(() => document.querySelector('#wizmap').setAttribute('contours', 'true'));
+      await page.waitForFunction(() => document.querySelector('#wizmap').shadowRoot.querySelector('#layer-contours').checked);
+      // backend="auto": the element starts again, on WebGPU where the browser has it.
+      await page.evaluate(() => document.querySelector('#wizmap').setAttribute('backend', 'auto'));
+      await page.waitForFunction((want) => document.querySelector('#wizmap').shadowRoot?.querySelector('#status')?.dataset.backend === want
+        && document.querySelector('#wizmap').getAttribute('state') === 'ready', config.webgpu ? 'webgpu' : 'cpu', { timeout: 120_000 });
+      // A changed src: the new data replaces the old.
+      await page.evaluate(() => document.querySelector('#wizmap').setAttribute('src', '../../examples/docs-page/data/fortunes.f16.npy'));
+      await page.waitForFunction(() => window.__events.filter((e) => e.id === 'wizmap' && e.type === 'ready').some((e) => e.detail.rows === 2537), null, { timeout: 120_000 });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
   });
 }
 

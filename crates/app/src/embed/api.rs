@@ -68,6 +68,7 @@ pub fn mount(
         ui: None,
         given: None,
         started: false,
+        closed: false,
     });
     let handle = leptos::mount::mount_to(container, crate::App);
     // The element lives as long as the page keeps it; `destroy` ends the worker.
@@ -259,8 +260,10 @@ impl Widget {
         })
     }
 
-    /// End the compute worker (the element left the page for good).
+    /// End the compute worker (the element left the page, or starts again): this instance says
+    /// nothing more to the element.
     pub fn destroy(&self) {
+        super::close();
         worker::terminate();
     }
 }

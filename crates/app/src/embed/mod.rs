@@ -72,6 +72,8 @@ struct Host {
     /// What was given before the start-up finished.
     given: Option<Given>,
     started: bool,
+    /// The element let this instance go (`destroy`): it says nothing more to the element.
+    closed: bool,
 }
 
 thread_local! {
@@ -98,9 +100,14 @@ pub(crate) fn root() -> Option<web_sys::ShadowRoot> {
     with(|h| h.root.clone())
 }
 
-/// The element itself, in the widget.
+/// The element itself, in the widget (none once it let this instance go).
 pub(crate) fn element() -> Option<web_sys::HtmlElement> {
-    with(|h| h.element.clone())
+    with(|h| (!h.closed).then(|| h.element.clone())).flatten()
+}
+
+/// The element let this instance go: no more state or events reach it.
+pub(crate) fn close() {
+    with(|h| h.closed = true);
 }
 
 /// Where the compute worker's script is, in the widget.
