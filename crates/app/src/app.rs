@@ -38,15 +38,12 @@ pub(crate) fn label_measure() -> Option<engine::MeasureText> {
         .ok()??
         .dyn_into::<web_sys::CanvasRenderingContext2d>()
         .ok()?;
-    ctx.set_font(LABEL_FONT);
+    ctx.set_font(engine::LABEL_FONT);
     Some(Box::new(move |text: &str| {
         ctx.measure_text(text)
             .map_or(text.chars().count() as f32 * 7.0, |m| m.width() as f32)
     }))
 }
-
-/// The labels' font, as in the stylesheet's `.map-label`.
-pub(crate) const LABEL_FONT: &str = "600 12px system-ui, sans-serif";
 
 /// The WebGPU device is gone: draw on the CPU canvas from now on, keeping the data, the map,
 /// the view and the selection, and say so in the status line. The worker computes on its own
@@ -188,7 +185,7 @@ pub(crate) async fn start(
     }
     if crate::embed::is_widget() {
         // The element gives its data (fetched once per URL for the whole page).
-        crate::embed::started(ui);
+        crate::embed::api::started(ui);
     } else {
         open_start_data(ui, DEMO_VECTORS, DEMO_META).await;
     }
@@ -303,7 +300,7 @@ pub fn App() -> impl IntoView {
     });
     provide_context(ui);
     if crate::embed::is_widget() {
-        crate::embed::watch(ui);
+        crate::embed::events::watch(ui);
     }
     crate::actions::keys::install(ui);
     crate::actions::link::watch_history(ui);
@@ -334,7 +331,15 @@ pub fn App() -> impl IntoView {
         spawn_local(start(ui, gpu, cpu));
     });
 
-    let chrome = crate::embed::chrome;
+    // The element's `toolbar`; in the app every control unless `?toolbar=` says otherwise
+    // (`compact` suits the app in an iframe).
+    let chrome = || {
+        crate::embed::chrome().unwrap_or_else(|| {
+            query_param("toolbar")
+                .and_then(|t| Chrome::from_name(&t))
+                .unwrap_or(Chrome::Full)
+        })
+    };
     view! {
         <main
             id="app"

@@ -4,4 +4,4 @@
 //! maps on one page are independent. Nothing here runs natively.
 #![cfg(target_arch = "wasm32")]
 
-pub use vecscape_app::embed::{mount, Widget};
+pub use vecscape_app::embed::api::{mount, Widget};

@@ -2,8 +2,8 @@
 //! worker (it holds the vectors); and a PNG of the view as drawn, with its labels and legend.
 
 use crate::actions::pick::selection_bits;
-use crate::app::LABEL_FONT;
 use crate::engine;
+use crate::engine::LABEL_FONT;
 use crate::state::Ui;
 use crate::util::{download, thousands};
 use crate::worker;

@@ -4,7 +4,7 @@
 use super::{Chrome, Data, Given, Host};
 use crate::actions::{colour, find, pick};
 use crate::engine;
-use crate::state::Projection;
+use crate::state::{Phase, Projection, Ui};
 use crate::worker;
 use leptos::prelude::*;
 use vecscape_core::view::link::DataUrls;
@@ -76,6 +76,36 @@ pub fn mount(
     Ok(Widget { _private: () })
 }
 
+/// The start-up is done: show what was given meanwhile, if anything.
+pub(crate) fn started(ui: Ui) {
+    if let Some(given) = super::take_given() {
+        show(ui, given);
+    }
+}
+
+/// The element fetched its data (or could not): show it now, or once the start-up is done.
+fn give(given: Given) {
+    if let Some((ui, given)) = super::keep_or_return(given) {
+        show(ui, given);
+    }
+}
+
+fn show(ui: Ui, given: Given) {
+    match given {
+        Given::Data(data) => {
+            leptos::task::spawn_local(crate::actions::load::open_widget_data(ui, data))
+        }
+        // Shown inside the element; what it showed before (if anything) stays.
+        Given::Failed(message) => {
+            ui.progress.set(None);
+            ui.error.set(Some(message));
+            if crate::engine::with(|e| e.scene.is_none()) {
+                ui.phase.set(Phase::Failed);
+            }
+        }
+    }
+}
+
 /// The selected rows (empty: none).
 pub(crate) fn selected_rows() -> Vec<u32> {
     engine::with(|e| e.selection.as_ref().map(|s| s.to_vec())).unwrap_or_default()
@@ -126,7 +156,7 @@ impl Widget {
         meta: Option<String>,
         grid: Option<String>,
     ) {
-        super::give(Given::Data(Data {
+        give(Given::Data(Data {
             files,
             urls: DataUrls {
                 vectors,
@@ -138,7 +168,7 @@ impl Widget {
 
     /// The element could not fetch its data: show why inside it.
     pub fn fail(&self, message: String) {
-        super::give(Given::Failed(message));
+        give(Given::Failed(message));
     }
 
     /// An attribute changed (`value` `None`: removed): apply it to what is shown.

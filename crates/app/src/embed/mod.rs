@@ -14,10 +14,9 @@
 //! the element's own.
 
 pub mod api;
+pub mod events;
 
-pub use api::{mount, Widget};
-
-use crate::state::{Phase, Ui};
+use crate::state::Ui;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -53,27 +52,54 @@ pub(crate) struct Data {
     pub urls: DataUrls,
 }
 
+/// Record the `Ui` (the element's methods act on it).
+pub(crate) fn set_ui(ui: Ui) {
+    with(|h| h.ui = Some(ui));
+}
+
+/// Take what was given before the start-up finished, and say it is finished.
+pub(crate) fn take_given() -> Option<Given> {
+    with(|h| {
+        h.started = true;
+        h.given.take()
+    })
+    .flatten()
+}
+
+/// Keep `given` for the end of the start-up, or hand it back (with the `Ui`) when that is over.
+pub(crate) fn keep_or_return(given: Given) -> Option<(Ui, Given)> {
+    with(|h| {
+        if h.started {
+            h.ui.map(|ui| (ui, given))
+        } else {
+            h.given = Some(given);
+            None
+        }
+    })
+    .flatten()
+}
+
 /// What the element gives the app to show: its data, or why it has none.
 pub(crate) enum Given {
     Data(Data),
     Failed(String),
 }
 
-struct Host {
-    element: web_sys::HtmlElement,
-    root: web_sys::ShadowRoot,
+pub(crate) struct Host {
+    pub element: web_sys::HtmlElement,
+    pub root: web_sys::ShadowRoot,
     /// Attributes under the names the app reads from a query string (`backend`, `projection`, …).
-    params: HashMap<String, String>,
-    worker_url: String,
+    pub params: HashMap<String, String>,
+    pub worker_url: String,
     /// The full app, for "Open in vecscape".
-    app_url: String,
-    chrome: RwSignal<Chrome>,
-    ui: Option<Ui>,
+    pub app_url: String,
+    pub chrome: RwSignal<Chrome>,
+    pub ui: Option<Ui>,
     /// What was given before the start-up finished.
-    given: Option<Given>,
-    started: bool,
+    pub given: Option<Given>,
+    pub started: bool,
     /// The element let this instance go (`destroy`): it says nothing more to the element.
-    closed: bool,
+    pub closed: bool,
 }
 
 thread_local! {
@@ -115,14 +141,9 @@ pub(crate) fn worker_url() -> Option<String> {
     with(|h| h.worker_url.clone())
 }
 
-/// The controls shown: the element's `toolbar`; in the app every one, unless `?toolbar=`
-/// says otherwise (`compact` suits the app in an iframe).
-pub(crate) fn chrome() -> Chrome {
-    with(|h| h.chrome.get()).unwrap_or_else(|| {
-        crate::util::query_param("toolbar")
-            .and_then(|t| Chrome::from_name(&t))
-            .unwrap_or(Chrome::Full)
-    })
+/// The controls the element shows (its `toolbar`); `None` in the app.
+pub(crate) fn chrome() -> Option<Chrome> {
+    with(|h| h.chrome.get())
 }
 
 /// The full app's address showing `hash` (the view, data included): from the widget, the app
@@ -166,107 +187,6 @@ pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// The element's state attribute and its `ready` and `error` events follow the page's phase and
-/// errors; `hover` and `select` follow the pointer and the selection.
-pub(crate) fn watch(ui: Ui) {
-    with(|h| h.ui = Some(ui));
-    Effect::new(move |previous: Option<Phase>| {
-        let phase = ui.phase.get();
-        let state = match phase {
-            Phase::Starting | Phase::Loading => "loading",
-            Phase::Ready => "ready",
-            Phase::Failed => "error",
-        };
-        if let Some(element) = element() {
-            let _ = element.set_attribute("state", state);
-        }
-        if phase == Phase::Ready && previous != Some(Phase::Ready) {
-            let (rows, name) = crate::engine::with(|e| {
-                e.scene
-                    .as_ref()
-                    .map_or((0, String::new()), |s| (s.xs.len(), s.name.clone()))
-            });
-            emit(
-                "ready",
-                &object(&[
-                    ("rows", (rows as f64).into()),
-                    ("name", name.into()),
-                    ("projection", ui.projection.get_untracked().key().into()),
-                ]),
-            );
-        }
-        phase
-    });
-    Effect::new(move |_| {
-        if let Some(message) = ui.error.get() {
-            emit("error", &object(&[("message", message.into())]));
-        }
-    });
-    // When the row under the pointer changes (not at start-up: nothing was hovered before).
-    Effect::new(move |previous: Option<Option<usize>>| {
-        let hover = ui.hover.get();
-        let row = hover.as_ref().map(|h| h.row);
-        if previous.is_some_and(|p| p != row) {
-            let detail = match hover {
-                Some(h) => object(&[
-                    ("row", (h.row as f64).into()),
-                    ("text", h.text.into()),
-                    ("category", h.category.map_or(JsValue::NULL, |c| c.into())),
-                ]),
-                None => object(&[("row", JsValue::NULL)]),
-            };
-            emit("hover", &detail);
-        }
-        row
-    });
-    // A selection (lasso, rectangle, category, `select(rows)`): its rows and first texts.
-    // (Once per change of rows: the keywords arriving later change nothing here.)
-    Effect::new(move |previous: Option<Vec<u32>>| {
-        let picked = ui.picked.get();
-        let rows = api::selected_rows();
-        if previous.as_ref().is_some_and(|p| *p != rows) {
-            let texts = js_sys::Array::new();
-            for (_, text) in picked.iter().flat_map(|p| p.texts.iter()) {
-                texts.push(&text.into());
-            }
-            emit(
-                "select",
-                &object(&[
-                    ("rows", js_sys::Uint32Array::from(rows.as_slice()).into()),
-                    ("texts", texts.into()),
-                    ("source", "selection".into()),
-                ]),
-            );
-        }
-        rows
-    });
-    // A clicked point: it and its nearest neighbours in the original space.
-    Effect::new(move |_| {
-        if let Some(s) = ui.selection.get() {
-            let neighbours = js_sys::Array::new();
-            for n in &s.neighbors {
-                neighbours.push(&object(&[
-                    ("row", (n.row as f64).into()),
-                    ("score", n.score.into()),
-                    ("text", n.text.clone().into()),
-                ]));
-            }
-            emit(
-                "select",
-                &object(&[
-                    (
-                        "rows",
-                        js_sys::Uint32Array::from(&[s.row as u32][..]).into(),
-                    ),
-                    ("texts", js_sys::Array::of1(&s.text.clone().into()).into()),
-                    ("neighbors", neighbours.into()),
-                    ("source", "click".into()),
-                ]),
-            );
-        }
-    });
-}
-
 /// The view changed (after a pause, as the app writes its address): fire `viewchange`.
 pub(crate) fn view_changed(hash: &str, camera: Option<([f32; 2], f32)>) {
     let center = camera.map_or(JsValue::NULL, |(c, _)| {
@@ -279,54 +199,12 @@ pub(crate) fn view_changed(hash: &str, camera: Option<([f32; 2], f32)>) {
     );
 }
 
-/// The start-up is done: show what was given meanwhile, if anything.
-pub(crate) fn started(ui: Ui) {
-    if let Some(Some(given)) = with(|h| {
-        h.started = true;
-        h.given.take()
-    }) {
-        show(ui, given);
-    }
-}
-
-/// The element fetched its data (or could not): show it now, or once the start-up is done.
-pub(crate) fn give(given: Given) {
-    let now = with(|h| {
-        if h.started {
-            h.ui.map(|ui| (ui, given))
-        } else {
-            h.given = Some(given);
-            None
-        }
-    })
-    .flatten();
-    if let Some((ui, given)) = now {
-        show(ui, given);
-    }
-}
-
-fn show(ui: Ui, given: Given) {
-    match given {
-        Given::Data(data) => {
-            leptos::task::spawn_local(crate::actions::load::open_widget_data(ui, data))
-        }
-        // Shown inside the element; what it showed before (if anything) stays.
-        Given::Failed(message) => {
-            ui.progress.set(None);
-            ui.error.set(Some(message));
-            if crate::engine::with(|e| e.scene.is_none()) {
-                ui.phase.set(Phase::Failed);
-            }
-        }
-    }
-}
-
 /// The page's state, for the element's methods.
 pub(crate) fn ui() -> Option<Ui> {
     with(|h| h.ui).flatten()
 }
 
-fn install(host: Host) {
+pub(crate) fn install(host: Host) {
     HOST.with(|h| *h.borrow_mut() = Some(host));
 }
 

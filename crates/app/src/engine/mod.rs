@@ -21,7 +21,7 @@ mod subset;
 use map_view::LABEL_FADE_MS;
 pub use map_view::{MapLayers, MapView, MeasureText, Overlay};
 pub use scene::{point_radius_css, Scene};
-pub use style::{ColorBy, Legend};
+pub use style::{ColorBy, Legend, LABEL_FONT};
 pub use subset::SavedLayout;
 
 /// Hover picks the nearest point within this many CSS pixels of the cursor.

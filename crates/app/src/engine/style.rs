@@ -70,3 +70,6 @@ pub enum Legend {
 
 /// Categories listed in the legend (the most frequent first).
 pub const LEGEND_ENTRIES: usize = 40;
+
+/// The labels' font, as in the stylesheet's `.map-label` (measured and exported with it).
+pub const LABEL_FONT: &str = "600 12px system-ui, sans-serif";
