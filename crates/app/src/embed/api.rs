@@ -11,6 +11,7 @@ use vecscape_core::view::link::DataUrls;
 use vecscape_protocol::wire::Parcel;
 use vecscape_protocol::{Reply, Request};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 fn get(config: &JsValue, name: &str) -> Option<String> {
     js_sys::Reflect::get(config, &name.into())
@@ -297,5 +298,3 @@ impl Widget {
         worker::terminate();
     }
 }
-
-use wasm_bindgen::JsCast;
