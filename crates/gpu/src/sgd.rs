@@ -1,7 +1,8 @@
 //! UMAP's SGD on the GPU (`umap_sgd.wgsl`): the layout, the edges and their schedule resident
 //! on the GPU, a few dispatches an epoch (one thread an edge, unsynchronised as umap-learn's
 //! parallel mode; each dispatch a band of the schedule's ranks, so that a head is moved by one
-//! thread at a time), many epochs a submission. The CPU twin is
+//! thread at a time; the tails' moves summed in fixed point by atomics and added after each band,
+//! so that none is lost), many epochs a submission. The CPU twin is
 //! `vecscape_core::layout::umap::Sgd`: the same [`Schedule`], curve and clipping; the random
 //! points differ, so the layouts do too, and the test on lavapipe compares their quality.
 
@@ -20,7 +21,11 @@ pub const BANDS: usize = 32;
 pub struct GpuSgd {
     ctx: GpuContext,
     pipeline: wgpu::ComputePipeline,
+    /// Adds the tails' summed moves to the layout after a band (`apply` in the same shader).
+    apply: wgpu::ComputePipeline,
     positions: wgpu::Buffer,
+    /// The tails' moves of the band in flight, x and y interleaved, as fixed-point `i32`.
+    pull: wgpu::Buffer,
     edges: wgpu::Buffer,
     per_sample: wgpu::Buffer,
     next: wgpu::Buffer,
@@ -90,6 +95,13 @@ impl GpuSgd {
                 crate::shaders::UMAP_SGD,
                 "main",
             ),
+            apply: crate::dispatch::compute_pipeline(
+                ctx,
+                "umap_sgd.wgsl",
+                crate::shaders::UMAP_SGD,
+                "apply",
+            ),
+            pull: init("sgd pull", &vec![0u8; n * 8], wgpu::BufferUsages::empty()),
             positions: init(
                 "sgd positions",
                 bytemuck::cast_slice(&positions),
@@ -141,7 +153,7 @@ impl GpuSgd {
         self.epoch >= self.epochs
     }
 
-    /// Submit up to `count` more epochs (one dispatch each, one submission); returns how many.
+    /// Submit up to `count` more epochs (two dispatches a band, one submission); returns how many.
     pub fn submit(&mut self, count: usize) -> usize {
         let run = count.min(self.epochs - self.epoch.min(self.epochs));
         if run == 0 {
@@ -151,6 +163,7 @@ impl GpuSgd {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("umap sgd"),
         });
+        let point_groups = self.n_points.div_ceil(WORKGROUP);
         for epoch in self.epoch..self.epoch + run {
             for &(first, end) in &self.bands {
                 let groups = (end - first).div_ceil(WORKGROUP);
@@ -173,8 +186,27 @@ impl GpuSgd {
                     &mut encoder,
                     &self.pipeline,
                     bytemuck::bytes_of(&params),
-                    &[&self.positions, &self.edges, &self.per_sample, &self.next],
+                    &[
+                        &self.positions,
+                        &self.pull,
+                        &self.edges,
+                        &self.per_sample,
+                        &self.next,
+                    ],
                     groups,
+                    1,
+                );
+                let apply = SgdParams {
+                    row_threads: split_groups(point_groups).0 * WORKGROUP,
+                    ..params
+                };
+                dispatch(
+                    device,
+                    &mut encoder,
+                    &self.apply,
+                    bytemuck::bytes_of(&apply),
+                    &[&self.positions, &self.pull],
+                    point_groups,
                     1,
                 );
             }

@@ -1,7 +1,7 @@
 //! UMAP's SGD on the GPU against its CPU twin (`layout::umap::Sgd`) on the same graph and start:
 //! the layouts differ (other random points, unsynchronised updates), so their quality is
-//! compared (the mean of four seeds: kNN@10 preserved within 0.015, 10-NN label agreement
-//! within 0.01) on 2,000 of the demo's glosses. Natively on lavapipe in CI; `VECSCAPE_REQUIRE_GPU=1` turns a missing adapter into a
+//! compared (the mean of four seeds: kNN@10 preserved and 10-NN label agreement each within
+//! 0.01) on 2,000 of the demo's glosses. Natively on lavapipe in CI; `VECSCAPE_REQUIRE_GPU=1` turns a missing adapter into a
 //! failure.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -85,10 +85,11 @@ fn the_gpu_layout_is_as_good_as_the_cpu_one() {
         cpu_sum.0, gpu_sum.0, cpu_sum.1, gpu_sum.1
     );
     assert!(cpu_sum.0 > 3.0 * start_kept);
-    // The GPU keeps a little less of each neighbourhood (measured: 0.311 vs 0.319, the
-    // unsynchronised updates lose some tail moves); label agreement is level.
+    // Measured on lavapipe over seven runs: the GPU's mean kNN@10 0.312–0.317 against the CPU's
+    // 0.317 (a gap of 0.003 on average; 0.007 when tail moves were written unsynchronised and
+    // lost), label agreement within 0.004.
     assert!(
-        (cpu_sum.0 - gpu_sum.0).abs() <= 0.015,
+        (cpu_sum.0 - gpu_sum.0).abs() <= 0.01,
         "kNN@10 kept: CPU {}, GPU {}",
         cpu_sum.0,
         gpu_sum.0

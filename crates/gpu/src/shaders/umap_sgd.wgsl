@@ -27,14 +27,18 @@ struct SgdParams {
 @group(0) @binding(0) var<uniform> p: SgdParams;
 // The layout, x and y interleaved.
 @group(0) @binding(1) var<storage, read_write> pos: array<f32>;
+// The tails' moves of this band, x and y interleaved, in units of 1 / PULL_SCALE.
+@group(0) @binding(2) var<storage, read_write> pull: array<atomic<i32>>;
 // (head, tail) of each edge.
-@group(0) @binding(2) var<storage, read> edges: array<vec2<u32>>;
+@group(0) @binding(3) var<storage, read> edges: array<vec2<u32>>;
 // Epochs between two samples of each edge.
-@group(0) @binding(3) var<storage, read> per_sample: array<f32>;
+@group(0) @binding(4) var<storage, read> per_sample: array<f32>;
 // (next sample, next negative sample) of each edge, in epochs.
-@group(0) @binding(4) var<storage, read_write> next: array<vec2<f32>>;
+@group(0) @binding(5) var<storage, read_write> next: array<vec2<f32>>;
 
 const MAX_NEGATIVES: u32 = 64u;
+// 2^20: a move resolved to 1e-6, and sums within ±2048 (each move is at most 4).
+const PULL_SCALE: f32 = 1048576.0;
 
 // A 32-bit hash (PCG's output permutation).
 fn hash(x: u32) -> u32 {
@@ -65,8 +69,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let coeff = -2.0 * p.a * p.b * (pb / d2) / (p.a * pb + 1.0);
         let g = clamp(coeff * d, vec2<f32>(-4.0), vec2<f32>(4.0)) * p.alpha;
         c += g;
-        pos[2u * k] = o.x - g.x;
-        pos[2u * k + 1u] = o.y - g.y;
+        atomicAdd(&pull[2u * k], i32(round(-g.x * PULL_SCALE)));
+        atomicAdd(&pull[2u * k + 1u], i32(round(-g.y * PULL_SCALE)));
     }
     let step = per_sample[e];
     due.x += step;
@@ -97,4 +101,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     pos[2u * j] = c.x;
     pos[2u * j + 1u] = c.y;
     next[e] = due;
+}
+
+// After each band: every point's tail moves added to the layout, and the sums emptied. Uses
+// `p.n_points` and `p.row_threads` (threads per row, for points here).
+@compute @workgroup_size(256)
+fn apply(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x + gid.y * p.row_threads;
+    if i >= p.n_points {
+        return;
+    }
+    let dx = atomicExchange(&pull[2u * i], 0);
+    let dy = atomicExchange(&pull[2u * i + 1u], 0);
+    if dx != 0 || dy != 0 {
+        pos[2u * i] += f32(dx) / PULL_SCALE;
+        pos[2u * i + 1u] += f32(dy) / PULL_SCALE;
+    }
 }
