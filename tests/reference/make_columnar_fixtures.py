@@ -57,6 +57,19 @@ pq.write_table(table("fixed32"), OUT / "snappy.parquet", compression="snappy", r
 pq.write_table(table("list64"), OUT / "gzip_list.parquet", compression="gzip")
 pq.write_table(table("fixed32"), OUT / "zstd.parquet", compression="zstd")
 pq.write_table(table("fixed16"), OUT / "f16.parquet", compression="lz4")
+# Many pages a column chunk (pages of at most 64 bytes, a row group of 7 rows), data pages v2,
+# page indexes, page checksums and statistics: every page header is walked before reading.
+pq.write_table(
+    table("fixed32"),
+    OUT / "pages_v2.parquet",
+    compression="gzip",
+    row_group_size=7,
+    data_page_size=64,
+    data_page_version="2.0",
+    write_page_index=True,
+    write_page_checksum=True,
+    write_statistics=True,
+)
 feather.write_feather(table("fixed32"), OUT / "lz4.feather", compression="lz4")
 feather.write_feather(table("fixed32"), OUT / "zstd.feather", compression="zstd")
 try:

@@ -451,10 +451,13 @@ fn parquet_table(
 ) -> Result<ColumnarTable, ColumnarError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     const FORMAT: &str = "Parquet";
-    let bytes_len = bytes.len() as u64;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| read_err(file, FORMAT, e))?;
-    check_chunks(file, builder.metadata(), bytes_len)?;
+    let thrift = |e: super::parquet_check::ThriftError| {
+        read_err(file, FORMAT, format!("byte {}: {}", e.offset, e.message))
+    };
+    super::parquet_check::check_footer(&bytes).map_err(thrift)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
+        .map_err(|e| read_err(file, FORMAT, e))?;
+    check_chunks(file, builder.metadata(), &bytes)?;
     let schema = builder.schema().clone();
     let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let rows = budget.max_rows.map_or(total_rows, |m| m.min(total_rows));
@@ -483,12 +486,14 @@ fn parquet_table(
 }
 
 /// Every column chunk the footer lists lies within the file (the reader asserts that offsets
-/// and sizes are not negative, and trusts the rest: found by fuzzing).
+/// and sizes are not negative, and trusts the rest: found by fuzzing), and its page headers are
+/// sound Thrift ([`super::parquet_check::check_pages`]).
 fn check_chunks(
     file: &str,
     meta: &parquet::file::metadata::ParquetMetaData,
-    len: u64,
+    bytes: &[u8],
 ) -> Result<(), ColumnarError> {
+    let len = bytes.len() as u64;
     for (r, group) in meta.row_groups().iter().enumerate() {
         for (c, chunk) in group.columns().iter().enumerate() {
             let start = chunk
@@ -509,6 +514,18 @@ fn check_chunks(
                     ),
                 ));
             }
+            super::parquet_check::check_pages(bytes, start as usize, size as usize).map_err(
+                |e| {
+                    read_err(
+                        file,
+                        "Parquet",
+                        format!(
+                            "row group {r}, column {c}: byte {}: {}",
+                            e.offset, e.message
+                        ),
+                    )
+                },
+            )?;
         }
     }
     Ok(())

@@ -5,8 +5,9 @@
 //! - [`npy`]: `.npy` decoded as it arrives, straight into the chosen storage.
 //! - [`jsonl`]: JSON Lines objects, vector fields and WizMap `data.ndjson`.
 //! - [`delimited`]: CSV/TSV and TF Projector TSVs.
-//! - `columnar`: Parquet and Arrow IPC via arrow-rs; `ipc_check` checks IPC framing first (both
-//!   with the `columnar` feature, on by default; without it such files get a clear error).
+//! - `columnar`: Parquet and Arrow IPC via arrow-rs; `ipc_check` checks IPC framing first, and
+//!   `parquet_check` Parquet's footer and page headers (all with the `columnar` feature, on by
+//!   default; without it such files get a clear error).
 //! - [`raw`]: raw little-endian float32 and TF Projector's `projector_config.json`.
 //! - [`invalid`]: rows whose vector is not finite or does not parse, refused or left out.
 //! - [`dataset`]: joins loaded files into one [`dataset::Dataset`], row counts checked.
@@ -21,6 +22,8 @@ pub mod invalid;
 pub mod ipc_check;
 pub mod jsonl;
 pub mod npy;
+#[cfg(feature = "columnar")]
+pub mod parquet_check;
 pub mod raw;
 
 /// A panic's message (`panic!` with a literal or a formatted string), if it has one.
