@@ -121,6 +121,16 @@ describe('UMAP in the page', () => {
     console.log(`# ${ROWS} demo rows: kNN@10 preserved UMAP ${kept.toFixed(3)} vs PCA ${keptPca.toFixed(3)}; label agreement ${agree.toFixed(3)} vs ${agreePca.toFixed(3)}`);
     assert.ok(await page.locator('.map-label').count() > 0, 'no labels on the UMAP map');
     assert.equal(await page.locator('#projection').inputValue(), 'umap');
+    // The legend and the colour menu count only the categories of the rows loaded.
+    const present = new Map();
+    for (const l of labels) present.set(l, (present.get(l) ?? 0) + 1);
+    await page.locator('#legend').waitFor();
+    const entries = await page.locator('#legend .legend-entry').evaluateAll((els) => els.map((e) => ({
+      name: e.querySelector('.name').textContent, count: Number(e.querySelector('.count').textContent.replace(/,/g, '')),
+    })));
+    assert.deepEqual(entries.map((e) => e.name).sort(), [...present.keys()].sort());
+    entries.forEach((e) => assert.equal(e.count, present.get(e.name), e.name));
+    assert.equal(await page.locator('#color-by option[value="cat:label"]').innerText(), `label (${present.size} categories)`);
   });
 
   test('the same seed gives the same layout; the controls change what runs', async () => {

@@ -17,7 +17,11 @@ pub(crate) fn setup_colors(ui: Ui) {
         for c in &meta.categorical {
             options.push((
                 engine::ColorBy::Category(c.field.clone()).key(),
-                format!("{} ({} categories)", c.field, c.names.len()),
+                format!(
+                    "{} ({} categories)",
+                    c.field,
+                    c.counts().iter().filter(|&&k| k > 0).count()
+                ),
             ));
         }
         for n in &meta.numeric {

@@ -41,7 +41,11 @@ impl Engine {
                         })
                         .collect();
                     let counts = cat.counts();
-                    let mut order: Vec<u32> = (0..cat.names.len() as u32).collect();
+                    // Categories with no point among the rows loaded (`?maxRows`, a subset's
+                    // dictionary) are not listed.
+                    let mut order: Vec<u32> = (0..cat.names.len() as u32)
+                        .filter(|&c| counts[c as usize] > 0)
+                        .collect();
                     order.sort_by(|a, b| {
                         counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
                     });
