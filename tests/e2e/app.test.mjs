@@ -532,6 +532,11 @@ for (const cfg of CONFIGS) {
       assert.equal(await page.evaluate(() => window.vecscapeTest.loseGpuDevice()), true);
       await page.waitForSelector('#status[data-backend="cpu"]', { timeout: 20_000 });
       assert.match(await page.locator('#status').innerText(), /^CPU \(wasm simd128\) · the WebGPU device was lost \(Destroyed/);
+      // The worker's own notice reaches the console through its logger.
+      for (let i = 0; i < 50 && !page.warnings.some((w) => /vecscape_worker::compute: the worker's WebGPU device was lost/.test(w)); i++) {
+        await page.waitForTimeout(100);
+      }
+      assert.ok(page.warnings.some((w) => /vecscape_worker::compute: the worker's WebGPU device was lost/.test(w)), page.warnings.join(' | '));
       // Same data, same view, same map.
       const sizes = () => page.evaluate(() => ['#map-gpu', '#map-cpu', '#map'].map((sel) => {
         const el = document.querySelector(sel);

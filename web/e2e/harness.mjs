@@ -82,13 +82,16 @@ export async function launch({ webgpu }) {
   });
 }
 
-/** Open the app and wait until it is ready; console errors are collected in `page.errors`. */
+/** Open the app and wait until it is ready; console errors are collected in `page.errors`,
+ *  warnings (the page's and its worker's `log` records among them) in `page.warnings`. */
 export async function openApp(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   page.errors = [];
+  page.warnings = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') page.errors.push(m.text());
+    if (m.type() === 'warning') page.warnings.push(m.text());
   });
   await page.goto(url);
   await page.waitForSelector('#app[data-state="ready"]', { timeout: 180_000 });

@@ -3,6 +3,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
+    vecscape_protocol::console::install();
     leptos::mount::mount_to_body(vecscape_app::App);
 }
 

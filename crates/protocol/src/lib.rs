@@ -9,6 +9,8 @@
 //!   `postcard` (metadata, map summaries: compact and fast to decode) and the `File`s the user
 //!   picked (structured-cloned by the browser, read in the worker).
 //! - The envelope itself crosses as a JS value made by `serde-wasm-bindgen` ([`wire`], wasm only).
+//! - Both sides write their `log` warnings to the browser's console the same way (`console`,
+//!   wasm only).
 //!
 //! Both sides are Rust; the enum is the contract, so a message the other side does not know is a
 //! compile error, not a silent drop.
@@ -19,6 +21,8 @@ use vecscape_core::search::types::Metric;
 /// Which rows a request is about (postcard-encoded in the parcel's `extra`).
 pub use vecscape_core::view::select::RowSet;
 
+#[cfg(target_arch = "wasm32")]
+pub mod console;
 pub mod text;
 #[cfg(target_arch = "wasm32")]
 pub mod wire;

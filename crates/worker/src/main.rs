@@ -1,8 +1,10 @@
-//! Entry point of the compute worker: the panic hook, then listening for the page's requests.
+//! Entry point of the compute worker: the panic hook and the console logger, then listening for
+//! the page's requests.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     vecscape_worker::crash::install();
+    vecscape_protocol::console::install();
     vecscape_worker::listen();
 }
 
