@@ -41,9 +41,10 @@ impl From<vecscape_protocol::Device> for Device {
     }
 }
 
-/// UMAP becomes the layout after PCA's for data with this many rows (the exact neighbour graph
-/// of more takes minutes on a CPU; `?projection=umap` or the chooser runs it on any size).
-pub(crate) const UMAP_AUTO_ROWS: std::ops::RangeInclusive<usize> = 501..=50_000;
+/// UMAP becomes the layout after PCA's for data with this many rows: up to about a minute in the
+/// worker on one core (100,000 × 384 in 27 s); PCA stays shown and usable meanwhile, and Cancel
+/// keeps it. More rows keep PCA until asked (`?projection=umap` or the chooser, any size).
+pub(crate) const UMAP_AUTO_ROWS: std::ops::RangeInclusive<usize> = 501..=200_000;
 
 /// The 2-D layout shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +176,24 @@ pub(crate) struct Neighbor {
     pub score: f32,
     pub text: String,
     pub category: Option<String>,
+}
+
+impl Neighbor {
+    /// The rows a search or a neighbour query found, best first with their scores, as the lists
+    /// show them (rows past the data shown are left out).
+    pub fn found(scene: &engine::Scene, rows: &[u32], scores: &[f32]) -> Vec<Neighbor> {
+        rows.iter()
+            .zip(scores)
+            .map(|(&r, &score)| (r as usize, score))
+            .filter(|&(r, _)| r < scene.xs.len())
+            .map(|(row, score)| Neighbor {
+                row,
+                score,
+                text: scene.text(row),
+                category: scene.meta.category_of(row).map(str::to_owned),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

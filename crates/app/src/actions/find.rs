@@ -233,19 +233,8 @@ async fn ask(
 fn show(ui: Ui, hits: Hits, mut view: SearchView) {
     let shown = engine::with(|e| {
         let scene = e.scene.as_ref()?;
-        view.hits = hits
-            .rows
-            .iter()
-            .zip(&hits.scores)
-            .take(RESULTS_SHOWN)
-            .filter(|(&r, _)| (r as usize) < scene.xs.len())
-            .map(|(&r, &score)| Neighbor {
-                row: r as usize,
-                score,
-                text: scene.text(r as usize),
-                category: scene.meta.category_of(r as usize).map(str::to_owned),
-            })
-            .collect();
+        let shown = hits.rows.len().min(RESULTS_SHOWN);
+        view.hits = Neighbor::found(scene, &hits.rows[..shown], &hits.scores);
         e.matches = Some(RowSet::from_rows(scene.xs.len(), hits.rows.iter().copied()));
         let total = view.total;
         view.title = if view.by_meaning {

@@ -59,26 +59,12 @@ pub(crate) fn select_at(ui: Ui, at: [f32; 2]) {
                 }
                 let selection = engine::with(|e| {
                     let scene = e.scene.as_ref();
-                    let meta = scene.map(|s| &s.meta);
-                    let text = |r: usize| scene.map(|s| s.text(r)).unwrap_or_default();
                     Selection {
                         row,
-                        text: text(row),
-                        neighbors: ids
-                            .iter()
-                            .zip(&scores)
-                            .map(|(&r, &score)| {
-                                let r = r as usize;
-                                Neighbor {
-                                    row: r,
-                                    score,
-                                    text: text(r),
-                                    category: meta
-                                        .and_then(|m| m.category_of(r))
-                                        .map(str::to_owned),
-                                }
-                            })
-                            .collect(),
+                        text: scene.map(|s| s.text(row)).unwrap_or_default(),
+                        neighbors: scene
+                            .map(|s| Neighbor::found(s, &ids, &scores))
+                            .unwrap_or_default(),
                         elapsed_ms,
                         device: Device::from(device),
                         metric: e.metric,

@@ -127,14 +127,12 @@ fn hits_of(rows: &[u32], scores: &[f32]) -> js_sys::Array {
         let Some(scene) = &e.scene else {
             return;
         };
-        for (&row, &score) in rows.iter().zip(scores) {
-            if (row as usize) < scene.xs.len() {
-                out.push(&super::object(&[
-                    ("row", row.into()),
-                    ("score", score.into()),
-                    ("text", scene.text(row as usize).into()),
-                ]));
-            }
+        for hit in crate::state::Neighbor::found(scene, rows, scores) {
+            out.push(&super::object(&[
+                ("row", (hit.row as u32).into()),
+                ("score", hit.score.into()),
+                ("text", hit.text.into()),
+            ]));
         }
     });
     out
