@@ -42,12 +42,17 @@ fn every_corpus_and_regression_input_reads_without_panicking() {
                     // Or refused before the decoder by the walk of the page headers
                     // (`parquet_check`: one has a 13-byte integer the decoder reads wrapping,
                     // one a page longer than its chunk, past the page whose decoding panics).
+                    // Without debug assertions (release builds: the CLI, the page) some of
+                    // these decoders do not panic (an overflow wraps, a UTF-8 check is left
+                    // out) and the file gets another of its errors; it still gets one.
                     let guarded = err.contains("reader failed on this file");
                     guarded_panics += usize::from(guarded);
+                    let checked =
+                        target == "parquet" && err.contains("cannot read as Parquet: row group");
                     assert!(
                         guarded
-                            || (target == "parquet"
-                                && err.contains("cannot read as Parquet: row group")),
+                            || checked
+                            || (!cfg!(debug_assertions) && err.starts_with(&format!("{name}: "))),
                         "{}: {err}",
                         file.display()
                     );
