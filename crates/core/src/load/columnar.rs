@@ -451,10 +451,7 @@ fn parquet_table(
 ) -> Result<ColumnarTable, ColumnarError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     const FORMAT: &str = "Parquet";
-    let thrift = |e: super::parquet_check::ThriftError| {
-        read_err(file, FORMAT, format!("byte {}: {}", e.offset, e.message))
-    };
-    super::parquet_check::check_footer(&bytes).map_err(thrift)?;
+    super::parquet_check::check_footer(&bytes).map_err(|e| read_err(file, FORMAT, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
         .map_err(|e| read_err(file, FORMAT, e))?;
     check_chunks(file, builder.metadata(), &bytes)?;
@@ -515,16 +512,7 @@ fn check_chunks(
                 ));
             }
             super::parquet_check::check_pages(bytes, start as usize, size as usize).map_err(
-                |e| {
-                    read_err(
-                        file,
-                        "Parquet",
-                        format!(
-                            "row group {r}, column {c}: byte {}: {}",
-                            e.offset, e.message
-                        ),
-                    )
-                },
+                |e| read_err(file, "Parquet", format!("row group {r}, column {c}: {e}")),
             )?;
         }
     }
@@ -546,8 +534,7 @@ fn arrow_ipc_table(
     budget: &Budget,
 ) -> Result<ColumnarTable, ColumnarError> {
     const FORMAT: &str = "Arrow IPC";
-    super::ipc_check::check(bytes, budget)
-        .map_err(|e| read_err(file, FORMAT, format!("byte {}: {}", e.offset, e.message)))?;
+    super::ipc_check::check(bytes, budget).map_err(|e| read_err(file, FORMAT, e))?;
     let cursor = std::io::Cursor::new(bytes);
     let limit = budget.max_rows.unwrap_or(usize::MAX);
     let mut taken = 0usize;

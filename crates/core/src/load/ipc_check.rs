@@ -6,20 +6,11 @@
 //! reader will read and checks each length against the bytes that are really there, so a damaged
 //! file is refused with the place named instead of stopping the page.
 
+use super::AtByte;
 use crate::data::budget::Budget;
 
-/// What is wrong, and the byte where it was found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameError {
-    pub offset: u64,
-    pub message: String,
-}
-
-fn err(offset: u64, message: impl Into<String>) -> FrameError {
-    FrameError {
-        offset,
-        message: message.into(),
-    }
+fn err(offset: u64, message: impl Into<String>) -> AtByte {
+    AtByte::new(offset, message)
 }
 
 const MAGIC: &[u8] = b"ARROW1";
@@ -28,7 +19,7 @@ const CONTINUATION: [u8; 4] = [0xFF; 4];
 /// Check `bytes` (an IPC file when it starts with `ARROW1`, else a stream). A compressed buffer
 /// may not claim to decompress to more than four times the budget (the f32 vectors of an int8
 /// budget).
-pub fn check(bytes: &[u8], budget: &Budget) -> Result<(), FrameError> {
+pub fn check(bytes: &[u8], budget: &Budget) -> Result<(), AtByte> {
     let max_buffer = budget.bytes.saturating_mul(4);
     if bytes.starts_with(MAGIC) {
         check_file(bytes, max_buffer)
@@ -49,7 +40,7 @@ fn le_i64(bytes: &[u8], at: usize) -> Option<i64> {
     ]))
 }
 
-fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
+fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), AtByte> {
     let len = bytes.len();
     if len < 16 || !bytes.ends_with(MAGIC) {
         return Err(err(
@@ -111,7 +102,7 @@ fn check_file(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
     Ok(())
 }
 
-fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
+fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), AtByte> {
     let mut at = 0usize;
     let mut schema = None;
     while at + 4 <= bytes.len() {
@@ -155,10 +146,7 @@ fn check_stream(bytes: &[u8], max_buffer: u64) -> Result<(), FrameError> {
 
 /// The message framed at the start of `bytes` (continuation marker, length, flatbuffer) and the
 /// bytes its framing takes; `None` at the end-of-stream marker.
-fn message_at(
-    bytes: &[u8],
-    at: u64,
-) -> Result<Option<(arrow_ipc::Message<'_>, usize)>, FrameError> {
+fn message_at(bytes: &[u8], at: u64) -> Result<Option<(arrow_ipc::Message<'_>, usize)>, AtByte> {
     let (len_at, fb_at): (usize, usize) = if bytes.starts_with(&CONTINUATION) {
         (4, 8)
     } else {
@@ -197,7 +185,7 @@ fn check_message(
     max_buffer: u64,
     data: &[u8],
     schema: Option<&arrow_schema::Schema>,
-) -> Result<(), FrameError> {
+) -> Result<(), AtByte> {
     let declared = message.bodyLength();
     if declared < 0 || declared as u64 > body {
         return Err(err(

@@ -24,6 +24,32 @@ pub mod jsonl;
 pub mod npy;
 #[cfg(feature = "columnar")]
 pub mod parquet_check;
+
+/// What a check of a file's structure before its reader runs (`ipc_check`, `parquet_check`)
+/// found wrong, and the byte of the file where: shown as "byte N: what".
+#[cfg(feature = "columnar")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtByte {
+    pub offset: u64,
+    pub message: String,
+}
+
+#[cfg(feature = "columnar")]
+impl AtByte {
+    pub fn new(offset: u64, message: impl Into<String>) -> Self {
+        Self {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(feature = "columnar")]
+impl std::fmt::Display for AtByte {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "byte {}: {}", self.offset, self.message)
+    }
+}
 pub mod raw;
 
 /// A panic's message (`panic!` with a literal or a formatted string), if it has one.

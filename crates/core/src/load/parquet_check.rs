@@ -10,12 +10,7 @@
 //! walked as the reader will read them: from the chunk's first page, each header followed by its
 //! page's bytes, until the chunk's size is used up.
 
-/// What is wrong, and the byte of the file where it was found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ThriftError {
-    pub offset: u64,
-    pub message: String,
-}
+use super::AtByte;
 
 /// Nesting deeper than this is refused (parquet's own reader stops at 64; its structures need 5).
 const MAX_DEPTH: u32 = 32;
@@ -50,18 +45,15 @@ impl<'a> Cursor<'a> {
         Self { bytes, at: 0, base }
     }
 
-    fn err(&self, message: impl Into<String>) -> ThriftError {
-        ThriftError {
-            offset: self.base + self.at as u64,
-            message: message.into(),
-        }
+    fn err(&self, message: impl Into<String>) -> AtByte {
+        AtByte::new(self.base + self.at as u64, message)
     }
 
     fn left(&self) -> usize {
         self.bytes.len() - self.at
     }
 
-    fn byte(&mut self) -> Result<u8, ThriftError> {
+    fn byte(&mut self) -> Result<u8, AtByte> {
         let b = *self
             .bytes
             .get(self.at)
@@ -70,7 +62,7 @@ impl<'a> Cursor<'a> {
         Ok(b)
     }
 
-    fn skip(&mut self, n: u64, what: &str) -> Result<(), ThriftError> {
+    fn skip(&mut self, n: u64, what: &str) -> Result<(), AtByte> {
         if n > self.left() as u64 {
             return Err(self.err(format!(
                 "{what} of {n} bytes runs past the {} bytes left",
@@ -82,7 +74,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A ULEB128 varint of at most 10 bytes.
-    fn varint(&mut self) -> Result<u64, ThriftError> {
+    fn varint(&mut self) -> Result<u64, AtByte> {
         let mut value = 0u64;
         for shift in (0..70).step_by(7) {
             let b = self.byte()?;
@@ -94,13 +86,13 @@ impl<'a> Cursor<'a> {
         Err(self.err("a Thrift integer longer than 10 bytes"))
     }
 
-    fn zigzag(&mut self) -> Result<i64, ThriftError> {
+    fn zigzag(&mut self) -> Result<i64, AtByte> {
         let v = self.varint()?;
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
     /// A container of `size` elements needs at least `size × per` bytes.
-    fn room_for(&self, size: u64, per: u64, what: &str) -> Result<(), ThriftError> {
+    fn room_for(&self, size: u64, per: u64, what: &str) -> Result<(), AtByte> {
         if size.saturating_mul(per) > self.left() as u64 {
             return Err(self.err(format!(
                 "a Thrift {what} of {size} elements, with {} bytes left",
@@ -112,7 +104,7 @@ impl<'a> Cursor<'a> {
 
     /// One value of type `t` (a struct's field, or a container's element when `element`: there
     /// a boolean takes a byte). Returns integers' values.
-    fn value(&mut self, t: u8, element: bool, depth: u32) -> Result<Option<i64>, ThriftError> {
+    fn value(&mut self, t: u8, element: bool, depth: u32) -> Result<Option<i64>, AtByte> {
         if depth > MAX_DEPTH {
             return Err(self.err(format!("Thrift structures nested over {MAX_DEPTH} deep")));
         }
@@ -156,7 +148,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A structure's fields up to its stop byte; returns its integer fields as (id, value).
-    fn fields(&mut self, depth: u32) -> Result<Vec<(i16, i64)>, ThriftError> {
+    fn fields(&mut self, depth: u32) -> Result<Vec<(i16, i64)>, AtByte> {
         let mut ints = Vec::new();
         let mut last: i16 = 0;
         loop {
@@ -180,7 +172,7 @@ impl<'a> Cursor<'a> {
 /// The footer (the file's last `8 + n` bytes: the metadata, `n` as a little-endian `u32`, then
 /// `PAR1`) is one Thrift structure. Files without that ending are left to the reader's own
 /// error.
-pub fn check_footer(bytes: &[u8]) -> Result<(), ThriftError> {
+pub fn check_footer(bytes: &[u8]) -> Result<(), AtByte> {
     let len = bytes.len();
     if len < 12 || !bytes.ends_with(b"PAR1") {
         return Ok(());
@@ -200,7 +192,7 @@ pub fn check_footer(bytes: &[u8]) -> Result<(), ThriftError> {
 
 /// Walk the page headers of the column chunk `bytes[start..start + size]` (both already checked
 /// to lie within the file).
-pub fn check_pages(bytes: &[u8], start: usize, size: usize) -> Result<(), ThriftError> {
+pub fn check_pages(bytes: &[u8], start: usize, size: usize) -> Result<(), AtByte> {
     let end = start.saturating_add(size).min(bytes.len());
     let mut at = start;
     while at < end {
@@ -208,14 +200,16 @@ pub fn check_pages(bytes: &[u8], start: usize, size: usize) -> Result<(), Thrift
         // PageHeader: 1 type, 2 uncompressed_page_size, 3 compressed_page_size, ….
         let fields = header.fields(0)?;
         let Some(&(_, compressed)) = fields.iter().find(|(id, _)| *id == 3) else {
-            return Err(ThriftError {
-                offset: at as u64,
-                message: "a page header without the page's size".to_owned(),
-            });
+            return Err(AtByte::new(
+                at as u64,
+                "a page header without the page's size",
+            ));
         };
-        let page = u64::try_from(compressed).map_err(|_| ThriftError {
-            offset: at as u64,
-            message: format!("a page header gives a size of {compressed} bytes"),
+        let page = u64::try_from(compressed).map_err(|_| {
+            AtByte::new(
+                at as u64,
+                format!("a page header gives a size of {compressed} bytes"),
+            )
         })?;
         header.skip(page, "a page")?;
         at += header.at;
